@@ -1,0 +1,137 @@
+using System.Text.Json;
+using Gateway.ApiFrontend.Auth;
+using Gateway.ApiFrontend.Chat;
+using Gateway.ApiFrontend.Contracts;
+using Gateway.ApiFrontend.Errors;
+using Gateway.Grains.Abstractions.Tenants;
+using Gateway.Grains.Models;
+using Gateway.Grains.Tenants;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.ApiFrontend.Apis;
+
+/// <summary>The operator's API: tenants, their keys and usage. Behind the admin key (applied on the group).</summary>
+public static class AdminApi
+{
+    private const long MaxAdminBodyBytes = 64 * 1024;
+
+    public static RouteGroupBuilder MapAdminApi(this RouteGroupBuilder admin)
+    {
+        admin.MapPost("/tenants", CreateTenant).WithName("CreateTenant");
+        admin.MapGet("/tenants/{id}", GetTenant).WithName("GetTenant");
+        admin.MapPatch("/tenants/{id}", UpdateTenant).WithName("UpdateTenant");
+        admin.MapPost("/tenants/{id}/keys", CreateKey).WithName("CreateKey");
+        admin.MapDelete("/tenants/{id}/keys/{keyId}", RevokeKey).WithName("RevokeKey");
+        admin.MapGet("/tenants/{id}/usage", GetUsage).WithName("GetTenantUsage");
+        return admin;
+    }
+
+    public static async Task<IResult> CreateTenant(HttpContext context, IGrainFactory grains, ModelCatalog models, IOptionsMonitor<TierCatalogOptions> tiers)
+    {
+        using var body = await ReadJsonAsync(context);
+        if (body.Error is { } bodyError)
+        {
+            return bodyError;
+        }
+
+        if (TenantRequestParser.ParseCreate(body.Document!.RootElement, models, tiers.CurrentValue, out var error) is not { } request)
+        {
+            return error!;
+        }
+
+        var view = await grains.GetGrain<ITenantGrain>(request.Id).CreateAsync(request.Config);
+        return view is null
+            ? new OpenAiError(StatusCodes.Status409Conflict, $"Tenant '{request.Id}' already exists.", "invalid_request_error", "id", "tenant_exists")
+            : TypedResults.Json(TenantResponse.From(view), GatewayJsonContext.Default.TenantResponse, statusCode: StatusCodes.Status201Created);
+    }
+
+    public static async Task<IResult> GetTenant(string id, IGrainFactory grains) =>
+        IsTenantId(id) && await grains.GetGrain<ITenantGrain>(id).GetAsync() is { } view
+            ? TypedResults.Json(TenantResponse.From(view), GatewayJsonContext.Default.TenantResponse)
+            : TenantNotFound(id);
+
+    public static async Task<IResult> UpdateTenant(string id, HttpContext context, IGrainFactory grains, ModelCatalog models, IOptionsMonitor<TierCatalogOptions> tiers)
+    {
+        if (!IsTenantId(id))
+        {
+            return TenantNotFound(id);
+        }
+
+        using var body = await ReadJsonAsync(context);
+        if (body.Error is { } bodyError)
+        {
+            return bodyError;
+        }
+
+        if (TenantRequestParser.ParsePatch(body.Document!.RootElement, models, tiers.CurrentValue, out var error) is not { } patch)
+        {
+            return error!;
+        }
+
+        return await grains.GetGrain<ITenantGrain>(id).UpdateAsync(patch) is { } view
+            ? TypedResults.Json(TenantResponse.From(view), GatewayJsonContext.Default.TenantResponse)
+            : TenantNotFound(id);
+    }
+
+    public static async Task<IResult> CreateKey(string id, IGrainFactory grains)
+    {
+        if (!IsTenantId(id))
+        {
+            return TenantNotFound(id);
+        }
+
+        var (keyId, key) = ApiKeys.Generate();
+        ApiKeyInfo? info;
+        try
+        {
+            info = await grains.GetGrain<ITenantGrain>(id).AddKeyAsync(keyId, ApiKeys.Hash(key));
+        }
+        catch (InvalidOperationException exception)
+        {
+            return new OpenAiError(StatusCodes.Status409Conflict, exception.Message, "invalid_request_error", code: "too_many_keys");
+        }
+
+        return info is null
+            ? TenantNotFound(id)
+            : TypedResults.Json(new CreatedKeyResponse(info.Id, key, info.CreatedAt), GatewayJsonContext.Default.CreatedKeyResponse, statusCode: StatusCodes.Status201Created);
+    }
+
+    public static async Task<IResult> RevokeKey(string id, string keyId, IGrainFactory grains) =>
+        IsTenantId(id) && await grains.GetGrain<ITenantGrain>(id).RevokeKeyAsync(keyId)
+            ? TypedResults.NoContent()
+            : new OpenAiError(StatusCodes.Status404NotFound, $"Tenant '{id}' has no key '{keyId}'.", "invalid_request_error", "keyId", "key_not_found");
+
+    public static async Task<IResult> GetUsage(string id, IGrainFactory grains) =>
+        IsTenantId(id) && await grains.GetGrain<ITenantGrain>(id).GetUsageAsync() is { } usage
+            ? TypedResults.Json(UsageResponse.From(usage), GatewayJsonContext.Default.UsageResponse)
+            : TenantNotFound(id);
+
+    private static bool IsTenantId(string id) => TenantRequestParser.TenantIdPattern().IsMatch(id);
+
+    private static OpenAiError TenantNotFound(string id) =>
+        new(StatusCodes.Status404NotFound, $"No tenant '{(id.Length > 64 ? id[..64] : id)}'.", "invalid_request_error", "id", "tenant_not_found");
+
+    private static async Task<JsonBody> ReadJsonAsync(HttpContext context)
+    {
+        var bytes = await RequestBody.ReadAsync(context.Request, MaxAdminBodyBytes, context.RequestAborted);
+        if (bytes is null)
+        {
+            return new JsonBody(null, new OpenAiError(StatusCodes.Status413RequestEntityTooLarge,
+                $"The request body is larger than {MaxAdminBodyBytes} bytes.", "invalid_request_error", code: "request_too_large"));
+        }
+
+        try
+        {
+            return new JsonBody(JsonDocument.Parse(bytes.Value), null);
+        }
+        catch (JsonException)
+        {
+            return new JsonBody(null, OpenAiError.InvalidRequest("We could not parse the JSON body of your request."));
+        }
+    }
+
+    private sealed record JsonBody(JsonDocument? Document, OpenAiError? Error) : IDisposable
+    {
+        public void Dispose() => Document?.Dispose();
+    }
+}

@@ -1,0 +1,144 @@
+using Gateway.ApiFrontend.Auth;
+using Gateway.ApiFrontend.Chat;
+using Gateway.ApiFrontend.Errors;
+using Gateway.ApiFrontend.Hosting;
+using Gateway.Grains.Abstractions.Tenants;
+using Gateway.Grains.Abstractions.Upstream;
+using Gateway.Grains.Models;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.ApiFrontend.Apis;
+
+/// <summary><c>POST /v1/chat/completions</c>: authenticate, validate, admit (reserve), call upstream through a grain, answer.</summary>
+public static class ChatCompletionsApi
+{
+    private static readonly byte[] DataPrefix = "data: "u8.ToArray();
+    private static readonly byte[] EventEnd = "\n\n"u8.ToArray();
+    private static readonly byte[] Done = "data: [DONE]\n\n"u8.ToArray();
+
+    public static RouteGroupBuilder MapChatCompletionsApi(this RouteGroupBuilder v1)
+    {
+        v1.MapPost("/chat/completions", CreateChatCompletion).WithName("CreateChatCompletion");
+        return v1;
+    }
+
+    public static async Task<IResult> CreateChatCompletion(
+        HttpContext context,
+        IGrainFactory grains,
+        ModelCatalog catalog,
+        IOptions<FrontendOptions> options)
+    {
+        var identity = TenantIdentity.Of(context);
+        var body = await RequestBody.ReadAsync(context.Request, options.Value.MaxRequestBodyBytes, context.RequestAborted);
+        if (body is null)
+        {
+            return new OpenAiError(StatusCodes.Status413RequestEntityTooLarge,
+                $"The request body is larger than the limit of {options.Value.MaxRequestBodyBytes} bytes.",
+                "invalid_request_error", code: "request_too_large");
+        }
+
+        var request = ChatRequestParser.Parse(body.Value, catalog, out var error);
+        if (request is null)
+        {
+            return error!;
+        }
+
+        var requestId = RequestIds.Of(context);
+        var tenant = grains.GetGrain<ITenantGrain>(identity.TenantId);
+        var admission = await tenant.AdmitAsync(new AdmissionRequest(requestId, request.ModelId, request.PromptTokens, request.MaxOutputTokens));
+        RateLimitHeaders.Apply(context.Response, admission.RateLimits);
+        if (!admission.IsAdmitted)
+        {
+            return AdmissionErrors.For(admission, request.ModelId);
+        }
+
+        var upstream = grains.GetGrain<IUpstreamGrain>(WorkerKey(identity.TenantId, options.Value.UpstreamWorkerShards));
+        var call = new UpstreamRequest(identity.TenantId, requestId, request.ModelId, request.UpstreamBody, request.PromptTokens, request.ClientWantsUsage);
+        if (!request.Stream)
+        {
+            var response = await upstream.CompleteAsync(call, context.RequestAborted);
+            return response.Failure is { } failure
+                ? ToError(failure)
+                : TypedResults.Bytes(response.Body!, "application/json");
+        }
+
+        await StreamAsync(context, upstream, call);
+        return Results.Empty;
+    }
+
+    private static async Task StreamAsync(HttpContext context, IUpstreamGrain upstream, UpstreamRequest call)
+    {
+        var response = context.Response;
+        var started = false;
+        try
+        {
+            await foreach (var chunk in upstream.StreamAsync(call, context.RequestAborted).WithCancellation(context.RequestAborted))
+            {
+                if (chunk.Failure is { } failure)
+                {
+                    if (!started)
+                    {
+                        await ToError(failure).ExecuteAsync(context);
+                        return;
+                    }
+
+                    // Headers are gone: the error travels as a last event, and no [DONE] follows.
+                    await response.Body.WriteAsync(DataPrefix, context.RequestAborted);
+                    await response.Body.WriteAsync(ErrorEvent(failure), context.RequestAborted);
+                    await response.Body.WriteAsync(EventEnd, context.RequestAborted);
+                    return;
+                }
+
+                if (!started)
+                {
+                    started = true;
+                    response.ContentType = "text/event-stream";
+                    response.Headers.CacheControl = "no-cache";
+                    response.Headers["X-Accel-Buffering"] = "no";
+                }
+
+                await response.Body.WriteAsync(DataPrefix, context.RequestAborted);
+                await response.Body.WriteAsync(chunk.Data, context.RequestAborted);
+                await response.Body.WriteAsync(EventEnd, context.RequestAborted);
+                await response.Body.FlushAsync(context.RequestAborted);
+            }
+
+            if (!started)
+            {
+                response.ContentType = "text/event-stream";
+            }
+
+            await response.Body.WriteAsync(Done, context.RequestAborted);
+            await response.Body.FlushAsync(context.RequestAborted);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; the worker charges what was streamed.
+        }
+    }
+
+    private static OpenAiError ToError(UpstreamFailure failure) =>
+        new(failure.StatusCode, failure.Message, failure.Type, code: failure.Code, retryAfter: failure.RetryAfter);
+
+    private static byte[] ErrorEvent(UpstreamFailure failure)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteStartObject("error");
+            writer.WriteString("message", failure.Message);
+            writer.WriteString("type", failure.Type);
+            writer.WriteNull("param");
+            writer.WriteString("code", failure.Code);
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    // Requests of one tenant go to one worker key, so its calls from a client-mode frontend share a gateway connection.
+    private static string WorkerKey(string tenantId, int shards) =>
+        ((uint)StringComparer.Ordinal.GetHashCode(tenantId) % (uint)Math.Max(1, shards)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,57 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Gateway.ApiFrontend.Errors;
+
+/// <summary>
+/// An error in OpenAI's shape, <c>{"error":{"message","type","param","code"}}</c>, with its status code and,
+/// for 429 and 503, a <c>Retry-After</c>. The one error shape of the whole API.
+/// </summary>
+public sealed class OpenAiError(int statusCode, string message, string type, string? param = null, string? code = null, TimeSpan? retryAfter = null) : IResult
+{
+    // Relaxed escaping keeps quotes and angle brackets readable; the body is JSON, never embedded in HTML.
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public int StatusCode => statusCode;
+
+    public string? Code => code;
+
+    public static OpenAiError InvalidRequest(string message, string? param = null, string? code = null) =>
+        new(StatusCodes.Status400BadRequest, message, "invalid_request_error", param, code);
+
+    public async Task ExecuteAsync(HttpContext httpContext)
+    {
+        var response = httpContext.Response;
+        response.StatusCode = statusCode;
+        response.ContentType = "application/json";
+        if (retryAfter is { } wait)
+        {
+            // Whole seconds, rounded up, at least one: a client that waits this long finds room.
+            var seconds = Math.Max(1, (long)Math.Ceiling(wait.TotalSeconds));
+            response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        }
+
+        await using var writer = new Utf8JsonWriter(response.BodyWriter.AsStream(), WriterOptions);
+        writer.WriteStartObject();
+        writer.WriteStartObject("error");
+        writer.WriteString("message", message);
+        writer.WriteString("type", type);
+        WriteNullable(writer, "param", param);
+        WriteNullable(writer, "code", code);
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+        await writer.FlushAsync(httpContext.RequestAborted);
+    }
+
+    private static void WriteNullable(Utf8JsonWriter writer, string name, string? value)
+    {
+        if (value is null)
+        {
+            writer.WriteNull(name);
+        }
+        else
+        {
+            writer.WriteString(name, value);
+        }
+    }
+}

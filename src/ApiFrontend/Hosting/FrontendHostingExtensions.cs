@@ -1,0 +1,74 @@
+using Gateway.ApiFrontend.Apis;
+using Gateway.ApiFrontend.Auth;
+using Gateway.Grains.Hosting;
+using Gateway.MockProvider;
+
+namespace Gateway.ApiFrontend.Hosting;
+
+/// <summary>Everything the frontend process is made of, so that <c>Program.cs</c> stays a table of contents.</summary>
+public static class FrontendHostingExtensions
+{
+    public static WebApplicationBuilder AddGatewayFrontend(this WebApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        var services = builder.Services;
+        var options = configuration.GetSection(FrontendOptions.Section).Get<FrontendOptions>() ?? new FrontendOptions();
+        services.AddOptions<FrontendOptions>().BindConfiguration(FrontendOptions.Section);
+
+        if (options.Mode == FrontendMode.Embedded)
+        {
+            builder.UseOrleans(silo => silo.AddGatewaySilo(configuration));
+        }
+        else
+        {
+            var hosting = configuration.GetSection(SiloHostingOptions.Section).Get<SiloHostingOptions>() ?? new SiloHostingOptions();
+            builder.UseOrleansClient(client => client.UseLocalhostClustering(hosting.GatewayPort, hosting.ServiceId, hosting.ClusterId));
+        }
+
+        if (configuration.GetValue<bool>("MockProvider:Enabled"))
+        {
+            services.AddMockProviderHostedService(configuration.GetSection("MockProvider"));
+        }
+
+        services.AddGatewayCatalogs();
+        services.AddGatewayHealthChecks();
+        services.AddSingleton<KeyResolver>();
+        services.AddSingleton<TenantKeyFilter>();
+        services.AddSingleton<AdminKeyFilter>();
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, Contracts.GatewayJsonContext.Default));
+        return builder;
+    }
+
+    public static WebApplication MapGatewayFrontend(this WebApplication app)
+    {
+        app.UseRequestIds();
+        app.UseStatusCodePages(async status =>
+        {
+            // Unmatched routes and methods still answer in OpenAI's error shape.
+            var response = status.HttpContext.Response;
+            if (response.HasStarted || response.ContentLength > 0 || response.ContentType is not null)
+            {
+                return;
+            }
+
+            var code = response.StatusCode;
+            await new Errors.OpenAiError(code, code == 404 ? "Unknown endpoint." : $"The request failed with status {code}.",
+                "invalid_request_error", code: code == 404 ? "unknown_url" : null).ExecuteAsync(status.HttpContext);
+        });
+
+        app.MapGatewayHealth();
+        if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<FrontendOptions>>().Value.Mode == FrontendMode.Embedded)
+        {
+            app.MapGatewayDashboard();
+        }
+
+        var v1 = app.MapGroup("/v1").AddEndpointFilter<TenantKeyFilter>();
+        v1.MapChatCompletionsApi();
+        v1.MapTenantApi();
+
+        // Resolved now, so that a generated development admin key is printed at start-up, not at first use.
+        app.Services.GetRequiredService<AdminKeyVerifier>();
+        app.MapGroup("/admin").AddEndpointFilter<AdminKeyFilter>().MapAdminApi();
+        return app;
+    }
+}

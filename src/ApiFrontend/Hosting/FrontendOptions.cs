@@ -1,0 +1,16 @@
+namespace Gateway.ApiFrontend.Hosting;
+
+/// <summary>How the frontend runs (configuration <c>Gateway</c>).</summary>
+public sealed class FrontendOptions
+{
+    public const string Section = "Gateway";
+
+    /// <summary><see cref="FrontendMode.Embedded"/> co-hosts a silo; <see cref="FrontendMode.Client"/> joins a cluster as an Orleans client.</summary>
+    public FrontendMode Mode { get; set; } = FrontendMode.Embedded;
+
+    /// <summary>The largest request body accepted; larger ones get 413.</summary>
+    public long MaxRequestBodyBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>How many upstream worker activations requests are spread over, per silo.</summary>
+    public int UpstreamWorkerShards { get; set; } = 16;
+}

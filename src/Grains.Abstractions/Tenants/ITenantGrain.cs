@@ -1,0 +1,52 @@
+namespace Gateway.Grains.Abstractions.Tenants;
+
+/// <summary>
+/// One tenant: its configuration, keys, token buckets, quota, budget, open reservations and usage, all in
+/// single-threaded actor state. Keyed by tenant id.
+/// </summary>
+[Alias("gw.ITenantGrain")]
+public interface ITenantGrain : IGrainWithStringKey
+{
+    /// <summary>Creates the tenant; <see langword="null"/> when a tenant with this id exists already.</summary>
+    [Alias("CreateAsync")]
+    Task<TenantView?> CreateAsync(TenantConfig config);
+
+    /// <summary>The tenant's configuration, keys and usage; <see langword="null"/> when it does not exist.</summary>
+    [Alias("GetAsync")]
+    Task<TenantView?> GetAsync();
+
+    /// <summary>Applies a partial change; <see langword="null"/> when the tenant does not exist.</summary>
+    [Alias("UpdateAsync")]
+    Task<TenantView?> UpdateAsync(TenantPatch patch);
+
+    /// <summary>Adds a key (only its hash) and registers it for lookup; <see langword="null"/> when the tenant does not exist.</summary>
+    [Alias("AddKeyAsync")]
+    Task<ApiKeyInfo?> AddKeyAsync(string keyId, string keyHash);
+
+    /// <summary>Revokes a key; false when the tenant or the key does not exist.</summary>
+    [Alias("RevokeKeyAsync")]
+    Task<bool> RevokeKeyAsync(string keyId);
+
+    /// <summary>
+    /// Checks every limit and, when all hold, reserves the worst-case cost of the request in the same turn,
+    /// so concurrent requests see each other's reservations.
+    /// </summary>
+    [Alias("AdmitAsync")]
+    Task<AdmissionResult> AdmitAsync(AdmissionRequest request);
+
+    /// <summary>Replaces a reservation by the actual usage. Idempotent per request id.</summary>
+    [Alias("SettleAsync")]
+    Task SettleAsync(Settlement settlement);
+
+    /// <summary>Releases a reservation without charging anything (the upstream call failed).</summary>
+    [Alias("ReleaseAsync")]
+    Task ReleaseAsync(string requestId);
+
+    /// <summary>Usage of the current calendar month (UTC); <see langword="null"/> when the tenant does not exist.</summary>
+    [Alias("GetUsageAsync")]
+    Task<UsageReport?> GetUsageAsync();
+
+    /// <summary>The current state of the rate-limit buckets, for response headers.</summary>
+    [Alias("GetRateLimitsAsync")]
+    Task<RateLimitStatus> GetRateLimitsAsync();
+}

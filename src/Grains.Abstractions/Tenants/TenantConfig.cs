@@ -1,0 +1,13 @@
+namespace Gateway.Grains.Abstractions.Tenants;
+
+/// <summary>
+/// What an operator sets for a tenant. Null quota or budget means "the tier's default" (quota) or
+/// "no budget" (budget); a null model list allows every model in the catalog.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("gw.TenantConfig")]
+public sealed record TenantConfig(
+    [property: Id(0)] string Tier,
+    [property: Id(1)] IReadOnlyList<string>? AllowedModels,
+    [property: Id(2)] decimal? MonthlyBudgetUsd,
+    [property: Id(3)] long? MonthlyTokenQuota,
+    [property: Id(4)] TenantLimits Limits);

@@ -1,0 +1,19 @@
+namespace Gateway.Grains.Abstractions.Tenants;
+
+/// <summary>A tenant's usage in one calendar month (UTC). Money in exact decimal US dollars.</summary>
+[GenerateSerializer, Immutable, Alias("gw.UsageReport")]
+public sealed record UsageReport(
+    [property: Id(0)] string Period,
+    [property: Id(1)] long Requests,
+    [property: Id(2)] long InputTokens,
+    [property: Id(3)] long OutputTokens,
+    [property: Id(4)] decimal CostUsd,
+    [property: Id(5)] decimal? MonthlyBudgetUsd,
+    [property: Id(6)] decimal? RemainingBudgetUsd,
+    [property: Id(7)] long? MonthlyTokenQuota,
+    [property: Id(8)] long? RemainingTokens,
+    [property: Id(9)] IReadOnlyList<ModelUsage> ByModel,
+    [property: Id(10)] IReadOnlyList<DailyUsage> ByDay,
+    [property: Id(11)] int InFlight,
+    [property: Id(12)] long ReservedTokens,
+    [property: Id(13)] decimal ReservedUsd);

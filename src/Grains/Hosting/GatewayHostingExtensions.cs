@@ -1,0 +1,91 @@
+using System.Net;
+using Gateway.Grains.Models;
+using Gateway.Grains.Providers;
+using Gateway.Grains.Tenants;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Orleans.Dashboard;
+
+namespace Gateway.Grains.Hosting;
+
+/// <summary>Wiring shared by every host: the catalogs both frontends and silos read, the silo itself, health and dashboard.</summary>
+public static class GatewayHostingExtensions
+{
+    public const string DashboardPath = "/dashboard";
+
+    /// <summary>Model catalog, tiers and admin key: what frontends and silos both need.</summary>
+    public static IServiceCollection AddGatewayCatalogs(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<ModelCatalogOptions>().BindConfiguration(ModelCatalogOptions.Section);
+        services.AddOptions<TierCatalogOptions>().BindConfiguration(TierCatalogOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TierCatalogOptions>, TierCatalogOptionsValidator>();
+        services.AddOptions<AdminKeyOptions>().BindConfiguration(AdminKeyOptions.Section);
+        services.TryAddSingleton<ModelCatalog>();
+        services.TryAddSingleton<AdminKeyVerifier>();
+        return services;
+    }
+
+    /// <summary>A silo hosting the gateway's grains: clustering, storage, dashboard and what the grains use.</summary>
+    public static ISiloBuilder AddGatewaySilo(this ISiloBuilder silo, IConfiguration configuration)
+    {
+        var hosting = configuration.GetSection(SiloHostingOptions.Section).Get<SiloHostingOptions>() ?? new SiloHostingOptions();
+        silo.UseLocalhostClustering(hosting.SiloPort, hosting.GatewayPort, serviceId: hosting.ServiceId, clusterId: hosting.ClusterId);
+        silo.AddMemoryGrainStorage(StorageNames.Tenants);
+        silo.AddMemoryGrainStorage(StorageNames.Keys);
+        silo.AddDashboard();
+
+        var services = silo.Services;
+        services.AddGatewayCatalogs();
+        services.AddOptions<TenantGrainOptions>().BindConfiguration(TenantGrainOptions.Section);
+        services.AddOptions<ProviderCatalogOptions>().Configure<IConfiguration>(
+            (options, config) => config.GetSection(ProviderCatalogOptions.Section).Bind(options.Providers));
+        services.AddHttpClient(ProviderClients.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                // Pooled connections are recycled so that a provider's DNS changes are picked up.
+                PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+                MaxConnectionsPerServer = int.MaxValue,
+                AutomaticDecompression = DecompressionMethods.None,
+                UseCookies = false,
+            })
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
+        services.TryAddSingleton<ProviderClients>();
+        return silo;
+    }
+
+    /// <summary><c>/health/live</c> (the process answers) and <c>/health/ready</c> (a grain call succeeds).</summary>
+    public static IServiceCollection AddGatewayHealthChecks(this IServiceCollection services)
+    {
+        services.AddHealthChecks().AddCheck<ClusterReadyHealthCheck>("cluster", tags: ["ready"]);
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapGatewayHealth(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        endpoints.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+        return endpoints;
+    }
+
+    /// <summary>The Orleans dashboard at <c>/dashboard</c>: open in Development, behind the admin key elsewhere.</summary>
+    public static WebApplication MapGatewayDashboard(this WebApplication app)
+    {
+        app.Services.GetRequiredService<AdminKeyVerifier>();
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseWhen(
+                context => context.Request.Path.StartsWithSegments(DashboardPath),
+                branch => branch.UseMiddleware<DashboardAccessMiddleware>());
+        }
+
+        app.MapOrleansDashboard(routePrefix: DashboardPath);
+        return app;
+    }
+}

@@ -1,0 +1,25 @@
+using Gateway.Grains.Abstractions.Keys;
+
+namespace Gateway.Grains.Keys;
+
+/// <summary>One issued key, keyed by its hash: which tenant it belongs to and whether it was revoked.</summary>
+public sealed class ApiKeyGrain(
+    [PersistentState("key", StorageNames.Keys)] IPersistentState<ApiKeyRecord?> state) : Grain, IApiKeyGrain
+{
+    public async Task RegisterAsync(ApiKeyRecord record)
+    {
+        state.State = record;
+        await state.WriteStateAsync();
+    }
+
+    public async Task RevokeAsync()
+    {
+        if (state.State is { Revoked: false } record)
+        {
+            state.State = record with { Revoked = true };
+            await state.WriteStateAsync();
+        }
+    }
+
+    public Task<ApiKeyRecord?> ResolveAsync() => Task.FromResult(state.State);
+}

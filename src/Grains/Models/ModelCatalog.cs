@@ -1,0 +1,71 @@
+using System.Collections.Frozen;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Grains.Models;
+
+/// <summary>Looks models up by id or alias. Rebuilt when the configuration changes.</summary>
+public sealed class ModelCatalog
+{
+    private volatile Snapshot _snapshot;
+
+    public ModelCatalog(IOptionsMonitor<ModelCatalogOptions> options)
+    {
+        _snapshot = new Snapshot(options.CurrentValue);
+        options.OnChange(o => _snapshot = new Snapshot(o));
+    }
+
+    /// <summary>Builds a catalog from fixed options (tests, tools).</summary>
+    public ModelCatalog(ModelCatalogOptions options) => _snapshot = new Snapshot(options);
+
+    /// <summary>Every model id, in a stable order.</summary>
+    public IReadOnlyList<string> ModelIds => _snapshot.Ids;
+
+    /// <summary>Resolves an id or alias to the catalog id and its definition.</summary>
+    public bool TryResolve(string name, out string modelId, out ModelDefinition definition)
+    {
+        if (_snapshot.ByName.TryGetValue(name, out var entry))
+        {
+            (modelId, definition) = entry;
+            return true;
+        }
+
+        modelId = "";
+        definition = null!;
+        return false;
+    }
+
+    /// <summary>The definition of a catalog id; throws for an id that is not in the catalog.</summary>
+    public ModelDefinition Get(string modelId) =>
+        TryResolve(modelId, out _, out var definition)
+            ? definition
+            : throw new KeyNotFoundException($"Model '{modelId}' is not in the catalog (Gateway:Models).");
+
+    private sealed class Snapshot
+    {
+        public Snapshot(ModelCatalogOptions options)
+        {
+            var models = options.Models.Count > 0 ? options.Models : ModelCatalogOptions.Defaults;
+            var byName = new Dictionary<string, (string, ModelDefinition)>(StringComparer.OrdinalIgnoreCase);
+            foreach (var (id, definition) in models)
+            {
+                byName[id] = (id, definition);
+            }
+
+            // Aliases never shadow a real id.
+            foreach (var (id, definition) in models)
+            {
+                foreach (var alias in definition.Aliases)
+                {
+                    byName.TryAdd(alias, (id, definition));
+                }
+            }
+
+            ByName = byName.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
+            Ids = models.Keys.Order(StringComparer.Ordinal).ToArray();
+        }
+
+        public FrozenDictionary<string, (string Id, ModelDefinition Definition)> ByName { get; }
+
+        public string[] Ids { get; }
+    }
+}

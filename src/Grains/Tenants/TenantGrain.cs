@@ -1,0 +1,393 @@
+using System.Globalization;
+using Gateway.Grains.Abstractions.Keys;
+using Gateway.Grains.Abstractions.Tenants;
+using Gateway.Grains.Models;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Grains.Tenants;
+
+/// <summary>
+/// A tenant's limits and accounting in one single-threaded activation: every admission sees every other
+/// request's reservation, so no budget, quota or rate limit can be overspent by concurrent requests.
+/// </summary>
+public sealed class TenantGrain(
+    [PersistentState("tenant", StorageNames.Tenants)] IPersistentState<TenantState> state,
+    IOptionsMonitor<TierCatalogOptions> tiers,
+    IOptions<TenantGrainOptions> options,
+    ModelCatalog models,
+    TimeProvider time) : Grain, ITenantGrain
+{
+    private readonly TenantGrainOptions _options = options.Value;
+    private readonly ReservationBook _reservations = new(options.Value.SettlementMemory);
+
+    private TenantState State => state.State;
+
+    private string TenantId => this.GetPrimaryKeyString();
+
+    public async Task<TenantView?> CreateAsync(TenantConfig config)
+    {
+        if (State.Exists)
+        {
+            return null;
+        }
+
+        var now = time.GetUtcNow();
+        State.Config = config;
+        State.CreatedAt = now;
+        RollPeriod(now);
+        EnsureBuckets(Limits(), now);
+        await state.WriteStateAsync();
+        return View(now);
+    }
+
+    public Task<TenantView?> GetAsync() =>
+        Task.FromResult(State.Exists ? View(time.GetUtcNow()) : null);
+
+    public async Task<TenantView?> UpdateAsync(TenantPatch patch)
+    {
+        if (State.Config is not { } config)
+        {
+            return null;
+        }
+
+        var limits = config.Limits;
+        State.Config = config with
+        {
+            Tier = patch.Tier ?? config.Tier,
+            AllowedModels = patch.AllowedModels.ApplyTo(config.AllowedModels),
+            MonthlyBudgetUsd = patch.MonthlyBudgetUsd.ApplyTo(config.MonthlyBudgetUsd),
+            MonthlyTokenQuota = patch.MonthlyTokenQuota.ApplyTo(config.MonthlyTokenQuota),
+            Limits = new TenantLimits(
+                patch.RequestsPerMinute.ApplyTo(limits.RequestsPerMinute),
+                patch.TokensPerMinute.ApplyTo(limits.TokensPerMinute),
+                patch.MaxConcurrent.ApplyTo(limits.MaxConcurrent)),
+        };
+
+        var now = time.GetUtcNow();
+        EnsureBuckets(Limits(), now);
+        await state.WriteStateAsync();
+        return View(now);
+    }
+
+    public async Task<ApiKeyInfo?> AddKeyAsync(string keyId, string keyHash)
+    {
+        if (!State.Exists)
+        {
+            return null;
+        }
+
+        if (State.Keys.Count >= _options.MaxKeys)
+        {
+            throw new InvalidOperationException($"Tenant '{TenantId}' already holds {_options.MaxKeys} keys (Gateway:Tenants:MaxKeys).");
+        }
+
+        var entry = new ApiKeyEntry { Id = keyId, Hash = keyHash, CreatedAt = time.GetUtcNow() };
+        State.Keys.Add(entry);
+        await state.WriteStateAsync();
+
+        // Registered after the tenant has recorded it, so a key that resolves is always one the tenant knows.
+        await GrainFactory.GetGrain<IApiKeyGrain>(keyHash).RegisterAsync(new ApiKeyRecord(TenantId, keyId, Revoked: false));
+        return ToInfo(entry);
+    }
+
+    public async Task<bool> RevokeKeyAsync(string keyId)
+    {
+        var entry = State.Keys.Find(k => k.Id == keyId);
+        if (entry is null)
+        {
+            return false;
+        }
+
+        if (entry.RevokedAt is null)
+        {
+            entry.RevokedAt = time.GetUtcNow();
+            await state.WriteStateAsync();
+        }
+
+        // Repeated on every call, so a revocation interrupted between the two writes completes when retried.
+        await GrainFactory.GetGrain<IApiKeyGrain>(entry.Hash).RevokeAsync();
+        return true;
+    }
+
+    public Task<AdmissionResult> AdmitAsync(AdmissionRequest request) => Task.FromResult(Admit(request));
+
+    private AdmissionResult Admit(AdmissionRequest request)
+    {
+        if (State.Config is not { } config)
+        {
+            return new AdmissionResult(AdmissionOutcome.UnknownTenant, RateLimitStatus.Empty, TimeSpan.Zero);
+        }
+
+        var now = time.GetUtcNow();
+        ReleaseExpired(now);
+        RollPeriod(now);
+        var limits = Limits();
+        EnsureBuckets(limits, now);
+
+        if (_reservations.Contains(request.RequestId) || _reservations.WasSettled(request.RequestId))
+        {
+            // A repeated admission of the same request holds nothing twice.
+            return Result(AdmissionOutcome.Admitted, now);
+        }
+
+        if (!models.TryResolve(request.Model, out var modelId, out var model) || !IsAllowed(config, modelId))
+        {
+            return Result(AdmissionOutcome.ModelNotAllowed, now);
+        }
+
+        long tokens = (long)request.PromptTokens + request.MaxOutputTokens;
+        var cost = model.CostUsd(request.PromptTokens, request.MaxOutputTokens);
+
+        if (limits.MonthlyTokenQuota is { } quota && State.Month.TotalTokens + _reservations.Tokens + tokens > quota)
+        {
+            return Result(AdmissionOutcome.TokenQuotaExhausted, now);
+        }
+
+        if (limits.MonthlyBudgetUsd is { } budget && State.Month.CostUsd + _reservations.CostUsd + cost > budget)
+        {
+            return Result(AdmissionOutcome.BudgetExhausted, now);
+        }
+
+        if (tokens > State.TokenBucket!.Capacity)
+        {
+            return Result(AdmissionOutcome.RequestTooLarge, now, TimeSpan.FromMinutes(1));
+        }
+
+        if (_reservations.Count >= limits.MaxConcurrent)
+        {
+            return Result(AdmissionOutcome.ConcurrencyExceeded, now, TimeSpan.FromSeconds(1));
+        }
+
+        if (!State.RequestBucket!.TryTake(1, now, out var requestWait))
+        {
+            return Result(AdmissionOutcome.RequestRateExceeded, now, requestWait);
+        }
+
+        if (!State.TokenBucket.TryTake(tokens, now, out var tokenWait))
+        {
+            State.RequestBucket.Adjust(-1, now);
+            return Result(AdmissionOutcome.TokenRateExceeded, now, tokenWait);
+        }
+
+        _reservations.Add(new Reservation(request.RequestId, modelId, tokens, cost, now + _options.ReservationTimeout));
+        return Result(AdmissionOutcome.Admitted, now);
+    }
+
+    public async Task SettleAsync(Settlement settlement)
+    {
+        if (!State.Exists || _reservations.WasSettled(settlement.RequestId))
+        {
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        RollPeriod(now);
+        EnsureBuckets(Limits(), now);
+
+        var reservation = _reservations.Remove(settlement.RequestId);
+        var used = settlement.InputTokens + settlement.OutputTokens;
+        State.TokenBucket!.Adjust(used - (reservation?.Tokens ?? 0), now);
+
+        var modelId = models.TryResolve(settlement.Model, out var id, out var model) ? id : settlement.Model;
+        var cost = model?.CostUsd(settlement.InputTokens, settlement.OutputTokens)
+            ?? throw new InvalidOperationException($"Model '{settlement.Model}' left the catalog before request {settlement.RequestId} settled.");
+
+        Record(now, modelId, settlement.InputTokens, settlement.OutputTokens, cost);
+        _reservations.MarkSettled(settlement.RequestId);
+        await state.WriteStateAsync();
+    }
+
+    public Task ReleaseAsync(string requestId)
+    {
+        var now = time.GetUtcNow();
+        if (_reservations.Remove(requestId) is { } reservation && State.TokenBucket is { } bucket)
+        {
+            bucket.Adjust(-reservation.Tokens, now);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<UsageReport?> GetUsageAsync()
+    {
+        if (!State.Exists)
+        {
+            return Task.FromResult<UsageReport?>(null);
+        }
+
+        var now = time.GetUtcNow();
+        ReleaseExpired(now);
+        RollPeriod(now);
+        return Task.FromResult<UsageReport?>(Usage(now));
+    }
+
+    public Task<RateLimitStatus> GetRateLimitsAsync()
+    {
+        if (!State.Exists)
+        {
+            return Task.FromResult(RateLimitStatus.Empty);
+        }
+
+        var now = time.GetUtcNow();
+        EnsureBuckets(Limits(), now);
+        return Task.FromResult(RateLimits(now));
+    }
+
+    private AdmissionResult Result(AdmissionOutcome outcome, DateTimeOffset now, TimeSpan retryAfter = default) =>
+        new(outcome, RateLimits(now), retryAfter);
+
+    private RateLimitStatus RateLimits(DateTimeOffset now)
+    {
+        var requests = State.RequestBucket!;
+        var tokens = State.TokenBucket!;
+        return new RateLimitStatus(
+            requests.Capacity, requests.Available(now), requests.TimeUntilFull(now),
+            tokens.Capacity, tokens.Available(now), tokens.TimeUntilFull(now));
+    }
+
+    private static bool IsAllowed(TenantConfig config, string modelId) =>
+        config.AllowedModels is null || config.AllowedModels.Contains(modelId, StringComparer.OrdinalIgnoreCase);
+
+    private EffectiveLimits Limits()
+    {
+        var config = State.Config!;
+        if (!tiers.CurrentValue.TryGet(config.Tier, out var tier))
+        {
+            throw new InvalidOperationException($"Tenant '{TenantId}' has tier '{config.Tier}', which is not configured (Gateway:Tiers).");
+        }
+
+        return new EffectiveLimits(
+            config.Limits.RequestsPerMinute ?? tier.RequestsPerMinute,
+            config.Limits.TokensPerMinute ?? tier.TokensPerMinute,
+            config.Limits.MaxConcurrent ?? tier.MaxConcurrent,
+            config.MonthlyTokenQuota ?? tier.MonthlyTokenQuota,
+            config.MonthlyBudgetUsd,
+            tier.FairShareWeight);
+    }
+
+    private void EnsureBuckets(EffectiveLimits limits, DateTimeOffset now)
+    {
+        if (State.RequestBucket is null)
+        {
+            State.RequestBucket = new TokenBucket(limits.RequestsPerMinute, now);
+        }
+        else
+        {
+            State.RequestBucket.Resize(limits.RequestsPerMinute, now);
+        }
+
+        if (State.TokenBucket is null)
+        {
+            State.TokenBucket = new TokenBucket(limits.TokensPerMinute, now);
+        }
+        else
+        {
+            State.TokenBucket.Resize(limits.TokensPerMinute, now);
+        }
+    }
+
+    private void ReleaseExpired(DateTimeOffset now)
+    {
+        if (_reservations.RemoveExpired(now) is not { } expired)
+        {
+            return;
+        }
+
+        foreach (var reservation in expired)
+        {
+            State.TokenBucket?.Adjust(-reservation.Tokens, now);
+        }
+    }
+
+    private void RollPeriod(DateTimeOffset now)
+    {
+        var period = PeriodOf(now);
+        if (State.Period == period)
+        {
+            return;
+        }
+
+        State.Period = period;
+        State.Month = new UsageCounters();
+        State.MonthByModel = new Dictionary<string, UsageCounters>(StringComparer.Ordinal);
+    }
+
+    private void Record(DateTimeOffset now, string modelId, long input, long output, decimal cost)
+    {
+        State.Month.Add(input, output, cost);
+        Counter(State.MonthByModel, modelId).Add(input, output, cost);
+
+        var day = DateOnly.FromDateTime(now.UtcDateTime);
+        if (!State.Daily.TryGetValue(day, out var byModel))
+        {
+            State.Daily[day] = byModel = new Dictionary<string, UsageCounters>(StringComparer.Ordinal);
+            var oldest = day.AddDays(1 - _options.DailyRetentionDays);
+            foreach (var expired in State.Daily.Keys.Where(d => d < oldest).ToList())
+            {
+                State.Daily.Remove(expired);
+            }
+        }
+
+        Counter(byModel, modelId).Add(input, output, cost);
+
+        static UsageCounters Counter(Dictionary<string, UsageCounters> counters, string key)
+        {
+            if (!counters.TryGetValue(key, out var counter))
+            {
+                counters[key] = counter = new UsageCounters();
+            }
+
+            return counter;
+        }
+    }
+
+    private static string PeriodOf(DateTimeOffset now) => now.UtcDateTime.ToString("yyyy-MM", CultureInfo.InvariantCulture);
+
+    private TenantView View(DateTimeOffset now)
+    {
+        EnsureBuckets(Limits(), now);
+        return new TenantView(
+            TenantId,
+            State.Config!,
+            Limits(),
+            State.Keys.Select(ToInfo).ToArray(),
+            Usage(now),
+            State.CreatedAt);
+    }
+
+    private UsageReport Usage(DateTimeOffset now)
+    {
+        var limits = Limits();
+        var month = State.Period == PeriodOf(now) ? State.Month : new UsageCounters();
+        var period = PeriodOf(now);
+        var byModel = State.Period == period
+            ? State.MonthByModel.OrderBy(m => m.Key, StringComparer.Ordinal)
+                .Select(m => new ModelUsage(m.Key, m.Value.Requests, m.Value.InputTokens, m.Value.OutputTokens, m.Value.CostUsd))
+                .ToArray()
+            : [];
+        var monthStart = new DateOnly(now.UtcDateTime.Year, now.UtcDateTime.Month, 1);
+        var byDay = State.Daily.Where(d => d.Key >= monthStart)
+            .OrderBy(d => d.Key)
+            .SelectMany(d => d.Value.OrderBy(m => m.Key, StringComparer.Ordinal)
+                .Select(m => new DailyUsage(d.Key, m.Key, m.Value.Requests, m.Value.InputTokens, m.Value.OutputTokens, m.Value.CostUsd)))
+            .ToArray();
+
+        return new UsageReport(
+            period,
+            month.Requests,
+            month.InputTokens,
+            month.OutputTokens,
+            month.CostUsd,
+            limits.MonthlyBudgetUsd,
+            limits.MonthlyBudgetUsd is { } budget ? Math.Max(0m, budget - month.CostUsd) : null,
+            limits.MonthlyTokenQuota,
+            limits.MonthlyTokenQuota is { } quota ? Math.Max(0L, quota - month.TotalTokens) : null,
+            byModel,
+            byDay,
+            _reservations.Count,
+            _reservations.Tokens,
+            _reservations.CostUsd);
+    }
+
+    private static ApiKeyInfo ToInfo(ApiKeyEntry entry) => new(entry.Id, entry.CreatedAt, entry.RevokedAt);
+}

@@ -1,0 +1,19 @@
+namespace Gateway.Grains.Tenants;
+
+/// <summary>Behaviour of tenant grains (configuration <c>Gateway:Tenants</c>).</summary>
+public sealed class TenantGrainOptions
+{
+    public const string Section = "Gateway:Tenants";
+
+    /// <summary>How long a reservation lives without being settled before it is released (a caller that died).</summary>
+    public TimeSpan ReservationTimeout { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>How many days of per-day rollups a tenant keeps.</summary>
+    public int DailyRetentionDays { get; set; } = 62;
+
+    /// <summary>The most keys (live and revoked) one tenant may hold.</summary>
+    public int MaxKeys { get; set; } = 100;
+
+    /// <summary>How many recent settlements are remembered to make a repeated settlement a no-op.</summary>
+    public int SettlementMemory { get; set; } = 10_000;
+}

@@ -1,0 +1,59 @@
+using System.Text;
+using System.Text.Json;
+using Gateway.Grains.Tokenization;
+
+namespace Gateway.Grains.Upstream;
+
+/// <summary>
+/// Follows a stream's chunks: takes the provider's usage chunk when it comes, and otherwise keeps the generated
+/// text so that a stream cut short (client gone, upstream cut) is charged for what was streamed.
+/// </summary>
+internal sealed class StreamMeter(int promptEstimate)
+{
+    private readonly StringBuilder _generated = new();
+    private (long Input, long Output)? _reported;
+
+    /// <summary>True once anything has been streamed to the client.</summary>
+    public bool Streamed { get; private set; }
+
+    /// <summary>Reads one chunk; true when it is the usage-only chunk (no choices), which the client may not have asked for.</summary>
+    public bool Observe(byte[] data)
+    {
+        using var document = JsonDocument.Parse(data);
+        var root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return false;
+        }
+
+        if (CompletionUsage.TryReadUsage(root, out var input, out var output))
+        {
+            _reported = (input, output);
+        }
+
+        if (!root.TryGetProperty("choices", out var choices) || choices.ValueKind != JsonValueKind.Array)
+        {
+            return false;
+        }
+
+        var any = false;
+        foreach (var choice in choices.EnumerateArray())
+        {
+            any = true;
+            if (choice.TryGetProperty("delta", out var delta) && delta.ValueKind == JsonValueKind.Object)
+            {
+                CompletionUsage.AppendGeneratedText(delta, _generated);
+            }
+        }
+
+        return !any && _reported is not null;
+    }
+
+    public void MarkStreamed() => Streamed = true;
+
+    /// <summary>What to charge: the provider's figures when it sent them, else the prompt estimate and the text streamed.</summary>
+    public (long Input, long Output) Usage =>
+        _reported ?? (promptEstimate, ChatTokenCounter.CountText(_generated.ToString()));
+
+    public bool HasReportedUsage => _reported is not null;
+}

@@ -1,0 +1,231 @@
+using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
+using Gateway.Grains.Abstractions.Tenants;
+using Gateway.Grains.Abstractions.Upstream;
+using Gateway.Grains.Models;
+using Gateway.Grains.Providers;
+using Microsoft.Extensions.Logging;
+using Orleans.Concurrency;
+
+namespace Gateway.Grains.Upstream;
+
+/// <summary>
+/// Calls the provider for admitted requests and settles each with the tenant afterwards: actual usage on
+/// success (or what was streamed when a stream ends early), a release on failure, so nothing is charged for
+/// a request that was not served. One reentrant activation per key and silo: calls interleave at every await,
+/// and a stream's enumeration always finds the activation that started it.
+/// </summary>
+[StatelessWorker(1), Reentrant]
+public sealed partial class UpstreamGrain(
+    ModelCatalog models,
+    ProviderClients providers,
+    TimeProvider time,
+    ILogger<UpstreamGrain> logger) : Grain, IUpstreamGrain
+{
+    private static readonly MediaTypeHeaderValue Json = new("application/json");
+
+    public async Task<UpstreamResponse> CompleteAsync(UpstreamRequest request, CancellationToken cancellationToken)
+    {
+        var tenant = GrainFactory.GetGrain<ITenantGrain>(request.TenantId);
+        var (response, failure, timeout) = await SendAsync(request, cancellationToken);
+        if (failure is not null)
+        {
+            await tenant.ReleaseAsync(request.RequestId);
+            return new UpstreamResponse(null, failure);
+        }
+
+        using (response)
+        using (timeout)
+        {
+            byte[] body;
+            try
+            {
+                body = await response!.Content.ReadAsByteArrayAsync(timeout!.Token);
+            }
+            catch (Exception exception) when (exception is HttpRequestException or IOException or OperationCanceledException)
+            {
+                await tenant.ReleaseAsync(request.RequestId);
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    throw;
+                }
+
+                var provider = ProviderOf(request);
+                return new UpstreamResponse(null, exception is OperationCanceledException
+                    ? UpstreamFailures.Timeout(provider)
+                    : UpstreamFailures.Unreachable(provider));
+            }
+
+            var (input, output) = CompletionUsage.Read(body, request.PromptTokens);
+            return await TrySettleAsync(tenant, new Settlement(request.RequestId, request.Model, input, output))
+                ? new UpstreamResponse(body, null)
+                : new UpstreamResponse(null, UpstreamFailures.NotRecorded());
+        }
+    }
+
+    public async IAsyncEnumerable<UpstreamChunk> StreamAsync(
+        UpstreamRequest request,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var tenant = GrainFactory.GetGrain<ITenantGrain>(request.TenantId);
+        var (response, failure, timeout) = await SendAsync(request, cancellationToken);
+        if (failure is not null)
+        {
+            await tenant.ReleaseAsync(request.RequestId);
+            yield return new UpstreamChunk(null, failure);
+            yield break;
+        }
+
+        var meter = new StreamMeter(request.PromptTokens);
+        UpstreamFailure? cut = null;
+        try
+        {
+            await using var reader = new SseReader(await response!.Content.ReadAsStreamAsync(timeout!.Token));
+            while (true)
+            {
+                byte[]? data;
+                try
+                {
+                    data = await reader.ReadAsync(timeout.Token);
+                }
+                catch (Exception exception) when (!cancellationToken.IsCancellationRequested
+                    && exception is HttpRequestException or IOException or OperationCanceledException)
+                {
+                    cut = exception is OperationCanceledException
+                        ? UpstreamFailures.Timeout(ProviderOf(request))
+                        : UpstreamFailures.StreamCut(ProviderOf(request));
+                    break;
+                }
+
+                if (data is null)
+                {
+                    // The connection closed without [DONE]: the provider cut the stream.
+                    cut = meter.HasReportedUsage ? null : UpstreamFailures.StreamCut(ProviderOf(request));
+                    break;
+                }
+
+                if (data.AsSpan().SequenceEqual("[DONE]"u8))
+                {
+                    break;
+                }
+
+                if (meter.Observe(data) && !request.ClientWantsUsage)
+                {
+                    continue;
+                }
+
+                meter.MarkStreamed();
+                yield return new UpstreamChunk(data, null);
+            }
+
+            if (cut is not null)
+            {
+                yield return new UpstreamChunk(null, cut);
+            }
+        }
+        finally
+        {
+            response!.Dispose();
+            timeout!.Dispose();
+
+            // Charged for what was streamed, also when the client went away or the provider cut the stream.
+            if (meter.Streamed || meter.HasReportedUsage)
+            {
+                var (input, output) = meter.Usage;
+                await TrySettleAsync(tenant, new Settlement(request.RequestId, request.Model, input, output));
+            }
+            else
+            {
+                await tenant.ReleaseAsync(request.RequestId);
+            }
+        }
+    }
+
+    /// <summary>Sends the request; on success the response and the call's timeout, which the caller disposes.</summary>
+    private async Task<(HttpResponseMessage? Response, UpstreamFailure? Failure, CancellationTokenSource? Timeout)> SendAsync(
+        UpstreamRequest request, CancellationToken cancellationToken)
+    {
+        ProviderClient client;
+        try
+        {
+            client = providers.Get(models.Get(request.Model).Provider);
+        }
+        catch (Exception exception) when (exception is InvalidOperationException or KeyNotFoundException)
+        {
+            LogProviderMissing(logger, request.Model, exception);
+            return (null, UpstreamFailures.Unreachable(request.Model), null);
+        }
+
+        var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(client.Timeout);
+        HttpResponseMessage response;
+        try
+        {
+            using var content = new ByteArrayContent(request.Body);
+            content.Headers.ContentType = Json;
+            response = await client.Api.ChatCompletionsAsync(content, client.Authorization, timeout.Token);
+        }
+        catch (Exception exception) when (exception is HttpRequestException or OperationCanceledException)
+        {
+            timeout.Dispose();
+            if (cancellationToken.IsCancellationRequested)
+            {
+                throw new OperationCanceledException(cancellationToken);
+            }
+
+            LogUpstreamUnreachable(logger, client.Name, exception.GetType().Name);
+            return (null, exception is OperationCanceledException ? UpstreamFailures.Timeout(client.Name) : UpstreamFailures.Unreachable(client.Name), null);
+        }
+
+        if (response.IsSuccessStatusCode)
+        {
+            return (response, null, timeout);
+        }
+
+        using (response)
+        using (timeout)
+        {
+            byte[] body;
+            try
+            {
+                body = await response.Content.ReadAsByteArrayAsync(timeout.Token);
+            }
+            catch (Exception exception) when (exception is HttpRequestException or IOException or OperationCanceledException)
+            {
+                body = [];
+            }
+
+            LogUpstreamStatus(logger, client.Name, (int)response.StatusCode);
+            return (null, UpstreamFailures.FromResponse(response.StatusCode, body, response.Headers.RetryAfter, client.Name, time.GetUtcNow()), null);
+        }
+    }
+
+    private async Task<bool> TrySettleAsync(ITenantGrain tenant, Settlement settlement)
+    {
+        try
+        {
+            await tenant.SettleAsync(settlement);
+            return true;
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            LogSettlementFailed(logger, settlement.RequestId, exception);
+            return false;
+        }
+    }
+
+    private string ProviderOf(UpstreamRequest request) =>
+        models.TryResolve(request.Model, out _, out var model) ? model.Provider : request.Model;
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "No provider for model {Model}")]
+    private static partial void LogProviderMissing(ILogger logger, string model, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Provider {Provider} could not be reached ({Reason})")]
+    private static partial void LogUpstreamUnreachable(ILogger logger, string provider, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Provider {Provider} answered {Status}")]
+    private static partial void LogUpstreamStatus(ILogger logger, string provider, int status);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Settlement of request {RequestId} failed")]
+    private static partial void LogSettlementFailed(ILogger logger, string requestId, Exception exception);
+}

@@ -1,0 +1,212 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.MockProvider;
+
+/// <summary>The routes besides chat completions: model list, stats, fault queue and health.</summary>
+internal static class MockControlEndpoints
+{
+    private static readonly string[] _modelIds = ["gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "mock-model"];
+    private static readonly byte[] _modelsJson = BuildModelsJson();
+
+    public static async Task ModelsAsync(HttpContext context, IOptions<MockProviderOptions> options)
+    {
+        if (!MockAuthorization.IsAuthorized(context.Request, options.Value.ApiKey))
+        {
+            await OpenAiError.WriteUnauthorizedAsync(context);
+            return;
+        }
+
+        context.Response.ContentType = "application/json";
+        context.Response.ContentLength = _modelsJson.Length;
+        await context.Response.Body.WriteAsync(_modelsJson, context.RequestAborted);
+    }
+
+    public static Task HealthAsync(HttpContext context)
+    {
+        context.Response.ContentType = "text/plain";
+        return context.Response.WriteAsync("ok", context.RequestAborted);
+    }
+
+    public static async Task GetStatsAsync(HttpContext context, MockProviderStats stats)
+    {
+        context.Response.ContentType = "application/json";
+        using (var json = new Utf8JsonWriter(context.Response.BodyWriter, MockJson.WriterOptions))
+        {
+            json.WriteStartObject();
+            WriteCounters(json, stats.Total);
+            json.WriteStartObject("byModel"u8);
+            foreach (var (model, counters) in stats.ByModel)
+            {
+                json.WriteStartObject(model);
+                WriteCounters(json, counters);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+
+        await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
+    }
+
+    public static Task ResetStatsAsync(HttpContext context, MockProviderStats stats)
+    {
+        stats.Reset();
+        context.Response.StatusCode = StatusCodes.Status204NoContent;
+        return Task.CompletedTask;
+    }
+
+    public static async Task EnqueueFaultsAsync(HttpContext context, MockFaultQueue faults)
+    {
+        JsonDocument document;
+        try
+        {
+            document = await JsonDocument.ParseAsync(context.Request.Body, default, context.RequestAborted);
+        }
+        catch (JsonException)
+        {
+            await OpenAiError.WriteInvalidRequestAsync(context, "We could not parse the JSON body of your request.");
+            return;
+        }
+
+        using (document)
+        {
+            if (!TryParseFault(document.RootElement, out var fault, out var count, out var error))
+            {
+                await OpenAiError.WriteInvalidRequestAsync(context, error);
+                return;
+            }
+
+            faults.Enqueue(fault, count);
+        }
+
+        await WritePendingAsync(context, faults);
+    }
+
+    public static Task GetFaultsAsync(HttpContext context, MockFaultQueue faults) => WritePendingAsync(context, faults);
+
+    public static Task ClearFaultsAsync(HttpContext context, MockFaultQueue faults)
+    {
+        faults.Clear();
+        context.Response.StatusCode = StatusCodes.Status204NoContent;
+        return Task.CompletedTask;
+    }
+
+    private static async Task WritePendingAsync(HttpContext context, MockFaultQueue faults)
+    {
+        context.Response.ContentType = "application/json";
+        using (var json = new Utf8JsonWriter(context.Response.BodyWriter, MockJson.WriterOptions))
+        {
+            json.WriteStartObject();
+            json.WriteNumber("pending"u8, faults.Count);
+            json.WriteEndObject();
+        }
+
+        await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
+    }
+
+    private static bool TryParseFault(JsonElement root, out MockFault fault, out int count, [NotNullWhen(false)] out string? error)
+    {
+        fault = new MockFault();
+        count = 1;
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            error = "The fault must be a JSON object.";
+            return false;
+        }
+
+        int? status = null, retryAfter = null, cutAfterChunks = null, latencyMs = null;
+        foreach (var property in root.EnumerateObject())
+        {
+            var value = property.Value;
+            if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt32(out var number) || number < 0)
+            {
+                error = $"'{property.Name}' must be a non-negative integer.";
+                return false;
+            }
+
+            if (property.NameEquals("status"u8))
+            {
+                if (number is < 400 or > 599)
+                {
+                    error = "'status' must be from 400 to 599.";
+                    return false;
+                }
+
+                status = number;
+            }
+            else if (property.NameEquals("retry_after"u8))
+            {
+                retryAfter = number;
+            }
+            else if (property.NameEquals("cut_after_chunks"u8))
+            {
+                cutAfterChunks = number;
+            }
+            else if (property.NameEquals("latency_ms"u8))
+            {
+                latencyMs = number;
+            }
+            else if (property.NameEquals("count"u8))
+            {
+                count = number;
+            }
+            else
+            {
+                error = $"Unknown fault member '{property.Name}'.";
+                return false;
+            }
+        }
+
+        if (status is null && cutAfterChunks is null && latencyMs is null)
+        {
+            error = "A fault needs 'status', 'cut_after_chunks' or 'latency_ms'.";
+            return false;
+        }
+
+        fault = new MockFault
+        {
+            Status = status,
+            RetryAfterSeconds = retryAfter,
+            CutAfterChunks = cutAfterChunks,
+            Latency = latencyMs is int ms ? TimeSpan.FromMilliseconds(ms) : null,
+        };
+        error = null;
+        return true;
+    }
+
+    private static void WriteCounters(Utf8JsonWriter json, MockUsageCounters counters)
+    {
+        json.WriteNumber("requests"u8, counters.Requests);
+        json.WriteNumber("promptTokens"u8, counters.PromptTokens);
+        json.WriteNumber("completionTokens"u8, counters.CompletionTokens);
+    }
+
+    private static byte[] BuildModelsJson()
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var json = new Utf8JsonWriter(buffer, MockJson.WriterOptions))
+        {
+            json.WriteStartObject();
+            json.WriteString("object"u8, "list"u8);
+            json.WriteStartArray("data"u8);
+            foreach (var id in _modelIds)
+            {
+                json.WriteStartObject();
+                json.WriteString("id"u8, id);
+                json.WriteString("object"u8, "model"u8);
+                json.WriteNumber("created"u8, 0);
+                json.WriteString("owned_by"u8, "mock"u8);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+}

@@ -1,0 +1,275 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using Microsoft.ML.Tokenizers;
+
+namespace Gateway.MockProvider;
+
+/// <summary>
+/// The deterministic usage of the mock, public so that tests can predict prompt and completion tokens exactly.
+/// Counting uses the o200k_base encoding (gpt-4o family).
+/// </summary>
+public static class MockUsage
+{
+    // Per OpenAI's documented chat formula for gpt-4o-family models.
+    private const int TokensPerMessage = 3;
+    private const int TokensPerName = 1;
+    private const int ReplyPrimingTokens = 3;
+
+    // Texts up to this many tokens are slices of one prebuilt buffer, so serving them allocates nothing.
+    private const int CachedTokens = 4096;
+
+    // Each piece is one o200k token, and because the pre-tokenizer splits at the leading space no two adjacent
+    // pieces can merge; the check run against the real tokenizer confirmed exact counts up to 5000 pieces.
+    private const string FirstPiece = "Hello";
+    private static readonly string[] _cycle = [" world", " from", " the", " mock", " provider"];
+    private static readonly int _cycleLength = SumLengths(_cycle, _cycle.Length);
+    private static readonly byte[][] _cycleUtf8 = Array.ConvertAll(_cycle, Encoding.ASCII.GetBytes);
+    private static readonly byte[] _firstPieceUtf8 = Encoding.ASCII.GetBytes(FirstPiece);
+    private static readonly string _cachedText = BuildText(CachedTokens);
+    private static readonly byte[] _cachedUtf8 = Encoding.ASCII.GetBytes(_cachedText);
+
+    /// <summary>The o200k_base tokenizer the mock counts with (loaded once per process).</summary>
+    public static Tokenizer Tokenizer => O200kTokenizer.Instance;
+
+    /// <summary>
+    /// Prompt tokens of a chat <c>messages</c> array: per message 3 + tokens(role) + tokens of the text content
+    /// (a string, or the <c>text</c> of each <c>"type":"text"</c> part of an array; other parts count 0)
+    /// + 1 + tokens(name) when <c>name</c> is a string + tokens of each tool call's <c>function.name</c> and
+    /// <c>function.arguments</c>; plus 3 for the reply priming. Entries that are not objects are ignored.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="messages"/> is not an array.</exception>
+    public static int CountPromptTokens(JsonElement messages)
+    {
+        if (messages.ValueKind != JsonValueKind.Array)
+        {
+            throw new ArgumentException("messages must be a JSON array.", nameof(messages));
+        }
+
+        var total = ReplyPrimingTokens;
+        foreach (var message in messages.EnumerateArray())
+        {
+            if (message.ValueKind != JsonValueKind.Object)
+            {
+                continue;
+            }
+
+            total += TokensPerMessage;
+            foreach (var property in message.EnumerateObject())
+            {
+                if (property.NameEquals("role"u8))
+                {
+                    total += CountText(property.Value);
+                }
+                else if (property.NameEquals("content"u8))
+                {
+                    total += CountContent(property.Value);
+                }
+                else if (property.NameEquals("name"u8))
+                {
+                    if (property.Value.ValueKind == JsonValueKind.String)
+                    {
+                        total += TokensPerName + CountText(property.Value);
+                    }
+                }
+                else if (property.NameEquals("tool_calls"u8))
+                {
+                    total += CountToolCalls(property.Value);
+                }
+            }
+        }
+
+        return total;
+    }
+
+    /// <summary>
+    /// Completion tokens per choice: <paramref name="requestedByDirective"/> if given, else
+    /// <paramref name="maxTokens"/> if given, else <paramref name="defaultTokens"/>; never more than
+    /// <paramref name="maxTokens"/> when that is given, never negative.
+    /// </summary>
+    /// <param name="maxTokens"><c>max_completion_tokens</c> if present, else <c>max_tokens</c>.</param>
+    /// <param name="requestedByDirective">The <c>mock.completion_tokens</c> directive.</param>
+    /// <param name="defaultTokens"><see cref="MockProviderOptions.DefaultCompletionTokens"/>.</param>
+    public static int CompletionTokens(int? maxTokens, int? requestedByDirective, int defaultTokens)
+    {
+        var tokens = requestedByDirective ?? maxTokens ?? defaultTokens;
+        if (maxTokens is int max && tokens > max)
+        {
+            tokens = max;
+        }
+
+        return Math.Max(0, tokens);
+    }
+
+    /// <summary>
+    /// Whether <see cref="CompletionTokens"/> cut the wanted length down to the max tokens, which the mock
+    /// reports as <c>finish_reason: "length"</c> (otherwise <c>"stop"</c>). Only a directive asking for more
+    /// than the max can be cut: without one the mock wants exactly the max.
+    /// </summary>
+    public static bool IsCappedByMaxTokens(int? maxTokens, int? requestedByDirective) =>
+        maxTokens is int max && requestedByDirective is int wanted && wanted > max;
+
+    /// <summary>Text that o200k_base counts as exactly <paramref name="tokens"/> tokens (empty for 0).</summary>
+    public static string CompletionText(int tokens)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(tokens);
+        return tokens <= CachedTokens ? _cachedText[..TextLength(tokens)] : BuildText(tokens);
+    }
+
+    /// <summary>
+    /// <see cref="CompletionText"/> split into <paramref name="tokens"/> pieces of exactly one token each:
+    /// "Hello", then " world", " from", " the", " mock", " provider" repeating.
+    /// </summary>
+    public static IEnumerable<string> CompletionPieces(int tokens)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(tokens);
+        return Pieces(tokens);
+    }
+
+    /// <summary>UTF-8 of <see cref="CompletionText"/>, sliced from a shared buffer when small enough.</summary>
+    internal static ReadOnlySpan<byte> CompletionUtf8(int tokens) =>
+        tokens <= CachedTokens
+            ? _cachedUtf8.AsSpan(0, TextLength(tokens))
+            : Encoding.ASCII.GetBytes(BuildText(tokens));
+
+    /// <summary>UTF-8 of the piece at <paramref name="index"/> (0-based) of <see cref="CompletionPieces"/>.</summary>
+    internal static ReadOnlySpan<byte> PieceUtf8(int index) =>
+        index == 0 ? _firstPieceUtf8 : _cycleUtf8[(index - 1) % _cycleUtf8.Length];
+
+    private static IEnumerable<string> Pieces(int tokens)
+    {
+        for (var i = 0; i < tokens; i++)
+        {
+            yield return i == 0 ? FirstPiece : _cycle[(i - 1) % _cycle.Length];
+        }
+    }
+
+    private static int TextLength(int tokens)
+    {
+        if (tokens == 0)
+        {
+            return 0;
+        }
+
+        var afterFirst = tokens - 1;
+        return FirstPiece.Length
+            + (afterFirst / _cycle.Length * _cycleLength)
+            + SumLengths(_cycle, afterFirst % _cycle.Length);
+    }
+
+    private static int SumLengths(string[] pieces, int count)
+    {
+        var sum = 0;
+        for (var i = 0; i < count; i++)
+        {
+            sum += pieces[i].Length;
+        }
+
+        return sum;
+    }
+
+    private static string BuildText(int tokens) =>
+        string.Create(TextLength(tokens), tokens, static (span, count) =>
+        {
+            var position = 0;
+            foreach (var piece in Pieces(count))
+            {
+                piece.CopyTo(span[position..]);
+                position += piece.Length;
+            }
+        });
+
+    private static int CountContent(JsonElement content)
+    {
+        if (content.ValueKind == JsonValueKind.String)
+        {
+            return CountText(content);
+        }
+
+        if (content.ValueKind != JsonValueKind.Array)
+        {
+            return 0;
+        }
+
+        var total = 0;
+        foreach (var part in content.EnumerateArray())
+        {
+            if (part.ValueKind == JsonValueKind.Object
+                && part.TryGetProperty("type"u8, out var type)
+                && type.ValueKind == JsonValueKind.String
+                && type.ValueEquals("text"u8)
+                && part.TryGetProperty("text"u8, out var text))
+            {
+                total += CountText(text);
+            }
+        }
+
+        return total;
+    }
+
+    private static int CountToolCalls(JsonElement toolCalls)
+    {
+        if (toolCalls.ValueKind != JsonValueKind.Array)
+        {
+            return 0;
+        }
+
+        var total = 0;
+        foreach (var call in toolCalls.EnumerateArray())
+        {
+            if (call.ValueKind == JsonValueKind.Object
+                && call.TryGetProperty("function"u8, out var function)
+                && function.ValueKind == JsonValueKind.Object)
+            {
+                if (function.TryGetProperty("name"u8, out var name))
+                {
+                    total += CountText(name);
+                }
+
+                if (function.TryGetProperty("arguments"u8, out var arguments))
+                {
+                    total += CountText(arguments);
+                }
+            }
+        }
+
+        return total;
+    }
+
+    /// <summary>Tokens of a JSON string value; 0 for anything else.</summary>
+    private static int CountText(JsonElement value)
+    {
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            return 0;
+        }
+
+        // The raw value still has its quotes; without escapes it can be decoded straight into a pooled
+        // buffer instead of allocating a string per message.
+        var raw = JsonMarshal.GetRawUtf8Value(value);
+        raw = raw[1..^1];
+        if (raw.IndexOf((byte)'\\') >= 0)
+        {
+            return O200kTokenizer.Instance.CountTokens(value.GetString()!);
+        }
+
+        if (raw.Length <= 256)
+        {
+            Span<char> small = stackalloc char[raw.Length];
+            var written = Encoding.UTF8.GetChars(raw, small);
+            return O200kTokenizer.Instance.CountTokens(small[..written]);
+        }
+
+        var rented = ArrayPool<char>.Shared.Rent(raw.Length);
+        try
+        {
+            var written = Encoding.UTF8.GetChars(raw, rented);
+            return O200kTokenizer.Instance.CountTokens(rented.AsSpan(0, written));
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(rented);
+        }
+    }
+}
