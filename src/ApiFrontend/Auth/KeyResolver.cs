@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Gateway.Grains;
 using Gateway.Grains.Abstractions.Keys;
 
 namespace Gateway.ApiFrontend.Auth;
@@ -8,7 +9,7 @@ namespace Gateway.ApiFrontend.Auth;
 /// second, so a revocation reaches every frontend within one second while most requests skip the grain call.
 /// Unknown keys are remembered too, so a flood of bad keys does not activate a grain each. Bounded.
 /// </summary>
-public sealed class KeyResolver(IGrainFactory grains, TimeProvider time)
+public sealed class KeyResolver(IGrainFactory grains, [FromKeyedServices(GatewayClock.Key)] TimeProvider time)
 {
     public static readonly TimeSpan CacheLifetime = TimeSpan.FromMilliseconds(500);
     private const int MaxEntries = 100_000;

@@ -22,7 +22,7 @@ public static class GatewayHostingExtensions
     /// <summary>Model catalog, tiers and admin key: what frontends and silos both need.</summary>
     public static IServiceCollection AddGatewayCatalogs(this IServiceCollection services)
     {
-        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddKeyedSingleton(GatewayClock.Key, TimeProvider.System);
         services.AddOptions<ModelCatalogOptions>().BindConfiguration(ModelCatalogOptions.Section);
         services.AddOptions<TierCatalogOptions>().BindConfiguration(TierCatalogOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<TierCatalogOptions>, TierCatalogOptionsValidator>();
@@ -37,9 +37,15 @@ public static class GatewayHostingExtensions
     {
         var hosting = configuration.GetSection(SiloHostingOptions.Section).Get<SiloHostingOptions>() ?? new SiloHostingOptions();
         silo.UseLocalhostClustering(hosting.SiloPort, hosting.GatewayPort, serviceId: hosting.ServiceId, clusterId: hosting.ClusterId);
+        silo.AddDashboard();
+        return silo.AddGatewayGrains();
+    }
+
+    /// <summary>The grains' storage and services, without clustering (test clusters bring their own).</summary>
+    public static ISiloBuilder AddGatewayGrains(this ISiloBuilder silo)
+    {
         silo.AddMemoryGrainStorage(StorageNames.Tenants);
         silo.AddMemoryGrainStorage(StorageNames.Keys);
-        silo.AddDashboard();
 
         var services = silo.Services;
         services.AddGatewayCatalogs();

@@ -2,6 +2,7 @@ using System.Globalization;
 using Gateway.Grains.Abstractions.Keys;
 using Gateway.Grains.Abstractions.Tenants;
 using Gateway.Grains.Models;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Grains.Tenants;
@@ -15,7 +16,7 @@ public sealed class TenantGrain(
     IOptionsMonitor<TierCatalogOptions> tiers,
     IOptions<TenantGrainOptions> options,
     ModelCatalog models,
-    TimeProvider time) : Grain, ITenantGrain
+    [FromKeyedServices(GatewayClock.Key)] TimeProvider time) : Grain, ITenantGrain
 {
     private readonly TenantGrainOptions _options = options.Value;
     private readonly ReservationBook _reservations = new(options.Value.SettlementMemory);

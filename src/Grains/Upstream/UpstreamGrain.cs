@@ -4,6 +4,7 @@ using Gateway.Grains.Abstractions.Tenants;
 using Gateway.Grains.Abstractions.Upstream;
 using Gateway.Grains.Models;
 using Gateway.Grains.Providers;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
 
@@ -19,7 +20,7 @@ namespace Gateway.Grains.Upstream;
 public sealed partial class UpstreamGrain(
     ModelCatalog models,
     ProviderClients providers,
-    TimeProvider time,
+    [FromKeyedServices(GatewayClock.Key)] TimeProvider time,
     ILogger<UpstreamGrain> logger) : Grain, IUpstreamGrain
 {
     private static readonly MediaTypeHeaderValue Json = new("application/json");

@@ -1,0 +1,115 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Gateway.Grains;
+using Gateway.MockProvider;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Gateway.Tests.Infrastructure;
+
+/// <summary>
+/// The embedded gateway (frontend + co-hosted silo) on a test server, in front of a real mock provider on a
+/// loopback port, with the gateway's clock under the test's control. Shared by the HTTP tests, which isolate
+/// themselves by tenant.
+/// </summary>
+public sealed class GatewayFactory : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    public const string AdminKey = "adm-test-0123456789abcdef";
+
+    private WebApplication? _mock;
+
+    public FakeTimeProvider Clock { get; } = new(ClusterFixture.Start);
+
+    public MockProviderOptions MockOptions { get; } = new() { Url = "http://127.0.0.1:0" };
+
+    public MockProviderStats MockStats => _mock!.Services.GetRequiredService<MockProviderStats>();
+
+    public MockFaultQueue MockFaults => _mock!.Services.GetRequiredService<MockFaultQueue>();
+
+    public Uri MockAddress { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        _mock = MockProviderServer.Create(MockOptions);
+        await _mock.StartAsync();
+        MockAddress = _mock.GetBaseAddress();
+    }
+
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        await DisposeAsync();
+        if (_mock is not null)
+        {
+            await _mock.DisposeAsync();
+        }
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("Gateway:AdminKey", AdminKey);
+        builder.UseSetting("Gateway:Mode", "Embedded");
+        builder.UseSetting("Orleans:SiloPort", FreePorts.Next().ToString());
+        builder.UseSetting("Orleans:GatewayPort", FreePorts.Next().ToString());
+        builder.UseSetting("Orleans:ClusterId", "test-" + Guid.NewGuid().ToString("N"));
+        foreach (var provider in new[] { "openai", "anthropic", "gemini", "deepseek" })
+        {
+            builder.UseSetting($"Providers:{provider}:BaseUrl", new Uri(MockAddress, "v1").ToString());
+        }
+
+        builder.ConfigureTestServices(services => services.AddKeyedSingleton<TimeProvider>(GatewayClock.Key, Clock));
+    }
+
+    /// <summary>An HTTP client carrying the admin key.</summary>
+    public HttpClient CreateAdminClient()
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
+        return client;
+    }
+
+    /// <summary>An HTTP client carrying a tenant key.</summary>
+    public HttpClient CreateTenantClient(string key)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return client;
+    }
+
+    /// <summary>Creates a tenant with a fresh id (merged over <paramref name="fields"/>) and one key; returns both.</summary>
+    public async Task<(string TenantId, string Key)> CreateTenantWithKeyAsync(object? fields = null)
+    {
+        var tenantId = "t-" + Guid.NewGuid().ToString("N")[..12];
+        var body = JsonSerializer.SerializeToNode(fields ?? new { tier = "gold" })!.AsObject();
+        body["id"] = tenantId;
+        body.TryAdd("tier", "gold");
+
+        using var admin = CreateAdminClient();
+        var created = await admin.PostAsJsonAsync("/admin/tenants", body);
+        Assert.True(created.IsSuccessStatusCode, $"Creating tenant {tenantId} failed: {(int)created.StatusCode} {await created.Content.ReadAsStringAsync()}");
+        var key = await admin.PostAsync($"/admin/tenants/{tenantId}/keys", null);
+        Assert.True(key.IsSuccessStatusCode, $"Creating a key for {tenantId} failed: {(int)key.StatusCode}");
+        var json = await key.Content.ReadFromJsonAsync<JsonObject>();
+        return (tenantId, json!["key"]!.GetValue<string>());
+    }
+
+    /// <summary>The tenant's usage as the admin API reports it.</summary>
+    public async Task<JsonObject> GetUsageAsync(string tenantId)
+    {
+        using var admin = CreateAdminClient();
+        var usage = await admin.GetFromJsonAsync<JsonObject>($"/admin/tenants/{tenantId}/usage");
+        return usage!;
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class GatewayCollection : ICollectionFixture<GatewayFactory>
+{
+    public const string Name = "gateway";
+}
