@@ -8,6 +8,8 @@ namespace Gateway.MockProvider;
 /// <summary>Serves <c>POST /v1/chat/completions</c>, streaming or not, with directives and queued faults applied.</summary>
 internal sealed class ChatCompletionsEndpoint
 {
+    private static readonly TimeSpan CutGrace = TimeSpan.FromMilliseconds(50);
+
     private readonly IOptions<MockProviderOptions> _options;
     private readonly MockProviderStats _stats;
     private readonly MockFaultQueue _faults;
@@ -166,7 +168,7 @@ internal sealed class ChatCompletionsEndpoint
                 {
                     if (sentPieces == cutAfterChunks)
                     {
-                        context.Abort();
+                        await CutAsync(context);
                         return;
                     }
 
@@ -183,7 +185,7 @@ internal sealed class ChatCompletionsEndpoint
 
             if (sentPieces == cutAfterChunks)
             {
-                context.Abort();
+                await CutAsync(context);
                 return;
             }
 
@@ -226,5 +228,13 @@ internal sealed class ChatCompletionsEndpoint
     {
         var result = await body.FlushAsync(aborted);
         return !result.IsCanceled && !result.IsCompleted;
+    }
+
+    // Aborting drops whatever the transport has not sent yet; a short grace lets the chunks already flushed reach
+    // the peer first, so a cut stream delivers exactly what the mock counted as sent.
+    private static async Task CutAsync(HttpContext context)
+    {
+        await Task.Delay(CutGrace, CancellationToken.None);
+        context.Abort();
     }
 }

@@ -78,6 +78,7 @@ public sealed partial class UpstreamGrain(
         }
 
         var meter = new StreamMeter(request.PromptTokens);
+        var settled = false;
         UpstreamFailure? cut = null;
         try
         {
@@ -119,6 +120,9 @@ public sealed partial class UpstreamGrain(
                 yield return new UpstreamChunk(data, null);
             }
 
+            // Settled before the stream's end reaches the client, so that a client that saw the end sees the charge too.
+            settled = true;
+            await SettleStreamAsync(tenant, request, meter);
             if (cut is not null)
             {
                 yield return new UpstreamChunk(null, cut);
@@ -128,17 +132,24 @@ public sealed partial class UpstreamGrain(
         {
             response!.Dispose();
             timeout!.Dispose();
+            if (!settled)
+            {
+                // The client went away mid-stream: charged for what was streamed.
+                await SettleStreamAsync(tenant, request, meter);
+            }
+        }
+    }
 
-            // Charged for what was streamed, also when the client went away or the provider cut the stream.
-            if (meter.Streamed || meter.HasReportedUsage)
-            {
-                var (input, output) = meter.Usage;
-                await TrySettleAsync(tenant, new Settlement(request.RequestId, request.Model, input, output));
-            }
-            else
-            {
-                await tenant.ReleaseAsync(request.RequestId);
-            }
+    private async Task SettleStreamAsync(ITenantGrain tenant, UpstreamRequest request, StreamMeter meter)
+    {
+        if (meter.Streamed || meter.HasReportedUsage)
+        {
+            var (input, output) = meter.Usage;
+            await TrySettleAsync(tenant, new Settlement(request.RequestId, request.Model, input, output));
+        }
+        else
+        {
+            await tenant.ReleaseAsync(request.RequestId);
         }
     }
 

@@ -14,8 +14,8 @@ using Microsoft.Extensions.Time.Testing;
 namespace Gateway.Tests.Infrastructure;
 
 /// <summary>
-/// The embedded gateway (frontend + co-hosted silo) on a test server, in front of a real mock provider on a
-/// loopback port, with the gateway's clock under the test's control. Shared by the HTTP tests, which isolate
+/// The embedded gateway (frontend + co-hosted silo) on Kestrel on a loopback port, so requests cross a real
+/// socket (a client hanging up is seen as it is in production), in front of a real mock provider on another port, with the gateway's clock under the test's control. Shared by the HTTP tests, which isolate
 /// themselves by tenant.
 /// </summary>
 public sealed class GatewayFactory : WebApplicationFactory<Program>, IAsyncLifetime
@@ -34,11 +34,16 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>, IAsyncLifet
 
     public Uri MockAddress { get; private set; } = null!;
 
+    /// <summary>Where the gateway listens.</summary>
+    public Uri BaseAddress => ClientOptions.BaseAddress;
+
     public async Task InitializeAsync()
     {
         _mock = MockProviderServer.Create(MockOptions);
         await _mock.StartAsync();
         MockAddress = _mock.GetBaseAddress();
+        UseKestrel(options => options.Listen(System.Net.IPAddress.Loopback, 0));
+        StartServer();
     }
 
     async Task IAsyncLifetime.DisposeAsync()

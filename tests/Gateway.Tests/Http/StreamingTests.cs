@@ -1,0 +1,157 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Gateway.Tests.Infrastructure;
+
+namespace Gateway.Tests.Http;
+
+/// <summary>Streams pass through as SSE and are charged exactly: from the usage chunk, or for what was streamed when cut short.</summary>
+[Collection(GatewayCollection.Name)]
+public sealed class StreamingTests(GatewayFactory gateway)
+{
+    [Fact]
+    public async Task StreamSettlesFromTheUsageChunkAndHidesItWhenTheClientDidNotAsk()
+    {
+        var (tenantId, key) = await gateway.CreateTenantWithKeyAsync();
+        using var client = gateway.CreateTenantClient(key);
+
+        var events = await ReadEventsAsync(await PostStreamAsync(client, new { model = "gpt-4.1", messages = ChatBodies.Messages(), max_tokens = 6, stream = true }));
+
+        Assert.Equal("[DONE]", events[^1]);
+        var chunks = events[..^1].Select(e => JsonNode.Parse(e)!.AsObject()).ToList();
+        Assert.DoesNotContain(chunks, c => c["usage"] is JsonObject);
+        Assert.Equal(6, chunks.Count(c => c["choices"]!.AsArray().Any(choice => choice!["delta"]!["content"]?.GetValue<string>() is { Length: > 0 })));
+        var usage = await gateway.GetUsageAsync(tenantId);
+        Assert.Equal(ChatBodies.PromptTokens(), usage["inputTokens"]!.GetValue<long>());
+        Assert.Equal(6, usage["outputTokens"]!.GetValue<long>());
+        Assert.Equal(1, usage["requests"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task StreamForwardsTheUsageChunkWhenTheClientAskedForIt()
+    {
+        var (tenantId, key) = await gateway.CreateTenantWithKeyAsync();
+        using var client = gateway.CreateTenantClient(key);
+
+        var events = await ReadEventsAsync(await PostStreamAsync(client, new
+        {
+            model = "gpt-4.1", messages = ChatBodies.Messages(), max_tokens = 4, stream = true,
+            stream_options = new { include_usage = true },
+        }));
+
+        var usageChunk = JsonNode.Parse(events[^2])!.AsObject();
+        Assert.Empty(usageChunk["choices"]!.AsArray());
+        Assert.Equal(4, usageChunk["usage"]!["completion_tokens"]!.GetValue<long>());
+        var usage = await gateway.GetUsageAsync(tenantId);
+        Assert.Equal(usageChunk["usage"]!["prompt_tokens"]!.GetValue<long>(), usage["inputTokens"]!.GetValue<long>());
+        Assert.Equal(4, usage["outputTokens"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task ClientThatHangsUpIsChargedForWhatWasStreamedAndTheUpstreamCallIsCancelled()
+    {
+        var (tenantId, key) = await gateway.CreateTenantWithKeyAsync();
+        var servedBefore = gateway.MockStats.CompletionTokens;
+        var body = System.Text.Json.JsonSerializer.Serialize(new
+        {
+            model = "gpt-4.1", messages = ChatBodies.Messages(), max_tokens = 200, stream = true,
+            mock = new { chunk_delay_ms = 100 },
+        });
+
+        // A raw socket, so that hanging up is exactly a closed connection, with no client library draining the rest.
+        using (var socket = new System.Net.Sockets.TcpClient())
+        {
+            await socket.ConnectAsync(gateway.BaseAddress.Host, gateway.BaseAddress.Port);
+            var stream = socket.GetStream();
+            var head = $"POST /v1/chat/completions HTTP/1.1\r\nHost: {gateway.BaseAddress.Authority}\r\nAuthorization: Bearer {key}\r\n" +
+                $"Content-Type: application/json\r\nContent-Length: {System.Text.Encoding.UTF8.GetByteCount(body)}\r\n\r\n";
+            await stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(head + body));
+
+            var received = new System.Text.StringBuilder();
+            var buffer = new byte[16 * 1024];
+            while (CountContentEvents(received.ToString()) < 3)
+            {
+                var read = await stream.ReadAsync(buffer);
+                Assert.True(read > 0, $"The stream ended before three content events arrived: {received}");
+                received.Append(System.Text.Encoding.UTF8.GetString(buffer, 0, read));
+            }
+
+            Assert.StartsWith("HTTP/1.1 200", received.ToString());
+        }
+
+        await Eventually.HoldsAsync(
+            async () => (await gateway.GetUsageAsync(tenantId))["requests"]!.GetValue<long>() == 1,
+            "the abandoned stream is settled");
+
+        var usage = await gateway.GetUsageAsync(tenantId);
+        var served = gateway.MockStats.CompletionTokens - servedBefore;
+        var charged = usage["outputTokens"]!.GetValue<long>();
+        Assert.InRange(charged, 3, 199);
+        Assert.Equal(served, charged);
+        Assert.Equal(ChatBodies.PromptTokens(), usage["inputTokens"]!.GetValue<long>());
+        Assert.Equal(0, usage["inFlight"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task StreamCutByTheProviderEndsWithAnErrorEventAndChargesWhatWasStreamed()
+    {
+        var (tenantId, key) = await gateway.CreateTenantWithKeyAsync();
+        using var client = gateway.CreateTenantClient(key);
+
+        var events = await ReadEventsAsync(await PostStreamAsync(client, new
+        {
+            model = "gpt-4.1", messages = ChatBodies.Messages(), max_tokens = 20, stream = true,
+            mock = new { cut_after_chunks = 3 },
+        }));
+
+        Assert.DoesNotContain("[DONE]", events);
+        var last = JsonNode.Parse(events[^1])!.AsObject();
+        Assert.Equal("upstream_stream_interrupted", last["error"]!["code"]!.GetValue<string>());
+
+        // Charged exactly what reached the client: each content event is one token.
+        // A cut connection may lose the last bytes the provider wrote before they were read.
+        var streamed = CountContentEvents(string.Join("\n\n", events));
+        Assert.InRange(streamed, 0, 3);
+        var usage = await gateway.GetUsageAsync(tenantId);
+        Assert.Equal(streamed, usage["outputTokens"]!.GetValue<long>());
+        Assert.Equal(ChatBodies.PromptTokens(), usage["inputTokens"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task StreamCarriesRequestIdAndRateLimitHeaders()
+    {
+        var (_, key) = await gateway.CreateTenantWithKeyAsync(new { tier = "silver" });
+        using var client = gateway.CreateTenantClient(key);
+
+        using var response = await PostStreamAsync(client, new { model = "gpt-4.1", messages = ChatBodies.Messages(), max_tokens = 2, stream = true });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        Assert.True(response.Headers.Contains("x-request-id"));
+        Assert.Equal("300", response.Headers.GetValues("x-ratelimit-limit-requests").Single());
+        Assert.Equal("299", response.Headers.GetValues("x-ratelimit-remaining-requests").Single());
+        Assert.Equal("500000", response.Headers.GetValues("x-ratelimit-limit-tokens").Single());
+    }
+
+    private static int CountContentEvents(string sse) =>
+        sse.Split("\n\n").Count(e => e.Contains("\"content\":\"", StringComparison.Ordinal) && !e.Contains("\"content\":\"\"", StringComparison.Ordinal));
+
+    private static async Task<HttpResponseMessage> PostStreamAsync(HttpClient client, object body)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = JsonContent.Create(body) };
+        var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"Expected a stream, got {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        return response;
+    }
+
+    private static async Task<string[]> ReadEventsAsync(HttpResponseMessage response)
+    {
+        using (response)
+        {
+            var text = await response.Content.ReadAsStringAsync();
+            return text.Split("\n\n", StringSplitOptions.RemoveEmptyEntries)
+                .Select(e => e.StartsWith("data: ", StringComparison.Ordinal) ? e[6..] : throw new Xunit.Sdk.XunitException($"Not an SSE data event: {e}"))
+                .ToArray();
+        }
+    }
+}
