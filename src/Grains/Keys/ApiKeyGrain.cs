@@ -14,12 +14,14 @@ public sealed class ApiKeyGrain(
 
     public async Task RevokeAsync()
     {
-        if (state.State is { Revoked: false } record)
+        if (state.RecordExists && state.State is { Revoked: false } record)
         {
             state.State = record with { Revoked = true };
             await state.WriteStateAsync();
         }
     }
 
-    public Task<ApiKeyRecord?> ResolveAsync() => Task.FromResult(state.State);
+    // A key never issued has no record, but the storage bridge still hands out a default-constructed State
+    // (TenantId null, Revoked false), which would otherwise resolve as a live key of no tenant.
+    public Task<ApiKeyRecord?> ResolveAsync() => Task.FromResult(state.RecordExists ? state.State : null);
 }

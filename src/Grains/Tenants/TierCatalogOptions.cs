@@ -10,7 +10,8 @@ public sealed class TierCatalogOptions
 
     public Dictionary<string, TierOptions> Tiers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
-    public static IReadOnlyDictionary<string, TierOptions> Defaults { get; } = new Dictionary<string, TierOptions>
+    // Case-insensitive like Tiers: the admin API accepts "Gold" and stores "gold".
+    public static IReadOnlyDictionary<string, TierOptions> Defaults { get; } = new Dictionary<string, TierOptions>(StringComparer.OrdinalIgnoreCase)
     {
         ["bronze"] = new() { RequestsPerMinute = 60, TokensPerMinute = 100_000, MonthlyTokenQuota = 1_000_000, MaxConcurrent = 5, FairShareWeight = 1 },
         ["silver"] = new() { RequestsPerMinute = 300, TokensPerMinute = 500_000, MonthlyTokenQuota = 10_000_000, MaxConcurrent = 20, FairShareWeight = 2 },

@@ -35,7 +35,7 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>, IAsyncLifet
     public Uri MockAddress { get; private set; } = null!;
 
     /// <summary>Where the gateway listens.</summary>
-    public Uri BaseAddress => ClientOptions.BaseAddress;
+    public Uri BaseAddress { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
@@ -44,6 +44,10 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>, IAsyncLifet
         MockAddress = _mock.GetBaseAddress();
         UseKestrel(options => options.Listen(System.Net.IPAddress.Loopback, 0));
         StartServer();
+        var addresses = Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses;
+        BaseAddress = new Uri(addresses.First());
+        ClientOptions.BaseAddress = BaseAddress;
     }
 
     async Task IAsyncLifetime.DisposeAsync()

@@ -1,0 +1,656 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using Gateway.Tests.Infrastructure;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace Gateway.Tests.Http;
+
+/// <summary>The operator's API (tenants, keys, usage), health endpoints and the dashboard's protection.</summary>
+[Collection(GatewayCollection.Name)]
+public sealed class AdminApiTests(GatewayFactory gateway)
+{
+    private const string ChatBody = """{"model":"gpt-4.1","messages":[{"role":"user","content":"Hello there"}],"max_tokens":3}""";
+
+    public static TheoryData<string, string, string> InvalidTenantBodies() => new()
+    {
+        // case name, body ({id} is replaced by a fresh id), expected param
+        { "unknown tier", """{"id":"{id}","tier":"diamond"}""", "tier" },
+        { "missing tier", """{"id":"{id}"}""", "tier" },
+        { "tier is a number", """{"id":"{id}","tier":3}""", "tier" },
+        { "tier is null", """{"id":"{id}","tier":null}""", "tier" },
+        { "unknown field", """{"id":"{id}","tier":"gold","colour":"blue"}""", "colour" },
+        { "unknown limits field", """{"id":"{id}","tier":"gold","limits":{"burst":5}}""", "limits.burst" },
+        { "negative budget", """{"id":"{id}","tier":"gold","monthlyBudgetUsd":-1}""", "monthlyBudgetUsd" },
+        { "budget is a string", """{"id":"{id}","tier":"gold","monthlyBudgetUsd":"10"}""", "monthlyBudgetUsd" },
+        { "unknown model", """{"id":"{id}","tier":"gold","allowedModels":["gpt-4.1","gpt-9"]}""", "allowedModels" },
+        { "allowedModels is a string", """{"id":"{id}","tier":"gold","allowedModels":"gpt-4.1"}""", "allowedModels" },
+        { "allowedModels holds a number", """{"id":"{id}","tier":"gold","allowedModels":[4]}""", "allowedModels" },
+        { "requestsPerMinute 0", """{"id":"{id}","tier":"gold","limits":{"requestsPerMinute":0}}""", "limits.requestsPerMinute" },
+        { "requestsPerMinute negative", """{"id":"{id}","tier":"gold","limits":{"requestsPerMinute":-5}}""", "limits.requestsPerMinute" },
+        { "requestsPerMinute is a string", """{"id":"{id}","tier":"gold","limits":{"requestsPerMinute":"10"}}""", "limits.requestsPerMinute" },
+        { "requestsPerMinute fractional", """{"id":"{id}","tier":"gold","limits":{"requestsPerMinute":1.5}}""", "limits.requestsPerMinute" },
+        { "tokensPerMinute 0", """{"id":"{id}","tier":"gold","limits":{"tokensPerMinute":0}}""", "limits.tokensPerMinute" },
+        { "maxConcurrent 0", """{"id":"{id}","tier":"gold","limits":{"maxConcurrent":0}}""", "limits.maxConcurrent" },
+        { "limits is a number", """{"id":"{id}","tier":"gold","limits":5}""", "limits" },
+        { "negative token quota", """{"id":"{id}","tier":"gold","monthlyTokenQuota":-1}""", "monthlyTokenQuota" },
+        { "token quota is a string", """{"id":"{id}","tier":"gold","monthlyTokenQuota":"many"}""", "monthlyTokenQuota" },
+    };
+
+    public static TheoryData<string, string> InvalidTenantIds() => new()
+    {
+        { "has space", "\"has space\"" },
+        { "empty", "\"\"" },
+        { "starts with a dash", "\"-tenant\"" },
+        { "slash", "\"a/b\"" },
+        { "65 characters", "\"" + new string('a', 65) + "\"" },
+        { "a number", "42" },
+        { "null", "null" },
+    };
+
+    [Fact]
+    public async Task TheAdminApiWithoutAKeyIsA401InvalidAdminKey()
+    {
+        using var client = gateway.CreateClient();
+
+        using var response = await client.PostAsJsonAsync("/admin/tenants", new { id = NewId(), tier = "gold" });
+
+        await AssertOpenAiErrorAsync(response, HttpStatusCode.Unauthorized, "invalid_request_error", null, "invalid_admin_key", "no admin key");
+    }
+
+    [Theory]
+    [InlineData("Bearer adm-test-0123456789abcdeX")]
+    [InlineData("Bearer adm-test-0123456789abcde")]
+    [InlineData("Bearer sk-not-the-admin-key-at-all-0000000")]
+    [InlineData("Basic YWRtaW46YWRtLXRlc3QtMDEyMzQ1Njc4OWFiY2RlZg==")]
+    public async Task TheAdminApiWithAWrongKeyIsA401InvalidAdminKey(string authorization)
+    {
+        var id = NewId();
+        using var client = gateway.CreateClient();
+        client.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", authorization);
+
+        using var create = await client.PostAsJsonAsync("/admin/tenants", new { id, tier = "gold" });
+        using var read = await client.GetAsync($"/admin/tenants/{id}");
+
+        await AssertOpenAiErrorAsync(create, HttpStatusCode.Unauthorized, "invalid_request_error", null, "invalid_admin_key", $"create with '{authorization}'");
+        await AssertOpenAiErrorAsync(read, HttpStatusCode.Unauthorized, "invalid_request_error", null, "invalid_admin_key", $"read with '{authorization}'");
+        using var admin = gateway.CreateAdminClient();
+        using var check = await admin.GetAsync($"/admin/tenants/{id}");
+        Assert.True(check.StatusCode == HttpStatusCode.NotFound, $"The refused create must not have created {id}, got {(int)check.StatusCode}.");
+    }
+
+    [Fact]
+    public async Task ATenantKeyIsNotAnAdminKey()
+    {
+        var (tenantId, key) = await gateway.CreateTenantWithKeyAsync();
+        using var client = gateway.CreateTenantClient(key);
+
+        using var response = await client.GetAsync($"/admin/tenants/{tenantId}");
+
+        await AssertOpenAiErrorAsync(response, HttpStatusCode.Unauthorized, "invalid_request_error", null, "invalid_admin_key", "tenant key on the admin API");
+    }
+
+    [Fact]
+    public async Task CreatingATenantIs201WithTheTenantAndItsTiersDefaults()
+    {
+        var id = NewId();
+        using var admin = gateway.CreateAdminClient();
+
+        using var response = await admin.PostAsJsonAsync("/admin/tenants", new { id, tier = "silver" });
+
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, $"Expected 201, got {(int)response.StatusCode}: {text}");
+        Assert.True(response.Headers.Contains("x-request-id"), "The response carries an x-request-id.");
+        var tenant = JsonNode.Parse(text)!.AsObject();
+        AssertJson(tenant, "id", id);
+        AssertJson(tenant, "tier", "silver");
+        Assert.True(tenant.ContainsKey("allowedModels") && tenant["allowedModels"] is null, $"No model list means every model: {text}");
+        Assert.True(tenant.ContainsKey("monthlyBudgetUsd") && tenant["monthlyBudgetUsd"] is null, $"No budget by default: {text}");
+        AssertJson(tenant, "monthlyTokenQuota", 10_000_000L);
+        AssertJson(tenant["limits"]!, "requestsPerMinute", 300L);
+        AssertJson(tenant["limits"]!, "tokensPerMinute", 500_000L);
+        AssertJson(tenant["limits"]!, "maxConcurrent", 20L);
+        AssertJson(tenant, "fairShareWeight", 2L);
+        foreach (var field in new[] { "monthlyTokenQuota", "requestsPerMinute", "tokensPerMinute", "maxConcurrent" })
+        {
+            Assert.True(tenant["overrides"]!.AsObject().ContainsKey(field) && tenant["overrides"]![field] is null, $"overrides.{field} should be null: {text}");
+        }
+
+        Assert.True(tenant["createdAt"]!.GetValue<DateTimeOffset>() == gateway.Clock.GetUtcNow(),
+            $"createdAt should be the gateway clock's now ({gateway.Clock.GetUtcNow():O}), got {tenant["createdAt"]}.");
+        Assert.True(tenant["keys"] is JsonArray { Count: 0 }, $"A new tenant has no keys: {text}");
+        var usage = tenant["usage"]!.AsObject();
+        AssertJson(usage, "period", Period());
+        AssertJson(usage, "requests", 0L);
+        AssertJson(usage, "inputTokens", 0L);
+        AssertJson(usage, "outputTokens", 0L);
+        Assert.True(usage["costUsd"]!.GetValue<decimal>() == 0m, $"A new tenant has spent nothing: {text}");
+        AssertJson(usage, "remainingTokens", 10_000_000L);
+    }
+
+    [Fact]
+    public async Task CreatingATenantWithEveryFieldKeepsThemAsGiven()
+    {
+        var id = NewId();
+        using var admin = gateway.CreateAdminClient();
+
+        using var response = await admin.PostAsJsonAsync("/admin/tenants", new
+        {
+            id,
+            tier = "bronze",
+            allowedModels = new[] { "gpt-4.1", "deepseek-chat", "gpt-4.1" },
+            monthlyBudgetUsd = 12.5m,
+            monthlyTokenQuota = 12345L,
+            limits = new { requestsPerMinute = 7, tokensPerMinute = 7000L, maxConcurrent = 2 },
+        });
+
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, $"Expected 201, got {(int)response.StatusCode}: {text}");
+        var tenant = JsonNode.Parse(text)!.AsObject();
+        AssertJson(tenant, "tier", "bronze");
+        Assert.True(
+            tenant["allowedModels"]!.AsArray().Select(m => m!.GetValue<string>()).SequenceEqual(["gpt-4.1", "deepseek-v3.2"]),
+            $"Aliases resolve to catalog ids and duplicates collapse: {text}");
+        Assert.True(tenant["monthlyBudgetUsd"]!.GetValue<decimal>() == 12.5m, $"Budget as given: {text}");
+        AssertJson(tenant, "monthlyTokenQuota", 12345L);
+        AssertJson(tenant["limits"]!, "requestsPerMinute", 7L);
+        AssertJson(tenant["limits"]!, "tokensPerMinute", 7000L);
+        AssertJson(tenant["limits"]!, "maxConcurrent", 2L);
+        AssertJson(tenant["overrides"]!, "requestsPerMinute", 7L);
+        AssertJson(tenant["overrides"]!, "monthlyTokenQuota", 12345L);
+        Assert.True(tenant["usage"]!["remainingBudgetUsd"]!.GetValue<decimal>() == 12.5m, $"The whole budget remains: {text}");
+    }
+
+    [Theory]
+    [InlineData("GOLD", "gold")]
+    [InlineData("Silver", "silver")]
+    [InlineData("platinum", "platinum")]
+    public async Task TierNamesAreCaseInsensitiveAndStoredInLowerCase(string given, string stored)
+    {
+        var id = NewId();
+        using var admin = gateway.CreateAdminClient();
+
+        using var response = await admin.PostAsJsonAsync("/admin/tenants", new { id, tier = given });
+
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, $"Tier '{given}' should be accepted, got {(int)response.StatusCode}: {text}");
+        AssertJson(JsonNode.Parse(text)!, "tier", stored);
+        using var patched = await admin.PatchAsync($"/admin/tenants/{id}", Json("{\"tier\":\"" + given.ToUpperInvariant() + "\"}"));
+        Assert.True(patched.StatusCode == HttpStatusCode.OK, $"PATCH with tier '{given.ToUpperInvariant()}' should be accepted, got {(int)patched.StatusCode}.");
+    }
+
+    [Fact]
+    public async Task CreatingATenantWhoseIdExistsIs409AndLeavesItAlone()
+    {
+        var id = NewId();
+        using var admin = gateway.CreateAdminClient();
+        using (var first = await admin.PostAsJsonAsync("/admin/tenants", new { id, tier = "gold" }))
+        {
+            Assert.True(first.StatusCode == HttpStatusCode.Created, $"The first create should succeed, got {(int)first.StatusCode}.");
+        }
+
+        using var second = await admin.PostAsJsonAsync("/admin/tenants", new { id, tier = "bronze" });
+
+        await AssertOpenAiErrorAsync(second, HttpStatusCode.Conflict, "invalid_request_error", "id", "tenant_exists", "duplicate id");
+        var tenant = await admin.GetFromJsonAsync<JsonObject>($"/admin/tenants/{id}");
+        AssertJson(tenant!, "tier", "gold");
+    }
+
+    [Theory]
+    [MemberData(nameof(InvalidTenantBodies))]
+    public async Task CreatingATenantWithABadFieldIs400NamingIt(string caseName, string body, string param)
+    {
+        var id = NewId();
+        using var admin = gateway.CreateAdminClient();
+
+        using var response = await admin.PostAsync("/admin/tenants", Json(body.Replace("{id}", id, StringComparison.Ordinal)));
+
+        await AssertOpenAiErrorAsync(response, HttpStatusCode.BadRequest, "invalid_request_error", param, null, caseName);
+        using var check = await admin.GetAsync($"/admin/tenants/{id}");
+        Assert.True(check.StatusCode == HttpStatusCode.NotFound, $"{caseName}: the refused tenant must not exist, got {(int)check.StatusCode}.");
+    }
+
+    [Theory]
+    [MemberData(nameof(InvalidTenantIds))]
+    public async Task CreatingATenantWithABadIdIs400NamingTheId(string caseName, string idJson)
+    {
+        using var admin = gateway.CreateAdminClient();
+
+        using var response = await admin.PostAsync("/admin/tenants", Json("{\"id\":" + idJson + ",\"tier\":\"gold\"}"));
+
+        await AssertOpenAiErrorAsync(response, HttpStatusCode.BadRequest, "invalid_request_error", "id", null, caseName);
+    }
+
+    [Theory]
+    [InlineData("malformed", "{\"id\":")]
+    [InlineData("an array", "[]")]
+    [InlineData("a string", "\"tenant\"")]
+    [InlineData("empty", "")]
+    public async Task CreatingATenantFromABodyThatIsNotAJsonObjectIs400(string caseName, string body)
+    {
+        using var admin = gateway.CreateAdminClient();
+
+        using var response = await admin.PostAsync("/admin/tenants", Json(body));
+
+        await AssertOpenAiErrorAsync(response, HttpStatusCode.BadRequest, "invalid_request_error", null, null, caseName);
+    }
+
+    [Fact]
+    public async Task AnAdminBodyOver64KiBIs413()
+    {
+        using var admin = gateway.CreateAdminClient();
+        var body = "{\"id\":\"" + NewId() + "\",\"tier\":\"gold\"" + new string(' ', 64 * 1024) + "}";
+
+        using var response = await admin.PostAsync("/admin/tenants", Json(body));
+
+        await AssertOpenAiErrorAsync(response, HttpStatusCode.RequestEntityTooLarge, "invalid_request_error", null, "request_too_large", "admin body over 64 KiB");
+    }
+
+    [Theory]
+    [InlineData("GET", "/admin/tenants/{id}")]
+    [InlineData("GET", "/admin/tenants/{id}/usage")]
+    [InlineData("PATCH", "/admin/tenants/{id}")]
+    [InlineData("POST", "/admin/tenants/{id}/keys")]
+    public async Task AnUnknownTenantIs404TenantNotFound(string method, string path)
+    {
+        var id = NewId();
+        using var admin = gateway.CreateAdminClient();
+        using var request = new HttpRequestMessage(new HttpMethod(method), path.Replace("{id}", id, StringComparison.Ordinal));
+        if (method == "PATCH")
+        {
+            request.Content = Json("""{"tier":"gold"}""");
+        }
+
+        using var response = await admin.SendAsync(request);
+
+        var error = await AssertOpenAiErrorAsync(response, HttpStatusCode.NotFound, "invalid_request_error", "id", "tenant_not_found", $"{method} {path}");
+        Assert.True(error["message"]!.GetValue<string>().Contains(id, StringComparison.Ordinal), $"The message should name {id}.");
+    }
+
+    [Fact]
+    public async Task PatchingATenantChangesTierLimitsModelsAndBudgetAndGetShowsIt()
+    {
+        var (tenantId, _) = await gateway.CreateTenantWithKeyAsync(new { tier = "bronze" });
+        using var admin = gateway.CreateAdminClient();
+
+        using var patched = await admin.PatchAsync($"/admin/tenants/{tenantId}", Json("""
+            {"tier":"gold","limits":{"requestsPerMinute":42,"maxConcurrent":3},"allowedModels":["gemini-2.5-flash"],"monthlyBudgetUsd":99.99}
+            """));
+
+        var patchText = await patched.Content.ReadAsStringAsync();
+        Assert.True(patched.StatusCode == HttpStatusCode.OK, $"PATCH should answer 200, got {(int)patched.StatusCode}: {patchText}");
+        var tenant = (await admin.GetFromJsonAsync<JsonObject>($"/admin/tenants/{tenantId}"))!;
+        var text = tenant.ToJsonString();
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(patchText), tenant), $"GET should show what PATCH answered: {patchText} vs {text}");
+        AssertJson(tenant, "tier", "gold");
+        AssertJson(tenant["limits"]!, "requestsPerMinute", 42L);
+        AssertJson(tenant["limits"]!, "tokensPerMinute", 2_000_000L);
+        AssertJson(tenant["limits"]!, "maxConcurrent", 3L);
+        AssertJson(tenant, "monthlyTokenQuota", 100_000_000L);
+        AssertJson(tenant, "fairShareWeight", 4L);
+        Assert.True(tenant["allowedModels"]!.AsArray().Select(m => m!.GetValue<string>()).SequenceEqual(["gemini-2.5-flash"]), $"Models as patched: {text}");
+        Assert.True(tenant["monthlyBudgetUsd"]!.GetValue<decimal>() == 99.99m, $"Budget as patched: {text}");
+        AssertJson(tenant["usage"]!, "monthlyTokenQuota", 100_000_000L);
+        Assert.True(tenant["usage"]!["monthlyBudgetUsd"]!.GetValue<decimal>() == 99.99m, $"Usage shows the new budget: {text}");
+    }
+
+    [Fact]
+    public async Task PatchingOneFieldLeavesTheOthersAlone()
+    {
+        var (tenantId, _) = await gateway.CreateTenantWithKeyAsync(new
+        {
+            tier = "silver",
+            allowedModels = new[] { "gpt-4.1" },
+            monthlyBudgetUsd = 5m,
+            limits = new { requestsPerMinute = 11 },
+        });
+        using var admin = gateway.CreateAdminClient();
+
+        using var patched = await admin.PatchAsync($"/admin/tenants/{tenantId}", Json("""{"limits":{"tokensPerMinute":1234}}"""));
+
+        Assert.True(patched.StatusCode == HttpStatusCode.OK, $"PATCH should answer 200, got {(int)patched.StatusCode}.");
+        var tenant = (await admin.GetFromJsonAsync<JsonObject>($"/admin/tenants/{tenantId}"))!;
+        AssertJson(tenant, "tier", "silver");
+        AssertJson(tenant["limits"]!, "requestsPerMinute", 11L);
+        AssertJson(tenant["limits"]!, "tokensPerMinute", 1234L);
+        AssertJson(tenant["limits"]!, "maxConcurrent", 20L);
+        Assert.True(tenant["allowedModels"]!.AsArray().Select(m => m!.GetValue<string>()).SequenceEqual(["gpt-4.1"]), "Models untouched.");
+        Assert.True(tenant["monthlyBudgetUsd"]!.GetValue<decimal>() == 5m, "Budget untouched.");
+    }
+
+    [Fact]
+    public async Task PatchingALimitToNullResetsItToTheTierDefault()
+    {
+        var (tenantId, _) = await gateway.CreateTenantWithKeyAsync(new
+        {
+            tier = "silver",
+            limits = new { requestsPerMinute = 5, maxConcurrent = 4 },
+            monthlyBudgetUsd = 3m,
+            allowedModels = new[] { "gpt-4.1" },
+        });
+        using var admin = gateway.CreateAdminClient();
+
+        using var patched = await admin.PatchAsync($"/admin/tenants/{tenantId}", Json("""
+            {"limits":{"requestsPerMinute":null},"monthlyBudgetUsd":null,"allowedModels":null}
+            """));
+
+        Assert.True(patched.StatusCode == HttpStatusCode.OK, $"PATCH should answer 200, got {(int)patched.StatusCode}.");
+        var tenant = (await admin.GetFromJsonAsync<JsonObject>($"/admin/tenants/{tenantId}"))!;
+        var text = tenant.ToJsonString();
+        AssertJson(tenant["limits"]!, "requestsPerMinute", 300L);
+        Assert.True(tenant["overrides"]!.AsObject().ContainsKey("requestsPerMinute") && tenant["overrides"]!["requestsPerMinute"] is null,
+            $"The override is gone: {text}");
+        AssertJson(tenant["limits"]!, "maxConcurrent", 4L);
+        Assert.True(tenant.ContainsKey("monthlyBudgetUsd") && tenant["monthlyBudgetUsd"] is null, $"Budget null means none: {text}");
+        Assert.True(tenant.ContainsKey("allowedModels") && tenant["allowedModels"] is null, $"Models null means every model: {text}");
+    }
+
+    [Theory]
+    [InlineData("unknown tier", """{"tier":"diamond"}""", "tier")]
+    [InlineData("tier null", """{"tier":null}""", "tier")]
+    [InlineData("id change", """{"id":"other"}""", "id")]
+    [InlineData("unknown field", """{"owner":"me"}""", "owner")]
+    [InlineData("negative budget", """{"monthlyBudgetUsd":-0.01}""", "monthlyBudgetUsd")]
+    [InlineData("requestsPerMinute 0", """{"limits":{"requestsPerMinute":0}}""", "limits.requestsPerMinute")]
+    [InlineData("unknown model", """{"allowedModels":["nope"]}""", "allowedModels")]
+    public async Task PatchingWithABadFieldIs400AndChangesNothing(string caseName, string body, string param)
+    {
+        var (tenantId, _) = await gateway.CreateTenantWithKeyAsync(new { tier = "silver" });
+        using var admin = gateway.CreateAdminClient();
+        var before = (await admin.GetFromJsonAsync<JsonObject>($"/admin/tenants/{tenantId}"))!;
+
+        using var response = await admin.PatchAsync($"/admin/tenants/{tenantId}", Json(body));
+
+        await AssertOpenAiErrorAsync(response, HttpStatusCode.BadRequest, "invalid_request_error", param, null, caseName);
+        var after = (await admin.GetFromJsonAsync<JsonObject>($"/admin/tenants/{tenantId}"))!;
+        Assert.True(JsonNode.DeepEquals(before, after), $"{caseName}: the tenant must be unchanged: {before.ToJsonString()} vs {after.ToJsonString()}");
+    }
+
+    [Fact]
+    public async Task CreatingAKeyIs201WithA256BitSkKeyShownOnce()
+    {
+        var (tenantId, _) = await gateway.CreateTenantWithKeyAsync();
+        using var admin = gateway.CreateAdminClient();
+
+        using var first = await admin.PostAsync($"/admin/tenants/{tenantId}/keys", null);
+        using var second = await admin.PostAsync($"/admin/tenants/{tenantId}/keys", null);
+
+        var firstText = await first.Content.ReadAsStringAsync();
+        Assert.True(first.StatusCode == HttpStatusCode.Created, $"Expected 201, got {(int)first.StatusCode}: {firstText}");
+        Assert.True(second.StatusCode == HttpStatusCode.Created, $"Expected 201, got {(int)second.StatusCode}.");
+        var one = JsonNode.Parse(firstText)!.AsObject();
+        var two = (await second.Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.True(
+            one.Select(p => p.Key).Order(StringComparer.Ordinal).SequenceEqual(["createdAt", "id", "key"]),
+            $"A created key is exactly {{id, key, createdAt}}: {firstText}");
+        var key = one["key"]!.GetValue<string>();
+        Assert.True(key.StartsWith("sk-", StringComparison.Ordinal), $"Keys start with sk-: {key}");
+        var secret = key["sk-".Length..];
+        Assert.True(secret.Length >= 43, $"256 bits of base64url are at least 43 characters, got {secret.Length}.");
+        Assert.True(secret.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'), $"The key is base64url: {key}");
+        Assert.True(Base64UrlBytes(secret) >= 32, $"The key carries at least 32 random bytes: {key}");
+        Assert.True(one["createdAt"]!.GetValue<DateTimeOffset>() == gateway.Clock.GetUtcNow(), $"createdAt is the gateway clock's now: {firstText}");
+        Assert.True(key != two["key"]!.GetValue<string>(), "Two keys differ.");
+        Assert.True(one["id"]!.GetValue<string>() != two["id"]!.GetValue<string>(), "Two key ids differ.");
+
+        using var client = gateway.CreateTenantClient(key);
+        using var models = await client.GetAsync("/v1/models");
+        Assert.True(models.StatusCode == HttpStatusCode.OK, $"The new key works, got {(int)models.StatusCode}.");
+    }
+
+    [Fact]
+    public async Task GettingATenantListsItsKeyIdsButNeverTheKeys()
+    {
+        var (tenantId, firstKey) = await gateway.CreateTenantWithKeyAsync();
+        using var admin = gateway.CreateAdminClient();
+        using var created = await admin.PostAsync($"/admin/tenants/{tenantId}/keys", null);
+        var second = (await created.Content.ReadFromJsonAsync<JsonObject>())!;
+        var secondKey = second["key"]!.GetValue<string>();
+
+        using var response = await admin.GetAsync($"/admin/tenants/{tenantId}");
+
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"GET should answer 200, got {(int)response.StatusCode}.");
+        Assert.False(text.Contains(firstKey, StringComparison.Ordinal), "The tenant must never show its first key.");
+        Assert.False(text.Contains(secondKey, StringComparison.Ordinal), "The tenant must never show its second key.");
+        Assert.False(text.Contains(firstKey["sk-".Length..][..16], StringComparison.Ordinal), "Not even part of a key.");
+        var keys = JsonNode.Parse(text)!["keys"]!.AsArray();
+        Assert.True(keys.Count == 2, $"Both keys are listed: {text}");
+        Assert.True(keys[1]!["id"]!.GetValue<string>() == second["id"]!.GetValue<string>(), $"The second key's id is listed: {text}");
+        foreach (var listed in keys)
+        {
+            Assert.True(
+                listed!.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal).SequenceEqual(["createdAt", "id", "revokedAt"]),
+                $"A listed key is {{id, createdAt, revokedAt}}: {text}");
+            Assert.True(listed["revokedAt"] is null, $"Neither key is revoked: {text}");
+        }
+    }
+
+    [Fact]
+    public async Task RevokingAKeyIs204AndTheKeyIsRefusedWithinOneSecond()
+    {
+        var (tenantId, key) = await gateway.CreateTenantWithKeyAsync();
+        using var admin = gateway.CreateAdminClient();
+        using var created = await admin.PostAsync($"/admin/tenants/{tenantId}/keys", null);
+        var otherKey = (await created.Content.ReadFromJsonAsync<JsonObject>())!["key"]!.GetValue<string>();
+        using var client = gateway.CreateTenantClient(key);
+        using var other = gateway.CreateTenantClient(otherKey);
+
+        // Used once, so the frontend's key cache holds it as live.
+        using (var served = await client.PostAsync("/v1/chat/completions", Json(ChatBody)))
+        {
+            Assert.True(served.StatusCode == HttpStatusCode.OK, $"The key works before revocation, got {(int)served.StatusCode}.");
+        }
+
+        var tenant = (await admin.GetFromJsonAsync<JsonObject>($"/admin/tenants/{tenantId}"))!;
+        var keyId = tenant["keys"]![0]!["id"]!.GetValue<string>();
+        var revokedAt = gateway.Clock.GetUtcNow();
+        using var revoke = await admin.DeleteAsync($"/admin/tenants/{tenantId}/keys/{keyId}");
+
+        Assert.True(revoke.StatusCode == HttpStatusCode.NoContent, $"Revoking should answer 204, got {(int)revoke.StatusCode}.");
+        Assert.True((await revoke.Content.ReadAsByteArrayAsync()).Length == 0, "A 204 has no body.");
+        gateway.Clock.Advance(TimeSpan.FromSeconds(1));
+        using var refused = await client.PostAsync("/v1/chat/completions", Json(ChatBody));
+        await AssertOpenAiErrorAsync(refused, HttpStatusCode.Unauthorized, "invalid_request_error", null, "invalid_api_key", "revoked key after 1 s");
+        using var refusedModels = await client.GetAsync("/v1/models");
+        Assert.True(refusedModels.StatusCode == HttpStatusCode.Unauthorized, $"The revoked key cannot list models either, got {(int)refusedModels.StatusCode}.");
+        using var stillServed = await other.PostAsync("/v1/chat/completions", Json(ChatBody));
+        Assert.True(stillServed.StatusCode == HttpStatusCode.OK, $"The tenant's other key still works, got {(int)stillServed.StatusCode}.");
+
+        var after = (await admin.GetFromJsonAsync<JsonObject>($"/admin/tenants/{tenantId}"))!;
+        var listed = after["keys"]!.AsArray().Single(k => k!["id"]!.GetValue<string>() == keyId)!;
+        Assert.True(listed["revokedAt"]!.GetValue<DateTimeOffset>() == revokedAt, $"revokedAt is when it was revoked: {after.ToJsonString()}");
+        AssertJson(after["usage"]!, "requests", 2L);
+    }
+
+    [Fact]
+    public async Task RevokingAKeyTwiceIsStill204()
+    {
+        var (tenantId, _) = await gateway.CreateTenantWithKeyAsync();
+        using var admin = gateway.CreateAdminClient();
+        var keyId = (await admin.GetFromJsonAsync<JsonObject>($"/admin/tenants/{tenantId}"))!["keys"]![0]!["id"]!.GetValue<string>();
+
+        using var first = await admin.DeleteAsync($"/admin/tenants/{tenantId}/keys/{keyId}");
+        using var second = await admin.DeleteAsync($"/admin/tenants/{tenantId}/keys/{keyId}");
+
+        Assert.True(first.StatusCode == HttpStatusCode.NoContent, $"First revocation: 204, got {(int)first.StatusCode}.");
+        Assert.True(second.StatusCode == HttpStatusCode.NoContent, $"A repeated revocation is idempotent: 204, got {(int)second.StatusCode}.");
+    }
+
+    [Fact]
+    public async Task RevokingAnUnknownKeyIs404KeyNotFound()
+    {
+        var (tenantId, _) = await gateway.CreateTenantWithKeyAsync();
+        using var admin = gateway.CreateAdminClient();
+
+        using var unknownKey = await admin.DeleteAsync($"/admin/tenants/{tenantId}/keys/key_0000000000000000");
+        using var unknownTenant = await admin.DeleteAsync($"/admin/tenants/{NewId()}/keys/key_0000000000000000");
+
+        await AssertOpenAiErrorAsync(unknownKey, HttpStatusCode.NotFound, "invalid_request_error", "keyId", "key_not_found", "unknown key");
+        await AssertOpenAiErrorAsync(unknownTenant, HttpStatusCode.NotFound, "invalid_request_error", "keyId", "key_not_found", "unknown tenant's key");
+    }
+
+    [Fact]
+    public async Task TheUsageEndpointReturnsTheDocumentedFields()
+    {
+        var (tenantId, key) = await gateway.CreateTenantWithKeyAsync(new { tier = "bronze", monthlyBudgetUsd = 10m });
+        using var client = gateway.CreateTenantClient(key);
+        using var served = await client.PostAsync("/v1/chat/completions", Json(ChatBody));
+        var completion = (await served.Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.True(served.StatusCode == HttpStatusCode.OK, $"The completion should be served, got {(int)served.StatusCode}.");
+        var input = completion["usage"]!["prompt_tokens"]!.GetValue<long>();
+        var output = completion["usage"]!["completion_tokens"]!.GetValue<long>();
+        var cost = (input * 2.00m + output * 8.00m) / 1_000_000m;
+        using var admin = gateway.CreateAdminClient();
+
+        using var response = await admin.GetAsync($"/admin/tenants/{tenantId}/usage");
+
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"Usage should answer 200, got {(int)response.StatusCode}: {text}");
+        var usage = JsonNode.Parse(text)!.AsObject();
+        foreach (var field in new[] { "period", "requests", "inputTokens", "outputTokens", "costUsd", "monthlyBudgetUsd", "remainingBudgetUsd", "monthlyTokenQuota", "remainingTokens", "byModel" })
+        {
+            Assert.True(usage.ContainsKey(field), $"Usage lacks the documented field '{field}': {text}");
+        }
+
+        AssertJson(usage, "period", Period());
+        AssertJson(usage, "requests", 1L);
+        AssertJson(usage, "inputTokens", input);
+        AssertJson(usage, "outputTokens", 3L);
+        Assert.True(usage["costUsd"]!.GetValue<decimal>() == cost, $"costUsd should be {cost}: {text}");
+        Assert.True(usage["monthlyBudgetUsd"]!.GetValue<decimal>() == 10m, $"monthlyBudgetUsd: {text}");
+        Assert.True(usage["remainingBudgetUsd"]!.GetValue<decimal>() == 10m - cost, $"remainingBudgetUsd should be {10m - cost}: {text}");
+        AssertJson(usage, "monthlyTokenQuota", 1_000_000L);
+        AssertJson(usage, "remainingTokens", 1_000_000L - input - 3);
+        var byModel = usage["byModel"]!.AsArray();
+        Assert.True(byModel.Count == 1, $"One model was used: {text}");
+        AssertJson(byModel[0]!, "model", "gpt-4.1");
+        AssertJson(byModel[0]!, "requests", 1L);
+        AssertJson(byModel[0]!, "inputTokens", input);
+        AssertJson(byModel[0]!, "outputTokens", 3L);
+        Assert.True(byModel[0]!["costUsd"]!.GetValue<decimal>() == cost, $"byModel cost: {text}");
+    }
+
+    [Theory]
+    [InlineData("/health/live")]
+    [InlineData("/health/ready")]
+    public async Task HealthEndpointsAnswer200WithoutAKey(string path)
+    {
+        using var client = gateway.CreateClient();
+
+        using var response = await client.GetAsync(path);
+
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path} should answer 200, got {(int)response.StatusCode}: {text}");
+        Assert.True(text == "Healthy", $"{path} should say Healthy, got '{text}'.");
+    }
+
+    [Theory]
+    [InlineData("/dashboard", null)]
+    [InlineData("/dashboard/", null)]
+    [InlineData("/dashboard/", "Bearer adm-wrong")]
+    [InlineData("/dashboard/", "Basic dXNlcjp3cm9uZw==")]
+    [InlineData("/dashboard/index.html", null)]
+    public async Task TheDashboardOutsideDevelopmentRefusesRequestsWithoutTheAdminKey(string path, string? authorization)
+    {
+        using var client = gateway.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, BaseAddress = gateway.BaseAddress });
+        if (authorization is not null)
+        {
+            client.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", authorization);
+        }
+
+        using var response = await client.GetAsync(path);
+
+        Assert.True(response.StatusCode == HttpStatusCode.Unauthorized, $"The dashboard without the admin key must be 401, got {(int)response.StatusCode}.");
+        Assert.True(response.Headers.WwwAuthenticate.Any(h => h.Scheme == "Basic"), "The 401 invites Basic authentication so a browser can prompt.");
+    }
+
+    [Fact]
+    public async Task TheDashboardWithTheAdminKeyAsBearerIsServed()
+    {
+        // Without auto-redirect: the test client's redirect handler drops Authorization when it follows the 301.
+        using var admin = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { BaseAddress = gateway.BaseAddress };
+        using var root = await admin.SendAsync(WithAdminKey("/dashboard"));
+        using var page = await admin.SendAsync(WithAdminKey("/dashboard/"));
+
+        Assert.True(root.StatusCode != HttpStatusCode.Unauthorized, $"The admin key opens the dashboard, got {(int)root.StatusCode}.");
+        Assert.True(root.StatusCode == HttpStatusCode.MovedPermanently && root.Headers.Location?.OriginalString == "/dashboard/",
+            $"/dashboard redirects to /dashboard/, got {(int)root.StatusCode} to '{root.Headers.Location}'.");
+        Assert.True(page.StatusCode == HttpStatusCode.OK, $"The dashboard page should be served, got {(int)page.StatusCode}.");
+        Assert.True(page.Content.Headers.ContentType?.MediaType == "text/html", $"The dashboard is HTML, got '{page.Content.Headers.ContentType}'.");
+    }
+
+    [Fact]
+    public async Task TheDashboardWithTheAdminKeyAsBasicPasswordIsServed()
+    {
+        using var client = gateway.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, BaseAddress = gateway.BaseAddress });
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue(
+            "Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("operator:" + GatewayFactory.AdminKey)));
+
+        using var response = await client.GetAsync("/dashboard/");
+
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"The admin key as Basic password opens the dashboard, got {(int)response.StatusCode}.");
+    }
+
+    private static HttpRequestMessage WithAdminKey(string path) =>
+        new(HttpMethod.Get, path) { Headers = { Authorization = new AuthenticationHeaderValue("Bearer", GatewayFactory.AdminKey) } };
+
+    private static string NewId() => "t-" + Guid.NewGuid().ToString("N")[..12];
+
+    private string Period() => gateway.Clock.GetUtcNow().UtcDateTime.ToString("yyyy-MM", CultureInfo.InvariantCulture);
+
+    private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+
+    private static int Base64UrlBytes(string value) =>
+        Convert.FromBase64String(value.Replace('-', '+').Replace('_', '/') + new string('=', (4 - value.Length % 4) % 4)).Length;
+
+    private static void AssertJson(JsonNode node, string name, string expected) =>
+        Assert.True(node[name] is JsonValue value && value.TryGetValue<string>(out var actual) && actual == expected,
+            $"'{name}' should be \"{expected}\", got {node[name]?.ToJsonString() ?? "null"} in {node.ToJsonString()}");
+
+    private static void AssertJson(JsonNode node, string name, long expected) =>
+        Assert.True(node[name] is JsonValue value && value.TryGetValue<long>(out var actual) && actual == expected,
+            $"'{name}' should be {expected}, got {node[name]?.ToJsonString() ?? "null"} in {node.ToJsonString()}");
+
+    /// <summary>Asserts the status, a request id and the exact OpenAI error shape; returns the inner <c>error</c> object.</summary>
+    private static async Task<JsonObject> AssertOpenAiErrorAsync(
+        HttpResponseMessage response, HttpStatusCode status, string type, string? param, string? code, string because)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == status, $"{because}: expected {(int)status}, got {(int)response.StatusCode}: {text}");
+        Assert.True(response.Headers.TryGetValues("x-request-id", out var ids) && ids.Single().StartsWith("req_", StringComparison.Ordinal),
+            $"{because}: the response must carry an x-request-id.");
+        Assert.True(response.Content.Headers.ContentType?.MediaType == "application/json",
+            $"{because}: the error must be JSON, got '{response.Content.Headers.ContentType}'.");
+
+        var root = JsonNode.Parse(text) as JsonObject;
+        Assert.True(root is not null && root.Count == 1 && root["error"] is JsonObject, $"{because}: the body must be {{\"error\":{{...}}}}, got {text}");
+        var error = root!["error"]!.AsObject();
+        Assert.True(
+            error.Select(p => p.Key).Order(StringComparer.Ordinal).SequenceEqual(["code", "message", "param", "type"]),
+            $"{because}: the error must have exactly message, type, param and code, got {text}");
+        Assert.True(error["message"] is JsonValue message && message.TryGetValue<string>(out var m) && m.Length > 0,
+            $"{because}: message must be a non-empty string, got {text}");
+        Assert.True(error["type"] is JsonValue t && t.TryGetValue<string>(out var actualType) && actualType == type,
+            $"{because}: type should be '{type}', got {text}");
+        AssertNullableString(error["param"], param, "param", because, text);
+        AssertNullableString(error["code"], code, "code", because, text);
+        return error;
+    }
+
+    private static void AssertNullableString(JsonNode? node, string? expected, string name, string because, string text)
+    {
+        if (expected is null)
+        {
+            Assert.True(node is null, $"{because}: {name} should be null, got {text}");
+        }
+        else
+        {
+            Assert.True(node is JsonValue value && value.TryGetValue<string>(out var actual) && actual == expected,
+                $"{because}: {name} should be '{expected}', got {text}");
+        }
+    }
+}
