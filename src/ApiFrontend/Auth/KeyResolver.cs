@@ -32,7 +32,7 @@ public sealed class KeyResolver(IGrainFactory grains, [FromKeyedServices(Gateway
         }
 
         var record = await grains.GetGrain<IApiKeyGrain>(hash).ResolveAsync();
-        var identity = record is { Revoked: false } ? new TenantIdentity(record.TenantId, record.KeyId) : null;
+        var identity = record is { Revoked: false, TenantId.Length: > 0 } ? new TenantIdentity(record.TenantId, record.KeyId) : null;
         if (_cache.Count >= MaxEntries)
         {
             _cache.Clear();

@@ -218,9 +218,15 @@ public static partial class TenantRequestParser
     private static (Patch<long?> Rpm, Patch<long?> Tpm, Patch<long?> Concurrent)? ReadLimits(JsonElement body, out OpenAiError? error)
     {
         error = null;
-        if (!body.TryGetProperty("limits", out var limits) || limits.ValueKind == JsonValueKind.Null)
+        if (!body.TryGetProperty("limits", out var limits))
         {
             return (default, default, default);
+        }
+
+        if (limits.ValueKind == JsonValueKind.Null)
+        {
+            // Every limit back to the tier's default.
+            return (Patch<long?>.To(null), Patch<long?>.To(null), Patch<long?>.To(null));
         }
 
         if (!CheckFields(limits, LimitFields, "limits.", out error)

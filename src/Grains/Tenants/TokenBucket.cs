@@ -12,13 +12,22 @@ public sealed class TokenBucket
     private const long UnitsPerToken = TimeSpan.TicksPerMinute;
 
     /// <summary>Tokens added per minute, and the most the bucket holds.</summary>
-    [Id(0)] public long Capacity { get; private set; }
+    [Id(0), Newtonsoft.Json.JsonProperty] public long Capacity { get; private set; }
 
     /// <summary>Current level in token-ticks. May go below zero when actual usage exceeded what was taken.</summary>
-    [Id(1)] public long Level { get; private set; }
+    [Id(1), Newtonsoft.Json.JsonProperty] public long Level { get; private set; }
 
     /// <summary>When <see cref="Level"/> was last brought up to date.</summary>
-    [Id(2)] public DateTimeOffset UpdatedAt { get; private set; }
+    [Id(2), Newtonsoft.Json.JsonProperty] public DateTimeOffset UpdatedAt { get; private set; }
+
+    /// <summary>
+    /// For the JSON grain-storage serializer, which must restore every member as stored: through the public
+    /// constructor it would refill the bucket and lose <see cref="UpdatedAt"/> (and a level of 0 is not even written).
+    /// </summary>
+    [Newtonsoft.Json.JsonConstructor]
+    private TokenBucket()
+    {
+    }
 
     public TokenBucket(long capacity, DateTimeOffset now)
     {
