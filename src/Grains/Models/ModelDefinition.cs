@@ -20,8 +20,4 @@ public sealed class ModelDefinition
 
     /// <summary>Other names clients may use for this model.</summary>
     public List<string> Aliases { get; set; } = [];
-
-    /// <summary>The exact cost of a usage, in US dollars.</summary>
-    public decimal CostUsd(long inputTokens, long outputTokens) =>
-        (inputTokens * InputPricePerMillionUsd + outputTokens * OutputPricePerMillionUsd) / 1_000_000m;
 }

@@ -1,4 +1,4 @@
 namespace Gateway.Grains.Tenants;
 
 /// <summary>The worst-case cost held for one admitted request until it settles or expires.</summary>
-internal sealed record Reservation(string RequestId, string Model, long Tokens, decimal CostUsd, DateTimeOffset ExpiresAt);
+internal sealed record Reservation(string RequestId, Pricing Pricing, long Tokens, decimal CostUsd, DateTimeOffset ExpiresAt);

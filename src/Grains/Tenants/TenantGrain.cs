@@ -41,8 +41,18 @@ public sealed class TenantGrain(
         return View(now);
     }
 
-    public Task<TenantView?> GetAsync() =>
-        Task.FromResult(State.Exists ? View(time.GetUtcNow()) : null);
+    public Task<TenantView?> GetAsync()
+    {
+        if (!State.Exists)
+        {
+            return Task.FromResult<TenantView?>(null);
+        }
+
+        var now = time.GetUtcNow();
+        ReleaseExpired(now);
+        RollPeriod(now);
+        return Task.FromResult<TenantView?>(View(now));
+    }
 
     public async Task<TenantView?> UpdateAsync(TenantPatch patch)
     {
@@ -137,7 +147,8 @@ public sealed class TenantGrain(
         }
 
         long tokens = (long)request.PromptTokens + request.MaxOutputTokens;
-        var cost = model.CostUsd(request.PromptTokens, request.MaxOutputTokens);
+        var pricing = new Pricing(modelId, model);
+        var cost = pricing.CostUsd(request.PromptTokens, request.MaxOutputTokens);
 
         if (limits.MonthlyTokenQuota is { } quota && State.Month.TotalTokens + _reservations.Tokens + tokens > quota)
         {
@@ -170,7 +181,7 @@ public sealed class TenantGrain(
             return Result(AdmissionOutcome.TokenRateExceeded, now, tokenWait);
         }
 
-        _reservations.Add(new Reservation(request.RequestId, modelId, tokens, cost, now + _options.ReservationTimeout));
+        _reservations.Add(new Reservation(request.RequestId, pricing, tokens, cost, now + _options.ReservationTimeout));
         return Result(AdmissionOutcome.Admitted, now);
     }
 
@@ -182,18 +193,19 @@ public sealed class TenantGrain(
         }
 
         var now = time.GetUtcNow();
+        ReleaseExpired(now);
         RollPeriod(now);
         EnsureBuckets(Limits(), now);
 
+        // Priced as at admission when the reservation is still open, so a price change mid-request changes nothing.
         var reservation = _reservations.Remove(settlement.RequestId);
+        var pricing = reservation?.Pricing
+            ?? (models.TryResolve(settlement.Model, out var id, out var model) ? new Pricing(id, model) : null)
+            ?? throw new InvalidOperationException($"Model '{settlement.Model}' is not in the catalog; request {settlement.RequestId} cannot be priced.");
+
         var used = settlement.InputTokens + settlement.OutputTokens;
         State.TokenBucket!.Adjust(used - (reservation?.Tokens ?? 0), now);
-
-        var modelId = models.TryResolve(settlement.Model, out var id, out var model) ? id : settlement.Model;
-        var cost = model?.CostUsd(settlement.InputTokens, settlement.OutputTokens)
-            ?? throw new InvalidOperationException($"Model '{settlement.Model}' left the catalog before request {settlement.RequestId} settled.");
-
-        Record(now, modelId, settlement.InputTokens, settlement.OutputTokens, cost);
+        Record(now, pricing.ModelId, settlement.InputTokens, settlement.OutputTokens, pricing.CostUsd(settlement.InputTokens, settlement.OutputTokens));
         _reservations.MarkSettled(settlement.RequestId);
         await state.WriteStateAsync();
     }
@@ -201,6 +213,7 @@ public sealed class TenantGrain(
     public Task ReleaseAsync(string requestId)
     {
         var now = time.GetUtcNow();
+        ReleaseExpired(now);
         if (_reservations.Remove(requestId) is { } reservation && State.TokenBucket is { } bucket)
         {
             bucket.Adjust(-reservation.Tokens, now);

@@ -1,0 +1,15 @@
+using Gateway.Grains.Models;
+
+namespace Gateway.Grains.Tenants;
+
+/// <summary>A model's catalog id and its prices, fixed when a request is admitted.</summary>
+internal sealed record Pricing(string ModelId, decimal InputPricePerMillionUsd, decimal OutputPricePerMillionUsd)
+{
+    public Pricing(string modelId, ModelDefinition model)
+        : this(modelId, model.InputPricePerMillionUsd, model.OutputPricePerMillionUsd)
+    {
+    }
+
+    public decimal CostUsd(long inputTokens, long outputTokens) =>
+        (inputTokens * InputPricePerMillionUsd + outputTokens * OutputPricePerMillionUsd) / 1_000_000m;
+}
