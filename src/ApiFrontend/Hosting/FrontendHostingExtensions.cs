@@ -1,5 +1,6 @@
 using Gateway.ApiFrontend.Apis;
 using Gateway.ApiFrontend.Auth;
+using Gateway.ApiFrontend.Errors;
 using Gateway.Grains.Hosting;
 using Gateway.MockProvider;
 
@@ -42,6 +43,7 @@ public static class FrontendHostingExtensions
     public static WebApplication MapGatewayFrontend(this WebApplication app)
     {
         app.UseRequestIds();
+        app.UseOpenAiErrorsForExceptions();
         app.UseStatusCodePages(async status =>
         {
             // Unmatched routes and methods still answer in OpenAI's error shape.
@@ -52,7 +54,7 @@ public static class FrontendHostingExtensions
             }
 
             var code = response.StatusCode;
-            await new Errors.OpenAiError(code, code == 404 ? "Unknown endpoint." : $"The request failed with status {code}.",
+            await new OpenAiError(code, code == 404 ? "Unknown endpoint." : $"The request failed with status {code}.",
                 "invalid_request_error", code: code == 404 ? "unknown_url" : null).ExecuteAsync(status.HttpContext);
         });
 

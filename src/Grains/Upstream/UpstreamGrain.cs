@@ -182,6 +182,8 @@ public sealed partial class UpstreamGrain(
             timeout.Dispose();
             if (cancellationToken.IsCancellationRequested)
             {
+                // The client went away before the provider answered: nothing was served, nothing is held.
+                await GrainFactory.GetGrain<ITenantGrain>(request.TenantId).ReleaseAsync(request.RequestId);
                 throw new OperationCanceledException(cancellationToken);
             }
 

@@ -58,25 +58,10 @@ public sealed class StreamingTests(GatewayFactory gateway)
             mock = new { chunk_delay_ms = 100 },
         });
 
-        // A raw socket, so that hanging up is exactly a closed connection, with no client library draining the rest.
-        using (var socket = new System.Net.Sockets.TcpClient())
+        using (var connection = await RawConnection.OpenAsync(gateway.BaseAddress, key, body))
         {
-            await socket.ConnectAsync(gateway.BaseAddress.Host, gateway.BaseAddress.Port);
-            var stream = socket.GetStream();
-            var head = $"POST /v1/chat/completions HTTP/1.1\r\nHost: {gateway.BaseAddress.Authority}\r\nAuthorization: Bearer {key}\r\n" +
-                $"Content-Type: application/json\r\nContent-Length: {System.Text.Encoding.UTF8.GetByteCount(body)}\r\n\r\n";
-            await stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(head + body));
-
-            var received = new System.Text.StringBuilder();
-            var buffer = new byte[16 * 1024];
-            while (CountContentEvents(received.ToString()) < 3)
-            {
-                var read = await stream.ReadAsync(buffer);
-                Assert.True(read > 0, $"The stream ended before three content events arrived: {received}");
-                received.Append(System.Text.Encoding.UTF8.GetString(buffer, 0, read));
-            }
-
-            Assert.StartsWith("HTTP/1.1 200", received.ToString());
+            var received = await connection.ReadUntilAsync(text => CountContentEvents(text) >= 3);
+            Assert.StartsWith("HTTP/1.1 200", received);
         }
 
         await Eventually.HoldsAsync(
@@ -90,6 +75,34 @@ public sealed class StreamingTests(GatewayFactory gateway)
         Assert.Equal(served, charged);
         Assert.Equal(ChatBodies.PromptTokens(), usage["inputTokens"]!.GetValue<long>());
         Assert.Equal(0, usage["inFlight"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task ClientThatHangsUpBeforeTheAnswerIsChargedNothingAndReleasesItsReservation()
+    {
+        var (tenantId, key) = await gateway.CreateTenantWithKeyAsync();
+        var servedBefore = gateway.MockStats.Requests;
+        var body = System.Text.Json.JsonSerializer.Serialize(new
+        {
+            model = "gpt-4.1", messages = ChatBodies.Messages(), max_tokens = 5,
+            mock = new { latency_ms = 30_000 },
+        });
+
+        using (await RawConnection.OpenAsync(gateway.BaseAddress, key, body))
+        {
+            await Eventually.HoldsAsync(
+                async () => (await gateway.GetUsageAsync(tenantId))["inFlight"]!.GetValue<int>() == 1,
+                "the request is admitted and waiting for the provider");
+        }
+
+        await Eventually.HoldsAsync(
+            async () => (await gateway.GetUsageAsync(tenantId))["inFlight"]!.GetValue<int>() == 0,
+            "the reservation of the abandoned request is released");
+        var usage = await gateway.GetUsageAsync(tenantId);
+        Assert.Equal(0, usage["requests"]!.GetValue<long>());
+        Assert.Equal(0m, usage["costUsd"]!.GetValue<decimal>());
+        Assert.Equal(0m, usage["reservedUsd"]!.GetValue<decimal>());
+        Assert.Equal(servedBefore, gateway.MockStats.Requests);
     }
 
     [Fact]
