@@ -22,8 +22,19 @@ public static class FrontendHostingExtensions
         }
         else
         {
-            var hosting = configuration.GetSection(SiloHostingOptions.Section).Get<SiloHostingOptions>() ?? new SiloHostingOptions();
-            builder.UseOrleansClient(client => client.UseLocalhostClustering(hosting.GatewayPort, hosting.ServiceId, hosting.ClusterId));
+            var hosting = SiloHostingOptions.From(configuration);
+            builder.UseOrleansClient(client =>
+            {
+                if (hosting.Clustering == ClusteringKind.Redis)
+                {
+                    client.UseRedisClustering(SiloHostingOptions.RequiredConnectionString(configuration, "Redis", "Redis clustering"));
+                    client.Configure<Orleans.Configuration.ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (hosting.ClusterId, hosting.ServiceId));
+                }
+                else
+                {
+                    client.UseLocalhostClustering(hosting.GatewayPort, hosting.ServiceId, hosting.ClusterId);
+                }
+            });
         }
 
         if (configuration.GetValue<bool>("MockProvider:Enabled"))

@@ -1,6 +1,7 @@
 using System.Net;
 using Gateway.Grains.Models;
 using Gateway.Grains.Providers;
+using Gateway.Grains.Storage;
 using Gateway.Grains.Tenants;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -10,6 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 using Orleans.Dashboard;
 
 namespace Gateway.Grains.Hosting;
@@ -35,17 +37,37 @@ public static class GatewayHostingExtensions
     /// <summary>A silo hosting the gateway's grains: clustering, storage, dashboard and what the grains use.</summary>
     public static ISiloBuilder AddGatewaySilo(this ISiloBuilder silo, IConfiguration configuration)
     {
-        var hosting = configuration.GetSection(SiloHostingOptions.Section).Get<SiloHostingOptions>() ?? new SiloHostingOptions();
-        silo.UseLocalhostClustering(hosting.SiloPort, hosting.GatewayPort, serviceId: hosting.ServiceId, clusterId: hosting.ClusterId);
+        var hosting = SiloHostingOptions.From(configuration);
+        if (hosting.Clustering == ClusteringKind.Redis)
+        {
+            silo.UseRedisClustering(SiloHostingOptions.RequiredConnectionString(configuration, "Redis", "Redis clustering"));
+            silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (hosting.ClusterId, hosting.ServiceId));
+            silo.ConfigureEndpoints(IPAddress.Parse(hosting.AdvertisedIPAddress), hosting.SiloPort, hosting.GatewayPort, listenOnAnyHostAddress: true);
+        }
+        else
+        {
+            silo.UseLocalhostClustering(hosting.SiloPort, hosting.GatewayPort, serviceId: hosting.ServiceId, clusterId: hosting.ClusterId);
+        }
+
         silo.AddDashboard();
+        if (hosting.Storage == StorageKind.PostgreSql)
+        {
+            var connectionString = SiloHostingOptions.RequiredConnectionString(configuration, "Gateway", "PostgreSQL storage");
+            silo.AddGatewayGrains(storage => silo.AddPostgreSqlGrainStorage(storage, connectionString));
+            silo.Services.AddSingleton<SchemaMigrator>();
+            silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => new SchemaMigrationParticipant(sp.GetRequiredService<SchemaMigrator>(), connectionString));
+            return silo;
+        }
+
         return silo.AddGatewayGrains();
     }
 
-    /// <summary>The grains' storage and services, without clustering (test clusters bring their own).</summary>
-    public static ISiloBuilder AddGatewayGrains(this ISiloBuilder silo)
+    /// <summary>The grains' storage (memory unless <paramref name="addStorage"/> says otherwise) and services, without clustering (test clusters bring their own).</summary>
+    public static ISiloBuilder AddGatewayGrains(this ISiloBuilder silo, Action<string>? addStorage = null)
     {
-        silo.AddMemoryGrainStorage(StorageNames.Tenants);
-        silo.AddMemoryGrainStorage(StorageNames.Keys);
+        addStorage ??= name => silo.AddMemoryGrainStorage(name);
+        addStorage(StorageNames.Tenants);
+        addStorage(StorageNames.Keys);
 
         var services = silo.Services;
         services.AddGatewayCatalogs();
@@ -65,6 +87,14 @@ public static class GatewayHostingExtensions
         services.TryAddSingleton<ProviderClients>();
         return silo;
     }
+
+    /// <summary>Orleans ADO.NET grain storage on PostgreSQL (Npgsql), in the schema <see cref="SchemaMigrator"/> maintains.</summary>
+    public static ISiloBuilder AddPostgreSqlGrainStorage(this ISiloBuilder silo, string name, string connectionString) =>
+        silo.AddAdoNetGrainStorage(name, options =>
+        {
+            options.Invariant = "Npgsql";
+            options.ConnectionString = connectionString;
+        });
 
     /// <summary><c>/health/live</c> (the process answers) and <c>/health/ready</c> (a grain call succeeds).</summary>
     public static IServiceCollection AddGatewayHealthChecks(this IServiceCollection services)

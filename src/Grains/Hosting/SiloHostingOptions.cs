@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Configuration;
+
 namespace Gateway.Grains.Hosting;
 
 /// <summary>How a silo joins its cluster (configuration <c>Orleans</c>).</summary>
@@ -14,4 +16,34 @@ public sealed class SiloHostingOptions
 
     /// <summary>Port Orleans clients (split-mode frontends) connect to.</summary>
     public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>How silos and clients find each other: <c>Localhost</c> (one machine, development) or <c>Redis</c> (<c>ConnectionStrings:Redis</c>).</summary>
+    public ClusteringKind Clustering { get; set; } = ClusteringKind.Localhost;
+
+    /// <summary>Where grain state lives: <c>Memory</c> (lost on restart) or <c>PostgreSql</c> (<c>ConnectionStrings:Gateway</c>).</summary>
+    public StorageKind Storage { get; set; } = StorageKind.Memory;
+
+    /// <summary>The address other silos and clients reach this silo at (with Redis clustering); a pod IP in Kubernetes.</summary>
+    public string AdvertisedIPAddress { get; set; } = "127.0.0.1";
+
+    public static SiloHostingOptions From(IConfiguration configuration) =>
+        configuration.GetSection(Section).Get<SiloHostingOptions>() ?? new SiloHostingOptions();
+
+    /// <summary>A connection string that must be configured for the chosen clustering or storage.</summary>
+    public static string RequiredConnectionString(IConfiguration configuration, string name, string purpose) =>
+        configuration.GetConnectionString(name) is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException($"{purpose} needs ConnectionStrings:{name} (environment ConnectionStrings__{name}).");
+}
+
+public enum ClusteringKind
+{
+    Localhost,
+    Redis,
+}
+
+public enum StorageKind
+{
+    Memory,
+    PostgreSql,
 }
