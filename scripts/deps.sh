@@ -2,7 +2,8 @@
 # Starts PostgreSQL and Redis on loopback in a folder of their own, applies the gateway's schema, and stops them.
 #
 #   scripts/deps.sh start [DIR]   start both (installing redis-server with apt-get when missing), apply the schema,
-#                                 write DIR/env (ConnectionStrings__Gateway=..., ConnectionStrings__Redis=...) and print it
+#                                 write DIR/env (shell lines ConnectionStrings__Gateway='...' and
+#                                 ConnectionStrings__Redis='...', for `set -a; . DIR/env`) and print it
 #   scripts/deps.sh stop [DIR]    stop both and remove DIR
 #
 # DIR defaults to $GATEWAY_DEPS_DIR or /tmp/gateway-deps. Ports are free ones picked at start. PostgreSQL refuses to
@@ -50,8 +51,8 @@ start() {
 
   migrate "$pg_port"
   cat >"$dir/env" <<ENV
-ConnectionStrings__Gateway=Host=127.0.0.1;Port=$pg_port;Username=gateway;Database=gateway;Maximum Pool Size=50
-ConnectionStrings__Redis=127.0.0.1:$redis_port
+ConnectionStrings__Gateway='Host=127.0.0.1;Port=$pg_port;Username=gateway;Database=gateway;Maximum Pool Size=50'
+ConnectionStrings__Redis='127.0.0.1:$redis_port'
 ENV
   cat "$dir/env"
 }

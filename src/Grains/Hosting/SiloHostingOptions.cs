@@ -2,10 +2,13 @@ using Microsoft.Extensions.Configuration;
 
 namespace Gateway.Grains.Hosting;
 
-/// <summary>How a silo joins its cluster (configuration <c>Orleans</c>).</summary>
+/// <summary>
+/// How a silo or client joins its cluster (configuration <c>Cluster</c>; not <c>Orleans</c>, whose keys Orleans reads
+/// itself with another meaning).
+/// </summary>
 public sealed class SiloHostingOptions
 {
-    public const string Section = "Orleans";
+    public const string Section = "Cluster";
 
     public string ClusterId { get; set; } = "gateway";
 

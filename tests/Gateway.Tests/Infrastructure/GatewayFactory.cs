@@ -64,9 +64,9 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>, IAsyncLifet
         builder.UseEnvironment("Testing");
         builder.UseSetting("Gateway:AdminKey", AdminKey);
         builder.UseSetting("Gateway:Mode", "Embedded");
-        builder.UseSetting("Orleans:SiloPort", FreePorts.Next().ToString());
-        builder.UseSetting("Orleans:GatewayPort", FreePorts.Next().ToString());
-        builder.UseSetting("Orleans:ClusterId", "test-" + Guid.NewGuid().ToString("N"));
+        builder.UseSetting("Cluster:SiloPort", FreePorts.Next().ToString());
+        builder.UseSetting("Cluster:GatewayPort", FreePorts.Next().ToString());
+        builder.UseSetting("Cluster:ClusterId", "test-" + Guid.NewGuid().ToString("N"));
         foreach (var provider in new[] { "openai", "anthropic", "gemini", "deepseek" })
         {
             builder.UseSetting($"Providers:{provider}:BaseUrl", new Uri(MockAddress, "v1").ToString());

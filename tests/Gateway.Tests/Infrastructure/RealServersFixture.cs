@@ -24,8 +24,8 @@ public sealed class RealServersFixture : IAsyncLifetime
             var separator = line.IndexOf('=');
             switch (separator > 0 ? line[..separator] : "")
             {
-                case "ConnectionStrings__Gateway": PostgreSql = line[(separator + 1)..]; break;
-                case "ConnectionStrings__Redis": Redis = line[(separator + 1)..]; break;
+                case "ConnectionStrings__Gateway": PostgreSql = line[(separator + 1)..].Trim('\''); break;
+                case "ConnectionStrings__Redis": Redis = line[(separator + 1)..].Trim('\''); break;
             }
         }
 
