@@ -52,6 +52,7 @@ public sealed class StreamingTests(GatewayFactory gateway)
     {
         var (tenantId, key) = await gateway.CreateTenantWithKeyAsync();
         var servedBefore = gateway.MockStats.CompletionTokens;
+        var requestsBefore = gateway.MockStats.Requests;
         var body = System.Text.Json.JsonSerializer.Serialize(new
         {
             model = "gpt-4.1", messages = ChatBodies.Messages(), max_tokens = 200, stream = true,
@@ -67,6 +68,11 @@ public sealed class StreamingTests(GatewayFactory gateway)
         await Eventually.HoldsAsync(
             async () => (await gateway.GetUsageAsync(tenantId))["requests"]!.GetValue<long>() == 1,
             "the abandoned stream is settled");
+
+        // The mock counts a stream when its handler ends, which for a cancelled stream may come after the settlement.
+        await Eventually.HoldsAsync(
+            () => Task.FromResult(gateway.MockStats.Requests == requestsBefore + 1),
+            "the mock provider has counted the cancelled stream");
 
         var usage = await gateway.GetUsageAsync(tenantId);
         var served = gateway.MockStats.CompletionTokens - servedBefore;
