@@ -23,6 +23,7 @@ public static class AdminApi
         admin.MapPost("/tenants/{id}/keys", CreateKey).WithName("CreateKey");
         admin.MapDelete("/tenants/{id}/keys/{keyId}", RevokeKey).WithName("RevokeKey");
         admin.MapGet("/tenants/{id}/usage", GetUsage).WithName("GetTenantUsage");
+        admin.MapGet("/tenants/{id}/ledger", GetLedger).WithName("GetTenantLedger");
         return admin;
     }
 
@@ -105,6 +106,72 @@ public static class AdminApi
         IsTenantId(id) && await grains.GetGrain<ITenantGrain>(id).GetUsageAsync() is { } usage
             ? TypedResults.Json(UsageResponse.From(usage), GatewayJsonContext.Default.UsageResponse)
             : TenantNotFound(id);
+
+    public static async Task<IResult> GetLedger(string id, HttpContext context, IGrainFactory grains)
+    {
+        if (!IsTenantId(id))
+        {
+            return TenantNotFound(id);
+        }
+
+        var query = context.Request.Query;
+        if (!TryParseTime(query["from"], "from", out var from, out var error)
+            || !TryParseTime(query["to"], "to", out var to, out error)
+            || !TryParseLong(query["limit"], "limit", 1, MaxLedgerPage, DefaultLedgerPage, out var limit, out error)
+            || !TryParseLong(query["after"], "after", 0, long.MaxValue, 0, out var after, out error))
+        {
+            return error!;
+        }
+
+        var tenant = grains.GetGrain<ITenantGrain>(id);
+        if (await tenant.GetUsageAsync() is null)
+        {
+            return TenantNotFound(id);
+        }
+
+        var page = await tenant.GetLedgerAsync(new Gateway.Grains.Abstractions.Ledger.LedgerQuery(from, to, after, (int)limit));
+        return TypedResults.Json(LedgerPageResponse.From(page), GatewayJsonContext.Default.LedgerPageResponse);
+    }
+
+    private const int MaxLedgerPage = 1_000;
+    private const int DefaultLedgerPage = 100;
+
+    private static bool TryParseTime(string? value, string name, out DateTimeOffset? time, out OpenAiError? error)
+    {
+        time = null;
+        error = null;
+        if (string.IsNullOrEmpty(value))
+        {
+            return true;
+        }
+
+        if (DateTimeOffset.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var parsed))
+        {
+            time = parsed;
+            return true;
+        }
+
+        error = OpenAiError.InvalidRequest($"'{name}' must be an ISO 8601 time, such as 2026-11-01T00:00:00Z.", name);
+        return false;
+    }
+
+    private static bool TryParseLong(string? value, string name, long min, long max, long fallback, out long number, out OpenAiError? error)
+    {
+        error = null;
+        number = fallback;
+        if (string.IsNullOrEmpty(value))
+        {
+            return true;
+        }
+
+        if (long.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out number) && number >= min && number <= max)
+        {
+            return true;
+        }
+
+        error = OpenAiError.InvalidRequest($"'{name}' must be an integer between {min} and {max}.", name);
+        return false;
+    }
 
     private static bool IsTenantId(string id) => TenantRequestParser.TenantIdPattern().IsMatch(id);
 

@@ -24,6 +24,9 @@ public static class AdmissionErrors
                 $"Request too large: its worst case exceeds the tokens per minute limit of {limits.TokenLimit}. Lower max_tokens or shorten the prompt.", "tokens", result.RetryAfter),
             AdmissionOutcome.ConcurrencyExceeded => RateLimited(
                 "Too many concurrent requests for your tenant. Please try again shortly.", "requests", result.RetryAfter),
+            AdmissionOutcome.AccountingUnavailable => new OpenAiError(StatusCodes.Status503ServiceUnavailable,
+                "Usage cannot be recorded right now, so the request is not served. Please retry shortly.",
+                "server_error", code: "accounting_unavailable", retryAfter: result.RetryAfter),
             AdmissionOutcome.TokenQuotaExhausted => Quota(
                 "You exceeded your monthly token quota. It renews at the start of next month (UTC) or when an operator raises it."),
             AdmissionOutcome.BudgetExhausted => Quota(

@@ -9,4 +9,5 @@ namespace Gateway.ApiFrontend.Contracts;
 [JsonSerializable(typeof(UsageResponse))]
 [JsonSerializable(typeof(CreatedKeyResponse))]
 [JsonSerializable(typeof(ModelListResponse))]
+[JsonSerializable(typeof(LedgerPageResponse))]
 public sealed partial class GatewayJsonContext : JsonSerializerContext;

@@ -12,4 +12,5 @@ public enum AdmissionOutcome
     TokenQuotaExhausted = 6,
     BudgetExhausted = 7,
     RequestTooLarge = 8,
+    AccountingUnavailable = 9,
 }

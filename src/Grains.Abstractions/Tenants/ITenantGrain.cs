@@ -1,3 +1,5 @@
+using Gateway.Grains.Abstractions.Ledger;
+
 namespace Gateway.Grains.Abstractions.Tenants;
 
 /// <summary>
@@ -45,6 +47,10 @@ public interface ITenantGrain : IGrainWithStringKey
     /// <summary>Usage of the current calendar month (UTC); <see langword="null"/> when the tenant does not exist.</summary>
     [Alias("GetUsageAsync")]
     Task<UsageReport?> GetUsageAsync();
+
+    /// <summary>A page of the tenant's usage ledger.</summary>
+    [Alias("GetLedgerAsync")]
+    Task<LedgerPage> GetLedgerAsync(LedgerQuery query);
 
     /// <summary>The current state of the rate-limit buckets, for response headers.</summary>
     [Alias("GetRateLimitsAsync")]

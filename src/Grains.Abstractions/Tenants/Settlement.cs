@@ -6,4 +6,10 @@ public sealed record Settlement(
     [property: Id(0)] string RequestId,
     [property: Id(1)] string Model,
     [property: Id(2)] long InputTokens,
-    [property: Id(3)] long OutputTokens);
+    [property: Id(3)] long OutputTokens,
+    [property: Id(4)] string Outcome = Settlement.Completed)
+{
+    public const string Completed = "completed";
+    public const string StreamInterrupted = "stream_interrupted";
+    public const string ClientDisconnected = "client_disconnected";
+}

@@ -1,4 +1,5 @@
 using System.Net;
+using Gateway.Grains.Ledger;
 using Gateway.Grains.Models;
 using Gateway.Grains.Providers;
 using Gateway.Grains.Storage;
@@ -53,6 +54,7 @@ public static class GatewayHostingExtensions
         if (hosting.Storage == StorageKind.PostgreSql)
         {
             var connectionString = SiloHostingOptions.RequiredConnectionString(configuration, "Gateway", "PostgreSQL storage");
+            silo.AddPostgreSqlLedger(connectionString);
             silo.AddGatewayGrains(storage => silo.AddPostgreSqlGrainStorage(storage, connectionString));
             silo.Services.AddSingleton<SchemaMigrator>();
             silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => new SchemaMigrationParticipant(sp.GetRequiredService<SchemaMigrator>(), connectionString));
@@ -70,6 +72,8 @@ public static class GatewayHostingExtensions
         addStorage(StorageNames.Keys);
 
         var services = silo.Services;
+        services.TryAddSingleton<IUsageLedger, MemoryUsageLedger>();
+        services.AddOptions<LedgerOptions>().BindConfiguration(LedgerOptions.Section);
         services.AddGatewayCatalogs();
         services.AddOptions<TenantGrainOptions>().BindConfiguration(TenantGrainOptions.Section);
         services.AddOptions<ProviderCatalogOptions>().Configure<IConfiguration>(
@@ -95,6 +99,15 @@ public static class GatewayHostingExtensions
             options.Invariant = "Npgsql";
             options.ConnectionString = connectionString;
         });
+
+    /// <summary>The usage ledger on PostgreSQL, written in group commits by a hosted writer that drains at shutdown.</summary>
+    public static ISiloBuilder AddPostgreSqlLedger(this ISiloBuilder silo, string connectionString)
+    {
+        silo.Services.AddSingleton(sp => ActivatorUtilities.CreateInstance<PostgreSqlUsageLedger>(sp, connectionString));
+        silo.Services.AddSingleton<IUsageLedger>(sp => sp.GetRequiredService<PostgreSqlUsageLedger>());
+        silo.Services.AddHostedService(sp => sp.GetRequiredService<PostgreSqlUsageLedger>());
+        return silo;
+    }
 
     /// <summary><c>/health/live</c> (the process answers) and <c>/health/ready</c> (a grain call succeeds).</summary>
     public static IServiceCollection AddGatewayHealthChecks(this IServiceCollection services)

@@ -2,11 +2,11 @@ using Gateway.Grains.Models;
 
 namespace Gateway.Grains.Tenants;
 
-/// <summary>A model's catalog id and its prices, fixed when a request is admitted.</summary>
-internal sealed record Pricing(string ModelId, decimal InputPricePerMillionUsd, decimal OutputPricePerMillionUsd)
+/// <summary>A model's catalog id, provider and prices, fixed when a request is admitted.</summary>
+internal sealed record Pricing(string ModelId, string Provider, decimal InputPricePerMillionUsd, decimal OutputPricePerMillionUsd)
 {
     public Pricing(string modelId, ModelDefinition model)
-        : this(modelId, model.InputPricePerMillionUsd, model.OutputPricePerMillionUsd)
+        : this(modelId, model.Provider, model.InputPricePerMillionUsd, model.OutputPricePerMillionUsd)
     {
     }
 

@@ -1,25 +1,59 @@
 using System.Globalization;
 using Gateway.Grains.Abstractions.Keys;
+using Gateway.Grains.Abstractions.Ledger;
 using Gateway.Grains.Abstractions.Tenants;
+using Gateway.Grains.Ledger;
 using Gateway.Grains.Models;
+using Orleans.Concurrency;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Grains.Tenants;
 
 /// <summary>
-/// A tenant's limits and accounting in one single-threaded activation: every admission sees every other
-/// request's reservation, so no budget, quota or rate limit can be overspent by concurrent requests.
+/// A tenant's limits and accounting in one activation: every admission sees every other request's reservation, so
+/// no budget, quota or rate limit can be overspent by concurrent requests. Reentrant, but every method changes state
+/// only in the synchronous part before its first await, so each change is still one indivisible turn; what is
+/// awaited (the ledger's commit, storage) lets the next request in meanwhile, so a hot tenant's settlements share
+/// group commits instead of queueing behind each other's writes.
 /// </summary>
+[Reentrant]
 public sealed class TenantGrain(
     [PersistentState("tenant", StorageNames.Tenants)] IPersistentState<TenantState> state,
     IOptionsMonitor<TierCatalogOptions> tiers,
     IOptions<TenantGrainOptions> options,
     ModelCatalog models,
+    IUsageLedger ledger,
     [FromKeyedServices(GatewayClock.Key)] TimeProvider time) : Grain, ITenantGrain
 {
     private readonly TenantGrainOptions _options = options.Value;
     private readonly ReservationBook _reservations = new(options.Value.SettlementMemory);
+    private Task _flushing = Task.CompletedTask;
+    private bool _dirty;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (State.Exists)
+        {
+            // Settlements after the last saved state are in the ledger: replay them, so no charge is lost.
+            var now = time.GetUtcNow();
+            RollPeriod(now);
+            foreach (var entry in await ledger.ReadAfterAsync(TenantId, State.LedgerSeq, cancellationToken))
+            {
+                Record(entry.RecordedAt, entry.Model, entry.InputTokens, entry.OutputTokens, entry.CostUsd);
+                _reservations.MarkSettled(entry.RequestId);
+                State.LedgerSeq = entry.Seq;
+                _dirty = true;
+            }
+        }
+
+        this.RegisterGrainTimer(
+            _ => FlushAsync(onlyIfDirty: true),
+            new GrainTimerCreationOptions(_options.StateFlushInterval, _options.StateFlushInterval) { Interleave = true });
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
+        FlushAsync(onlyIfDirty: true);
 
     private TenantState State => state.State;
 
@@ -37,7 +71,7 @@ public sealed class TenantGrain(
         State.CreatedAt = now;
         RollPeriod(now);
         EnsureBuckets(Limits(), now);
-        await state.WriteStateAsync();
+        await FlushAsync();
         return View(now);
     }
 
@@ -76,7 +110,7 @@ public sealed class TenantGrain(
 
         var now = time.GetUtcNow();
         EnsureBuckets(Limits(), now);
-        await state.WriteStateAsync();
+        await FlushAsync();
         return View(now);
     }
 
@@ -94,7 +128,7 @@ public sealed class TenantGrain(
 
         var entry = new ApiKeyEntry { Id = keyId, Hash = keyHash, CreatedAt = time.GetUtcNow() };
         State.Keys.Add(entry);
-        await state.WriteStateAsync();
+        await FlushAsync();
 
         // Registered after the tenant has recorded it, so a key that resolves is always one the tenant knows.
         await GrainFactory.GetGrain<IApiKeyGrain>(keyHash).RegisterAsync(new ApiKeyRecord(TenantId, keyId, Revoked: false));
@@ -112,7 +146,7 @@ public sealed class TenantGrain(
         if (entry.RevokedAt is null)
         {
             entry.RevokedAt = time.GetUtcNow();
-            await state.WriteStateAsync();
+            await FlushAsync();
         }
 
         // Repeated on every call, so a revocation interrupted between the two writes completes when retried.
@@ -139,6 +173,11 @@ public sealed class TenantGrain(
         {
             // A repeated admission of the same request holds nothing twice.
             return Result(AdmissionOutcome.Admitted, now);
+        }
+
+        if (!ledger.IsAcceptingWrites)
+        {
+            return Result(AdmissionOutcome.AccountingUnavailable, now, TimeSpan.FromSeconds(1));
         }
 
         if (!models.TryResolve(request.Model, out var modelId, out var model) || !IsAllowed(config, modelId))
@@ -205,9 +244,16 @@ public sealed class TenantGrain(
 
         var used = settlement.InputTokens + settlement.OutputTokens;
         State.TokenBucket!.Adjust(used - (reservation?.Tokens ?? 0), now);
-        Record(now, pricing.ModelId, settlement.InputTokens, settlement.OutputTokens, pricing.CostUsd(settlement.InputTokens, settlement.OutputTokens));
+        var cost = pricing.CostUsd(settlement.InputTokens, settlement.OutputTokens);
+        Record(now, pricing.ModelId, settlement.InputTokens, settlement.OutputTokens, cost);
         _reservations.MarkSettled(settlement.RequestId);
-        await state.WriteStateAsync();
+        State.LedgerSeq++;
+        _dirty = true;
+        var entry = new LedgerEntry(TenantId, State.LedgerSeq, settlement.RequestId, now, pricing.ModelId, pricing.Provider,
+            settlement.InputTokens, settlement.OutputTokens, cost, settlement.Outcome);
+
+        // Returns once the entry is durable; the state write that follows within the flush interval is only a checkpoint.
+        await ledger.AppendAsync(entry);
     }
 
     public Task ReleaseAsync(string requestId)
@@ -234,6 +280,8 @@ public sealed class TenantGrain(
         RollPeriod(now);
         return Task.FromResult<UsageReport?>(Usage(now));
     }
+
+    public Task<LedgerPage> GetLedgerAsync(LedgerQuery query) => ledger.PageAsync(TenantId, query);
 
     public Task<RateLimitStatus> GetRateLimitsAsync()
     {
@@ -326,12 +374,15 @@ public sealed class TenantGrain(
         State.MonthByModel = new Dictionary<string, UsageCounters>(StringComparer.Ordinal);
     }
 
-    private void Record(DateTimeOffset now, string modelId, long input, long output, decimal cost)
+    private void Record(DateTimeOffset at, string modelId, long input, long output, decimal cost)
     {
-        State.Month.Add(input, output, cost);
-        Counter(State.MonthByModel, modelId).Add(input, output, cost);
+        if (PeriodOf(at) == State.Period)
+        {
+            State.Month.Add(input, output, cost);
+            Counter(State.MonthByModel, modelId).Add(input, output, cost);
+        }
 
-        var day = DateOnly.FromDateTime(now.UtcDateTime);
+        var day = DateOnly.FromDateTime(at.UtcDateTime);
         if (!State.Daily.TryGetValue(day, out var byModel))
         {
             State.Daily[day] = byModel = new Dictionary<string, UsageCounters>(StringComparer.Ordinal);
@@ -352,6 +403,38 @@ public sealed class TenantGrain(
             }
 
             return counter;
+        }
+    }
+
+    /// <summary>Writes the state, one write at a time: a write asked for while one is running follows it.</summary>
+    private Task FlushAsync(bool onlyIfDirty = false)
+    {
+        if (onlyIfDirty && !_dirty)
+        {
+            return _flushing;
+        }
+
+        _dirty = true;
+        return _flushing = WriteAfterAsync(_flushing);
+
+        async Task WriteAfterAsync(Task previous)
+        {
+            await previous.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+            if (!_dirty)
+            {
+                return;
+            }
+
+            _dirty = false;
+            try
+            {
+                await state.WriteStateAsync();
+            }
+            catch
+            {
+                _dirty = true;
+                throw;
+            }
         }
     }
 

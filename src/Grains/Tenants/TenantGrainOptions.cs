@@ -14,6 +14,13 @@ public sealed class TenantGrainOptions
     /// <summary>The most keys (live and revoked) one tenant may hold.</summary>
     public int MaxKeys { get; set; } = 100;
 
+    /// <summary>
+    /// How often settled usage is written to grain storage. Each settlement is durable in the ledger at once; the
+    /// saved state only bounds how much of the ledger a reactivation replays, so a hot tenant never waits on a full
+    /// state write per request.
+    /// </summary>
+    public TimeSpan StateFlushInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>How many recent settlements are remembered to make a repeated settlement a no-op.</summary>
     public int SettlementMemory { get; set; } = 10_000;
 }

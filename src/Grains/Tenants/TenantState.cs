@@ -23,5 +23,8 @@ public sealed class TenantState
     /// <summary>Per-day, per-model rollups within the retention window.</summary>
     [Id(8)] public Dictionary<DateOnly, Dictionary<string, UsageCounters>> Daily { get; set; } = [];
 
+    /// <summary>The ledger sequence number of the last settlement these totals include; recovery replays the rest.</summary>
+    [Id(9)] public long LedgerSeq { get; set; }
+
     public bool Exists => Config is not null;
 }

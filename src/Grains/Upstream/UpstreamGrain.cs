@@ -122,7 +122,7 @@ public sealed partial class UpstreamGrain(
 
             // Settled before the stream's end reaches the client, so that a client that saw the end sees the charge too.
             settled = true;
-            await SettleStreamAsync(tenant, request, meter);
+            await SettleStreamAsync(tenant, request, meter, cut is null ? Settlement.Completed : Settlement.StreamInterrupted);
             if (cut is not null)
             {
                 yield return new UpstreamChunk(null, cut);
@@ -135,17 +135,17 @@ public sealed partial class UpstreamGrain(
             if (!settled)
             {
                 // The client went away mid-stream: charged for what was streamed.
-                await SettleStreamAsync(tenant, request, meter);
+                await SettleStreamAsync(tenant, request, meter, Settlement.ClientDisconnected);
             }
         }
     }
 
-    private async Task SettleStreamAsync(ITenantGrain tenant, UpstreamRequest request, StreamMeter meter)
+    private async Task SettleStreamAsync(ITenantGrain tenant, UpstreamRequest request, StreamMeter meter, string outcome)
     {
         if (meter.Streamed || meter.HasReportedUsage)
         {
             var (input, output) = meter.Usage;
-            await TrySettleAsync(tenant, new Settlement(request.RequestId, request.Model, input, output));
+            await TrySettleAsync(tenant, new Settlement(request.RequestId, request.Model, input, output, outcome));
         }
         else
         {

@@ -1,0 +1,15 @@
+using Gateway.Grains.Abstractions.Ledger;
+
+namespace Gateway.ApiFrontend.Contracts;
+
+/// <summary>A page of a tenant's ledger; pass <c>nextAfter</c> as <c>after</c> for the next page (null: no more).</summary>
+public sealed record LedgerPageResponse(IReadOnlyList<LedgerEntryResponse> Data, long? NextAfter)
+{
+    public static LedgerPageResponse From(LedgerPage page) => new(
+        page.Entries.Select(e => new LedgerEntryResponse(e.Seq, e.RequestId, e.RecordedAt, e.Model, e.Provider, e.InputTokens, e.OutputTokens, e.CostUsd, e.Outcome)).ToArray(),
+        page.NextAfter);
+}
+
+public sealed record LedgerEntryResponse(
+    long Seq, string RequestId, DateTimeOffset RecordedAt, string Model, string Provider,
+    long InputTokens, long OutputTokens, decimal CostUsd, string Outcome);

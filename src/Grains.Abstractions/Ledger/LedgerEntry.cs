@@ -1,0 +1,15 @@
+namespace Gateway.Grains.Abstractions.Ledger;
+
+/// <summary>One settled request as the usage ledger records it. <see cref="Seq"/> orders a tenant's entries.</summary>
+[GenerateSerializer, Immutable, Alias("gw.LedgerEntry")]
+public sealed record LedgerEntry(
+    [property: Id(0)] string TenantId,
+    [property: Id(1)] long Seq,
+    [property: Id(2)] string RequestId,
+    [property: Id(3)] DateTimeOffset RecordedAt,
+    [property: Id(4)] string Model,
+    [property: Id(5)] string Provider,
+    [property: Id(6)] long InputTokens,
+    [property: Id(7)] long OutputTokens,
+    [property: Id(8)] decimal CostUsd,
+    [property: Id(9)] string Outcome);

@@ -1,0 +1,142 @@
+using Gateway.Grains;
+using Gateway.Grains.Abstractions.Ledger;
+using Gateway.Grains.Abstractions.Tenants;
+using Gateway.Grains.Hosting;
+using Gateway.Grains.Ledger;
+using Gateway.Grains.Tenants;
+using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using Orleans.TestingHost;
+
+namespace Gateway.Tests.Durability;
+
+/// <summary>The usage ledger on real PostgreSQL: nothing a tenant was charged is lost or counted twice.</summary>
+[Collection(RealServersCollection.Name)]
+public sealed class UsageLedgerTests(RealServersFixture servers)
+{
+    private readonly FakeTimeProvider _clock = new(ClusterFixture.Start);
+    private readonly string _serviceId = "svc-" + Guid.NewGuid().ToString("N")[..8];
+
+    [Fact]
+    public async Task TotalsAreRebuiltFromTheLedgerAfterASiloDiesWithoutSavingState()
+    {
+        var tenantId = NewTenantId();
+        var settled = new List<Settlement>();
+        await using (var first = await StartClusterAsync())
+        {
+            var tenant = first.Client.GetGrain<ITenantGrain>(tenantId);
+            await tenant.CreateAsync(new TenantConfig("platinum", null, null, null, TenantLimits.None));
+            for (var i = 0; i < 25; i++)
+            {
+                var settlement = new Settlement($"{tenantId}-req-{i}", "gpt-4.1", 100 + i, 10 + i);
+                Assert.True((await tenant.AdmitAsync(new AdmissionRequest(settlement.RequestId, "gpt-4.1", 200, 50))).IsAdmitted);
+                await tenant.SettleAsync(settlement);
+                settled.Add(settlement);
+            }
+
+            // No graceful deactivation: the state saved at creation is all storage has.
+            await first.KillSiloAsync(first.GetActiveSilos().Single());
+        }
+
+        await using var second = await StartClusterAsync();
+        var usage = await second.Client.GetGrain<ITenantGrain>(tenantId).GetUsageAsync();
+        Assert.NotNull(usage);
+        Assert.Equal(settled.Count, usage.Requests);
+        Assert.Equal(settled.Sum(s => s.InputTokens), usage.InputTokens);
+        Assert.Equal(settled.Sum(s => s.OutputTokens), usage.OutputTokens);
+        Assert.Equal(settled.Sum(s => (s.InputTokens * 2.00m + s.OutputTokens * 8.00m) / 1_000_000m), usage.CostUsd);
+    }
+
+    [Fact]
+    public async Task ASettlementRepeatedAfterARestartIsNotCountedTwice()
+    {
+        var tenantId = NewTenantId();
+        var settlement = new Settlement($"{tenantId}-req", "gpt-4.1", 40, 4);
+        await using (var first = await StartClusterAsync())
+        {
+            var tenant = first.Client.GetGrain<ITenantGrain>(tenantId);
+            await tenant.CreateAsync(new TenantConfig("gold", null, null, null, TenantLimits.None));
+            await tenant.AdmitAsync(new AdmissionRequest(settlement.RequestId, "gpt-4.1", 40, 4));
+            await tenant.SettleAsync(settlement);
+            await first.KillSiloAsync(first.GetActiveSilos().Single());
+        }
+
+        await using var second = await StartClusterAsync();
+        var restarted = second.Client.GetGrain<ITenantGrain>(tenantId);
+        await restarted.SettleAsync(settlement);
+
+        var usage = await restarted.GetUsageAsync();
+        Assert.Equal(1, usage!.Requests);
+        var page = await restarted.GetLedgerAsync(new LedgerQuery(null, null, 0, 10));
+        var entry = Assert.Single(page.Entries);
+        Assert.Equal((settlement.RequestId, "gpt-4.1", "openai", 40L, 4L, Settlement.Completed), (entry.RequestId, entry.Model, entry.Provider, entry.InputTokens, entry.OutputTokens, entry.Outcome));
+        Assert.Null(page.NextAfter);
+    }
+
+    [Fact]
+    public async Task LedgerPagesThroughATenantsEntriesInOrder()
+    {
+        var tenantId = NewTenantId();
+        await using var cluster = await StartClusterAsync();
+        var tenant = cluster.Client.GetGrain<ITenantGrain>(tenantId);
+        await tenant.CreateAsync(new TenantConfig("gold", null, null, null, TenantLimits.None));
+        for (var i = 0; i < 5; i++)
+        {
+            await tenant.AdmitAsync(new AdmissionRequest($"{tenantId}-{i}", "gpt-4.1", 10, 1));
+            await tenant.SettleAsync(new Settlement($"{tenantId}-{i}", "gpt-4.1", 10, 1));
+        }
+
+        var first = await tenant.GetLedgerAsync(new LedgerQuery(null, null, 0, 2));
+        var second = await tenant.GetLedgerAsync(new LedgerQuery(null, null, first.NextAfter!.Value, 2));
+        var third = await tenant.GetLedgerAsync(new LedgerQuery(null, null, second.NextAfter!.Value, 2));
+
+        Assert.Equal([1L, 2L, 3L, 4L, 5L], first.Entries.Concat(second.Entries).Concat(third.Entries).Select(e => e.Seq));
+        Assert.Null(third.NextAfter);
+        var none = await tenant.GetLedgerAsync(new LedgerQuery(ClusterFixture.Start.AddDays(1), null, 0, 10));
+        Assert.Empty(none.Entries);
+    }
+
+    [Fact]
+    public async Task AnUnreachableDatabaseFillsTheBufferAndThenRefusesNewRequests()
+    {
+        var unreachable = "Host=127.0.0.1;Port=" + FreePorts.Next() + ";Username=gateway;Database=gateway;Timeout=1";
+        await using var ledger = new PostgreSqlUsageLedger(unreachable,
+            Options.Create(new LedgerOptions { BufferCapacity = 2, MaxRetryDelay = TimeSpan.FromMilliseconds(200) }),
+            NullLogger<PostgreSqlUsageLedger>.Instance);
+        await ledger.StartAsync(CancellationToken.None);
+
+        Assert.True(ledger.IsAcceptingWrites);
+        var waiting = new[] { ledger.AppendAsync(Entry(1)), ledger.AppendAsync(Entry(2)) };
+
+        Assert.False(ledger.IsAcceptingWrites);
+        Assert.All(waiting, w => Assert.False(w.IsCompleted, "An entry the database never took must not be reported written."));
+    }
+
+    private static LedgerEntry Entry(long seq) =>
+        new("t-unreachable", seq, "req-" + Guid.NewGuid().ToString("N"), ClusterFixture.Start, "gpt-4.1", "openai", 1, 1, 0.00001m, Settlement.Completed);
+
+    private static string NewTenantId() => "t-" + Guid.NewGuid().ToString("N")[..12];
+
+    private async Task<InProcessTestCluster> StartClusterAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.Options.ServiceId = _serviceId;
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.Services.AddSingleton<IConfiguration>(new ConfigurationBuilder().Build());
+            silo.AddPostgreSqlLedger(servers.PostgreSql);
+            silo.AddGatewayGrains(name => silo.AddPostgreSqlGrainStorage(name, servers.PostgreSql));
+            silo.Services.AddKeyedSingleton<TimeProvider>(GatewayClock.Key, _clock);
+
+            // State is saved only when asked: what survives a kill is what the ledger holds.
+            silo.Services.Configure<TenantGrainOptions>(o => o.StateFlushInterval = TimeSpan.FromHours(1));
+        });
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        return cluster;
+    }
+}

@@ -1,0 +1,52 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Gateway.Tests.Infrastructure;
+
+namespace Gateway.Tests.Http;
+
+[Collection(GatewayCollection.Name)]
+public sealed class LedgerApiTests(GatewayFactory gateway)
+{
+    [Fact]
+    public async Task LedgerListsEverySettledRequestAndPagesThroughThem()
+    {
+        var (tenantId, key) = await gateway.CreateTenantWithKeyAsync();
+        using var client = gateway.CreateTenantClient(key);
+        var requestIds = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            var response = await client.PostAsJsonAsync("/v1/chat/completions", new { model = "gpt-4.1", messages = ChatBodies.Messages(), max_tokens = 2 + i });
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            requestIds.Add(response.Headers.GetValues("x-request-id").Single());
+        }
+
+        using var admin = gateway.CreateAdminClient();
+        var first = await admin.GetFromJsonAsync<JsonObject>($"/admin/tenants/{tenantId}/ledger?limit=2");
+        var next = first!["nextAfter"]!.GetValue<long>();
+        var second = await admin.GetFromJsonAsync<JsonObject>($"/admin/tenants/{tenantId}/ledger?limit=2&after={next}");
+
+        var entries = first["data"]!.AsArray().Concat(second!["data"]!.AsArray()).Select(e => e!.AsObject()).ToList();
+        Assert.Equal(requestIds, entries.Select(e => e["requestId"]!.GetValue<string>()));
+        Assert.Equal([2L, 3L, 4L], entries.Select(e => e["outputTokens"]!.GetValue<long>()));
+        Assert.All(entries, e => Assert.Equal("completed", e["outcome"]!.GetValue<string>()));
+        Assert.Null(second["nextAfter"]);
+        var usage = await gateway.GetUsageAsync(tenantId);
+        Assert.Equal(usage["costUsd"]!.GetValue<decimal>(), entries.Sum(e => e["costUsd"]!.GetValue<decimal>()));
+    }
+
+    [Theory]
+    [InlineData("limit=0", "limit")]
+    [InlineData("limit=5000", "limit")]
+    [InlineData("after=-1", "after")]
+    [InlineData("from=yesterday", "from")]
+    public async Task BadLedgerQueriesAreRefused(string query, string param)
+    {
+        var (tenantId, _) = await gateway.CreateTenantWithKeyAsync();
+        using var admin = gateway.CreateAdminClient();
+
+        var response = await admin.GetAsync($"/admin/tenants/{tenantId}/ledger?{query}");
+
+        await OpenAiErrorAssertions.AssertOpenAiErrorAsync(response, HttpStatusCode.BadRequest, "invalid_request_error", param, null, query);
+    }
+}
