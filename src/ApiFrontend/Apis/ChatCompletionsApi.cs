@@ -115,7 +115,17 @@ public static class ChatCompletionsApi
         {
             // The client went away; the worker charges what was streamed.
         }
+        catch (Exception exception) when (started && exception is OrleansException or TimeoutException)
+        {
+            // The cluster lost the stream after its headers went out: end it with an error event, not a bare reset.
+            await response.Body.WriteAsync(DataPrefix, context.RequestAborted);
+            await response.Body.WriteAsync(ErrorEvent(StreamLost), context.RequestAborted);
+            await response.Body.WriteAsync(EventEnd, context.RequestAborted);
+        }
     }
+
+    private static readonly UpstreamFailure StreamLost =
+        new(StatusCodes.Status502BadGateway, "server_error", "stream_interrupted", "The gateway lost the stream; it was not completed.", null);
 
     private static OpenAiError ToError(UpstreamFailure failure) =>
         new(failure.StatusCode, failure.Message, failure.Type, code: failure.Code, retryAfter: failure.RetryAfter);

@@ -7,16 +7,18 @@ using Gateway.Grains.Providers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
+using Orleans.Placement;
 
 namespace Gateway.Grains.Upstream;
 
 /// <summary>
 /// Calls the provider for admitted requests and settles each with the tenant afterwards: actual usage on
 /// success (or what was streamed when a stream ends early), a release on failure, so nothing is charged for
-/// a request that was not served. One reentrant activation per key and silo: calls interleave at every await,
-/// and a stream's enumeration always finds the activation that started it.
+/// a request that was not served. Reentrant: calls interleave at every await. Deliberately an ordinary grain (keyed
+/// by shard, placed beside its first caller) and not a stateless worker: a stream's enumerator lives in the activation
+/// that started it, and stateless workers are collected whenever momentarily idle, which ended streams mid-way.
 /// </summary>
-[StatelessWorker(1), Reentrant]
+[Reentrant, PreferLocalPlacement]
 public sealed partial class UpstreamGrain(
     ModelCatalog models,
     ProviderClients providers,
