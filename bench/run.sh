@@ -1,0 +1,438 @@
+#!/usr/bin/env bash
+# Gateway overhead and throughput, side by side with a raw proxy (nginx) and a peer gateway (Portkey).
+#
+#   bench/run.sh            full run (~15 min): 16 and 64 connections, 10 s per run, each run twice
+#   bench/run.sh --quick    under 3 minutes: 64 connections, 3 s per run, once
+#
+# Installs what it needs by package name (wrk and nginx from Debian, @portkey-ai/gateway from npm, a Release build),
+# starts upstreams, contenders and load on 127.0.0.1 only, bounds every load run in time, stops everything it started
+# (by PID, on exit) and prints one table, then a machine-readable "summary:" line. Scratch files go to bench/.work/.
+set -euo pipefail
+
+QUICK=0
+for arg in "$@"; do
+  case "$arg" in
+    --quick) QUICK=1 ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    *) echo "unknown argument: $arg" >&2; exit 2 ;;
+  esac
+done
+
+BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$BENCH/.." && pwd)
+WORK=$BENCH/.work
+LOGS=$WORK/logs
+mkdir -p "$LOGS"
+RESULTS=$WORK/results.tsv
+FACTS=$WORK/facts.txt
+: > "$RESULTS"
+: > "$FACTS"
+STARTED_AT=$(date +%s)
+
+if [[ $QUICK == 1 ]]; then
+  DUR=3; WARM=1; PREWARM=3; CONNS="64"; REPS=1; RATES="200"; TENANTS=10000; STREAM_CONNS="64"; MOCK_STREAM=0
+else
+  DUR=10; WARM=3; PREWARM=8; CONNS="16 64"; REPS=2; RATES="200 1000"; TENANTS=10000; STREAM_CONNS="16 64"; MOCK_STREAM=1
+fi
+
+log() { printf '[%4ds] %s\n' $(( $(date +%s) - STARTED_AT )) "$*" >&2; }
+fact() { echo "$1=$2" >> "$FACTS"; }
+
+# ---------------------------------------------------------------- processes we start, and only those, are stopped
+PIDS=()
+cleanup() {
+  local pid
+  for (( i=${#PIDS[@]}-1; i>=0; i-- )); do
+    pid=${PIDS[i]}
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  for pid in "${PIDS[@]}"; do
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+start() { # name, command...: starts in the background, logs to .work/logs/name.log, records the PID in $LAST_PID
+  local name=$1; shift
+  "$@" > "$LOGS/$name.log" 2>&1 &
+  LAST_PID=$!
+  PIDS+=("$LAST_PID")
+}
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+pick_port() { # a free loopback port at or above $1
+  local p=$1
+  while ! port_free "$p"; do p=$((p + 1)); done
+  echo "$p"
+}
+NEXT_PORT=18100
+alloc() { local var; for var in "$@"; do NEXT_PORT=$(pick_port "$NEXT_PORT"); printf -v "$var" '%s' "$NEXT_PORT"; NEXT_PORT=$((NEXT_PORT + 1)); done; }
+
+wait_http() { # url, seconds, [pid]
+  local deadline=$(( $(date +%s) + $2 ))
+  while (( $(date +%s) < deadline )); do
+    if [[ -n ${3:-} ]] && ! kill -0 "$3" 2>/dev/null; then echo "process $3 for $1 died" >&2; return 1; fi
+    curl -s -o /dev/null -m 2 "$1" && return 0
+    sleep 0.2
+  done
+  echo "timed out waiting for $1" >&2
+  return 1
+}
+
+# ---------------------------------------------------------------- install
+need_apt=()
+command -v wrk >/dev/null || need_apt+=(wrk)
+command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || need_apt+=(nginx)
+if (( ${#need_apt[@]} )); then
+  log "installing ${need_apt[*]} from Debian"
+  apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+
+PORTKEY_DIR=$WORK/portkey
+PORTKEY_JS=$PORTKEY_DIR/node_modules/@portkey-ai/gateway/build/start-server.js
+if [[ ! -f $PORTKEY_JS ]] || ! cmp -s "$BENCH/portkey/package.json" "$PORTKEY_DIR/package.json"; then
+  log "installing @portkey-ai/gateway 1.15 from npm"
+  mkdir -p "$PORTKEY_DIR"
+  cp "$BENCH/portkey/package.json" "$PORTKEY_DIR/package.json"
+  (cd "$PORTKEY_DIR" && timeout 300 npm install --no-audit --no-fund --silent >/dev/null)
+fi
+PORTKEY_VERSION=$(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "$PORTKEY_DIR/node_modules/@portkey-ai/gateway/package.json" | head -1)
+
+FRONTEND_DLL=$ROOT/src/ApiFrontend/bin/Release/net10.0/Gateway.ApiFrontend.dll
+SILO_DLL=$ROOT/src/Silo/bin/Release/net10.0/Gateway.Silo.dll
+MOCK_DLL=$ROOT/src/MockProvider/bin/Release/net10.0/Gateway.MockProvider.dll
+TOOL_DLL=$BENCH/Gateway.Bench/bin/Release/net10.0/Gateway.Bench.dll
+stale() { [[ ! -f $1 ]] || [[ -n $(find "${@:2}" \( -name '*.cs' -o -name '*.csproj' -o -name '*.json' \) -newer "$1" -not -path '*/bin/*' -not -path '*/obj/*' -print -quit) ]]; }
+if stale "$FRONTEND_DLL" "$ROOT/src" || stale "$SILO_DLL" "$ROOT/src" || stale "$MOCK_DLL" "$ROOT/src"; then
+  log "building the gateway (Release)"
+  (cd "$ROOT" && dotnet build -c Release Orleans.sln -nologo -v q > "$LOGS/build.log" 2>&1) || { tail -30 "$LOGS/build.log"; exit 1; }
+fi
+if stale "$TOOL_DLL" "$BENCH/Gateway.Bench"; then
+  log "building bench/Gateway.Bench"
+  (cd "$BENCH/Gateway.Bench" && dotnet build -c Release -nologo -v q > "$LOGS/build-bench.log" 2>&1) || { tail -30 "$LOGS/build-bench.log"; exit 1; }
+fi
+TOOL() { dotnet "$TOOL_DLL" "$@"; }
+
+# ---------------------------------------------------------------- fixed responses
+# A chat completion with usage, and the same as an SSE stream ending with a usage chunk and [DONE].
+COMPLETION='{"id":"chatcmpl-bench","object":"chat.completion","created":1795463062,"model":"gpt-4.1","choices":[{"index":0,"message":{"role":"assistant","content":"Hello world from the fixed upstream world from the fixed upstream world","refusal":null},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":9,"completion_tokens":16,"total_tokens":25}}'
+sse_chunk() { printf 'data: {"id":"chatcmpl-bench","object":"chat.completion.chunk","created":1795463062,"model":"gpt-4.1","choices":[%s],"usage":%s}\n\n' "$1" "$2"; }
+STREAM_BODY=$(
+  sse_chunk '{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}' null
+  for word in Hello " world" " from" " the" " fixed" " upstream" " world" " from" " the" " fixed" " upstream" " world" " from" " the" " fixed" " upstream"; do
+    sse_chunk "{\"index\":0,\"delta\":{\"content\":\"$word\"},\"logprobs\":null,\"finish_reason\":null}" null
+  done
+  sse_chunk '{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}' null
+  sse_chunk '' '{"prompt_tokens":9,"completion_tokens":16,"total_tokens":25}'
+  printf 'data: [DONE]\n\n'
+)
+
+# ---------------------------------------------------------------- ports
+alloc UP MOCK PROXY PROXY_MOCK PORTKEY GW GW_SILO GW_GATE SPLIT_SILO_HTTP SPLIT_SILO SPLIT_GATE SPLIT
+ADMIN="adm-bench-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+
+# ---------------------------------------------------------------- upstreams
+nginx_conf() { # dir, server blocks
+  mkdir -p "$1/logs" "$1/tmp"
+  cat > "$1/nginx.conf" <<EOF
+daemon off;
+master_process on;
+user root;
+worker_processes 2;
+pid $1/nginx.pid;
+error_log $1/logs/error.log warn;
+events { worker_connections 4096; multi_accept on; }
+http {
+  access_log off;
+  client_body_temp_path $1/tmp/body;
+  proxy_temp_path $1/tmp/proxy;
+  fastcgi_temp_path $1/tmp/fastcgi;
+  uwsgi_temp_path $1/tmp/uwsgi;
+  scgi_temp_path $1/tmp/scgi;
+  keepalive_requests 10000000;
+  keepalive_timeout 120s;
+  $2
+}
+EOF
+}
+
+ESCAPED_STREAM=${STREAM_BODY//\'/\\\'}
+nginx_conf "$WORK/nginx-upstream" "
+  server {
+    listen 127.0.0.1:$UP;
+    location = /v1/chat/completions { default_type application/json; return 200 '$COMPLETION'; }
+    location = /sv1/chat/completions { default_type text/event-stream; return 200 '$ESCAPED_STREAM'; }
+  }"
+nginx_conf "$WORK/nginx-proxy" "
+  upstream fixed { server 127.0.0.1:$UP; keepalive 256; }
+  upstream mock { server 127.0.0.1:$MOCK; keepalive 256; }
+  proxy_http_version 1.1;
+  proxy_set_header Connection \"\";
+  proxy_buffering off;
+  server { listen 127.0.0.1:$PROXY; location / { proxy_pass http://fixed; } }
+  server { listen 127.0.0.1:$PROXY_MOCK; location / { proxy_pass http://mock; } }"
+
+log "starting upstreams: nginx (fixed completion) :$UP, mock provider :$MOCK"
+start nginx-upstream "$NGINX" -p "$WORK/nginx-upstream" -c "$WORK/nginx-upstream/nginx.conf"; UP_PID=$LAST_PID
+start mock dotnet "$MOCK_DLL" "--MockProvider:Url=http://127.0.0.1:$MOCK"; MOCK_PID=$LAST_PID
+
+# ---------------------------------------------------------------- contenders
+log "starting contenders: nginx proxy :$PROXY, Portkey $PORTKEY_VERSION :$PORTKEY, gateway embedded :$GW, split :$SPLIT"
+start nginx-proxy "$NGINX" -p "$WORK/nginx-proxy" -c "$WORK/nginx-proxy/nginx.conf"; PROXY_PID=$LAST_PID
+start portkey env NODE_ENV=production node -r "$BENCH/portkey/loopback.cjs" "$PORTKEY_JS" "--port=$PORTKEY" --headless; PORTKEY_PID=$LAST_PID
+
+gateway_env=(
+  ASPNETCORE_ENVIRONMENT=Production
+  Logging__LogLevel__Default=Warning
+  Gateway__AdminKey="$ADMIN"
+  MockProvider__Enabled=false
+  # gpt-4.1 -> fixed completion, gemini-2.5-flash -> fixed stream, claude-sonnet-4.5 -> the mock provider
+  Providers__openai__BaseUrl="http://127.0.0.1:$UP/v1"
+  Providers__gemini__BaseUrl="http://127.0.0.1:$UP/sv1"
+  Providers__anthropic__BaseUrl="http://127.0.0.1:$MOCK/v1"
+  Providers__deepseek__BaseUrl="http://127.0.0.1:$MOCK/v1"
+)
+start gateway env "${gateway_env[@]}" Gateway__Mode=Embedded Orleans__ClusterId=bench-embedded \
+  Orleans__SiloPort="$GW_SILO" Orleans__GatewayPort="$GW_GATE" \
+  dotnet "$FRONTEND_DLL" --urls "http://127.0.0.1:$GW"; GW_PID=$LAST_PID
+start silo env "${gateway_env[@]}" Orleans__ClusterId=bench-split \
+  Orleans__SiloPort="$SPLIT_SILO" Orleans__GatewayPort="$SPLIT_GATE" \
+  dotnet "$SILO_DLL" --urls "http://127.0.0.1:$SPLIT_SILO_HTTP"; SILO_PID=$LAST_PID
+
+wait_http "http://127.0.0.1:$UP/" 20 "$UP_PID"
+wait_http "http://127.0.0.1:$MOCK/health" 30 "$MOCK_PID" || wait_http "http://127.0.0.1:$MOCK/" 5 "$MOCK_PID"
+wait_http "http://127.0.0.1:$PROXY/" 20 "$PROXY_PID"
+wait_http "http://127.0.0.1:$PORTKEY/" 30 "$PORTKEY_PID"
+wait_http "http://127.0.0.1:$SPLIT_SILO_HTTP/health/ready" 60 "$SILO_PID"
+start frontend env "${gateway_env[@]}" Gateway__Mode=Client Orleans__ClusterId=bench-split \
+  Orleans__SiloPort="$SPLIT_SILO" Orleans__GatewayPort="$SPLIT_GATE" \
+  dotnet "$FRONTEND_DLL" --urls "http://127.0.0.1:$SPLIT"; FRONTEND_PID=$LAST_PID
+wait_http "http://127.0.0.1:$GW/health/ready" 60 "$GW_PID"
+wait_http "http://127.0.0.1:$SPLIT/health/ready" 60 "$FRONTEND_PID"
+if ss -ltnp 2>/dev/null | grep -E "pid=($PORTKEY_PID)," | grep -qv '127.0.0.1:'; then
+  echo "Portkey listens beyond loopback; refusing to go on" >&2; exit 1
+fi
+
+admin() { # method, base url, path, [json]
+  curl -sS -m 10 -X "$1" "$2$3" -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' ${4:+-d "$4"}
+}
+LIMITS='"tier":"platinum","limits":{"requestsPerMinute":10000000,"tokensPerMinute":1000000000,"maxConcurrent":100000}'
+tenant_key() { # base url, tenant id -> prints a new key of a new high-limit tenant
+  admin POST "$1" /admin/tenants "{\"id\":\"$2\",$LIMITS}" > /dev/null
+  admin POST "$1" "/admin/tenants/$2/keys" | sed -n 's/.*"key":"\([^"]*\)".*/\1/p'
+}
+usage_requests() { admin GET "$1" "/admin/tenants/$2/usage" | sed -n 's/.*"requests":\([0-9]*\).*/\1/p'; }
+GW_KEY=$(tenant_key "http://127.0.0.1:$GW" bench)
+SPLIT_KEY=$(tenant_key "http://127.0.0.1:$SPLIT" bench)
+[[ $GW_KEY == sk-* && $SPLIT_KEY == sk-* ]] || { echo "could not create the benchmark tenants" >&2; exit 1; }
+
+# ---------------------------------------------------------------- measurement helpers
+tree_pids() { # root pid -> it and its descendants
+  local p=$1
+  echo "$p"
+  for c in $(cat /proc/"$p"/task/*/children 2>/dev/null); do tree_pids "$c"; done
+}
+cpu_ticks() { # pids... -> utime+stime in clock ticks, summed over their trees
+  local total=0 p f
+  for root in "$@"; do
+    for p in $(tree_pids "$root"); do
+      f=$(cut -d' ' -f14,15 < /proc/"$p"/stat 2>/dev/null | sed 's/)//') || continue
+      [[ -n $f ]] && total=$(( total + ${f% *} + ${f#* } ))
+    done
+  done
+  echo "$total"
+}
+rss_kib() { # field (VmRSS|VmHWM), pids... -> summed over their trees, KiB
+  local field=$1 total=0 p v; shift
+  for root in "$@"; do
+    for p in $(tree_pids "$root"); do
+      v=$(awk -v f="$field:" '$1 == f { print $2 }' /proc/"$p"/status 2>/dev/null || true)
+      total=$(( total + ${v:-0} ))
+    done
+  done
+  echo "$total"
+}
+HZ=$(getconf CLK_TCK)
+
+# Contender table: name, url, extra headers, pids, non-stream path/body model, stream path/model.
+NONSTREAM_BODY='{"model":"gpt-4.1","messages":[{"role":"user","content":"Hello!"}],"max_tokens":16}'
+STREAM_REQ='{"model":"gemini-2.5-flash","messages":[{"role":"user","content":"Hello!"}],"max_tokens":16,"stream":true}'
+MOCK_BODY='{"model":"claude-sonnet-4.5","messages":[{"role":"user","content":"Hello!"}],"max_tokens":16}'
+MOCK_STREAM_REQ='{"model":"claude-sonnet-4.5","messages":[{"role":"user","content":"Hello!"}],"max_tokens":16,"stream":true,"stream_options":{"include_usage":true}}'
+CONTENDERS="direct nginx portkey gateway split"
+c_pids() { case $1 in direct) [[ ${2:-fixed} == mock ]] && echo "$MOCK_PID" || echo "$UP_PID";; nginx) echo "$PROXY_PID";; portkey) echo "$PORTKEY_PID";; gateway) echo "$GW_PID";; split) echo "$SILO_PID $FRONTEND_PID";; esac; }
+# c_target contender upstream(fixed|mock) stream(0|1) -> "url|headers|key"
+c_target() {
+  local path=/v1; [[ $2 == fixed && $3 == 1 ]] && path=/sv1
+  local up=$UP; [[ $2 == mock ]] && up=$MOCK
+  case $1 in
+    direct) echo "http://127.0.0.1:$up$path/chat/completions||" ;;
+    nginx) local p=$PROXY; [[ $2 == mock ]] && p=$PROXY_MOCK; echo "http://127.0.0.1:$p$path/chat/completions||" ;;
+    portkey) echo "http://127.0.0.1:$PORTKEY/v1/chat/completions|x-portkey-provider: openai|x-portkey-custom-host: http://127.0.0.1:$up$path|" ;;
+    gateway) echo "http://127.0.0.1:$GW/v1/chat/completions||$GW_KEY" ;;
+    split) echo "http://127.0.0.1:$SPLIT/v1/chat/completions||$SPLIT_KEY" ;;
+  esac
+}
+c_body() { # upstream stream
+  if [[ $1 == mock ]]; then [[ $2 == 1 ]] && echo "$MOCK_STREAM_REQ" || echo "$MOCK_BODY"
+  else [[ $2 == 1 ]] && echo "$STREAM_REQ" || echo "$NONSTREAM_BODY"; fi
+}
+
+kv() { sed -n "s/.*[ ]$1=\([^ ]*\).*/\1/p" <<< " $2"; }
+
+# run_wrk contender upstream conns seconds [delay_ms] [keys_file] -> RESULT line (non-streaming)
+run_wrk() {
+  local target url headers key
+  target=$(c_target "$1" "$2" 0)
+  url=${target%%|*}; key=${target##*|}; headers=${target#*|}; headers=${headers%|*}
+  local threads=2; (( $3 < 2 )) && threads=1
+  BENCH_BODY=$(c_body "$2" 0) BENCH_HEADERS="$headers${key:+|Authorization: Bearer $key}" BENCH_DELAY_MS=${5:-0} BENCH_KEYS=${6:-} \
+    timeout $(( $4 + 30 )) wrk -t"$threads" -c"$3" -d"${4}s" --timeout 10s -s "$BENCH/lua/post.lua" "$url" 2>&1 | grep '^RESULT' || echo "RESULT requests=0 duration_us=1 status_errors=0 socket_errors=1"
+}
+# run_stream contender upstream conns seconds -> RESULT line
+run_stream() {
+  local target url headers key args=()
+  target=$(c_target "$1" "$2" 1)
+  url=${target%%|*}; key=${target##*|}; headers=${target#*|}; headers=${headers%|*}
+  IFS='|' read -ra hs <<< "$headers"
+  for h in "${hs[@]}"; do [[ -n $h ]] && args+=(--header "$h"); done
+  [[ -n $key ]] && args+=(--key "$key")
+  timeout $(( $4 + 60 )) dotnet "$TOOL_DLL" stream --url "$url" --conc "$3" --duration "$4" --body "$(c_body "$2" 1)" "${args[@]}" 2>>"$LOGS/stream-errors.log" \
+    | grep '^RESULT' || echo "RESULT requests=0 errors=1 rps=0"
+}
+
+# record scenario contender mode conns run rps p50 p90 p99 ttfb50 ttfb99 errors cpu_per_1k
+record() { local IFS=$'\t'; echo "$*" >> "$RESULTS"; }
+
+measure() { # scenario upstream contender mode(plain|stream) conns run seconds [delay_ms] [keys]
+  local scenario=$1 up=$2 c=$3 mode=$4 conns=$5 run=$6 secs=$7 delay=${8:-0} keys=${9:-}
+  local pids before after line requests errors rps p50 p90 p99 t50=- t99=-
+  pids=$(c_pids "$c" "$up")
+  # shellcheck disable=SC2086
+  before=$(cpu_ticks $pids)
+  if [[ $mode == stream ]]; then
+    line=$(run_stream "$c" "$up" "$conns" "$secs")
+    requests=$(kv requests "$line"); errors=$(kv errors "$line"); rps=$(kv rps "$line")
+    p50=$(kv p50 "$line"); p90=$(kv p90 "$line"); p99=$(kv p99 "$line"); t50=$(kv ttfb_p50 "$line"); t99=$(kv ttfb_p99 "$line")
+  else
+    line=$(run_wrk "$c" "$up" "$conns" "$secs" "$delay" "$keys")
+    local total dur se so
+    total=$(kv requests "$line"); dur=$(kv duration_us "$line"); se=$(kv status_errors "$line"); so=$(kv socket_errors "$line")
+    errors=$(( se + so )); requests=$(( total - se ))
+    rps=$(awk -v r="$requests" -v d="$dur" 'BEGIN { printf "%.0f", r / (d / 1e6) }')
+    p50=$(awk -v v="$(kv p50_us "$line")" 'BEGIN { printf "%.3f", v / 1000 }')
+    p90=$(awk -v v="$(kv p90_us "$line")" 'BEGIN { printf "%.3f", v / 1000 }')
+    p99=$(awk -v v="$(kv p99_us "$line")" 'BEGIN { printf "%.3f", v / 1000 }')
+  fi
+  # shellcheck disable=SC2086
+  after=$(cpu_ticks $pids)
+  local cpu1k
+  cpu1k=$(awk -v t=$(( after - before )) -v hz="$HZ" -v n="${requests:-0}" 'BEGIN { if (n > 0) printf "%.3f", t / hz / n * 1000; else print "-" }')
+  record "$scenario" "$c" "$mode" "$conns" "$run" "${rps:-0}" "${p50:-}" "${p90:-}" "${p99:-}" "$t50" "$t99" "${errors:-0}" "$cpu1k"
+  log "$(printf '%-14s %-8s %-6s c=%-3s run %s: %7s req/s  p50 %s ms  p99 %s ms  ttfb p50 %s  errors %s  cpu %s s/1k' \
+    "$scenario" "$c" "$mode" "$conns" "$run" "$rps" "$p50" "$p99" "$t50" "$errors" "$cpu1k")"
+  LAST_REQUESTS=$requests
+  LAST_ERRORS=$errors
+}
+
+warm() { # upstream contender mode conns
+  if [[ $3 == stream ]]; then run_stream "$2" "$1" "$4" "$WARM" > /dev/null; else run_wrk "$2" "$1" "$4" "$WARM" > /dev/null; fi
+}
+
+# ---------------------------------------------------------------- warm-up
+# The JIT-compiled contenders (.NET tiered compilation, V8) reach their steady state only after some thousands of
+# requests; a 1-3 s warm-up per run is not enough for them the first time, so each gets a longer one first.
+log "warming up Portkey and the gateways (${PREWARM}s each, plain and streaming)"
+for c in portkey gateway split; do
+  run_wrk "$c" fixed 64 "$PREWARM" > /dev/null
+  run_stream "$c" fixed 64 "$PREWARM" > /dev/null
+done
+
+# ---------------------------------------------------------------- scenario 1: throughput at fixed concurrency
+log "scenario 1: fixed concurrency ($CONNS connections, ${DUR}s per run, $REPS run(s) each), fixed upstream"
+for mode in plain stream; do
+  conns_list=$CONNS; [[ $mode == stream ]] && conns_list=$STREAM_CONNS
+  for conns in $conns_list; do
+    for c in $CONTENDERS; do
+      warm fixed "$c" "$mode" "$conns"
+      for run in $(seq 1 "$REPS"); do measure concurrency fixed "$c" "$mode" "$conns" "$run" "$DUR"; done
+    done
+  done
+done
+
+log "scenario 1b: the mock provider as upstream (64 connections)"
+mock_modes="plain"; [[ $MOCK_STREAM == 1 ]] && mock_modes="plain stream"
+for mode in $mock_modes; do
+  for c in $CONTENDERS; do
+    warm mock "$c" "$mode" 64
+    measure mock-upstream mock "$c" "$mode" 64 1 "$DUR"
+  done
+done
+
+# ---------------------------------------------------------------- scenario 2: fixed rate (added latency)
+for rate in $RATES; do
+  # wrk's delay() pauses each connection before its next request: rate ~= connections * 1000 / delay.
+  if (( rate <= 200 )); then conns=4; else conns=10; fi
+  delay=$(( conns * 1000 / rate ))
+  log "scenario 2: fixed rate ~$rate req/s ($conns connections, ${delay} ms pause each)"
+  for c in $CONTENDERS; do
+    run_wrk "$c" fixed "$conns" "$WARM" "$delay" > /dev/null
+    measure "rate-$rate" fixed "$c" plain "$conns" 1 "$DUR" "$delay"
+  done
+done
+
+for c in $CONTENDERS; do
+  # shellcheck disable=SC2086
+  fact "peak_rss_kib_$c" "$(rss_kib VmHWM $(c_pids "$c"))"
+done
+fact "portkey_version" "$PORTKEY_VERSION"
+
+# ---------------------------------------------------------------- scenario 3: one hot tenant, all accounted
+log "scenario 3: one hot tenant (64 connections, all load on one key)"
+HOT_KEY=$(tenant_key "http://127.0.0.1:$GW" hot)
+GW_KEY_SAVED=$GW_KEY; GW_KEY=$HOT_KEY
+run_wrk gateway fixed 64 "$WARM" > /dev/null
+before_usage=$(usage_requests "http://127.0.0.1:$GW" hot)
+measure hot-tenant fixed gateway plain 64 1 "$DUR"
+sleep 1
+after_usage=$(usage_requests "http://127.0.0.1:$GW" hot)
+GW_KEY=$GW_KEY_SAVED
+fact hot_tenant_ok "$LAST_REQUESTS"
+fact hot_tenant_errors "$LAST_ERRORS"
+fact hot_tenant_accounted "$(( after_usage - before_usage ))"
+
+# ---------------------------------------------------------------- scenario 4: many tenants; memory per tenant grain
+log "scenario 4: $TENANTS tenants, one key each: memory per active tenant, then load spread over all keys"
+KEYS=$WORK/keys.txt
+heap0=$(TOOL heap --pid "$GW_PID" | sed -n 's/.*heap_bytes=\([0-9-]*\).*/\1/p')
+rss0=$(rss_kib VmRSS "$GW_PID")
+setup=$(TOOL setup --url "http://127.0.0.1:$GW" --admin "$ADMIN" --prefix t --count "$TENANTS" --conc 32 --keys-out "$KEYS" | grep '^RESULT')
+log "created: $setup"
+heap1=$(TOOL heap --pid "$GW_PID" | sed -n 's/.*heap_bytes=\([0-9-]*\).*/\1/p')
+touch_line=$(TOOL touch --url "http://127.0.0.1:$GW" --keys "$KEYS" --conc 32 --body "$NONSTREAM_BODY" | grep '^RESULT')
+log "one request per tenant: $touch_line"
+heap2=$(TOOL heap --pid "$GW_PID" | sed -n 's/.*heap_bytes=\([0-9-]*\).*/\1/p')
+rss2=$(rss_kib VmRSS "$GW_PID")
+fact tenants "$TENANTS"
+fact heap_before "$heap0"; fact heap_created "$heap1"; fact heap_active "$heap2"
+fact rss_before_kib "$rss0"; fact rss_active_kib "$rss2"
+fact tenant_setup "$(kv seconds "$setup")s failures=$(kv failures "$setup")"
+fact touch_errors "$(kv errors "$touch_line")"
+GW_KEY_SAVED=$GW_KEY; GW_KEY=
+run_wrk gateway fixed 64 "$WARM" 0 "$KEYS" > /dev/null
+for run in $(seq 1 "$REPS"); do
+  # measure uses run_wrk with the keys file: requests rotate over all tenants
+  measure many-tenants fixed gateway plain 64 "$run" "$DUR" 0 "$KEYS"
+done
+GW_KEY=$GW_KEY_SAVED
+fact peak_rss_kib_gateway_after_tenants "$(rss_kib VmHWM "$GW_PID")"
+
+# ---------------------------------------------------------------- table
+fact machine "$(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -sr)"
+fact date "$(date -u +%Y-%m-%d)"
+fact elapsed_s "$(( $(date +%s) - STARTED_AT ))"
+python3 "$BENCH/report.py" "$RESULTS" "$FACTS"
