@@ -64,18 +64,5 @@ public sealed class PostgreSqlStorageTests(RealServersFixture servers)
         Assert.Equal(119, (await restarted.GetRateLimitsAsync()).RemainingRequests);
     }
 
-    private async Task<InProcessTestCluster> StartClusterAsync()
-    {
-        var builder = new InProcessTestClusterBuilder(1);
-        builder.Options.ServiceId = _serviceId;
-        builder.ConfigureSilo((_, silo) =>
-        {
-            silo.Services.AddSingleton<IConfiguration>(new ConfigurationBuilder().Build());
-            silo.AddGatewayGrains(name => silo.AddPostgreSqlGrainStorage(name, servers.PostgreSql));
-            silo.Services.AddKeyedSingleton<TimeProvider>(GatewayClock.Key, _clock);
-        });
-        var cluster = builder.Build();
-        await cluster.DeployAsync();
-        return cluster;
-    }
+    private Task<InProcessTestCluster> StartClusterAsync() => servers.StartClusterAsync(_serviceId, _clock);
 }

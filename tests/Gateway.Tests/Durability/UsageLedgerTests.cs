@@ -121,22 +121,6 @@ public sealed class UsageLedgerTests(RealServersFixture servers)
 
     private static string NewTenantId() => "t-" + Guid.NewGuid().ToString("N")[..12];
 
-    private async Task<InProcessTestCluster> StartClusterAsync()
-    {
-        var builder = new InProcessTestClusterBuilder(1);
-        builder.Options.ServiceId = _serviceId;
-        builder.ConfigureSilo((_, silo) =>
-        {
-            silo.Services.AddSingleton<IConfiguration>(new ConfigurationBuilder().Build());
-            silo.AddPostgreSqlLedger(servers.PostgreSql);
-            silo.AddGatewayGrains(name => silo.AddPostgreSqlGrainStorage(name, servers.PostgreSql));
-            silo.Services.AddKeyedSingleton<TimeProvider>(GatewayClock.Key, _clock);
-
-            // State is saved only when asked: what survives a kill is what the ledger holds.
-            silo.Services.Configure<TenantGrainOptions>(o => o.StateFlushInterval = TimeSpan.FromHours(1));
-        });
-        var cluster = builder.Build();
-        await cluster.DeployAsync();
-        return cluster;
-    }
+    // State is saved only when asked: what survives a kill is what the ledger holds.
+    private Task<InProcessTestCluster> StartClusterAsync() => servers.StartClusterAsync(_serviceId, _clock, stateFlushInterval: TimeSpan.FromHours(1));
 }

@@ -1,4 +1,10 @@
 using System.Diagnostics;
+using Gateway.Grains;
+using Gateway.Grains.Hosting;
+using Gateway.Grains.Tenants;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.TestingHost;
 
 namespace Gateway.Tests.Infrastructure;
 
@@ -33,6 +39,31 @@ public sealed class RealServersFixture : IAsyncLifetime
     }
 
     public async Task DisposeAsync() => await RunAsync("stop");
+
+    /// <summary>
+    /// An in-process cluster whose grains keep their state and ledger in this PostgreSQL; clusters started with the
+    /// same <paramref name="serviceId"/> share that state, as a restarted deployment does.
+    /// </summary>
+    public async Task<InProcessTestCluster> StartClusterAsync(string serviceId, TimeProvider clock, TimeSpan? stateFlushInterval = null)
+    {
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.Options.ServiceId = serviceId;
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.Services.AddSingleton<IConfiguration>(new ConfigurationBuilder().Build());
+            silo.AddPostgreSqlLedger(PostgreSql);
+            silo.AddGatewayGrains(name => silo.AddPostgreSqlGrainStorage(name, PostgreSql));
+            silo.Services.AddKeyedSingleton(GatewayClock.Key, clock);
+            if (stateFlushInterval is { } interval)
+            {
+                silo.Services.Configure<TenantGrainOptions>(o => o.StateFlushInterval = interval);
+            }
+        });
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        return cluster;
+    }
+
 
     private async Task<string> RunAsync(string command)
     {
