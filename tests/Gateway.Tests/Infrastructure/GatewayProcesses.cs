@@ -1,0 +1,160 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using Gateway.MockProvider;
+using Microsoft.AspNetCore.Builder;
+
+namespace Gateway.Tests.Infrastructure;
+
+/// <summary>
+/// A real deployment on loopback: silo and frontend processes (the built <c>Gateway.Silo</c> and
+/// <c>Gateway.ApiFrontend</c>) joined through Redis, state and ledger in PostgreSQL, in front of a mock provider.
+/// Every process it starts it ends, by PID; <see cref="Kill"/> is <c>kill -9</c>.
+/// </summary>
+public sealed class GatewayProcesses : IAsyncDisposable
+{
+    public const string AdminKey = "adm-processes-0123456789abcdef";
+
+    private static readonly string BuildFolder = Path.GetRelativePath(
+        Path.Combine(RealServersFixture.RepositoryRoot, "tests", "Gateway.Tests"), AppContext.BaseDirectory);
+
+    private readonly RealServersFixture _servers;
+    private readonly string _clusterId = "c-" + Guid.NewGuid().ToString("N")[..8];
+    private readonly List<Process> _processes = [];
+    private WebApplication? _mock;
+
+    private GatewayProcesses(RealServersFixture servers) => _servers = servers;
+
+    public List<GatewayProcess> Silos { get; } = [];
+
+    public List<GatewayProcess> Frontends { get; } = [];
+
+    public MockProviderStats MockStats => (MockProviderStats)_mock!.Services.GetService(typeof(MockProviderStats))!;
+
+    public static async Task<GatewayProcesses> StartAsync(RealServersFixture servers, int silos, int frontends)
+    {
+        var deployment = new GatewayProcesses(servers);
+        deployment._mock = MockProviderServer.Create(new MockProviderOptions { Url = "http://127.0.0.1:0" });
+        await deployment._mock.StartAsync();
+        for (var i = 0; i < silos; i++)
+        {
+            deployment.Silos.Add(deployment.Start("Silo", i));
+        }
+
+        await Task.WhenAll(deployment.Silos.Select(s => s.WaitReadyAsync()));
+        for (var i = 0; i < frontends; i++)
+        {
+            deployment.Frontends.Add(deployment.Start("ApiFrontend", i));
+        }
+
+        await Task.WhenAll(deployment.Frontends.Select(f => f.WaitReadyAsync()));
+        return deployment;
+    }
+
+    /// <summary>Ends a process at once, as <c>kill -9</c> does: no shutdown, no flush.</summary>
+    public static void Kill(GatewayProcess process) => process.Process.Kill(entireProcessTree: true);
+
+    private GatewayProcess Start(string project, int index)
+    {
+        var httpPort = FreePorts.Next();
+        var dll = Path.Combine(RealServersFixture.RepositoryRoot, "src", project, BuildFolder, $"Gateway.{project}.dll");
+        var start = new ProcessStartInfo("dotnet", [dll, "--urls", $"http://127.0.0.1:{httpPort}"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+        };
+        var mock = _mock!.GetBaseAddress();
+        var environment = new Dictionary<string, string>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["Gateway__AdminKey"] = AdminKey,
+            ["Gateway__Mode"] = "Client",
+            ["MockProvider__Enabled"] = "false",
+            ["Cluster__Clustering"] = "Redis",
+            ["Cluster__Storage"] = "PostgreSql",
+            ["Cluster__ClusterId"] = _clusterId,
+            ["Cluster__ServiceId"] = _clusterId,
+            ["Cluster__SiloPort"] = FreePorts.Next().ToString(),
+            ["Cluster__GatewayPort"] = FreePorts.Next().ToString(),
+            ["ConnectionStrings__Gateway"] = _servers.PostgreSql,
+            ["ConnectionStrings__Redis"] = _servers.Redis,
+        };
+        foreach (var provider in new[] { "openai", "anthropic", "gemini", "deepseek" })
+        {
+            environment[$"Providers__{provider}__BaseUrl"] = new Uri(mock, "v1").ToString();
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _processes.Add(process);
+        return new GatewayProcess($"{project}#{index}", process, new Uri($"http://127.0.0.1:{httpPort}/"));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var process in _processes)
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+
+            await process.WaitForExitAsync();
+            process.Dispose();
+        }
+
+        if (_mock is not null)
+        {
+            await _mock.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>One started process and where it answers HTTP.</summary>
+public sealed record GatewayProcess(string Name, Process Process, Uri Address)
+{
+    public HttpClient CreateClient(string? bearer = null)
+    {
+        var client = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(60) };
+        if (bearer is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+        }
+
+        return client;
+    }
+
+    /// <summary>Waits (bounded) until the process reports ready: its cluster answers a grain call.</summary>
+    public async Task WaitReadyAsync()
+    {
+        using var client = CreateClient();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        while (true)
+        {
+            Assert.False(Process.HasExited, $"{Name} exited with code {(Process.HasExited ? Process.ExitCode : 0)} while starting.");
+            try
+            {
+                if ((await client.GetAsync("/health/ready")).IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"{Name} did not become ready within 90 s.");
+            await Task.Delay(TimeSpan.FromMilliseconds(200));
+        }
+    }
+}
