@@ -44,6 +44,9 @@ public static class GatewayHostingExtensions
             silo.UseRedisClustering(SiloHostingOptions.RequiredConnectionString(configuration, "Redis", "Redis clustering"));
             silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (hosting.ClusterId, hosting.ServiceId));
             silo.ConfigureEndpoints(IPAddress.Parse(hosting.AdvertisedIPAddress), hosting.SiloPort, hosting.GatewayPort, listenOnAnyHostAddress: true);
+
+            // How fast a dead silo is declared dead (and its grains reactivate elsewhere): Orleans' defaults unless set.
+            silo.Configure<ClusterMembershipOptions>(configuration.GetSection(SiloHostingOptions.Section + ":Membership"));
         }
         else
         {

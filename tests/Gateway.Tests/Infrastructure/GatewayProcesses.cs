@@ -8,7 +8,7 @@ namespace Gateway.Tests.Infrastructure;
 /// <summary>
 /// A real deployment on loopback: silo and frontend processes (the built <c>Gateway.Silo</c> and
 /// <c>Gateway.ApiFrontend</c>) joined through Redis, state and ledger in PostgreSQL, in front of a mock provider.
-/// Every process it starts it ends, by PID; <see cref="Kill"/> is <c>kill -9</c>.
+/// Every process it starts it ends, by PID.
 /// </summary>
 public sealed class GatewayProcesses : IAsyncDisposable
 {
@@ -50,9 +50,6 @@ public sealed class GatewayProcesses : IAsyncDisposable
         return deployment;
     }
 
-    /// <summary>Ends a process at once, as <c>kill -9</c> does: no shutdown, no flush.</summary>
-    public static void Kill(GatewayProcess process) => process.Process.Kill(entireProcessTree: true);
-
     private GatewayProcess Start(string project, int index)
     {
         var httpPort = FreePorts.Next();
@@ -79,6 +76,11 @@ public sealed class GatewayProcesses : IAsyncDisposable
             ["Cluster__GatewayPort"] = FreePorts.Next().ToString(),
             ["ConnectionStrings__Gateway"] = _servers.PostgreSql,
             ["ConnectionStrings__Redis"] = _servers.Redis,
+
+            // A killed silo is declared dead within a few seconds rather than Orleans' production-minded default.
+            ["Cluster__Membership__ProbeTimeout"] = "00:00:01",
+            ["Cluster__Membership__NumMissedProbesLimit"] = "2",
+            ["Cluster__Membership__NumVotesForDeathDeclaration"] = "1",
         };
         foreach (var provider in new[] { "openai", "anthropic", "gemini", "deepseek" })
         {
@@ -124,7 +126,7 @@ public sealed record GatewayProcess(string Name, Process Process, Uri Address)
 {
     public HttpClient CreateClient(string? bearer = null)
     {
-        var client = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(60) };
+        var client = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(120) };
         if (bearer is not null)
         {
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
