@@ -26,7 +26,7 @@ http { access_log off; client_body_temp_path $WORK/nginx/tmp; keepalive_requests
 EOF
 "$(command -v nginx || echo /usr/sbin/nginx)" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" > "$WORK/nginx.log" 2>&1 & PIDS+=($!)
 env ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning Gateway__AdminKey="$ADMIN" MockProvider__Enabled=false \
-  Providers__openai__BaseUrl="http://127.0.0.1:$UP/v1" Orleans__ClusterId=bench-profile Orleans__SiloPort=18192 Orleans__GatewayPort=18193 \
+  Providers__openai__BaseUrl="http://127.0.0.1:$UP/v1" Cluster__ClusterId=bench-profile Cluster__SiloPort=18192 Cluster__GatewayPort=18193 \
   dotnet "$ROOT/src/ApiFrontend/bin/Release/net10.0/Gateway.ApiFrontend.dll" --urls "http://127.0.0.1:$GW" > "$WORK/gateway.log" 2>&1 & GW_PID=$!; PIDS+=($GW_PID)
 for _ in $(seq 1 150); do curl -s -o /dev/null -m 1 "http://127.0.0.1:$GW/health/ready" && break; sleep 0.2; done
 curl -s -X POST "http://127.0.0.1:$GW/admin/tenants" -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \

@@ -196,11 +196,11 @@ gateway_env=(
   Providers__anthropic__BaseUrl="http://127.0.0.1:$MOCK/v1"
   Providers__deepseek__BaseUrl="http://127.0.0.1:$MOCK/v1"
 )
-start gateway env "${gateway_env[@]}" Gateway__Mode=Embedded Orleans__ClusterId=bench-embedded \
-  Orleans__SiloPort="$GW_SILO" Orleans__GatewayPort="$GW_GATE" \
+start gateway env "${gateway_env[@]}" Gateway__Mode=Embedded Cluster__ClusterId=bench-embedded \
+  Cluster__SiloPort="$GW_SILO" Cluster__GatewayPort="$GW_GATE" \
   dotnet "$FRONTEND_DLL" --urls "http://127.0.0.1:$GW"; GW_PID=$LAST_PID
-start silo env "${gateway_env[@]}" Orleans__ClusterId=bench-split \
-  Orleans__SiloPort="$SPLIT_SILO" Orleans__GatewayPort="$SPLIT_GATE" \
+start silo env "${gateway_env[@]}" Cluster__ClusterId=bench-split \
+  Cluster__SiloPort="$SPLIT_SILO" Cluster__GatewayPort="$SPLIT_GATE" \
   dotnet "$SILO_DLL" --urls "http://127.0.0.1:$SPLIT_SILO_HTTP"; SILO_PID=$LAST_PID
 
 wait_http "http://127.0.0.1:$UP/" 20 "$UP_PID"
@@ -208,8 +208,8 @@ wait_http "http://127.0.0.1:$MOCK/health" 30 "$MOCK_PID" || wait_http "http://12
 wait_http "http://127.0.0.1:$PROXY/" 20 "$PROXY_PID"
 wait_http "http://127.0.0.1:$PORTKEY/" 30 "$PORTKEY_PID"
 wait_http "http://127.0.0.1:$SPLIT_SILO_HTTP/health/ready" 60 "$SILO_PID"
-start frontend env "${gateway_env[@]}" Gateway__Mode=Client Orleans__ClusterId=bench-split \
-  Orleans__SiloPort="$SPLIT_SILO" Orleans__GatewayPort="$SPLIT_GATE" \
+start frontend env "${gateway_env[@]}" Gateway__Mode=Client Cluster__ClusterId=bench-split \
+  Cluster__SiloPort="$SPLIT_SILO" Cluster__GatewayPort="$SPLIT_GATE" \
   dotnet "$FRONTEND_DLL" --urls "http://127.0.0.1:$SPLIT"; FRONTEND_PID=$LAST_PID
 wait_http "http://127.0.0.1:$GW/health/ready" 60 "$GW_PID"
 wait_http "http://127.0.0.1:$SPLIT/health/ready" 60 "$FRONTEND_PID"
