@@ -12,10 +12,6 @@ public sealed class OpenAiError(int statusCode, string message, string type, str
     // Relaxed escaping keeps quotes and angle brackets readable; the body is JSON, never embedded in HTML.
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public int StatusCode => statusCode;
-
-    public string? Code => code;
-
     public static OpenAiError InvalidRequest(string message, string? param = null, string? code = null) =>
         new(StatusCodes.Status400BadRequest, message, "invalid_request_error", param, code);
 

@@ -1,11 +1,7 @@
-using Gateway.Grains;
 using Gateway.Grains.Abstractions.Keys;
 using Gateway.Grains.Abstractions.Tenants;
-using Gateway.Grains.Hosting;
 using Gateway.Grains.Storage;
 using Gateway.Tests.Infrastructure;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Orleans.TestingHost;

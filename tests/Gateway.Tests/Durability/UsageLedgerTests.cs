@@ -1,12 +1,7 @@
-using Gateway.Grains;
 using Gateway.Grains.Abstractions.Ledger;
 using Gateway.Grains.Abstractions.Tenants;
-using Gateway.Grains.Hosting;
 using Gateway.Grains.Ledger;
-using Gateway.Grains.Tenants;
 using Gateway.Tests.Infrastructure;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
