@@ -13,12 +13,14 @@ internal sealed class ChatCompletionsEndpoint
     private readonly IOptions<MockProviderOptions> _options;
     private readonly MockProviderStats _stats;
     private readonly MockFaultQueue _faults;
+    private readonly MockHold _hold;
 
-    public ChatCompletionsEndpoint(IOptions<MockProviderOptions> options, MockProviderStats stats, MockFaultQueue faults)
+    public ChatCompletionsEndpoint(IOptions<MockProviderOptions> options, MockProviderStats stats, MockFaultQueue faults, MockHold hold)
     {
         _options = options;
         _stats = stats;
         _faults = faults;
+        _hold = hold;
     }
 
     public async Task HandleAsync(HttpContext context)
@@ -60,6 +62,11 @@ internal sealed class ChatCompletionsEndpoint
     private async Task RespondAsync(HttpContext context, MockProviderOptions options, ChatRequest request)
     {
         var aborted = context.RequestAborted;
+        if (!await _hold.PassAsync(aborted))
+        {
+            return;
+        }
+
         _faults.TryDequeue(out var fault);
         var directives = request.Mock;
         var latency = directives.LatencyMs is int latencyMs
@@ -129,8 +136,14 @@ internal sealed class ChatCompletionsEndpoint
             json.WriteEndObject();
         }
 
-        await response.BodyWriter.FlushAsync();
-        _stats.Record(request.Model, promptTokens, completion.TotalTokens);
+        var flushed = await response.BodyWriter.FlushAsync();
+        if (flushed.IsCanceled || flushed.IsCompleted || context.RequestAborted.IsCancellationRequested)
+        {
+            // The caller is gone: the answer was not delivered, so it is not counted as served.
+            return;
+        }
+
+        _stats.Record(request.Model, promptTokens, completion.TotalTokens, request.User);
     }
 
     private async Task StreamAsync(
@@ -219,7 +232,7 @@ internal sealed class ChatCompletionsEndpoint
         }
         finally
         {
-            _stats.Record(request.Model, promptTokens, sentPieces);
+            _stats.Record(request.Model, promptTokens, sentPieces, request.User);
         }
     }
 

@@ -14,6 +14,7 @@ internal readonly record struct ChatRequest(
     bool IncludeUsage,
     int N,
     int? MaxTokens,
+    string? User,
     MockDirectives Mock)
 {
     // Bounds keep a mistyped directive from making the mock build gigabytes of text or sleep for days.
@@ -37,6 +38,7 @@ internal readonly record struct ChatRequest(
         var n = 1;
         int? maxTokens = null;
         int? maxCompletionTokens = null;
+        string? user = null;
         var mock = default(MockDirectives);
 
         foreach (var property in root.EnumerateObject())
@@ -100,6 +102,16 @@ internal readonly record struct ChatRequest(
                     return false;
                 }
             }
+            else if (property.NameEquals("user"u8))
+            {
+                if (value.ValueKind != JsonValueKind.String)
+                {
+                    error = "'user' must be a string.";
+                    return false;
+                }
+
+                user = value.GetString();
+            }
             else if (property.NameEquals("mock"u8))
             {
                 if (!TryParseDirectives(value, out mock, out error))
@@ -135,7 +147,7 @@ internal readonly record struct ChatRequest(
             index++;
         }
 
-        request = new ChatRequest(model, messages, stream, includeUsage, n, maxCompletionTokens ?? maxTokens, mock);
+        request = new ChatRequest(model, messages, stream, includeUsage, n, maxCompletionTokens ?? maxTokens, user, mock);
         error = null;
         return true;
     }

@@ -46,6 +46,41 @@ internal static class MockControlEndpoints
             }
 
             json.WriteEndObject();
+            json.WriteStartObject("byUser"u8);
+            foreach (var (user, counters) in stats.ByUser)
+            {
+                json.WriteStartObject(user);
+                WriteCounters(json, counters);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+
+        await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
+    }
+
+    public static Task CloseHoldAsync(HttpContext context, MockHold hold)
+    {
+        hold.Close();
+        return WriteHoldAsync(context, hold);
+    }
+
+    public static Task OpenHoldAsync(HttpContext context, MockHold hold)
+    {
+        hold.Open();
+        return WriteHoldAsync(context, hold);
+    }
+
+    public static async Task WriteHoldAsync(HttpContext context, MockHold hold)
+    {
+        context.Response.ContentType = "application/json";
+        using (var json = new Utf8JsonWriter(context.Response.BodyWriter, MockJson.WriterOptions))
+        {
+            json.WriteStartObject();
+            json.WriteBoolean("closed"u8, hold.IsClosed);
+            json.WriteNumber("waiting"u8, hold.Waiting);
             json.WriteEndObject();
         }
 

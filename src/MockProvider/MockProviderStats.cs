@@ -4,18 +4,24 @@ namespace Gateway.MockProvider;
 
 /// <summary>
 /// What the mock served, so tests and benchmarks can compare it with what the gateway charged. Only successful
-/// chat completions count (failures injected by directives or faults do not). Thread-safe; a
-/// <see cref="Reset"/> racing with requests in flight may leave those requests half counted.
+/// chat completions count (failures injected by directives or faults do not, nor a request whose caller went away
+/// before its answer was written). Counted per model and per OpenAI <c>user</c> field, so a test that tags each
+/// tenant's requests can compare tenant by tenant. Thread-safe; a <see cref="Reset"/> racing with requests in
+/// flight may leave those requests half counted.
 /// </summary>
 public sealed class MockProviderStats
 {
     private readonly ConcurrentDictionary<string, MockUsageCounters> _byModel = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, MockUsageCounters> _byUser = new(StringComparer.Ordinal);
 
     /// <summary>Counters over all models.</summary>
     public MockUsageCounters Total { get; } = new();
 
     /// <summary>Counters per requested model name.</summary>
     public IReadOnlyDictionary<string, MockUsageCounters> ByModel => _byModel;
+
+    /// <summary>Counters per <c>user</c> field of the request (requests without one are only in the totals).</summary>
+    public IReadOnlyDictionary<string, MockUsageCounters> ByUser => _byUser;
 
     /// <summary>Requests served over all models.</summary>
     public long Requests => Total.Requests;
@@ -27,17 +33,22 @@ public sealed class MockProviderStats
     public long CompletionTokens => Total.CompletionTokens;
 
     /// <summary>Counts one served request.</summary>
-    public void Record(string model, int promptTokens, int completionTokens)
+    public void Record(string model, int promptTokens, int completionTokens, string? user = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         Total.Add(promptTokens, completionTokens);
         _byModel.GetOrAdd(model, static _ => new MockUsageCounters()).Add(promptTokens, completionTokens);
+        if (user is not null)
+        {
+            _byUser.GetOrAdd(user, static _ => new MockUsageCounters()).Add(promptTokens, completionTokens);
+        }
     }
 
-    /// <summary>Sets every counter back to zero and forgets the models.</summary>
+    /// <summary>Sets every counter back to zero and forgets the models and users.</summary>
     public void Reset()
     {
         _byModel.Clear();
+        _byUser.Clear();
         Total.Reset();
     }
 }

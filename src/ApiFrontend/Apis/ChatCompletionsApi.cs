@@ -2,6 +2,7 @@ using Gateway.ApiFrontend.Auth;
 using Gateway.ApiFrontend.Chat;
 using Gateway.ApiFrontend.Errors;
 using Gateway.ApiFrontend.Hosting;
+using Gateway.ApiFrontend.Upstream;
 using Gateway.Grains.Abstractions.Tenants;
 using Gateway.Grains.Abstractions.Upstream;
 using Gateway.Grains.Models;
@@ -26,6 +27,7 @@ public static class ChatCompletionsApi
         HttpContext context,
         IGrainFactory grains,
         ModelCatalog catalog,
+        UpstreamCallWatch watch,
         IOptions<FrontendOptions> options)
     {
         var identity = TenantIdentity.Of(context);
@@ -54,25 +56,35 @@ public static class ChatCompletionsApi
 
         var upstream = grains.GetGrain<IUpstreamGrain>(WorkerKey(identity.TenantId, options.Value.UpstreamWorkerShards));
         var call = new UpstreamRequest(identity.TenantId, requestId, request.ModelId, request.UpstreamBody, request.PromptTokens, request.ClientWantsUsage);
+        using var watched = watch.Watch(upstream, requestId, context.RequestAborted);
         if (!request.Stream)
         {
-            var response = await upstream.CompleteAsync(call, context.RequestAborted);
+            UpstreamResponse response;
+            try
+            {
+                response = await upstream.CompleteAsync(call, watched.Token);
+            }
+            catch (OperationCanceledException) when (watched.IsLost)
+            {
+                return ToError(Lost);
+            }
+
             return response.Failure is { } failure
                 ? ToError(failure)
                 : TypedResults.Bytes(response.Body!, "application/json");
         }
 
-        await StreamAsync(context, upstream, call);
+        await StreamAsync(context, upstream, call, watched);
         return Results.Empty;
     }
 
-    private static async Task StreamAsync(HttpContext context, IUpstreamGrain upstream, UpstreamRequest call)
+    private static async Task StreamAsync(HttpContext context, IUpstreamGrain upstream, UpstreamRequest call, UpstreamCallWatch.Call watched)
     {
         var response = context.Response;
         var started = false;
         try
         {
-            await foreach (var chunk in upstream.StreamAsync(call, context.RequestAborted).WithCancellation(context.RequestAborted))
+            await foreach (var chunk in upstream.StreamAsync(call, watched.Token).WithCancellation(watched.Token))
             {
                 if (chunk.Failure is { } failure)
                 {
@@ -115,7 +127,11 @@ public static class ChatCompletionsApi
         {
             // The client went away; the worker charges what was streamed.
         }
-        catch (Exception exception) when (started && exception is OrleansException or TimeoutException)
+        catch (OperationCanceledException) when (watched.IsLost && !started)
+        {
+            await ToError(Lost).ExecuteAsync(context);
+        }
+        catch (Exception exception) when (started && (watched.IsLost || exception is OrleansException or TimeoutException))
         {
             // The cluster lost the stream after its headers went out: end it with an error event, not a bare reset.
             await response.Body.WriteAsync(DataPrefix, context.RequestAborted);
@@ -123,6 +139,10 @@ public static class ChatCompletionsApi
             await response.Body.WriteAsync(EventEnd, context.RequestAborted);
         }
     }
+
+    private static readonly UpstreamFailure Lost =
+        new(StatusCodes.Status503ServiceUnavailable, "server_error", "upstream_lost",
+            "The gateway lost this request when one of its nodes stopped; it was not charged. Please retry.", TimeSpan.FromSeconds(1));
 
     private static readonly UpstreamFailure StreamLost =
         new(StatusCodes.Status502BadGateway, "server_error", "stream_interrupted", "The gateway lost the stream; it was not completed.", null);

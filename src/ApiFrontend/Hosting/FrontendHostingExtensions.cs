@@ -1,6 +1,7 @@
 using Gateway.ApiFrontend.Apis;
 using Gateway.ApiFrontend.Auth;
 using Gateway.ApiFrontend.Errors;
+using Gateway.ApiFrontend.Upstream;
 using Gateway.Grains.Hosting;
 using Gateway.MockProvider;
 
@@ -44,6 +45,9 @@ public static class FrontendHostingExtensions
 
         services.AddGatewayCatalogs();
         services.AddGatewayHealthChecks();
+        services.AddSingleton<UpstreamCallWatch>();
+        services.AddHostedService(sp => sp.GetRequiredService<UpstreamCallWatch>());
+        services.AddSingleton<IClusterConnectionStatusObserver, UpstreamCallWatchConnectionObserver>();
         services.AddSingleton<KeyResolver>();
         services.AddSingleton<TenantKeyFilter>();
         services.AddSingleton<AdminKeyFilter>();

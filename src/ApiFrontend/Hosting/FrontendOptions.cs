@@ -13,4 +13,10 @@ public sealed class FrontendOptions
 
     /// <summary>How many upstream worker activations requests are spread over, per silo.</summary>
     public int UpstreamWorkerShards { get; set; } = 16;
+
+    /// <summary>
+    /// How often a pending upstream call is checked for a silo that died under it (see
+    /// <see cref="Upstream.UpstreamCallWatch"/>); a dropped gateway connection triggers a check at once.
+    /// </summary>
+    public TimeSpan UpstreamProbeInterval { get; set; } = TimeSpan.FromSeconds(10);
 }

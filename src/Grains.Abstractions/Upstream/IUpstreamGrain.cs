@@ -1,9 +1,8 @@
 namespace Gateway.Grains.Abstractions.Upstream;
 
 /// <summary>
-/// Calls a model's provider for one admitted request and settles (or releases) the tenant's reservation
-/// afterwards. A stateless worker beside the tenant grain, so the tenant's turn is never held across the
-/// upstream call.
+/// Calls a model's provider for admitted requests and settles (or releases) each tenant's reservation afterwards,
+/// so the tenant's turn is never held across the upstream call. Keyed by shard; many calls run at once.
 /// </summary>
 [Alias("gw.IUpstreamGrain")]
 public interface IUpstreamGrain : IGrainWithStringKey
@@ -18,4 +17,12 @@ public interface IUpstreamGrain : IGrainWithStringKey
     /// </summary>
     [Alias("StreamAsync")]
     IAsyncEnumerable<UpstreamChunk> StreamAsync(UpstreamRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Whether this activation is working on <paramref name="requestId"/>. A caller that asks while its call is
+    /// pending and hears "no" (twice, or gets no answer) knows the activation running the call is gone, for
+    /// instance with a killed silo, instead of waiting out the call's timeout.
+    /// </summary>
+    [Alias("IsInFlightAsync"), ResponseTimeout("00:00:05")]
+    Task<bool> IsInFlightAsync(string requestId);
 }

@@ -4,6 +4,7 @@ using Gateway.Grains.Models;
 using Gateway.Grains.Providers;
 using Gateway.Grains.Storage;
 using Gateway.Grains.Tenants;
+using Gateway.Grains.Upstream;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Routing;
@@ -79,6 +80,7 @@ public static class GatewayHostingExtensions
         services.AddOptions<LedgerOptions>().BindConfiguration(LedgerOptions.Section);
         services.AddGatewayCatalogs();
         services.AddOptions<TenantGrainOptions>().BindConfiguration(TenantGrainOptions.Section);
+        services.AddOptions<UpstreamOptions>().BindConfiguration(UpstreamOptions.Section);
         services.AddOptions<ProviderCatalogOptions>().Configure<IConfiguration>(
             (options, config) => config.GetSection(ProviderCatalogOptions.Section).Bind(options.Providers));
         services.AddHttpClient(ProviderClients.HttpClientName)

@@ -2,7 +2,8 @@ namespace Gateway.Grains.Tenants;
 
 /// <summary>
 /// A tenant's open reservations with their running totals, and the request ids settled lately (so that a
-/// repeated settlement is a no-op). In memory only: a reservation outlives neither its caller nor its timeout.
+/// repeated settlement is a no-op). The open reservations are saved with each state checkpoint (see
+/// <see cref="TenantState.OpenReservations"/>); the settled ids are rebuilt from the ledger on reactivation.
 /// </summary>
 internal sealed class ReservationBook(int settlementMemory)
 {
@@ -18,6 +19,8 @@ internal sealed class ReservationBook(int settlementMemory)
     public decimal CostUsd { get; private set; }
 
     public bool Contains(string requestId) => _open.ContainsKey(requestId);
+
+    public IEnumerable<Reservation> Open => _open.Values;
 
     public bool WasSettled(string requestId) => _settled.Contains(requestId);
 

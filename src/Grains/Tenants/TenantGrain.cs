@@ -35,16 +35,22 @@ public sealed class TenantGrain(
     {
         if (State.Exists)
         {
-            // Settlements after the last saved state are in the ledger: replay them, so no charge is lost.
+            // Requests in flight at the last checkpoint still hold what they reserved; settlements after it are in
+            // the ledger: replay them, so no charge is lost and the rate limits count them again.
             var now = time.GetUtcNow();
             RollPeriod(now);
+            EnsureBuckets(Limits(), now);
+            foreach (var open in State.OpenReservations)
+            {
+                _reservations.Add(open.ToReservation());
+            }
+
             foreach (var entry in await ledger.ReadAfterAsync(TenantId, State.LedgerSeq, cancellationToken))
             {
-                Record(entry.RecordedAt, entry.Model, entry.InputTokens, entry.OutputTokens, entry.CostUsd);
-                _reservations.MarkSettled(entry.RequestId);
-                State.LedgerSeq = entry.Seq;
-                _dirty = true;
+                Replay(entry, now);
             }
+
+            ReleaseExpired(now);
         }
 
         this.RegisterGrainTimer(
@@ -221,6 +227,7 @@ public sealed class TenantGrain(
         }
 
         _reservations.Add(new Reservation(request.RequestId, pricing, tokens, cost, now + _options.ReservationTimeout));
+        _dirty = true;
         return Result(AdmissionOutcome.Admitted, now);
     }
 
@@ -253,7 +260,40 @@ public sealed class TenantGrain(
             settlement.InputTokens, settlement.OutputTokens, cost, settlement.Outcome);
 
         // Returns once the entry is durable; the state write that follows within the flush interval is only a checkpoint.
-        await ledger.AppendAsync(entry);
+        // While the database is unreachable the entry waits in the ledger's bounded buffer and is retried: after a
+        // bounded wait the settlement answers anyway, so a served request is delivered rather than failed while its
+        // row is still on the way (admission stops once the buffer is full).
+        var written = ledger.AppendAsync(entry);
+        try
+        {
+            await written.WaitAsync(_options.SettlementDurabilityWait);
+        }
+        catch (TimeoutException)
+        {
+            written.Ignore();
+        }
+    }
+
+    /// <summary>Applies a ledger row written after the saved state: its usage, and its place in the rate limits.</summary>
+    private void Replay(LedgerEntry entry, DateTimeOffset now)
+    {
+        Record(entry.RecordedAt, entry.Model, entry.InputTokens, entry.OutputTokens, entry.CostUsd);
+        var used = entry.InputTokens + entry.OutputTokens;
+        if (_reservations.Remove(entry.RequestId) is { } reservation)
+        {
+            // Admitted before the checkpoint: the saved buckets hold its reservation; correct it to what was used.
+            State.TokenBucket!.Adjust(used - reservation.Tokens, now);
+        }
+        else if (now - entry.RecordedAt < TimeSpan.FromMinutes(1))
+        {
+            // Admitted after the checkpoint: the saved buckets never saw it (older rows have refilled since).
+            State.RequestBucket!.Adjust(1, now);
+            State.TokenBucket!.Adjust(used, now);
+        }
+
+        _reservations.MarkSettled(entry.RequestId);
+        State.LedgerSeq = entry.Seq;
+        _dirty = true;
     }
 
     public Task ReleaseAsync(string requestId)
@@ -263,6 +303,7 @@ public sealed class TenantGrain(
         if (_reservations.Remove(requestId) is { } reservation && State.TokenBucket is { } bucket)
         {
             bucket.Adjust(-reservation.Tokens, now);
+            _dirty = true;
         }
 
         return Task.CompletedTask;
@@ -359,6 +400,8 @@ public sealed class TenantGrain(
         {
             State.TokenBucket?.Adjust(-reservation.Tokens, now);
         }
+
+        _dirty = true;
     }
 
     private void RollPeriod(DateTimeOffset now)
@@ -426,6 +469,7 @@ public sealed class TenantGrain(
             }
 
             _dirty = false;
+            State.OpenReservations = _reservations.Open.Select(OpenReservation.From).ToList();
             try
             {
                 await state.WriteStateAsync();

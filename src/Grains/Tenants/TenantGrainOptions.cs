@@ -21,6 +21,13 @@ public sealed class TenantGrainOptions
     /// </summary>
     public TimeSpan StateFlushInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How long a settlement waits for its ledger row to be durable before it answers anyway. With the database up a
+    /// group commit takes milliseconds; while it is down the row waits in the ledger's bounded buffer and is retried,
+    /// and the request is delivered instead of failing after its provider already served it.
+    /// </summary>
+    public TimeSpan SettlementDurabilityWait { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How many recent settlements are remembered to make a repeated settlement a no-op.</summary>
     public int SettlementMemory { get; set; } = 10_000;
 }

@@ -4,7 +4,7 @@ namespace Gateway.Grains.Tenants;
 
 /// <summary>
 /// What a tenant grain persists. Bounded: keys are capped, the month keeps one counter per model, daily rollups
-/// are pruned past the retention window. Open reservations are not persisted: they expire with their caller.
+/// are pruned past the retention window, open reservations are at most the tenant's concurrency cap.
 /// </summary>
 [GenerateSerializer, Alias("gw.TenantState")]
 public sealed class TenantState
@@ -25,6 +25,9 @@ public sealed class TenantState
 
     /// <summary>The ledger sequence number of the last settlement these totals include; recovery replays the rest.</summary>
     [Id(9)] public long LedgerSeq { get; set; }
+
+    /// <summary>Reservations open at the last checkpoint; a reactivation holds them again until they settle or expire.</summary>
+    [Id(10)] public List<OpenReservation> OpenReservations { get; set; } = [];
 
     public bool Exists => Config is not null;
 }

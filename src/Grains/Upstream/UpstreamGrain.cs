@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
 using Gateway.Grains.Abstractions.Tenants;
@@ -6,6 +7,7 @@ using Gateway.Grains.Models;
 using Gateway.Grains.Providers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using Orleans.Placement;
 
@@ -22,12 +24,48 @@ namespace Gateway.Grains.Upstream;
 public sealed partial class UpstreamGrain(
     ModelCatalog models,
     ProviderClients providers,
+    IOptions<UpstreamOptions> options,
     [FromKeyedServices(GatewayClock.Key)] TimeProvider time,
     ILogger<UpstreamGrain> logger) : Grain, IUpstreamGrain
 {
     private static readonly MediaTypeHeaderValue Json = new("application/json");
 
+    private readonly HashSet<string> _inFlight = new(StringComparer.Ordinal);
+
+    public Task<bool> IsInFlightAsync(string requestId) => Task.FromResult(_inFlight.Contains(requestId));
+
     public async Task<UpstreamResponse> CompleteAsync(UpstreamRequest request, CancellationToken cancellationToken)
+    {
+        _inFlight.Add(request.RequestId);
+        try
+        {
+            return await CompleteCoreAsync(request, cancellationToken);
+        }
+        finally
+        {
+            _inFlight.Remove(request.RequestId);
+        }
+    }
+
+    public async IAsyncEnumerable<UpstreamChunk> StreamAsync(
+        UpstreamRequest request,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        _inFlight.Add(request.RequestId);
+        try
+        {
+            await foreach (var chunk in StreamCoreAsync(request, cancellationToken))
+            {
+                yield return chunk;
+            }
+        }
+        finally
+        {
+            _inFlight.Remove(request.RequestId);
+        }
+    }
+
+    private async Task<UpstreamResponse> CompleteCoreAsync(UpstreamRequest request, CancellationToken cancellationToken)
     {
         var tenant = GrainFactory.GetGrain<ITenantGrain>(request.TenantId);
         var (response, failure, timeout) = await SendAsync(request, cancellationToken);
@@ -66,7 +104,7 @@ public sealed partial class UpstreamGrain(
         }
     }
 
-    public async IAsyncEnumerable<UpstreamChunk> StreamAsync(
+    private async IAsyncEnumerable<UpstreamChunk> StreamCoreAsync(
         UpstreamRequest request,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -216,18 +254,36 @@ public sealed partial class UpstreamGrain(
         }
     }
 
+    /// <summary>
+    /// Settles, retrying while the tenant's silo is unreachable (a silo killed or stopping: the tenant reactivates
+    /// on a survivor once the cluster notices), so that a request the provider served is charged, once.
+    /// </summary>
     private async Task<bool> TrySettleAsync(ITenantGrain tenant, Settlement settlement)
     {
-        try
+        var started = Stopwatch.GetTimestamp();
+        var delay = TimeSpan.FromMilliseconds(100);
+        while (true)
         {
-            await tenant.SettleAsync(settlement);
-            return true;
+            try
+            {
+                await tenant.SettleAsync(settlement);
+                return true;
+            }
+            catch (Exception exception) when (IsTransient(exception)
+                && Stopwatch.GetElapsedTime(started) + delay < options.Value.SettlementRetryWindow)
+            {
+                LogSettlementRetry(logger, settlement.RequestId, exception.GetType().Name);
+                await Task.Delay(delay);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                LogSettlementFailed(logger, settlement.RequestId, exception);
+                return false;
+            }
         }
-        catch (Exception exception) when (exception is not OperationCanceledException)
-        {
-            LogSettlementFailed(logger, settlement.RequestId, exception);
-            return false;
-        }
+
+        static bool IsTransient(Exception exception) => exception is OrleansException or TimeoutException;
     }
 
     private string ProviderOf(UpstreamRequest request) =>
@@ -241,6 +297,9 @@ public sealed partial class UpstreamGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Provider {Provider} answered {Status}")]
     private static partial void LogUpstreamStatus(ILogger logger, string provider, int status);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Settlement of request {RequestId} did not reach its tenant ({Reason}); retrying")]
+    private static partial void LogSettlementRetry(ILogger logger, string requestId, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Settlement of request {RequestId} failed")]
     private static partial void LogSettlementFailed(ILogger logger, string requestId, Exception exception);

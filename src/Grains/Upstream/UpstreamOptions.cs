@@ -1,0 +1,14 @@
+namespace Gateway.Grains.Upstream;
+
+/// <summary>Behaviour of the grains that call providers (configuration <c>Gateway:Upstream</c>).</summary>
+public sealed class UpstreamOptions
+{
+    public const string Section = "Gateway:Upstream";
+
+    /// <summary>
+    /// How long a served request keeps trying to settle with its tenant when the tenant's silo is unreachable
+    /// (killed, shutting down): long enough for the cluster to declare the silo dead and the tenant to reactivate on
+    /// a survivor. Settling is idempotent by request id, so a retry never charges twice.
+    /// </summary>
+    public TimeSpan SettlementRetryWindow { get; set; } = TimeSpan.FromMinutes(2);
+}
