@@ -66,6 +66,7 @@ public static class ChatCompletionsApi
             }
             catch (OperationCanceledException) when (watched.IsLost)
             {
+                await ReleaseLostAsync(tenant, requestId);
                 return ToError(Lost);
             }
 
@@ -75,7 +76,28 @@ public static class ChatCompletionsApi
         }
 
         await StreamAsync(context, upstream, call, watched);
+        if (watched.IsLost)
+        {
+            await ReleaseLostAsync(tenant, requestId);
+        }
+
         return Results.Empty;
+    }
+
+    /// <summary>
+    /// A call lost with its silo is not charged: its reservation is given back now rather than held until it expires.
+    /// Should the call still be running somewhere after all, its settlement charges it anyway (idempotent by id).
+    /// </summary>
+    private static async Task ReleaseLostAsync(ITenantGrain tenant, string requestId)
+    {
+        try
+        {
+            await tenant.ReleaseAsync(requestId);
+        }
+        catch (Exception exception) when (exception is OrleansException or TimeoutException)
+        {
+            // The tenant is unreachable too: the reservation expires by itself.
+        }
     }
 
     private static async Task StreamAsync(HttpContext context, IUpstreamGrain upstream, UpstreamRequest call, UpstreamCallWatch.Call watched)

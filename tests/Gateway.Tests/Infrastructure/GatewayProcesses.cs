@@ -1,7 +1,11 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 using Gateway.MockProvider;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
 
 namespace Gateway.Tests.Infrastructure;
 
@@ -30,6 +34,26 @@ public sealed class GatewayProcesses : IAsyncDisposable
 
     public MockProviderStats MockStats => (MockProviderStats)_mock!.Services.GetService(typeof(MockProviderStats))!;
 
+    /// <summary>The mock's gate: closed, it parks every request that reaches the provider.</summary>
+    public MockHold MockHold => (MockHold)_mock!.Services.GetService(typeof(MockHold))!;
+
+    /// <summary>An Orleans client of this deployment's cluster (for management calls); dispose it when done.</summary>
+    public async Task<IHost> ConnectClientAsync()
+    {
+        var host = new HostBuilder()
+            .UseOrleansClient(client =>
+            {
+                client.UseRedisClustering(_servers.Redis);
+                client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (_clusterId, _clusterId));
+            })
+            .Build();
+        await host.StartAsync();
+        return host;
+    }
+
+    /// <summary>The silo process listening on <paramref name="silo"/>'s silo port.</summary>
+    public GatewayProcess SiloAt(SiloAddress silo) => Silos.Single(s => s.SiloPort == silo.Endpoint.Port);
+
     public static async Task<GatewayProcesses> StartAsync(RealServersFixture servers, int silos, int frontends)
     {
         var deployment = new GatewayProcesses(servers);
@@ -53,6 +77,7 @@ public sealed class GatewayProcesses : IAsyncDisposable
     private GatewayProcess Start(string project, int index)
     {
         var httpPort = FreePorts.Next();
+        var siloPort = FreePorts.Next();
         var dll = Path.Combine(RealServersFixture.RepositoryRoot, "src", project, BuildFolder, $"Gateway.{project}.dll");
         var start = new ProcessStartInfo("dotnet", [dll, "--urls", $"http://127.0.0.1:{httpPort}"])
         {
@@ -72,7 +97,7 @@ public sealed class GatewayProcesses : IAsyncDisposable
             ["Cluster__Storage"] = "PostgreSql",
             ["Cluster__ClusterId"] = _clusterId,
             ["Cluster__ServiceId"] = _clusterId,
-            ["Cluster__SiloPort"] = FreePorts.Next().ToString(),
+            ["Cluster__SiloPort"] = siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Cluster__GatewayPort"] = FreePorts.Next().ToString(),
             ["ConnectionStrings__Gateway"] = _servers.PostgreSql,
             ["ConnectionStrings__Redis"] = _servers.Redis,
@@ -98,7 +123,7 @@ public sealed class GatewayProcesses : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _processes.Add(process);
-        return new GatewayProcess($"{project}#{index}", process, new Uri($"http://127.0.0.1:{httpPort}/"));
+        return new GatewayProcess($"{project}#{index}", process, new Uri($"http://127.0.0.1:{httpPort}/"), siloPort);
     }
 
     public async ValueTask DisposeAsync()
@@ -122,7 +147,7 @@ public sealed class GatewayProcesses : IAsyncDisposable
 }
 
 /// <summary>One started process and where it answers HTTP.</summary>
-public sealed record GatewayProcess(string Name, Process Process, Uri Address)
+public sealed record GatewayProcess(string Name, Process Process, Uri Address, int SiloPort)
 {
     public HttpClient CreateClient(string? bearer = null)
     {
@@ -133,6 +158,27 @@ public sealed record GatewayProcess(string Name, Process Process, Uri Address)
         }
 
         return client;
+    }
+
+    /// <summary>Creates a platinum tenant with <paramref name="fields"/> and one key, through this frontend's admin API.</summary>
+    public async Task<(string TenantId, string Key)> CreateTenantAsync(object fields)
+    {
+        var tenantId = "t-" + Guid.NewGuid().ToString("N")[..12];
+        var body = System.Text.Json.JsonSerializer.SerializeToNode(fields)!.AsObject();
+        body["id"] = tenantId;
+        body["tier"] = "platinum";
+        using var admin = CreateClient(GatewayProcesses.AdminKey);
+        var created = await admin.PostAsJsonAsync("/admin/tenants", body);
+        Assert.True(created.StatusCode == System.Net.HttpStatusCode.Created, $"Creating {tenantId}: {(int)created.StatusCode} {await created.Content.ReadAsStringAsync()}");
+        var key = await (await admin.PostAsync($"/admin/tenants/{tenantId}/keys", null)).Content.ReadFromJsonAsync<JsonObject>();
+        return (tenantId, key!["key"]!.GetValue<string>());
+    }
+
+    /// <summary>The tenant's <c>/admin/tenants/{id}/usage</c>.</summary>
+    public async Task<JsonObject> UsageAsync(string tenantId)
+    {
+        using var admin = CreateClient(GatewayProcesses.AdminKey);
+        return (await admin.GetFromJsonAsync<JsonObject>($"/admin/tenants/{tenantId}/usage"))!;
     }
 
     /// <summary>Waits (bounded) until the process reports ready: its cluster answers a grain call.</summary>

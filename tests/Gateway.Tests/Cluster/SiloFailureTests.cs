@@ -1,0 +1,201 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
+
+namespace Gateway.Tests.Cluster;
+
+/// <summary>
+/// A silo killed with SIGKILL while tenants are under load through two frontends (three silos, real Redis and
+/// PostgreSQL): every tenant is charged exactly what the provider served, its grain reactivates on a survivor, and a
+/// budget still admits exactly as many requests as it covers.
+/// </summary>
+[Collection(RealServersCollection.Name)]
+public sealed class SiloFailureTests(RealServersFixture servers, ITestOutputHelper output)
+{
+    private const int MaxTokens = 10;
+    private const int BudgetedRequests = 60;
+    private const int WorkersPerTenant = 2;
+
+    [Fact]
+    public async Task KilledSiloUnderLoadLosesNoChargeAndLimitsHoldOnTheSurvivors()
+    {
+        await using var deployment = await GatewayProcesses.StartAsync(servers, silos: 3, frontends: 2);
+        var perRequest = ChatBodies.Gpt41CostUsd(ChatBodies.PromptTokens(), MaxTokens);
+        var tenants = new List<(string TenantId, string Key)>();
+        for (var i = 0; i < 4; i++)
+        {
+            tenants.Add(await deployment.Frontends[i % 2].CreateTenantAsync(new { }));
+        }
+
+        var budgeted = await deployment.Frontends[1].CreateTenantAsync(new { monthlyBudgetUsd = perRequest * BudgetedRequests });
+        tenants.Add(budgeted);
+
+        using var load = new Load(deployment, tenants);
+        var mock = deployment.MockStats;
+        await Eventually.HoldsAsync(() => Task.FromResult(mock.Requests >= 30), "30 requests were served", TimeSpan.FromSeconds(60));
+
+        // Park every request in flight at the provider, let each tenant checkpoint what it holds, then kill the silo
+        // that hosts the budgeted tenant: its grain must come back elsewhere with its spend and open reservations.
+        deployment.MockHold.Close();
+        await Eventually.HoldsAsync(() => Task.FromResult(deployment.MockHold.Waiting == load.Workers), "every worker waits at the provider", TimeSpan.FromSeconds(30));
+        foreach (var (id, _) in tenants)
+        {
+            using var admin = deployment.Frontends[0].CreateClient(GatewayProcesses.AdminKey);
+            var patched = await admin.PatchAsync($"/admin/tenants/{id}", JsonContent.Create(new { tier = "platinum" }));
+            Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
+        }
+
+        var victim = await SiloHostingAsync(deployment, budgeted.TenantId);
+        var servedBeforeKill = mock.ByUser.TryGetValue(budgeted.TenantId, out var before) ? before.Requests : 0;
+        victim.Process.Kill();
+        await victim.Process.WaitForExitAsync();
+        load.MarkKilled();
+        deployment.MockHold.Open();
+
+        await Eventually.HoldsAsync(
+            () => Task.FromResult(
+                mock.ByUser.TryGetValue(budgeted.TenantId, out var served) && served.Requests >= BudgetedRequests
+                && tenants.All(t => load.ServedAfterKill(t.TenantId) >= 5)),
+            "the budget is spent and every tenant was served again after the kill",
+            TimeSpan.FromSeconds(120));
+        await load.StopAsync();
+        output.WriteLine("Answers: " + string.Join(", ", load.Answers.OrderBy(a => a.Key).Select(a => $"{a.Key} x{a.Value}")));
+
+        Assert.True(load.Unexpected.IsEmpty, "Unexpected answers: " + string.Join("; ", load.Unexpected.Take(5)));
+        Assert.True(mock.ByUser[budgeted.TenantId].Requests > servedBeforeKill, "The budgeted tenant was not served after its silo died.");
+        foreach (var (id, _) in tenants)
+        {
+            var served = mock.ByUser[id];
+            var usage = await deployment.Frontends[1].UsageAsync(id);
+            Assert.Equal(served.Requests, usage["requests"]!.GetValue<long>());
+            Assert.Equal(served.PromptTokens, usage["inputTokens"]!.GetValue<long>());
+            Assert.Equal(served.CompletionTokens, usage["outputTokens"]!.GetValue<long>());
+        }
+
+        Assert.Equal(BudgetedRequests, mock.ByUser[budgeted.TenantId].Requests);
+        Assert.Equal(perRequest * BudgetedRequests, (await deployment.Frontends[0].UsageAsync(budgeted.TenantId))["costUsd"]!.GetValue<decimal>());
+        using var client = deployment.Frontends[0].CreateClient(budgeted.Key);
+        var refused = await client.PostAsJsonAsync("/v1/chat/completions", Load.Body(budgeted.TenantId));
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+    }
+
+    private static async Task<GatewayProcess> SiloHostingAsync(GatewayProcesses deployment, string tenantId)
+    {
+        using var client = await deployment.ConnectClientAsync();
+        var management = client.Services.GetRequiredService<IGrainFactory>().GetGrain<IManagementGrain>(0);
+        var activations = await management.GetDetailedGrainStatistics();
+        var tenant = activations.Single(a => a.GrainType.Contains("TenantGrain", StringComparison.Ordinal) && a.GrainId.Key.ToString() == tenantId);
+        await client.StopAsync();
+        return deployment.SiloAt(tenant.SiloAddress);
+    }
+
+    /// <summary>
+    /// Closed-loop load: <see cref="WorkersPerTenant"/> workers per tenant, spread over both frontends, each sending
+    /// its next request when the last one is answered. Every request is tagged with its tenant as the OpenAI
+    /// <c>user</c>, so the mock counts what it served per tenant.
+    /// </summary>
+    private sealed class Load : IDisposable
+    {
+        private readonly CancellationTokenSource _stop = new();
+        private readonly List<Task> _workers = [];
+        private readonly List<HttpClient> _clients = [];
+        private readonly ConcurrentDictionary<string, int> _servedAfterKill = new();
+        private volatile bool _killed;
+
+        public Load(GatewayProcesses deployment, IReadOnlyList<(string Id, string Key)> tenants)
+        {
+            foreach (var (id, key) in tenants)
+            {
+                for (var w = 0; w < WorkersPerTenant; w++)
+                {
+                    var client = deployment.Frontends[w % deployment.Frontends.Count].CreateClient(key);
+                    _clients.Add(client);
+                    _workers.Add(Task.Run(() => RunAsync(client, id)));
+                }
+            }
+        }
+
+        public int Workers => _workers.Count;
+
+        public ConcurrentQueue<string> Unexpected { get; } = new();
+
+        /// <summary>How often each status and error code was answered.</summary>
+        public ConcurrentDictionary<string, int> Answers { get; } = new();
+
+        public static object Body(string tenantId) => new
+        {
+            model = "gpt-4.1",
+            messages = ChatBodies.Messages(),
+            max_tokens = MaxTokens,
+            user = tenantId,
+            mock = new { completion_tokens = MaxTokens },
+        };
+
+        public void MarkKilled() => _killed = true;
+
+        public int ServedAfterKill(string tenantId) => _servedAfterKill.GetValueOrDefault(tenantId);
+
+        public async Task StopAsync()
+        {
+            await _stop.CancelAsync();
+            await Task.WhenAll(_workers);
+        }
+
+        public void Dispose()
+        {
+            _stop.Cancel();
+            foreach (var client in _clients)
+            {
+                client.Dispose();
+            }
+
+            _stop.Dispose();
+        }
+
+        private async Task RunAsync(HttpClient client, string tenantId)
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                HttpResponseMessage response;
+                try
+                {
+                    // Not cancelled by the stop: a request once sent is seen through, so its answer is known.
+                    response = await client.PostAsJsonAsync("/v1/chat/completions", Body(tenantId));
+                }
+                catch (HttpRequestException exception)
+                {
+                    Unexpected.Enqueue($"{tenantId}: {exception.Message}");
+                    continue;
+                }
+
+                using (response)
+                {
+                    var code = response.IsSuccessStatusCode ? null : (await response.Content.ReadFromJsonAsync<JsonObject>())?["error"]?["code"]?.GetValue<string>();
+                    Answers.AddOrUpdate($"{(int)response.StatusCode} {code}".TrimEnd(), 1, (_, n) => n + 1);
+                    switch ((response.StatusCode, code))
+                    {
+                        case (HttpStatusCode.OK, _):
+                            if (_killed)
+                            {
+                                _servedAfterKill.AddOrUpdate(tenantId, 1, (_, n) => n + 1);
+                            }
+
+                            break;
+                        case (HttpStatusCode.TooManyRequests, "insufficient_quota"):
+                        case (HttpStatusCode.ServiceUnavailable, "gateway_unavailable" or "upstream_lost"):
+                            // Spent budget, or a silo going away: pace the retries instead of spinning.
+                            await Task.Delay(TimeSpan.FromMilliseconds(50));
+                            break;
+                        default:
+                            Unexpected.Enqueue($"{tenantId}: {(int)response.StatusCode} {code}");
+                            break;
+                    }
+                }
+            }
+        }
+    }
+}
