@@ -110,7 +110,9 @@ public static class GatewayHostingExtensions
     {
         silo.Services.AddSingleton(sp => ActivatorUtilities.CreateInstance<PostgreSqlUsageLedger>(sp, connectionString));
         silo.Services.AddSingleton<IUsageLedger>(sp => sp.GetRequiredService<PostgreSqlUsageLedger>());
-        silo.Services.AddHostedService(sp => sp.GetRequiredService<PostgreSqlUsageLedger>());
+        // Started before grains run and stopped after they are deactivated, so a settlement during a graceful
+        // shutdown still finds the ledger open and the drain writes it (a hosted service would stop before the silo).
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => new UsageLedgerLifecycleParticipant(sp.GetRequiredService<PostgreSqlUsageLedger>()));
         return silo;
     }
 

@@ -30,7 +30,12 @@ public sealed partial class SchemaMigrator(ILogger<SchemaMigrator> logger)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
-        await ExecuteAsync(connection, null, """
+        // The bookkeeping table is created under the same lock: CREATE TABLE IF NOT EXISTS is not safe against a
+        // concurrent twin (two silos starting on an empty database would collide on the catalog's unique index).
+        await using (var setup = await connection.BeginTransactionAsync(cancellationToken))
+        {
+            await ExecuteAsync(connection, setup, $"SELECT pg_advisory_xact_lock({LockId});", cancellationToken);
+            await ExecuteAsync(connection, setup, """
             CREATE TABLE IF NOT EXISTS gateway_schema_migrations
             (
                 version integer NOT NULL PRIMARY KEY,
@@ -38,6 +43,8 @@ public sealed partial class SchemaMigrator(ILogger<SchemaMigrator> logger)
                 applied_at timestamptz NOT NULL DEFAULT now()
             );
             """, cancellationToken);
+            await setup.CommitAsync(cancellationToken);
+        }
 
         var applied = new List<int>();
         foreach (var (version, name) in Scripts)

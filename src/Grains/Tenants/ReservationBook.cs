@@ -22,6 +22,8 @@ internal sealed class ReservationBook(int settlementMemory)
 
     public IEnumerable<Reservation> Open => _open.Values;
 
+    public Reservation? Find(string requestId) => _open.GetValueOrDefault(requestId);
+
     public bool WasSettled(string requestId) => _settled.Contains(requestId);
 
     public void Add(Reservation reservation)

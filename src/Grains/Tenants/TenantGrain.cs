@@ -244,26 +244,27 @@ public sealed class TenantGrain(
         EnsureBuckets(Limits(), now);
 
         // Priced as at admission when the reservation is still open, so a price change mid-request changes nothing.
-        var reservation = _reservations.Remove(settlement.RequestId);
+        var reservation = _reservations.Find(settlement.RequestId);
         var pricing = reservation?.Pricing
             ?? (models.TryResolve(settlement.Model, out var id, out var model) ? new Pricing(id, model) : null)
             ?? throw new InvalidOperationException($"Model '{settlement.Model}' is not in the catalog; request {settlement.RequestId} cannot be priced.");
 
-        var used = settlement.InputTokens + settlement.OutputTokens;
-        State.TokenBucket!.Adjust(used - (reservation?.Tokens ?? 0), now);
         var cost = pricing.CostUsd(settlement.InputTokens, settlement.OutputTokens);
-        Record(now, pricing.ModelId, settlement.InputTokens, settlement.OutputTokens, cost);
-        _reservations.MarkSettled(settlement.RequestId);
-        State.LedgerSeq++;
-        _dirty = true;
-        var entry = new LedgerEntry(TenantId, State.LedgerSeq, settlement.RequestId, now, pricing.ModelId, pricing.Provider,
+        var entry = new LedgerEntry(TenantId, State.LedgerSeq + 1, settlement.RequestId, now, pricing.ModelId, pricing.Provider,
             settlement.InputTokens, settlement.OutputTokens, cost, settlement.Outcome);
 
+        // Handed to the ledger before anything is counted: if the ledger refuses it (shutting down), nothing changed.
         // Returns once the entry is durable; the state write that follows within the flush interval is only a checkpoint.
         // While the database is unreachable the entry waits in the ledger's bounded buffer and is retried: after a
         // bounded wait the settlement answers anyway, so a served request is delivered rather than failed while its
         // row is still on the way (admission stops once the buffer is full).
         var written = ledger.AppendAsync(entry);
+        _reservations.Remove(settlement.RequestId);
+        State.TokenBucket!.Adjust(settlement.InputTokens + settlement.OutputTokens - (reservation?.Tokens ?? 0), now);
+        Record(now, pricing.ModelId, settlement.InputTokens, settlement.OutputTokens, cost);
+        _reservations.MarkSettled(settlement.RequestId);
+        State.LedgerSeq = entry.Seq;
+        _dirty = true;
         try
         {
             await written.WaitAsync(_options.SettlementDurabilityWait);

@@ -27,6 +27,29 @@ public sealed class PostgreSqlStorageTests(RealServersFixture servers)
     }
 
     [Fact]
+    public async Task SilosStartingTogetherOnAnEmptyDatabaseApplyEachMigrationOnce()
+    {
+        var database = "fresh_" + Guid.NewGuid().ToString("N")[..12];
+        await using (var admin = new Npgsql.NpgsqlConnection(servers.PostgreSql))
+        {
+            await admin.OpenAsync();
+            await using var create = new Npgsql.NpgsqlCommand($"CREATE DATABASE {database}", admin);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        var fresh = new Npgsql.NpgsqlConnectionStringBuilder(servers.PostgreSql) { Database = database, Pooling = false }.ConnectionString;
+        var migrator = new SchemaMigrator(NullLogger<SchemaMigrator>.Instance);
+
+        var runs = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => migrator.MigrateAsync(fresh))));
+
+        Assert.Equal(SchemaMigrator.Scripts.Select(s => s.Version).Order(), runs.SelectMany(r => r).Order());
+        await using var connection = new Npgsql.NpgsqlConnection(fresh);
+        await connection.OpenAsync();
+        await using var count = new Npgsql.NpgsqlCommand("SELECT count(*) FROM gateway_schema_migrations", connection);
+        Assert.Equal((long)SchemaMigrator.Scripts.Count, (long)(await count.ExecuteScalarAsync())!);
+    }
+
+    [Fact]
     public async Task TenantConfigurationKeysAndUsageSurviveAFullRestart()
     {
         var tenantId = "t-" + Guid.NewGuid().ToString("N")[..12];

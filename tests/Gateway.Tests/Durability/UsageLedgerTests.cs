@@ -47,6 +47,44 @@ public sealed class UsageLedgerTests(RealServersFixture servers)
     }
 
     [Fact]
+    public async Task OpenReservationsAndLaterSettlementsSurviveAKilledSiloSoTheBudgetStillHolds()
+    {
+        // Budget for exactly four requests at their worst case (100 in, 50 out on gpt-4.1).
+        var tenantId = NewTenantId();
+        var worstCase = (100 * 2.00m + 50 * 8.00m) / 1_000_000m;
+        await using (var first = await StartClusterAsync())
+        {
+            var tenant = first.Client.GetGrain<ITenantGrain>(tenantId);
+            await tenant.CreateAsync(new TenantConfig("platinum", null, 4 * worstCase, null, TenantLimits.None));
+            Assert.True((await tenant.AdmitAsync(new AdmissionRequest("in-flight-1", "gpt-4.1", 100, 50))).IsAdmitted);
+            Assert.True((await tenant.AdmitAsync(new AdmissionRequest("in-flight-2", "gpt-4.1", 100, 50))).IsAdmitted);
+
+            // An update awaits a state write: the checkpoint now holds both reservations.
+            await tenant.UpdateAsync(new TenantPatch("platinum", default, default, default, default, default, default));
+
+            // Settled after the checkpoint: only the ledger knows.
+            await tenant.SettleAsync(new Settlement("in-flight-1", "gpt-4.1", 100, 50));
+            await first.KillSiloAsync(first.GetActiveSilos().Single());
+        }
+
+        await using var second = await StartClusterAsync();
+        var restarted = second.Client.GetGrain<ITenantGrain>(tenantId);
+        var usage = await restarted.GetUsageAsync();
+        Assert.Equal((1, worstCase, 1), (usage!.Requests, usage.CostUsd, usage.InFlight));
+
+        // One settled + one still in flight: two more fit, the third does not.
+        Assert.True((await restarted.AdmitAsync(new AdmissionRequest("after-1", "gpt-4.1", 100, 50))).IsAdmitted);
+        Assert.True((await restarted.AdmitAsync(new AdmissionRequest("after-2", "gpt-4.1", 100, 50))).IsAdmitted);
+        Assert.Equal(AdmissionOutcome.BudgetExhausted, (await restarted.AdmitAsync(new AdmissionRequest("after-3", "gpt-4.1", 100, 50))).Outcome);
+
+        // The request in flight at the crash settles against its restored reservation, once.
+        await restarted.SettleAsync(new Settlement("in-flight-2", "gpt-4.1", 100, 50));
+        await restarted.SettleAsync(new Settlement("in-flight-1", "gpt-4.1", 100, 50));
+        usage = await restarted.GetUsageAsync();
+        Assert.Equal((2, 2 * worstCase, 2), (usage!.Requests, usage.CostUsd, usage.InFlight));
+    }
+
+    [Fact]
     public async Task ASettlementRepeatedAfterARestartIsNotCountedTwice()
     {
         var tenantId = NewTenantId();
