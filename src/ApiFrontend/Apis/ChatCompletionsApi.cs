@@ -2,7 +2,7 @@ using Gateway.ApiFrontend.Auth;
 using Gateway.ApiFrontend.Chat;
 using Gateway.ApiFrontend.Errors;
 using Gateway.ApiFrontend.Hosting;
-using Gateway.ApiFrontend.Upstream;
+using Gateway.ApiFrontend.Cluster;
 using Gateway.Grains.Abstractions.Tenants;
 using Gateway.Grains.Abstractions.Upstream;
 using Gateway.Grains.Models;
@@ -47,7 +47,8 @@ public static class ChatCompletionsApi
 
         var requestId = RequestIds.Of(context);
         var tenant = grains.GetGrain<ITenantGrain>(identity.TenantId);
-        var admission = await tenant.AdmitAsync(new AdmissionRequest(requestId, request.ModelId, request.PromptTokens, request.MaxOutputTokens));
+        var admit = new AdmissionRequest(requestId, request.ModelId, request.PromptTokens, request.MaxOutputTokens);
+        var admission = await IdempotentCalls.RetryAsync(() => tenant.AdmitAsync(admit), context.RequestAborted);
         RateLimitHeaders.Apply(context.Response, admission.RateLimits);
         if (!admission.IsAdmitted)
         {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Gateway.ApiFrontend.Cluster;
 using Gateway.Grains;
 using Gateway.Grains.Abstractions.Keys;
 
@@ -31,7 +32,7 @@ public sealed class KeyResolver(IGrainFactory grains, [FromKeyedServices(Gateway
             return cached.Identity;
         }
 
-        var record = await grains.GetGrain<IApiKeyGrain>(hash).ResolveAsync();
+        var record = await IdempotentCalls.RetryAsync(() => grains.GetGrain<IApiKeyGrain>(hash).ResolveAsync());
         var identity = record is { Revoked: false, TenantId.Length: > 0 } ? new TenantIdentity(record.TenantId, record.KeyId) : null;
         if (_cache.Count >= MaxEntries)
         {

@@ -1,7 +1,7 @@
 using Gateway.ApiFrontend.Apis;
 using Gateway.ApiFrontend.Auth;
 using Gateway.ApiFrontend.Errors;
-using Gateway.ApiFrontend.Upstream;
+using Gateway.ApiFrontend.Cluster;
 using Gateway.Grains.Hosting;
 using Gateway.MockProvider;
 

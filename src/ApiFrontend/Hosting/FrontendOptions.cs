@@ -16,7 +16,7 @@ public sealed class FrontendOptions
 
     /// <summary>
     /// How often a pending upstream call is checked for a silo that died under it (see
-    /// <see cref="Upstream.UpstreamCallWatch"/>); a dropped gateway connection triggers a check at once.
+    /// <see cref="Cluster.UpstreamCallWatch"/>); a dropped gateway connection triggers a check at once.
     /// </summary>
     public TimeSpan UpstreamProbeInterval { get; set; } = TimeSpan.FromSeconds(10);
 }

@@ -1,7 +1,5 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
-using System.Text.Json.Nodes;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
@@ -34,7 +32,7 @@ public sealed class SiloFailureTests(RealServersFixture servers, ITestOutputHelp
         var budgeted = await deployment.Frontends[1].CreateTenantAsync(new { monthlyBudgetUsd = perRequest * BudgetedRequests });
         tenants.Add(budgeted);
 
-        using var load = new Load(deployment, tenants);
+        using var load = new ClusterLoad(deployment, tenants, WorkersPerTenant, Body);
         var mock = deployment.MockStats;
         await Eventually.HoldsAsync(() => Task.FromResult(mock.Requests >= 30), "30 requests were served", TimeSpan.FromSeconds(60));
 
@@ -53,17 +51,17 @@ public sealed class SiloFailureTests(RealServersFixture servers, ITestOutputHelp
         var servedBeforeKill = mock.ByUser.TryGetValue(budgeted.TenantId, out var before) ? before.Requests : 0;
         victim.Process.Kill();
         await victim.Process.WaitForExitAsync();
-        load.MarkKilled();
+        load.Mark();
         deployment.MockHold.Open();
 
         await Eventually.HoldsAsync(
             () => Task.FromResult(
                 mock.ByUser.TryGetValue(budgeted.TenantId, out var served) && served.Requests >= BudgetedRequests
-                && tenants.All(t => load.ServedAfterKill(t.TenantId) >= 5)),
+                && tenants.All(t => load.ServedSinceMark(t.TenantId) >= 5)),
             "the budget is spent and every tenant was served again after the kill",
             TimeSpan.FromSeconds(120));
         await load.StopAsync();
-        output.WriteLine("Answers: " + string.Join(", ", load.Answers.OrderBy(a => a.Key).Select(a => $"{a.Key} x{a.Value}")));
+        output.WriteLine("Answers: " + load.DescribeAnswers());
 
         Assert.True(load.Unexpected.IsEmpty, "Unexpected answers: " + string.Join("; ", load.Unexpected.Take(5)));
         Assert.True(mock.ByUser[budgeted.TenantId].Requests > servedBeforeKill, "The budgeted tenant was not served after its silo died.");
@@ -79,9 +77,18 @@ public sealed class SiloFailureTests(RealServersFixture servers, ITestOutputHelp
         Assert.Equal(BudgetedRequests, mock.ByUser[budgeted.TenantId].Requests);
         Assert.Equal(perRequest * BudgetedRequests, (await deployment.Frontends[0].UsageAsync(budgeted.TenantId))["costUsd"]!.GetValue<decimal>());
         using var client = deployment.Frontends[0].CreateClient(budgeted.Key);
-        var refused = await client.PostAsJsonAsync("/v1/chat/completions", Load.Body(budgeted.TenantId));
+        var refused = await client.PostAsJsonAsync("/v1/chat/completions", Body(budgeted.TenantId));
         Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
     }
+
+    private static object Body(string tenantId) => new
+    {
+        model = "gpt-4.1",
+        messages = ChatBodies.Messages(),
+        max_tokens = MaxTokens,
+        user = tenantId,
+        mock = new { completion_tokens = MaxTokens },
+    };
 
     private static async Task<GatewayProcess> SiloHostingAsync(GatewayProcesses deployment, string tenantId)
     {
@@ -91,111 +98,5 @@ public sealed class SiloFailureTests(RealServersFixture servers, ITestOutputHelp
         var tenant = activations.Single(a => a.GrainType.Contains("TenantGrain", StringComparison.Ordinal) && a.GrainId.Key.ToString() == tenantId);
         await client.StopAsync();
         return deployment.SiloAt(tenant.SiloAddress);
-    }
-
-    /// <summary>
-    /// Closed-loop load: <see cref="WorkersPerTenant"/> workers per tenant, spread over both frontends, each sending
-    /// its next request when the last one is answered. Every request is tagged with its tenant as the OpenAI
-    /// <c>user</c>, so the mock counts what it served per tenant.
-    /// </summary>
-    private sealed class Load : IDisposable
-    {
-        private readonly CancellationTokenSource _stop = new();
-        private readonly List<Task> _workers = [];
-        private readonly List<HttpClient> _clients = [];
-        private readonly ConcurrentDictionary<string, int> _servedAfterKill = new();
-        private volatile bool _killed;
-
-        public Load(GatewayProcesses deployment, IReadOnlyList<(string Id, string Key)> tenants)
-        {
-            foreach (var (id, key) in tenants)
-            {
-                for (var w = 0; w < WorkersPerTenant; w++)
-                {
-                    var client = deployment.Frontends[w % deployment.Frontends.Count].CreateClient(key);
-                    _clients.Add(client);
-                    _workers.Add(Task.Run(() => RunAsync(client, id)));
-                }
-            }
-        }
-
-        public int Workers => _workers.Count;
-
-        public ConcurrentQueue<string> Unexpected { get; } = new();
-
-        /// <summary>How often each status and error code was answered.</summary>
-        public ConcurrentDictionary<string, int> Answers { get; } = new();
-
-        public static object Body(string tenantId) => new
-        {
-            model = "gpt-4.1",
-            messages = ChatBodies.Messages(),
-            max_tokens = MaxTokens,
-            user = tenantId,
-            mock = new { completion_tokens = MaxTokens },
-        };
-
-        public void MarkKilled() => _killed = true;
-
-        public int ServedAfterKill(string tenantId) => _servedAfterKill.GetValueOrDefault(tenantId);
-
-        public async Task StopAsync()
-        {
-            await _stop.CancelAsync();
-            await Task.WhenAll(_workers);
-        }
-
-        public void Dispose()
-        {
-            _stop.Cancel();
-            foreach (var client in _clients)
-            {
-                client.Dispose();
-            }
-
-            _stop.Dispose();
-        }
-
-        private async Task RunAsync(HttpClient client, string tenantId)
-        {
-            while (!_stop.IsCancellationRequested)
-            {
-                HttpResponseMessage response;
-                try
-                {
-                    // Not cancelled by the stop: a request once sent is seen through, so its answer is known.
-                    response = await client.PostAsJsonAsync("/v1/chat/completions", Body(tenantId));
-                }
-                catch (HttpRequestException exception)
-                {
-                    Unexpected.Enqueue($"{tenantId}: {exception.Message}");
-                    continue;
-                }
-
-                using (response)
-                {
-                    var code = response.IsSuccessStatusCode ? null : (await response.Content.ReadFromJsonAsync<JsonObject>())?["error"]?["code"]?.GetValue<string>();
-                    Answers.AddOrUpdate($"{(int)response.StatusCode} {code}".TrimEnd(), 1, (_, n) => n + 1);
-                    switch ((response.StatusCode, code))
-                    {
-                        case (HttpStatusCode.OK, _):
-                            if (_killed)
-                            {
-                                _servedAfterKill.AddOrUpdate(tenantId, 1, (_, n) => n + 1);
-                            }
-
-                            break;
-                        case (HttpStatusCode.TooManyRequests, "insufficient_quota"):
-                        case (HttpStatusCode.ServiceUnavailable, "gateway_unavailable" or "upstream_lost"):
-                            // Spent budget, or a silo going away: pace the retries instead of spinning.
-                            await Task.Delay(TimeSpan.FromMilliseconds(50));
-                            break;
-                        default:
-                            Unexpected.Enqueue($"{tenantId}: {(int)response.StatusCode} {code}");
-                            break;
-                    }
-                }
-            }
-        }
     }
 }

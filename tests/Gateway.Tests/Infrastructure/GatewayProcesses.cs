@@ -51,6 +51,27 @@ public sealed class GatewayProcesses : IAsyncDisposable
         return host;
     }
 
+    /// <summary>Starts one more silo into the running cluster and waits until it is ready.</summary>
+    public async Task<GatewayProcess> AddSiloAsync()
+    {
+        var silo = Start("Silo", Silos.Count);
+        Silos.Add(silo);
+        await silo.WaitReadyAsync();
+        return silo;
+    }
+
+    /// <summary>Sends SIGTERM, as Kubernetes does, and waits (bounded) for the process to finish its shutdown.</summary>
+    public static async Task StopGracefullyAsync(GatewayProcess process)
+    {
+        using (var kill = Process.Start("kill", ["-TERM", process.Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.Process.WaitForExitAsync(deadline.Token);
+    }
+
     /// <summary>The silo process listening on <paramref name="silo"/>'s silo port.</summary>
     public GatewayProcess SiloAt(SiloAddress silo) => Silos.Single(s => s.SiloPort == silo.Endpoint.Port);
 
@@ -118,12 +139,27 @@ public sealed class GatewayProcesses : IAsyncDisposable
         }
 
         var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        process.OutputDataReceived += (_, line) => Keep(log, line.Data);
+        process.ErrorDataReceived += (_, line) => Keep(log, line.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _processes.Add(process);
-        return new GatewayProcess($"{project}#{index}", process, new Uri($"http://127.0.0.1:{httpPort}/"), siloPort);
+        return new GatewayProcess($"{project}#{index}", process, new Uri($"http://127.0.0.1:{httpPort}/"), siloPort, log);
+    }
+
+    // The last lines a process wrote (warnings and errors: the processes log at Warning), for a failing test to show.
+    private static void Keep(System.Collections.Concurrent.ConcurrentQueue<string> log, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        log.Enqueue(line);
+        while (log.Count > 2_000 && log.TryDequeue(out _))
+        {
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -147,7 +183,7 @@ public sealed class GatewayProcesses : IAsyncDisposable
 }
 
 /// <summary>One started process and where it answers HTTP.</summary>
-public sealed record GatewayProcess(string Name, Process Process, Uri Address, int SiloPort)
+public sealed record GatewayProcess(string Name, Process Process, Uri Address, int SiloPort, IReadOnlyCollection<string> Log)
 {
     public HttpClient CreateClient(string? bearer = null)
     {

@@ -4,7 +4,7 @@ using Gateway.ApiFrontend.Hosting;
 using Gateway.Grains.Abstractions.Upstream;
 using Microsoft.Extensions.Options;
 
-namespace Gateway.ApiFrontend.Upstream;
+namespace Gateway.ApiFrontend.Cluster;
 
 /// <summary>
 /// Notices upstream calls whose silo is gone. An Orleans client does not fail a call whose silo was killed: it waits

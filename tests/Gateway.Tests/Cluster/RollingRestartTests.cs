@@ -1,0 +1,90 @@
+using Gateway.Tests.Infrastructure;
+using Npgsql;
+using Xunit.Abstractions;
+
+namespace Gateway.Tests.Cluster;
+
+/// <summary>
+/// Every silo replaced one by one (a new one joins, then an old one gets SIGTERM, as a Kubernetes rolling update does)
+/// while tenants are under load through two frontends: every request served has its ledger row and is in its tenant's
+/// usage, and nothing fails beyond a 503 the client may retry.
+/// </summary>
+[Collection(RealServersCollection.Name)]
+public sealed class RollingRestartTests(RealServersFixture servers, ITestOutputHelper output)
+{
+    private const int MaxTokens = 8;
+
+    [Fact]
+    public async Task RollingRestartOfEverySiloUnderLoadLosesNoLedgerRow()
+    {
+        await using var deployment = await GatewayProcesses.StartAsync(servers, silos: 2, frontends: 2);
+        var tenants = new List<(string TenantId, string Key)>();
+        for (var i = 0; i < 4; i++)
+        {
+            tenants.Add(await deployment.Frontends[i % 2].CreateTenantAsync(new { }));
+        }
+
+        using var load = new ClusterLoad(deployment, tenants, workersPerTenant: 2, Body);
+        var mock = deployment.MockStats;
+        await Eventually.HoldsAsync(() => Task.FromResult(mock.Requests >= 20), "20 requests were served", TimeSpan.FromSeconds(60));
+
+        foreach (var old in deployment.Silos.ToList())
+        {
+            await deployment.AddSiloAsync();
+            var before = mock.Requests;
+            await GatewayProcesses.StopGracefullyAsync(old);
+            Assert.Equal(0, old.Process.ExitCode);
+            await Eventually.HoldsAsync(() => Task.FromResult(mock.Requests >= before + 20), $"requests were served after {old.Name} stopped", TimeSpan.FromSeconds(60));
+        }
+
+        await load.StopAsync();
+        output.WriteLine("Answers: " + load.DescribeAnswers());
+        foreach (var process in deployment.Frontends.Concat(deployment.Silos))
+        {
+            foreach (var line in process.Log.Where(l => l.Contains("fail", StringComparison.Ordinal) || l.Contains("Exception", StringComparison.Ordinal)).Take(20))
+            {
+                output.WriteLine($"{process.Name}: {line}");
+            }
+        }
+        Assert.True(load.Unexpected.IsEmpty, "Unexpected answers: " + string.Join("; ", load.Unexpected.Take(5)));
+
+        var ledger = await LedgerRowsAsync(tenants.Select(t => t.TenantId).ToArray());
+        var missing = load.Served.Where(s => !ledger.Contains(s.RequestId)).ToList();
+        Assert.True(missing.Count == 0, $"{missing.Count} of {load.Served.Count} served requests have no ledger row.");
+        foreach (var (id, _) in tenants)
+        {
+            var served = mock.ByUser[id];
+            var usage = await deployment.Frontends[0].UsageAsync(id);
+            Assert.Equal(served.Requests, usage["requests"]!.GetValue<long>());
+            Assert.Equal(served.PromptTokens, usage["inputTokens"]!.GetValue<long>());
+            Assert.Equal(served.CompletionTokens, usage["outputTokens"]!.GetValue<long>());
+        }
+
+        Assert.Equal(mock.Requests, ledger.Count);
+    }
+
+    private static object Body(string tenantId) => new
+    {
+        model = "gpt-4.1",
+        messages = ChatBodies.Messages(),
+        max_tokens = MaxTokens,
+        user = tenantId,
+        mock = new { completion_tokens = MaxTokens, latency_ms = 20 },
+    };
+
+    private async Task<HashSet<string>> LedgerRowsAsync(string[] tenantIds)
+    {
+        await using var connection = new NpgsqlConnection(servers.PostgreSql);
+        await connection.OpenAsync();
+        await using var query = new NpgsqlCommand("SELECT request_id FROM usage_ledger WHERE tenant_id = ANY($1)", connection);
+        query.Parameters.Add(new NpgsqlParameter { Value = tenantIds });
+        var rows = new HashSet<string>(StringComparer.Ordinal);
+        await using var reader = await query.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            rows.Add(reader.GetString(0));
+        }
+
+        return rows;
+    }
+}

@@ -1,0 +1,114 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+
+namespace Gateway.Tests.Infrastructure;
+
+/// <summary>
+/// Closed-loop load on a <see cref="GatewayProcesses"/> deployment: a few workers per tenant, spread over the
+/// frontends, each sending its next request when the last one is answered (a request once sent is seen through, so
+/// its answer is known). Bodies come from the caller; tag them with the tenant as the OpenAI <c>user</c> so the mock
+/// counts what it served per tenant.
+/// </summary>
+public sealed class ClusterLoad : IDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<Task> _workers = [];
+    private readonly List<HttpClient> _clients = [];
+    private readonly ConcurrentDictionary<string, int> _servedSinceMark = new();
+    private readonly Func<string, object> _body;
+    private volatile bool _marked;
+
+    public ClusterLoad(GatewayProcesses deployment, IReadOnlyList<(string TenantId, string Key)> tenants, int workersPerTenant, Func<string, object> body)
+    {
+        _body = body;
+        foreach (var (id, key) in tenants)
+        {
+            for (var w = 0; w < workersPerTenant; w++)
+            {
+                var client = deployment.Frontends[w % deployment.Frontends.Count].CreateClient(key);
+                _clients.Add(client);
+                _workers.Add(Task.Run(() => RunAsync(client, id)));
+            }
+        }
+    }
+
+    public int Workers => _workers.Count;
+
+    /// <summary>Answers other than success, a spent budget, or a 503 the client may retry.</summary>
+    public ConcurrentQueue<string> Unexpected { get; } = new();
+
+    /// <summary>Tenant and request id of every request answered 200.</summary>
+    public ConcurrentQueue<(string TenantId, string RequestId)> Served { get; } = new();
+
+    /// <summary>How often each status and error code was answered.</summary>
+    public ConcurrentDictionary<string, int> Answers { get; } = new();
+
+    /// <summary>From now on, served requests also count in <see cref="ServedSinceMark"/>.</summary>
+    public void Mark() => _marked = true;
+
+    public int ServedSinceMark(string tenantId) => _servedSinceMark.GetValueOrDefault(tenantId);
+
+    public string DescribeAnswers() => string.Join(", ", Answers.OrderBy(a => a.Key).Select(a => $"{a.Key} x{a.Value}"));
+
+    public async Task StopAsync()
+    {
+        await _stop.CancelAsync();
+        await Task.WhenAll(_workers);
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        foreach (var client in _clients)
+        {
+            client.Dispose();
+        }
+
+        _stop.Dispose();
+    }
+
+    private async Task RunAsync(HttpClient client, string tenantId)
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            HttpResponseMessage response;
+            try
+            {
+                // Not cancelled by the stop: a request once sent is seen through, so its answer is known.
+                response = await client.PostAsJsonAsync("/v1/chat/completions", _body(tenantId));
+            }
+            catch (HttpRequestException exception)
+            {
+                Unexpected.Enqueue($"{tenantId}: {exception.Message}");
+                continue;
+            }
+
+            using (response)
+            {
+                var code = response.IsSuccessStatusCode ? null : (await response.Content.ReadFromJsonAsync<JsonObject>())?["error"]?["code"]?.GetValue<string>();
+                Answers.AddOrUpdate($"{(int)response.StatusCode} {code}".TrimEnd(), 1, (_, n) => n + 1);
+                switch ((response.StatusCode, code))
+                {
+                    case (HttpStatusCode.OK, _):
+                        Served.Enqueue((tenantId, response.Headers.GetValues("x-request-id").Single()));
+                        if (_marked)
+                        {
+                            _servedSinceMark.AddOrUpdate(tenantId, 1, (_, n) => n + 1);
+                        }
+
+                        break;
+                    case (HttpStatusCode.TooManyRequests, "insufficient_quota"):
+                    case (HttpStatusCode.ServiceUnavailable, "gateway_unavailable" or "upstream_lost"):
+                        // Spent budget, or a silo going away: pace the retries instead of spinning.
+                        await Task.Delay(TimeSpan.FromMilliseconds(50));
+                        break;
+                    default:
+                        Unexpected.Enqueue($"{tenantId}: {(int)response.StatusCode} {code}");
+                        break;
+                }
+            }
+        }
+    }
+}
