@@ -26,6 +26,9 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>, IAsyncLifet
 
     public FakeTimeProvider Clock { get; } = new(ClusterFixture.Start);
 
+    /// <summary>Configuration over the test defaults, for a gateway a test starts for itself (set before starting).</summary>
+    public Dictionary<string, string> Settings { get; } = [];
+
     public MockProviderOptions MockOptions { get; } = new() { Url = "http://127.0.0.1:0" };
 
     public MockProviderStats MockStats => _mock!.Services.GetRequiredService<MockProviderStats>();
@@ -70,6 +73,11 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>, IAsyncLifet
         foreach (var provider in new[] { "openai", "anthropic", "gemini", "deepseek" })
         {
             builder.UseSetting($"Providers:{provider}:BaseUrl", new Uri(MockAddress, "v1").ToString());
+        }
+
+        foreach (var (name, value) in Settings)
+        {
+            builder.UseSetting(name, value);
         }
 
         builder.ConfigureTestServices(services => services.AddKeyedSingleton<TimeProvider>(GatewayClock.Key, Clock));
