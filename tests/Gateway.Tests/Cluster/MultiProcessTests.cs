@@ -21,7 +21,7 @@ public sealed class MultiProcessTests(RealServersFixture servers)
         await using var deployment = await GatewayProcesses.StartAsync(servers, silos: 2, frontends: 2);
         const int n = 6;
         var perRequest = ChatBodies.Gpt41CostUsd(ChatBodies.PromptTokens(), MaxTokens);
-        var (tenantId, key) = await CreateTenantAsync(deployment.Frontends[0], new { monthlyBudgetUsd = perRequest * n });
+        var (tenantId, key) = await deployment.Frontends[0].CreateTenantAsync(new { monthlyBudgetUsd = perRequest * n });
 
         var clients = deployment.Frontends.Select(f => f.CreateClient(key)).ToArray();
         var responses = await Task.WhenAll(Enumerable.Range(0, 20 * n).Select(i => clients[i % 2].PostAsJsonAsync("/v1/chat/completions", Body())));
@@ -37,7 +37,7 @@ public sealed class MultiProcessTests(RealServersFixture servers)
     public async Task KeyRevokedThroughOneFrontendIsRefusedByTheOtherWithinOneSecond()
     {
         await using var deployment = await GatewayProcesses.StartAsync(servers, silos: 1, frontends: 2);
-        var (tenantId, key) = await CreateTenantAsync(deployment.Frontends[0], new { });
+        var (tenantId, key) = await deployment.Frontends[0].CreateTenantAsync(new { });
         using var other = deployment.Frontends[1].CreateClient(key);
         Assert.Equal(HttpStatusCode.OK, (await other.GetAsync("/v1/models")).StatusCode);
         using var admin = deployment.Frontends[0].CreateClient(GatewayProcesses.AdminKey);
@@ -54,19 +54,6 @@ public sealed class MultiProcessTests(RealServersFixture servers)
     }
 
     private static object Body() => new { model = "gpt-4.1", messages = ChatBodies.Messages(), max_tokens = MaxTokens };
-
-    private static async Task<(string TenantId, string Key)> CreateTenantAsync(GatewayProcess frontend, object fields)
-    {
-        var tenantId = "t-" + Guid.NewGuid().ToString("N")[..12];
-        var body = System.Text.Json.JsonSerializer.SerializeToNode(fields)!.AsObject();
-        body["id"] = tenantId;
-        body["tier"] = "platinum";
-        using var admin = frontend.CreateClient(GatewayProcesses.AdminKey);
-        var created = await admin.PostAsJsonAsync("/admin/tenants", body);
-        Assert.True(created.StatusCode == HttpStatusCode.Created, $"Creating {tenantId}: {(int)created.StatusCode} {await created.Content.ReadAsStringAsync()}");
-        var key = await (await admin.PostAsync($"/admin/tenants/{tenantId}/keys", null)).Content.ReadFromJsonAsync<JsonObject>();
-        return (tenantId, key!["key"]!.GetValue<string>());
-    }
 
     private static async Task<JsonObject> UsageAsync(GatewayProcess frontend, string tenantId)
     {

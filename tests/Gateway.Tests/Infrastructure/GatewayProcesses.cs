@@ -1,5 +1,10 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Gateway.MockProvider;
 using Microsoft.AspNetCore.Builder;
 
@@ -18,11 +23,16 @@ public sealed class GatewayProcesses : IAsyncDisposable
         Path.Combine(RealServersFixture.RepositoryRoot, "tests", "Gateway.Tests"), AppContext.BaseDirectory);
 
     private readonly RealServersFixture _servers;
+    private readonly IReadOnlyDictionary<string, string> _settings;
     private readonly string _clusterId = "c-" + Guid.NewGuid().ToString("N")[..8];
     private readonly List<Process> _processes = [];
     private WebApplication? _mock;
 
-    private GatewayProcesses(RealServersFixture servers) => _servers = servers;
+    private GatewayProcesses(RealServersFixture servers, IReadOnlyDictionary<string, string>? settings)
+    {
+        _servers = servers;
+        _settings = settings ?? new Dictionary<string, string>();
+    }
 
     public List<GatewayProcess> Silos { get; } = [];
 
@@ -30,14 +40,18 @@ public sealed class GatewayProcesses : IAsyncDisposable
 
     public MockProviderStats MockStats => (MockProviderStats)_mock!.Services.GetService(typeof(MockProviderStats))!;
 
-    public static async Task<GatewayProcesses> StartAsync(RealServersFixture servers, int silos, int frontends)
+    /// <summary>
+    /// Starts the silos, waits until they are ready, then the frontends; <paramref name="settings"/> (environment
+    /// names, <c>Cluster__...</c>) add to or override what every process is given.
+    /// </summary>
+    public static async Task<GatewayProcesses> StartAsync(RealServersFixture servers, int silos, int frontends, IReadOnlyDictionary<string, string>? settings = null)
     {
-        var deployment = new GatewayProcesses(servers);
+        var deployment = new GatewayProcesses(servers, settings);
         deployment._mock = MockProviderServer.Create(new MockProviderOptions { Url = "http://127.0.0.1:0" });
         await deployment._mock.StartAsync();
         for (var i = 0; i < silos; i++)
         {
-            deployment.Silos.Add(deployment.Start("Silo", i));
+            deployment.StartSilo();
         }
 
         await Task.WhenAll(deployment.Silos.Select(s => s.WaitReadyAsync()));
@@ -50,7 +64,15 @@ public sealed class GatewayProcesses : IAsyncDisposable
         return deployment;
     }
 
-    private GatewayProcess Start(string project, int index)
+    /// <summary>Starts one more silo without waiting for it, with <paramref name="settings"/> over the deployment's.</summary>
+    public GatewayProcess StartSilo(IReadOnlyDictionary<string, string>? settings = null)
+    {
+        var silo = Start("Silo", Silos.Count, settings);
+        Silos.Add(silo);
+        return silo;
+    }
+
+    private GatewayProcess Start(string project, int index, IReadOnlyDictionary<string, string>? settings = null)
     {
         var httpPort = FreePorts.Next();
         var dll = Path.Combine(RealServersFixture.RepositoryRoot, "src", project, BuildFolder, $"Gateway.{project}.dll");
@@ -87,18 +109,19 @@ public sealed class GatewayProcesses : IAsyncDisposable
             environment[$"Providers__{provider}__BaseUrl"] = new Uri(mock, "v1").ToString();
         }
 
-        foreach (var (name, value) in environment)
+        foreach (var (name, value) in environment.Concat(_settings).Concat(settings ?? new Dictionary<string, string>()))
         {
             start.Environment[name] = value;
         }
 
         var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        var output = new ConcurrentQueue<string>();
+        process.OutputDataReceived += (_, line) => output.Enqueue(line.Data ?? "");
+        process.ErrorDataReceived += (_, line) => output.Enqueue(line.Data ?? "");
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _processes.Add(process);
-        return new GatewayProcess($"{project}#{index}", process, new Uri($"http://127.0.0.1:{httpPort}/"));
+        return new GatewayProcess($"{project}#{index}", process, new Uri($"http://127.0.0.1:{httpPort}/"), output);
     }
 
     public async ValueTask DisposeAsync()
@@ -121,9 +144,25 @@ public sealed class GatewayProcesses : IAsyncDisposable
     }
 }
 
-/// <summary>One started process and where it answers HTTP.</summary>
-public sealed record GatewayProcess(string Name, Process Process, Uri Address)
+/// <summary>One started process, where it answers HTTP, and what it has written to its console (its log).</summary>
+public sealed record GatewayProcess(string Name, Process Process, Uri Address, ConcurrentQueue<string> Output)
 {
+    public bool HasLogged(string text) => Output.Any(line => line.Contains(text, StringComparison.Ordinal));
+
+    /// <summary>Through this frontend's admin API: a platinum tenant with <paramref name="fields"/>, and a key for it.</summary>
+    public async Task<(string TenantId, string Key)> CreateTenantAsync(object fields)
+    {
+        var tenantId = "t-" + Guid.NewGuid().ToString("N")[..12];
+        var body = JsonSerializer.SerializeToNode(fields)!.AsObject();
+        body["id"] = tenantId;
+        body["tier"] = "platinum";
+        using var admin = CreateClient(GatewayProcesses.AdminKey);
+        var created = await admin.PostAsJsonAsync("/admin/tenants", body);
+        Assert.True(created.StatusCode == HttpStatusCode.Created, $"Creating {tenantId}: {(int)created.StatusCode} {await created.Content.ReadAsStringAsync()}");
+        var key = await (await admin.PostAsync($"/admin/tenants/{tenantId}/keys", null)).Content.ReadFromJsonAsync<JsonObject>();
+        return (tenantId, key!["key"]!.GetValue<string>());
+    }
+
     public HttpClient CreateClient(string? bearer = null)
     {
         var client = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(120) };
