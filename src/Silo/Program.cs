@@ -2,7 +2,7 @@ using Gateway.Grains.Hosting;
 using Gateway.MockProvider;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.UseOrleans(silo => silo.AddGatewaySilo(builder.Configuration));
+builder.UseOrleans(silo => silo.AddGatewaySilo(builder.Configuration).StartBesideHost(builder.Configuration));
 builder.Services.AddGatewayHealthChecks();
 if (builder.Configuration.GetValue<bool>("MockProvider:Enabled"))
 {

@@ -3,14 +3,19 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Gateway.Grains.Hosting;
 
-/// <summary>Ready when a grain call through the cluster (and its key storage) succeeds.</summary>
-internal sealed class ClusterReadyHealthCheck(IGrainFactory grains) : IHealthCheck
+/// <summary>Ready when this process's silo (if it hosts one) has joined and a grain call through the cluster (and its key storage) succeeds.</summary>
+internal sealed class ClusterReadyHealthCheck(IGrainFactory grains, SiloJoinState? joinState = null) : IHealthCheck
 {
     // Not a possible key hash (those are 64 hex digits), so the probe never resolves a real key.
     private const string ProbeKey = "readiness-probe";
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        if (joinState?.NotJoinedReason is { } reason)
+        {
+            return HealthCheckResult.Unhealthy(reason);
+        }
+
         try
         {
             await grains.GetGrain<IApiKeyGrain>(ProbeKey).ResolveAsync().WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);

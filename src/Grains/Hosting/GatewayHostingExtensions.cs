@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text;
 using Gateway.Grains.Ledger;
 using Gateway.Grains.Models;
 using Gateway.Grains.Providers;
@@ -7,12 +8,15 @@ using Gateway.Grains.Tenants;
 using Gateway.Grains.Upstream;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Orleans.Clustering.Redis;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 
@@ -22,6 +26,8 @@ namespace Gateway.Grains.Hosting;
 public static class GatewayHostingExtensions
 {
     public const string DashboardPath = "/dashboard";
+
+    private const string OrleansSiloHostedService = "Orleans.Hosting.SiloHostedService";
 
     /// <summary>Model catalog, tiers and admin key: what frontends and silos both need.</summary>
     public static IServiceCollection AddGatewayCatalogs(this IServiceCollection services)
@@ -40,9 +46,13 @@ public static class GatewayHostingExtensions
     public static ISiloBuilder AddGatewaySilo(this ISiloBuilder silo, IConfiguration configuration)
     {
         var hosting = SiloHostingOptions.From(configuration);
+        silo.Services.AddSingleton<SiloJoinState>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloJoinState>());
         if (hosting.Clustering == ClusteringKind.Redis)
         {
             silo.UseRedisClustering(SiloHostingOptions.RequiredConnectionString(configuration, "Redis", "Redis clustering"));
+            silo.Services.AddSingleton(sp => ActivatorUtilities.CreateInstance<RedisMembershipConnector>(sp, hosting.JoinRetryMaxDelay));
+            silo.Services.AddOptions<RedisClusteringOptions>().Configure<RedisMembershipConnector>((options, connector) => options.CreateMultiplexer = connector.ConnectAsync);
             silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (hosting.ClusterId, hosting.ServiceId));
             silo.ConfigureEndpoints(IPAddress.Parse(hosting.AdvertisedIPAddress), hosting.SiloPort, hosting.GatewayPort, listenOnAnyHostAddress: true);
 
@@ -66,6 +76,39 @@ public static class GatewayHostingExtensions
         }
 
         return silo.AddGatewayGrains();
+    }
+
+    /// <summary>
+    /// Lets the host (and so <c>/health/live</c> and <c>/health/ready</c>) run while the silo starts, instead of after it;
+    /// a silo whose start fails is reported and ends the process with exit code 1 (<see cref="SiloStartSupervisor"/>).
+    /// For a process whose only work is the silo: an embedded frontend would take requests before its silo is up.
+    /// Call it last in the silo's configuration: hosted services registered before the call and after the silo's own
+    /// still start after the silo.
+    /// </summary>
+    public static ISiloBuilder StartBesideHost(this ISiloBuilder silo, IConfiguration configuration)
+    {
+        var services = silo.Services;
+        var hosted = services.Where(d => d.ServiceType == typeof(IHostedService) && !d.IsKeyedService).ToList();
+        var orleansSilo = hosted.FindIndex(d => d.ImplementationType?.FullName == OrleansSiloHostedService);
+        if (orleansSilo < 0)
+        {
+            throw new InvalidOperationException($"No {OrleansSiloHostedService} registration found: this Orleans version hosts its silo differently, so StartBesideHost needs revisiting.");
+        }
+
+        var dependents = hosted[(orleansSilo + 1)..];
+        foreach (var dependent in dependents)
+        {
+            services.Remove(dependent);
+        }
+
+        // In the silo's place, so that the hosted services before it still start before it and stop after it.
+        var exitDelay = SiloHostingOptions.From(configuration).StartFailureExitDelay;
+        services[services.IndexOf(hosted[orleansSilo])] = ServiceDescriptor.Singleton<IHostedService>(sp => ActivatorUtilities.CreateInstance<SiloStartSupervisor>(
+            sp, Resolve(sp, hosted[orleansSilo]), dependents.Select(d => Resolve(sp, d)).ToList(), exitDelay));
+        return silo;
+
+        static IHostedService Resolve(IServiceProvider sp, ServiceDescriptor descriptor) => (IHostedService)(
+            descriptor.ImplementationInstance ?? descriptor.ImplementationFactory?.Invoke(sp) ?? ActivatorUtilities.CreateInstance(sp, descriptor.ImplementationType!));
     }
 
     /// <summary>The grains' storage (memory unless <paramref name="addStorage"/> says otherwise) and services, without clustering (test clusters bring their own).</summary>
@@ -126,8 +169,21 @@ public static class GatewayHostingExtensions
     public static IEndpointRouteBuilder MapGatewayHealth(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-        endpoints.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+        endpoints.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready"), ResponseWriter = WriteReasonsAsync });
         return endpoints;
+    }
+
+    // The status, then why each failing check fails: descriptions only, since exceptions may quote connection settings.
+    private static Task WriteReasonsAsync(HttpContext context, HealthReport report)
+    {
+        var text = new StringBuilder(report.Status.ToString());
+        foreach (var (name, entry) in report.Entries.Where(e => e.Value.Status != HealthStatus.Healthy))
+        {
+            text.Append('\n').Append(name).Append(": ").Append(entry.Description);
+        }
+
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        return context.Response.WriteAsync(text.ToString());
     }
 
     /// <summary>The Orleans dashboard at <c>/dashboard</c>: open in Development, behind the admin key elsewhere.</summary>

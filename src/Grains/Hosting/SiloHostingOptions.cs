@@ -29,6 +29,12 @@ public sealed class SiloHostingOptions
     /// <summary>The address other silos and clients reach this silo at (with Redis clustering); a pod IP in Kubernetes.</summary>
     public string AdvertisedIPAddress { get; set; } = "127.0.0.1";
 
+    /// <summary>Longest wait between attempts to reach the membership store while joining; the wait doubles from 1 s up to it.</summary>
+    public TimeSpan JoinRetryMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a silo process whose start failed keeps reporting why on <c>/health/ready</c> before it exits with code 1.</summary>
+    public TimeSpan StartFailureExitDelay { get; set; } = TimeSpan.FromSeconds(15);
+
     public static SiloHostingOptions From(IConfiguration configuration) =>
         configuration.GetSection(Section).Get<SiloHostingOptions>() ?? new SiloHostingOptions();
 

@@ -41,7 +41,7 @@ public sealed class RollingRestartTests(RealServersFixture servers, ITestOutputH
         output.WriteLine("Answers: " + load.DescribeAnswers());
         foreach (var process in deployment.Frontends.Concat(deployment.Silos))
         {
-            foreach (var line in process.Log.Where(l => l.Contains("fail", StringComparison.Ordinal) || l.Contains("Exception", StringComparison.Ordinal)).Take(20))
+            foreach (var line in process.Output.Where(l => l.Contains("fail", StringComparison.Ordinal) || l.Contains("Exception", StringComparison.Ordinal)).Take(20))
             {
                 output.WriteLine($"{process.Name}: {line}");
             }

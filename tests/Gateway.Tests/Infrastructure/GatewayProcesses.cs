@@ -1,6 +1,9 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Gateway.MockProvider;
 using Microsoft.AspNetCore.Builder;
@@ -22,11 +25,16 @@ public sealed class GatewayProcesses : IAsyncDisposable
         Path.Combine(RealServersFixture.RepositoryRoot, "tests", "Gateway.Tests"), AppContext.BaseDirectory);
 
     private readonly RealServersFixture _servers;
+    private readonly IReadOnlyDictionary<string, string> _settings;
     private readonly string _clusterId = "c-" + Guid.NewGuid().ToString("N")[..8];
     private readonly List<Process> _processes = [];
     private WebApplication? _mock;
 
-    private GatewayProcesses(RealServersFixture servers) => _servers = servers;
+    private GatewayProcesses(RealServersFixture servers, IReadOnlyDictionary<string, string>? settings)
+    {
+        _servers = servers;
+        _settings = settings ?? new Dictionary<string, string>();
+    }
 
     public List<GatewayProcess> Silos { get; } = [];
 
@@ -75,14 +83,18 @@ public sealed class GatewayProcesses : IAsyncDisposable
     /// <summary>The silo process listening on <paramref name="silo"/>'s silo port.</summary>
     public GatewayProcess SiloAt(SiloAddress silo) => Silos.Single(s => s.SiloPort == silo.Endpoint.Port);
 
-    public static async Task<GatewayProcesses> StartAsync(RealServersFixture servers, int silos, int frontends)
+    /// <summary>
+    /// Starts the silos, waits until they are ready, then the frontends; <paramref name="settings"/> (environment
+    /// names, <c>Cluster__...</c>) add to or override what every process is given.
+    /// </summary>
+    public static async Task<GatewayProcesses> StartAsync(RealServersFixture servers, int silos, int frontends, IReadOnlyDictionary<string, string>? settings = null)
     {
-        var deployment = new GatewayProcesses(servers);
+        var deployment = new GatewayProcesses(servers, settings);
         deployment._mock = MockProviderServer.Create(new MockProviderOptions { Url = "http://127.0.0.1:0" });
         await deployment._mock.StartAsync();
         for (var i = 0; i < silos; i++)
         {
-            deployment.Silos.Add(deployment.Start("Silo", i));
+            deployment.StartSilo();
         }
 
         await Task.WhenAll(deployment.Silos.Select(s => s.WaitReadyAsync()));
@@ -95,7 +107,15 @@ public sealed class GatewayProcesses : IAsyncDisposable
         return deployment;
     }
 
-    private GatewayProcess Start(string project, int index)
+    /// <summary>Starts one more silo without waiting for it, with <paramref name="settings"/> over the deployment's.</summary>
+    public GatewayProcess StartSilo(IReadOnlyDictionary<string, string>? settings = null)
+    {
+        var silo = Start("Silo", Silos.Count, settings);
+        Silos.Add(silo);
+        return silo;
+    }
+
+    private GatewayProcess Start(string project, int index, IReadOnlyDictionary<string, string>? settings = null)
     {
         var httpPort = FreePorts.Next();
         var siloPort = FreePorts.Next();
@@ -133,33 +153,19 @@ public sealed class GatewayProcesses : IAsyncDisposable
             environment[$"Providers__{provider}__BaseUrl"] = new Uri(mock, "v1").ToString();
         }
 
-        foreach (var (name, value) in environment)
+        foreach (var (name, value) in environment.Concat(_settings).Concat(settings ?? new Dictionary<string, string>()))
         {
             start.Environment[name] = value;
         }
 
         var process = Process.Start(start)!;
-        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        process.OutputDataReceived += (_, line) => Keep(log, line.Data);
-        process.ErrorDataReceived += (_, line) => Keep(log, line.Data);
+        var output = new ConcurrentQueue<string>();
+        process.OutputDataReceived += (_, line) => output.Enqueue(line.Data ?? "");
+        process.ErrorDataReceived += (_, line) => output.Enqueue(line.Data ?? "");
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _processes.Add(process);
-        return new GatewayProcess($"{project}#{index}", process, new Uri($"http://127.0.0.1:{httpPort}/"), siloPort, log);
-    }
-
-    // The last lines a process wrote (warnings and errors: the processes log at Warning), for a failing test to show.
-    private static void Keep(System.Collections.Concurrent.ConcurrentQueue<string> log, string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        log.Enqueue(line);
-        while (log.Count > 2_000 && log.TryDequeue(out _))
-        {
-        }
+        return new GatewayProcess($"{project}#{index}", process, new Uri($"http://127.0.0.1:{httpPort}/"), siloPort, output);
     }
 
     public async ValueTask DisposeAsync()
@@ -182,9 +188,25 @@ public sealed class GatewayProcesses : IAsyncDisposable
     }
 }
 
-/// <summary>One started process and where it answers HTTP.</summary>
-public sealed record GatewayProcess(string Name, Process Process, Uri Address, int SiloPort, IReadOnlyCollection<string> Log)
+/// <summary>One started process, where it answers HTTP, its silo port (silos), and what it has written to its console (its log).</summary>
+public sealed record GatewayProcess(string Name, Process Process, Uri Address, int SiloPort, ConcurrentQueue<string> Output)
 {
+    public bool HasLogged(string text) => Output.Any(line => line.Contains(text, StringComparison.Ordinal));
+
+    /// <summary>Through this frontend's admin API: a platinum tenant with <paramref name="fields"/>, and a key for it.</summary>
+    public async Task<(string TenantId, string Key)> CreateTenantAsync(object fields)
+    {
+        var tenantId = "t-" + Guid.NewGuid().ToString("N")[..12];
+        var body = JsonSerializer.SerializeToNode(fields)!.AsObject();
+        body["id"] = tenantId;
+        body["tier"] = "platinum";
+        using var admin = CreateClient(GatewayProcesses.AdminKey);
+        var created = await admin.PostAsJsonAsync("/admin/tenants", body);
+        Assert.True(created.StatusCode == HttpStatusCode.Created, $"Creating {tenantId}: {(int)created.StatusCode} {await created.Content.ReadAsStringAsync()}");
+        var key = await (await admin.PostAsync($"/admin/tenants/{tenantId}/keys", null)).Content.ReadFromJsonAsync<JsonObject>();
+        return (tenantId, key!["key"]!.GetValue<string>());
+    }
+
     public HttpClient CreateClient(string? bearer = null)
     {
         var client = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(120) };
@@ -194,20 +216,6 @@ public sealed record GatewayProcess(string Name, Process Process, Uri Address, i
         }
 
         return client;
-    }
-
-    /// <summary>Creates a platinum tenant with <paramref name="fields"/> and one key, through this frontend's admin API.</summary>
-    public async Task<(string TenantId, string Key)> CreateTenantAsync(object fields)
-    {
-        var tenantId = "t-" + Guid.NewGuid().ToString("N")[..12];
-        var body = System.Text.Json.JsonSerializer.SerializeToNode(fields)!.AsObject();
-        body["id"] = tenantId;
-        body["tier"] = "platinum";
-        using var admin = CreateClient(GatewayProcesses.AdminKey);
-        var created = await admin.PostAsJsonAsync("/admin/tenants", body);
-        Assert.True(created.StatusCode == System.Net.HttpStatusCode.Created, $"Creating {tenantId}: {(int)created.StatusCode} {await created.Content.ReadAsStringAsync()}");
-        var key = await (await admin.PostAsync($"/admin/tenants/{tenantId}/keys", null)).Content.ReadFromJsonAsync<JsonObject>();
-        return (tenantId, key!["key"]!.GetValue<string>());
     }
 
     /// <summary>The tenant's <c>/admin/tenants/{id}/usage</c>.</summary>
