@@ -37,28 +37,25 @@ internal static class MockControlEndpoints
         {
             json.WriteStartObject();
             WriteCounters(json, stats.Total);
-            json.WriteStartObject("byModel"u8);
-            foreach (var (model, counters) in stats.ByModel)
-            {
-                json.WriteStartObject(model);
-                WriteCounters(json, counters);
-                json.WriteEndObject();
-            }
-
-            json.WriteEndObject();
-            json.WriteStartObject("byUser"u8);
-            foreach (var (user, counters) in stats.ByUser)
-            {
-                json.WriteStartObject(user);
-                WriteCounters(json, counters);
-                json.WriteEndObject();
-            }
-
-            json.WriteEndObject();
+            WriteCountersBy(json, "byModel"u8, stats.ByModel);
+            WriteCountersBy(json, "byUser"u8, stats.ByUser);
             json.WriteEndObject();
         }
 
         await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
+    }
+
+    private static void WriteCountersBy(Utf8JsonWriter json, ReadOnlySpan<byte> name, IReadOnlyDictionary<string, MockUsageCounters> counters)
+    {
+        json.WriteStartObject(name);
+        foreach (var (key, value) in counters)
+        {
+            json.WriteStartObject(key);
+            WriteCounters(json, value);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndObject();
     }
 
     public static Task CloseHoldAsync(HttpContext context, MockHold hold)

@@ -51,26 +51,12 @@ public sealed class RollingRestartTests(RealServersFixture servers, ITestOutputH
         var ledger = await LedgerRowsAsync(tenants.Select(t => t.TenantId).ToArray());
         var missing = load.Served.Where(s => !ledger.Contains(s.RequestId)).ToList();
         Assert.True(missing.Count == 0, $"{missing.Count} of {load.Served.Count} served requests have no ledger row.");
-        foreach (var (id, _) in tenants)
-        {
-            var served = mock.ByUser[id];
-            var usage = await deployment.Frontends[0].UsageAsync(id);
-            Assert.Equal(served.Requests, usage["requests"]!.GetValue<long>());
-            Assert.Equal(served.PromptTokens, usage["inputTokens"]!.GetValue<long>());
-            Assert.Equal(served.CompletionTokens, usage["outputTokens"]!.GetValue<long>());
-        }
+        await deployment.AssertChargedWhatTheMockServedAsync(tenants.Select(t => t.TenantId));
 
         Assert.Equal(mock.Requests, ledger.Count);
     }
 
-    private static object Body(string tenantId) => new
-    {
-        model = "gpt-4.1",
-        messages = ChatBodies.Messages(),
-        max_tokens = MaxTokens,
-        user = tenantId,
-        mock = new { completion_tokens = MaxTokens, latency_ms = 20 },
-    };
+    private static object Body(string tenantId) => ClusterLoad.Body(tenantId, MaxTokens, latencyMs: 20);
 
     private async Task<HashSet<string>> LedgerRowsAsync(string[] tenantIds)
     {

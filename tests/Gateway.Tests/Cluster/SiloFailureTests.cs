@@ -65,14 +65,7 @@ public sealed class SiloFailureTests(RealServersFixture servers, ITestOutputHelp
 
         Assert.True(load.Unexpected.IsEmpty, "Unexpected answers: " + string.Join("; ", load.Unexpected.Take(5)));
         Assert.True(mock.ByUser[budgeted.TenantId].Requests > servedBeforeKill, "The budgeted tenant was not served after its silo died.");
-        foreach (var (id, _) in tenants)
-        {
-            var served = mock.ByUser[id];
-            var usage = await deployment.Frontends[1].UsageAsync(id);
-            Assert.Equal(served.Requests, usage["requests"]!.GetValue<long>());
-            Assert.Equal(served.PromptTokens, usage["inputTokens"]!.GetValue<long>());
-            Assert.Equal(served.CompletionTokens, usage["outputTokens"]!.GetValue<long>());
-        }
+        await deployment.AssertChargedWhatTheMockServedAsync(tenants.Select(t => t.TenantId));
 
         Assert.Equal(BudgetedRequests, mock.ByUser[budgeted.TenantId].Requests);
         Assert.Equal(perRequest * BudgetedRequests, (await deployment.Frontends[0].UsageAsync(budgeted.TenantId))["costUsd"]!.GetValue<decimal>());
@@ -81,14 +74,7 @@ public sealed class SiloFailureTests(RealServersFixture servers, ITestOutputHelp
         Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
     }
 
-    private static object Body(string tenantId) => new
-    {
-        model = "gpt-4.1",
-        messages = ChatBodies.Messages(),
-        max_tokens = MaxTokens,
-        user = tenantId,
-        mock = new { completion_tokens = MaxTokens },
-    };
+    private static object Body(string tenantId) => ClusterLoad.Body(tenantId, MaxTokens);
 
     private static async Task<GatewayProcess> SiloHostingAsync(GatewayProcesses deployment, string tenantId)
     {

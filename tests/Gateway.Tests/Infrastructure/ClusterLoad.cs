@@ -36,6 +36,16 @@ public sealed class ClusterLoad : IDisposable
 
     public int Workers => _workers.Count;
 
+    /// <summary>A gpt-4.1 request tagged with its tenant, for which the mock answers exactly <paramref name="maxTokens"/> tokens.</summary>
+    public static object Body(string tenantId, int maxTokens, int latencyMs = 0) => new
+    {
+        model = "gpt-4.1",
+        messages = ChatBodies.Messages(),
+        max_tokens = maxTokens,
+        user = tenantId,
+        mock = new { completion_tokens = maxTokens, latency_ms = latencyMs },
+    };
+
     /// <summary>Answers other than success, a spent budget, or a 503 the client may retry.</summary>
     public ConcurrentQueue<string> Unexpected { get; } = new();
 

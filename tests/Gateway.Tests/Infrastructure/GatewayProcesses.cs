@@ -59,6 +59,19 @@ public sealed class GatewayProcesses : IAsyncDisposable
         return host;
     }
 
+    /// <summary>Asserts that each tenant's usage equals, to the token, what the mock served for it (its <c>user</c> tag).</summary>
+    public async Task AssertChargedWhatTheMockServedAsync(IEnumerable<string> tenantIds)
+    {
+        foreach (var id in tenantIds)
+        {
+            var served = MockStats.ByUser[id];
+            var usage = await Frontends[0].UsageAsync(id);
+            Assert.Equal(served.Requests, usage["requests"]!.GetValue<long>());
+            Assert.Equal(served.PromptTokens, usage["inputTokens"]!.GetValue<long>());
+            Assert.Equal(served.CompletionTokens, usage["outputTokens"]!.GetValue<long>());
+        }
+    }
+
     /// <summary>Starts one more silo into the running cluster and waits until it is ready.</summary>
     public async Task<GatewayProcess> AddSiloAsync()
     {
