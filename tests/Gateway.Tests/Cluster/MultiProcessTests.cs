@@ -34,6 +34,42 @@ public sealed class MultiProcessTests(RealServersFixture servers)
     }
 
     [Fact]
+    public async Task StateAndUsageSurviveAFullRestartOfEveryProcess()
+    {
+        var cluster = "c-" + Guid.NewGuid().ToString("N")[..8];
+        var settings = new Dictionary<string, string> { ["Cluster__ClusterId"] = cluster, ["Cluster__ServiceId"] = cluster };
+        string tenantId, key;
+        await using (var first = await GatewayProcesses.StartAsync(servers, silos: 2, frontends: 1, settings))
+        {
+            (tenantId, key) = await first.Frontends[0].CreateTenantAsync(new { monthlyBudgetUsd = 1.5m, limits = new { maxConcurrent = 7 } });
+            using var client = first.Frontends[0].CreateClient(key);
+            for (var i = 0; i < 3; i++)
+            {
+                Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync("/v1/chat/completions", Body())).StatusCode);
+            }
+
+            foreach (var process in first.Frontends.Concat(first.Silos))
+            {
+                await GatewayProcesses.StopGracefullyAsync(process);
+            }
+        }
+
+        await using var second = await GatewayProcesses.StartAsync(servers, silos: 1, frontends: 1, settings);
+        using var again = second.Frontends[0].CreateClient(key);
+        var perRequest = ChatBodies.Gpt41CostUsd(ChatBodies.PromptTokens(), MaxTokens);
+        var usage = await second.Frontends[0].UsageAsync(tenantId);
+        Assert.Equal(3, usage["requests"]!.GetValue<long>());
+        Assert.Equal(3 * perRequest, usage["costUsd"]!.GetValue<decimal>());
+
+        // The key and the configuration came back with the usage.
+        Assert.Equal(HttpStatusCode.OK, (await again.PostAsJsonAsync("/v1/chat/completions", Body())).StatusCode);
+        using var admin = second.Frontends[0].CreateClient(GatewayProcesses.AdminKey);
+        var tenant = await admin.GetFromJsonAsync<JsonObject>($"/admin/tenants/{tenantId}");
+        Assert.Equal((1.5m, 7), (tenant!["monthlyBudgetUsd"]!.GetValue<decimal>(), tenant["limits"]!["maxConcurrent"]!.GetValue<int>()));
+        Assert.Equal(4, (await second.Frontends[0].UsageAsync(tenantId))["requests"]!.GetValue<long>());
+    }
+
+    [Fact]
     public async Task KeyRevokedThroughOneFrontendIsRefusedByTheOtherWithinOneSecond()
     {
         await using var deployment = await GatewayProcesses.StartAsync(servers, silos: 1, frontends: 2);
