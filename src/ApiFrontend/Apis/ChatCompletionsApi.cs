@@ -150,11 +150,13 @@ public static class ChatCompletionsApi
         {
             // The client went away; the worker charges what was streamed.
         }
-        catch (OperationCanceledException) when (watched.IsLost && !started)
+        catch (Exception exception) when (!started && (watched.IsLost || exception is EnumerationAbortedException))
         {
+            // The worker's activation went away before the stream began (its silo died, or a duplicate activation
+            // was retired while the cluster settled): whatever it started is settled or released by the worker.
             await ToError(Lost).ExecuteAsync(context);
         }
-        catch (Exception exception) when (started && (watched.IsLost || exception is OrleansException or TimeoutException))
+        catch (Exception exception) when (started && (watched.IsLost || exception is OrleansException or TimeoutException or EnumerationAbortedException))
         {
             // The cluster lost the stream after its headers went out: end it with an error event, not a bare reset.
             await response.Body.WriteAsync(DataPrefix, context.RequestAborted);
@@ -165,7 +167,7 @@ public static class ChatCompletionsApi
 
     private static readonly UpstreamFailure Lost =
         new(StatusCodes.Status503ServiceUnavailable, "server_error", "upstream_lost",
-            "The gateway lost this request when one of its nodes stopped; it was not charged. Please retry.", TimeSpan.FromSeconds(1));
+            "The gateway lost this request when one of its nodes stopped, before the answer began. Please retry.", TimeSpan.FromSeconds(1));
 
     private static readonly UpstreamFailure StreamLost =
         new(StatusCodes.Status502BadGateway, "server_error", "stream_interrupted", "The gateway lost the stream; it was not completed.", null);

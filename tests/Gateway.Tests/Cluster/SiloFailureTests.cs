@@ -62,6 +62,13 @@ public sealed class SiloFailureTests(RealServersFixture servers, ITestOutputHelp
             TimeSpan.FromSeconds(120));
         await load.StopAsync();
         output.WriteLine("Answers: " + load.DescribeAnswers());
+        foreach (var frontend in deployment.Frontends)
+        {
+            foreach (var line in frontend.Output.Where(l => !string.IsNullOrWhiteSpace(l)).Take(60))
+            {
+                output.WriteLine($"{frontend.Name}: {line}");
+            }
+        }
 
         Assert.True(load.Unexpected.IsEmpty, "Unexpected answers: " + string.Join("; ", load.Unexpected.Take(5)));
         Assert.True(mock.ByUser[budgeted.TenantId].Requests > servedBeforeKill, "The budgeted tenant was not served after its silo died.");

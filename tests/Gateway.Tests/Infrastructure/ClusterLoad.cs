@@ -37,12 +37,13 @@ public sealed class ClusterLoad : IDisposable
     public int Workers => _workers.Count;
 
     /// <summary>A gpt-4.1 request tagged with its tenant, for which the mock answers exactly <paramref name="maxTokens"/> tokens.</summary>
-    public static object Body(string tenantId, int maxTokens, int latencyMs = 0) => new
+    public static object Body(string tenantId, int maxTokens, int latencyMs = 0, bool stream = false) => new
     {
         model = "gpt-4.1",
         messages = ChatBodies.Messages(),
         max_tokens = maxTokens,
         user = tenantId,
+        stream,
         mock = new { completion_tokens = maxTokens, latency_ms = latencyMs },
     };
 
@@ -52,6 +53,9 @@ public sealed class ClusterLoad : IDisposable
     /// <summary>Tenant and request id of every request answered 200.</summary>
     public ConcurrentQueue<(string TenantId, string RequestId)> Served { get; } = new();
 
+    /// <summary>Requests that took more than 3 s, with their answer.</summary>
+    public ConcurrentQueue<string> Slow { get; } = new();
+
     /// <summary>How often each status and error code was answered.</summary>
     public ConcurrentDictionary<string, int> Answers { get; } = new();
 
@@ -60,7 +64,8 @@ public sealed class ClusterLoad : IDisposable
 
     public int ServedSinceMark(string tenantId) => _servedSinceMark.GetValueOrDefault(tenantId);
 
-    public string DescribeAnswers() => string.Join(", ", Answers.OrderBy(a => a.Key).Select(a => $"{a.Key} x{a.Value}"));
+    public string DescribeAnswers() => string.Join(", ", Answers.OrderBy(a => a.Key).Select(a => $"{a.Key} x{a.Value}"))
+        + (Slow.IsEmpty ? "" : "; slow: " + string.Join("; ", Slow.Take(10)));
 
     public async Task StopAsync()
     {
@@ -84,6 +89,7 @@ public sealed class ClusterLoad : IDisposable
         while (!_stop.IsCancellationRequested)
         {
             HttpResponseMessage response;
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             try
             {
                 // Not cancelled by the stop: a request once sent is seen through, so its answer is known.
@@ -99,8 +105,17 @@ public sealed class ClusterLoad : IDisposable
             {
                 var code = response.IsSuccessStatusCode ? null : (await response.Content.ReadFromJsonAsync<JsonObject>())?["error"]?["code"]?.GetValue<string>();
                 Answers.AddOrUpdate($"{(int)response.StatusCode} {code}".TrimEnd(), 1, (_, n) => n + 1);
+                if (System.Diagnostics.Stopwatch.GetElapsedTime(started) is { TotalSeconds: > 3 } slow)
+                {
+                    Slow.Enqueue($"{tenantId} {(int)response.StatusCode} {code} after {slow.TotalSeconds:F1} s ({response.Headers.GetValues("x-request-id").Single()})");
+                }
+
                 switch ((response.StatusCode, code))
                 {
+                    case (HttpStatusCode.OK, _) when response.Content.Headers.ContentType?.MediaType == "text/event-stream"
+                        && await response.Content.ReadAsStringAsync() is var events && !events.EndsWith("data: [DONE]\n\n", StringComparison.Ordinal):
+                        Unexpected.Enqueue($"{tenantId}: a stream that did not end with [DONE]: ...{events[Math.Max(0, events.Length - 300)..]}");
+                        break;
                     case (HttpStatusCode.OK, _):
                         Served.Enqueue((tenantId, response.Headers.GetValues("x-request-id").Single()));
                         if (_marked)
