@@ -157,7 +157,7 @@ public sealed partial class UpstreamGrain(
                 }
 
                 meter.MarkStreamed();
-                yield return new UpstreamChunk(data, null);
+                yield return new UpstreamChunk(request.ClientWantsUsage ? data : NullUsage.Remove(data), null);
             }
 
             // Settled before the stream's end reaches the client, so that a client that saw the end sees the charge too.

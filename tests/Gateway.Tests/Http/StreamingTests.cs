@@ -19,7 +19,7 @@ public sealed class StreamingTests(GatewayFactory gateway)
 
         Assert.Equal("[DONE]", events[^1]);
         var chunks = events[..^1].Select(e => JsonNode.Parse(e)!.AsObject()).ToList();
-        Assert.DoesNotContain(chunks, c => c["usage"] is JsonObject);
+        Assert.DoesNotContain(chunks, c => c.ContainsKey("usage"));
         Assert.Equal(6, chunks.Count(c => c["choices"]!.AsArray().Any(choice => choice!["delta"]!["content"]?.GetValue<string>() is { Length: > 0 })));
         var usage = await gateway.GetUsageAsync(tenantId);
         Assert.Equal(ChatBodies.PromptTokens(), usage["inputTokens"]!.GetValue<long>());
