@@ -30,6 +30,7 @@ public sealed class TenantGrain(
     private readonly ReservationBook _reservations = new(options.Value.SettlementMemory);
     private Task _flushing = Task.CompletedTask;
     private bool _dirty;
+    private IGrainTimer? _flushTimer;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -53,9 +54,6 @@ public sealed class TenantGrain(
             ReleaseExpired(now);
         }
 
-        this.RegisterGrainTimer(
-            _ => FlushAsync(onlyIfDirty: true),
-            new GrainTimerCreationOptions(_options.StateFlushInterval, _options.StateFlushInterval) { Interleave = true });
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
@@ -227,7 +225,7 @@ public sealed class TenantGrain(
         }
 
         _reservations.Add(new Reservation(request.RequestId, pricing, tokens, cost, now + _options.ReservationTimeout));
-        _dirty = true;
+        MarkDirty();
         return Result(AdmissionOutcome.Admitted, now);
     }
 
@@ -264,7 +262,7 @@ public sealed class TenantGrain(
         Record(now, pricing.ModelId, settlement.InputTokens, settlement.OutputTokens, cost);
         _reservations.MarkSettled(settlement.RequestId);
         State.LedgerSeq = entry.Seq;
-        _dirty = true;
+        MarkDirty();
         try
         {
             await written.WaitAsync(_options.SettlementDurabilityWait);
@@ -294,7 +292,7 @@ public sealed class TenantGrain(
 
         _reservations.MarkSettled(entry.RequestId);
         State.LedgerSeq = entry.Seq;
-        _dirty = true;
+        MarkDirty();
     }
 
     public Task ReleaseAsync(string requestId)
@@ -304,7 +302,7 @@ public sealed class TenantGrain(
         if (_reservations.Remove(requestId) is { } reservation && State.TokenBucket is { } bucket)
         {
             bucket.Adjust(-reservation.Tokens, now);
-            _dirty = true;
+            MarkDirty();
         }
 
         return Task.CompletedTask;
@@ -402,7 +400,7 @@ public sealed class TenantGrain(
             State.TokenBucket?.Adjust(-reservation.Tokens, now);
         }
 
-        _dirty = true;
+        MarkDirty();
     }
 
     private void RollPeriod(DateTimeOffset now)
@@ -450,6 +448,26 @@ public sealed class TenantGrain(
         }
     }
 
+    /// <summary>
+    /// Notes that the state changed: it is written within the flush interval, by a one-shot timer that exists only
+    /// while there is something to write (an idle tenant holds no timer).
+    /// </summary>
+    private void MarkDirty()
+    {
+        _dirty = true;
+        _flushTimer ??= this.RegisterGrainTimer(
+            _ => FlushDueAsync(),
+            new GrainTimerCreationOptions(_options.StateFlushInterval, Timeout.InfiniteTimeSpan) { Interleave = true });
+    }
+
+    private Task FlushDueAsync()
+    {
+        _flushTimer?.Dispose();
+        _flushTimer = null;
+        _reservations.Trim();
+        return FlushAsync(onlyIfDirty: true);
+    }
+
     /// <summary>Writes the state, one write at a time: a write asked for while one is running follows it.</summary>
     private Task FlushAsync(bool onlyIfDirty = false)
     {
@@ -477,7 +495,7 @@ public sealed class TenantGrain(
             }
             catch
             {
-                _dirty = true;
+                MarkDirty();
                 throw;
             }
         }
