@@ -1,19 +1,25 @@
 #!/usr/bin/env bash
 # Gateway overhead and throughput, side by side with a raw proxy (nginx) and a peer gateway (Portkey).
 #
-#   bench/run.sh            full run (~15 min): 16 and 64 connections, 10 s per run, each run twice
-#   bench/run.sh --quick    under 3 minutes: 64 connections, 3 s per run, once
+#   bench/run.sh                  full run (~16 min): 16 and 64 connections, 10 s per run, each run twice; at the end the
+#                                 durable gateway (PostgreSQL grain storage and ledger): 64 connections, then a hot tenant
+#   bench/run.sh --quick          under 3 minutes: 64 connections, 3 s per run, once; without the durable gateway
+#   bench/run.sh --durable-only   only the durable gateway's runs, as in the full run (~1.5 min; with --quick, ~45 s)
 #
 # Installs what it needs by package name (wrk and nginx from Debian, @portkey-ai/gateway from npm, a Release build),
-# starts upstreams, contenders and load on 127.0.0.1 only, bounds every load run in time, stops everything it started
-# (by PID, on exit) and prints one table, then a machine-readable "summary:" line. Scratch files go to bench/.work/.
+# starts upstreams, contenders, PostgreSQL (scripts/deps.sh, for the durable gateway) and load on 127.0.0.1 only,
+# bounds every load run in time, stops everything it started (by PID, and PostgreSQL with scripts/deps.sh stop, on
+# exit) and prints one table, then a machine-readable "summary:" line and, when the durable gateway ran, a "durable:"
+# line. Scratch files go to bench/.work/, PostgreSQL's folder to /tmp/gateway-bench-deps.*.
 set -euo pipefail
 
 QUICK=0
+DURABLE_ONLY=0
 for arg in "$@"; do
   case "$arg" in
     --quick) QUICK=1 ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    --durable-only) DURABLE_ONLY=1 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
@@ -28,11 +34,19 @@ FACTS=$WORK/facts.txt
 : > "$RESULTS"
 : > "$FACTS"
 STARTED_AT=$(date +%s)
+echo "loadavg_start=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$FACTS"
 
 if [[ $QUICK == 1 ]]; then
   DUR=3; WARM=1; PREWARM=3; CONNS="64"; REPS=1; RATES="200"; TENANTS=10000; STREAM_CONNS="64"; MOCK_STREAM=0
+  # The durable gateway adds ~25 s (start, warm-up, hot tenant): over the 3 minutes, so --quick leaves it out, and
+  # --durable-only --quick runs its hot tenant alone. It starts cold, and JIT tiering needs ~10-15 s of load on this
+  # loaded 2-core box before it runs at its steady cost (the other gateways get that from their earlier runs).
+  DURABLE=$DURABLE_ONLY; DURABLE_CONCURRENCY=0; DURABLE_PREWARM=12
 else
   DUR=10; WARM=3; PREWARM=8; CONNS="16 64"; REPS=2; RATES="200 1000"; TENANTS=10000; STREAM_CONNS="16 64"; MOCK_STREAM=1
+  # The durable gateway: 64-connection throughput beside the others, then the hot tenant; warmed up as long as the
+  # other gateways are before their first run (2 x PREWARM).
+  DURABLE=1; DURABLE_CONCURRENCY=1; DURABLE_PREWARM=16
 fi
 
 log() { printf '[%4ds] %s\n' $(( $(date +%s) - STARTED_AT )) "$*" >&2; }
@@ -40,6 +54,8 @@ fact() { echo "$1=$2" >> "$FACTS"; }
 
 # ---------------------------------------------------------------- processes we start, and only those, are stopped
 PIDS=()
+DEPS_DIR=
+DEPS_START_PID=
 cleanup() {
   local pid
   for (( i=${#PIDS[@]}-1; i>=0; i-- )); do
@@ -50,6 +66,13 @@ cleanup() {
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null || true
   done
+  # PostgreSQL last (the durable gateway drains its ledger into it on SIGTERM), by the script that started it, which
+  # stops the server of its own folder (pg_ctl -D) and removes the folder. A start still under way is let finish
+  # first (it is bounded: pg_ctl -w -t 60), so that nothing it starts is left behind.
+  if [[ -n $DEPS_DIR ]]; then
+    [[ -n $DEPS_START_PID ]] && wait "$DEPS_START_PID" 2>/dev/null || true
+    "$ROOT/scripts/deps.sh" stop "$DEPS_DIR" > /dev/null 2>&1 || true
+  fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -94,13 +117,16 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
 PORTKEY_DIR=$WORK/portkey
 PORTKEY_JS=$PORTKEY_DIR/node_modules/@portkey-ai/gateway/build/start-server.js
-if [[ ! -f $PORTKEY_JS ]] || ! cmp -s "$BENCH/portkey/package.json" "$PORTKEY_DIR/package.json"; then
-  log "installing @portkey-ai/gateway 1.15 from npm"
-  mkdir -p "$PORTKEY_DIR"
-  cp "$BENCH/portkey/package.json" "$PORTKEY_DIR/package.json"
-  (cd "$PORTKEY_DIR" && timeout 300 npm install --no-audit --no-fund --silent >/dev/null)
+PORTKEY_VERSION=-
+if [[ $DURABLE_ONLY == 0 ]]; then
+  if [[ ! -f $PORTKEY_JS ]] || ! cmp -s "$BENCH/portkey/package.json" "$PORTKEY_DIR/package.json"; then
+    log "installing @portkey-ai/gateway 1.15 from npm"
+    mkdir -p "$PORTKEY_DIR"
+    cp "$BENCH/portkey/package.json" "$PORTKEY_DIR/package.json"
+    (cd "$PORTKEY_DIR" && timeout 300 npm install --no-audit --no-fund --silent >/dev/null)
+  fi
+  PORTKEY_VERSION=$(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "$PORTKEY_DIR/node_modules/@portkey-ai/gateway/package.json" | head -1)
 fi
-PORTKEY_VERSION=$(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "$PORTKEY_DIR/node_modules/@portkey-ai/gateway/package.json" | head -1)
 
 FRONTEND_DLL=$ROOT/src/ApiFrontend/bin/Release/net10.0/Gateway.ApiFrontend.dll
 SILO_DLL=$ROOT/src/Silo/bin/Release/net10.0/Gateway.Silo.dll
@@ -117,6 +143,38 @@ if stale "$TOOL_DLL" "$BENCH/Gateway.Bench"; then
 fi
 TOOL() { dotnet "$TOOL_DLL" "$@"; }
 
+# ---------------------------------------------------------------- PostgreSQL, for the durable gateway
+# Started now in the background (it is idle until the durable scenarios, at the end), by the project's own script,
+# without Redis (the durable gateway is embedded: localhost clustering).
+if [[ $DURABLE == 1 ]]; then
+  command -v psql >/dev/null && command -v pg_ctl >/dev/null || { echo "PostgreSQL (pg_ctl, psql) must be on the PATH" >&2; exit 1; }
+  DEPS_DIR=$(mktemp -d /tmp/gateway-bench-deps.XXXXXX)
+  log "starting PostgreSQL in $DEPS_DIR (scripts/deps.sh, without Redis)"
+  GATEWAY_DEPS_REDIS=0 "$ROOT/scripts/deps.sh" start "$DEPS_DIR" > "$LOGS/deps.log" 2>&1 &
+  DEPS_START_PID=$!
+fi
+deps_ready() { # waits for scripts/deps.sh start; sets PG_CONN (the Npgsql string), PG_PID (the postmaster) and psql's arguments
+  if [[ -n $DEPS_START_PID ]]; then
+    wait "$DEPS_START_PID" || { tail -20 "$LOGS/deps.log" >&2; echo "scripts/deps.sh start failed" >&2; exit 1; }
+    DEPS_START_PID=
+  fi
+  PG_CONN=$(sed -n "s/^ConnectionStrings__Gateway='\(.*\)'$/\1/p" "$DEPS_DIR/env")
+  PG_PID=$(head -1 "$DEPS_DIR/pg/postmaster.pid")
+  local part parts
+  PSQL=(psql -X -q -t -A -v ON_ERROR_STOP=1)
+  IFS=';' read -ra parts <<< "$PG_CONN"
+  for part in "${parts[@]}"; do
+    case ${part%%=*} in
+      Host) PSQL+=(-h "${part#*=}") ;;
+      Port) PSQL+=(-p "${part#*=}") ;;
+      Username) PSQL+=(-U "${part#*=}") ;;
+      Database) PSQL+=(-d "${part#*=}") ;;
+    esac
+  done
+  [[ -n $PG_CONN && -n $PG_PID ]] || { echo "no PostgreSQL connection string in $DEPS_DIR/env" >&2; exit 1; }
+}
+sql() { timeout 30 "${PSQL[@]}" -c "$1"; }
+
 # ---------------------------------------------------------------- fixed responses
 # A chat completion with usage, and the same as an SSE stream ending with a usage chunk and [DONE].
 COMPLETION='{"id":"chatcmpl-bench","object":"chat.completion","created":1795463062,"model":"gpt-4.1","choices":[{"index":0,"message":{"role":"assistant","content":"Hello world from the fixed upstream world from the fixed upstream world","refusal":null},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":9,"completion_tokens":16,"total_tokens":25}}'
@@ -132,7 +190,7 @@ STREAM_BODY=$(
 )
 
 # ---------------------------------------------------------------- ports
-alloc UP MOCK PROXY PROXY_MOCK PORTKEY GW GW_SILO GW_GATE SPLIT_SILO_HTTP SPLIT_SILO SPLIT_GATE SPLIT
+alloc UP MOCK PROXY PROXY_MOCK PORTKEY GW GW_SILO GW_GATE SPLIT_SILO_HTTP SPLIT_SILO SPLIT_GATE SPLIT GWD GWD_SILO GWD_GATE
 ADMIN="adm-bench-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 
 # ---------------------------------------------------------------- upstreams
@@ -176,15 +234,6 @@ nginx_conf "$WORK/nginx-proxy" "
   server { listen 127.0.0.1:$PROXY; location / { proxy_pass http://fixed; } }
   server { listen 127.0.0.1:$PROXY_MOCK; location / { proxy_pass http://mock; } }"
 
-log "starting upstreams: nginx (fixed completion) :$UP, mock provider :$MOCK"
-start nginx-upstream "$NGINX" -p "$WORK/nginx-upstream" -c "$WORK/nginx-upstream/nginx.conf"; UP_PID=$LAST_PID
-start mock dotnet "$MOCK_DLL" "--MockProvider:Url=http://127.0.0.1:$MOCK"; MOCK_PID=$LAST_PID
-
-# ---------------------------------------------------------------- contenders
-log "starting contenders: nginx proxy :$PROXY, Portkey $PORTKEY_VERSION :$PORTKEY, gateway embedded :$GW, split :$SPLIT"
-start nginx-proxy "$NGINX" -p "$WORK/nginx-proxy" -c "$WORK/nginx-proxy/nginx.conf"; PROXY_PID=$LAST_PID
-start portkey env NODE_ENV=production node -r "$BENCH/portkey/loopback.cjs" "$PORTKEY_JS" "--port=$PORTKEY" --headless; PORTKEY_PID=$LAST_PID
-
 gateway_env=(
   ASPNETCORE_ENVIRONMENT=Production
   Logging__LogLevel__Default=Warning
@@ -196,25 +245,41 @@ gateway_env=(
   Providers__anthropic__BaseUrl="http://127.0.0.1:$MOCK/v1"
   Providers__deepseek__BaseUrl="http://127.0.0.1:$MOCK/v1"
 )
-start gateway env "${gateway_env[@]}" Gateway__Mode=Embedded Cluster__ClusterId=bench-embedded \
-  Cluster__SiloPort="$GW_SILO" Cluster__GatewayPort="$GW_GATE" \
-  dotnet "$FRONTEND_DLL" --urls "http://127.0.0.1:$GW"; GW_PID=$LAST_PID
-start silo env "${gateway_env[@]}" Cluster__ClusterId=bench-split \
-  Cluster__SiloPort="$SPLIT_SILO" Cluster__GatewayPort="$SPLIT_GATE" \
-  dotnet "$SILO_DLL" --urls "http://127.0.0.1:$SPLIT_SILO_HTTP"; SILO_PID=$LAST_PID
 
-wait_http "http://127.0.0.1:$UP/" 20 "$UP_PID"
-wait_http "http://127.0.0.1:$MOCK/health" 30 "$MOCK_PID" || wait_http "http://127.0.0.1:$MOCK/" 5 "$MOCK_PID"
-wait_http "http://127.0.0.1:$PROXY/" 20 "$PROXY_PID"
-wait_http "http://127.0.0.1:$PORTKEY/" 30 "$PORTKEY_PID"
-wait_http "http://127.0.0.1:$SPLIT_SILO_HTTP/health/ready" 60 "$SILO_PID"
-start frontend env "${gateway_env[@]}" Gateway__Mode=Client Cluster__ClusterId=bench-split \
-  Cluster__SiloPort="$SPLIT_SILO" Cluster__GatewayPort="$SPLIT_GATE" \
-  dotnet "$FRONTEND_DLL" --urls "http://127.0.0.1:$SPLIT"; FRONTEND_PID=$LAST_PID
-wait_http "http://127.0.0.1:$GW/health/ready" 60 "$GW_PID"
-wait_http "http://127.0.0.1:$SPLIT/health/ready" 60 "$FRONTEND_PID"
-if ss -ltnp 2>/dev/null | grep -E "pid=($PORTKEY_PID)," | grep -qv '127.0.0.1:'; then
-  echo "Portkey listens beyond loopback; refusing to go on" >&2; exit 1
+if [[ $DURABLE_ONLY == 1 ]]; then
+  log "starting the upstream: nginx (fixed completion) :$UP"
+  start nginx-upstream "$NGINX" -p "$WORK/nginx-upstream" -c "$WORK/nginx-upstream/nginx.conf"; UP_PID=$LAST_PID
+  wait_http "http://127.0.0.1:$UP/" 20 "$UP_PID"
+else
+  log "starting upstreams: nginx (fixed completion) :$UP, mock provider :$MOCK"
+  start nginx-upstream "$NGINX" -p "$WORK/nginx-upstream" -c "$WORK/nginx-upstream/nginx.conf"; UP_PID=$LAST_PID
+  start mock dotnet "$MOCK_DLL" "--MockProvider:Url=http://127.0.0.1:$MOCK"; MOCK_PID=$LAST_PID
+
+  # ---------------------------------------------------------------- contenders
+  log "starting contenders: nginx proxy :$PROXY, Portkey $PORTKEY_VERSION :$PORTKEY, gateway embedded :$GW, split :$SPLIT"
+  start nginx-proxy "$NGINX" -p "$WORK/nginx-proxy" -c "$WORK/nginx-proxy/nginx.conf"; PROXY_PID=$LAST_PID
+  start portkey env NODE_ENV=production node -r "$BENCH/portkey/loopback.cjs" "$PORTKEY_JS" "--port=$PORTKEY" --headless; PORTKEY_PID=$LAST_PID
+
+  start gateway env "${gateway_env[@]}" Gateway__Mode=Embedded Cluster__ClusterId=bench-embedded \
+    Cluster__SiloPort="$GW_SILO" Cluster__GatewayPort="$GW_GATE" \
+    dotnet "$FRONTEND_DLL" --urls "http://127.0.0.1:$GW"; GW_PID=$LAST_PID
+  start silo env "${gateway_env[@]}" Cluster__ClusterId=bench-split \
+    Cluster__SiloPort="$SPLIT_SILO" Cluster__GatewayPort="$SPLIT_GATE" \
+    dotnet "$SILO_DLL" --urls "http://127.0.0.1:$SPLIT_SILO_HTTP"; SILO_PID=$LAST_PID
+
+  wait_http "http://127.0.0.1:$UP/" 20 "$UP_PID"
+  wait_http "http://127.0.0.1:$MOCK/health" 30 "$MOCK_PID" || wait_http "http://127.0.0.1:$MOCK/" 5 "$MOCK_PID"
+  wait_http "http://127.0.0.1:$PROXY/" 20 "$PROXY_PID"
+  wait_http "http://127.0.0.1:$PORTKEY/" 30 "$PORTKEY_PID"
+  wait_http "http://127.0.0.1:$SPLIT_SILO_HTTP/health/ready" 60 "$SILO_PID"
+  start frontend env "${gateway_env[@]}" Gateway__Mode=Client Cluster__ClusterId=bench-split \
+    Cluster__SiloPort="$SPLIT_SILO" Cluster__GatewayPort="$SPLIT_GATE" \
+    dotnet "$FRONTEND_DLL" --urls "http://127.0.0.1:$SPLIT"; FRONTEND_PID=$LAST_PID
+  wait_http "http://127.0.0.1:$GW/health/ready" 60 "$GW_PID"
+  wait_http "http://127.0.0.1:$SPLIT/health/ready" 60 "$FRONTEND_PID"
+  if ss -ltnp 2>/dev/null | grep -E "pid=($PORTKEY_PID)," | grep -qv '127.0.0.1:'; then
+    echo "Portkey listens beyond loopback; refusing to go on" >&2; exit 1
+  fi
 fi
 
 admin() { # method, base url, path, [json]
@@ -226,9 +291,11 @@ tenant_key() { # base url, tenant id -> prints a new key of a new high-limit ten
   admin POST "$1" "/admin/tenants/$2/keys" | sed -n 's/.*"key":"\([^"]*\)".*/\1/p'
 }
 usage_requests() { admin GET "$1" "/admin/tenants/$2/usage" | sed -n 's/.*"requests":\([0-9]*\).*/\1/p'; }
-GW_KEY=$(tenant_key "http://127.0.0.1:$GW" bench)
-SPLIT_KEY=$(tenant_key "http://127.0.0.1:$SPLIT" bench)
-[[ $GW_KEY == sk-* && $SPLIT_KEY == sk-* ]] || { echo "could not create the benchmark tenants" >&2; exit 1; }
+if [[ $DURABLE_ONLY == 0 ]]; then
+  GW_KEY=$(tenant_key "http://127.0.0.1:$GW" bench)
+  SPLIT_KEY=$(tenant_key "http://127.0.0.1:$SPLIT" bench)
+  [[ $GW_KEY == sk-* && $SPLIT_KEY == sk-* ]] || { echo "could not create the benchmark tenants" >&2; exit 1; }
+fi
 
 # ---------------------------------------------------------------- measurement helpers
 tree_pids() { # root pid -> it and its descendants
@@ -264,7 +331,7 @@ STREAM_REQ='{"model":"gemini-2.5-flash","messages":[{"role":"user","content":"He
 MOCK_BODY='{"model":"claude-sonnet-4.5","messages":[{"role":"user","content":"Hello!"}],"max_tokens":16}'
 MOCK_STREAM_REQ='{"model":"claude-sonnet-4.5","messages":[{"role":"user","content":"Hello!"}],"max_tokens":16,"stream":true,"stream_options":{"include_usage":true}}'
 CONTENDERS="direct nginx portkey gateway split"
-c_pids() { case $1 in direct) [[ ${2:-fixed} == mock ]] && echo "$MOCK_PID" || echo "$UP_PID";; nginx) echo "$PROXY_PID";; portkey) echo "$PORTKEY_PID";; gateway) echo "$GW_PID";; split) echo "$SILO_PID $FRONTEND_PID";; esac; }
+c_pids() { case $1 in direct) [[ ${2:-fixed} == mock ]] && echo "$MOCK_PID" || echo "$UP_PID";; nginx) echo "$PROXY_PID";; portkey) echo "$PORTKEY_PID";; gateway) echo "$GW_PID";; split) echo "$SILO_PID $FRONTEND_PID";; durable) echo "$GWD_PID $PG_PID";; esac; }
 # c_target contender upstream(fixed|mock) stream(0|1) -> "url|headers|key"
 c_target() {
   local path=/v1; [[ $2 == fixed && $3 == 1 ]] && path=/sv1
@@ -275,6 +342,7 @@ c_target() {
     portkey) echo "http://127.0.0.1:$PORTKEY/v1/chat/completions|x-portkey-provider: openai|x-portkey-custom-host: http://127.0.0.1:$up$path|" ;;
     gateway) echo "http://127.0.0.1:$GW/v1/chat/completions||$GW_KEY" ;;
     split) echo "http://127.0.0.1:$SPLIT/v1/chat/completions||$SPLIT_KEY" ;;
+    durable) echo "http://127.0.0.1:$GWD/v1/chat/completions||$GWD_KEY" ;;
   esac
 }
 c_body() { # upstream stream
@@ -343,93 +411,148 @@ warm() { # upstream contender mode conns
   if [[ $3 == stream ]]; then run_stream "$2" "$1" "$4" "$WARM" > /dev/null; else run_wrk "$2" "$1" "$4" "$WARM" > /dev/null; fi
 }
 
-# ---------------------------------------------------------------- warm-up
-# The JIT-compiled contenders (.NET tiered compilation, V8) reach their steady state only after some thousands of
-# requests; a 1-3 s warm-up per run is not enough for them the first time, so each gets a longer one first.
-log "warming up Portkey and the gateways (${PREWARM}s each, plain and streaming)"
-for c in portkey gateway split; do
-  run_wrk "$c" fixed 64 "$PREWARM" > /dev/null
-  run_stream "$c" fixed 64 "$PREWARM" > /dev/null
-done
+if [[ $DURABLE_ONLY == 0 ]]; then
+  # ---------------------------------------------------------------- warm-up
+  # The JIT-compiled contenders (.NET tiered compilation, V8) reach their steady state only after some thousands of
+  # requests; a 1-3 s warm-up per run is not enough for them the first time, so each gets a longer one first.
+  log "warming up Portkey and the gateways (${PREWARM}s each, plain and streaming)"
+  for c in portkey gateway split; do
+    run_wrk "$c" fixed 64 "$PREWARM" > /dev/null
+    run_stream "$c" fixed 64 "$PREWARM" > /dev/null
+  done
 
-# ---------------------------------------------------------------- scenario 1: throughput at fixed concurrency
-log "scenario 1: fixed concurrency ($CONNS connections, ${DUR}s per run, $REPS run(s) each), fixed upstream"
-for mode in plain stream; do
-  conns_list=$CONNS; [[ $mode == stream ]] && conns_list=$STREAM_CONNS
-  for conns in $conns_list; do
-    for c in $CONTENDERS; do
-      warm fixed "$c" "$mode" "$conns"
-      for run in $(seq 1 "$REPS"); do measure concurrency fixed "$c" "$mode" "$conns" "$run" "$DUR"; done
+  # ---------------------------------------------------------------- scenario 1: throughput at fixed concurrency
+  log "scenario 1: fixed concurrency ($CONNS connections, ${DUR}s per run, $REPS run(s) each), fixed upstream"
+  for mode in plain stream; do
+    conns_list=$CONNS; [[ $mode == stream ]] && conns_list=$STREAM_CONNS
+    for conns in $conns_list; do
+      for c in $CONTENDERS; do
+        warm fixed "$c" "$mode" "$conns"
+        for run in $(seq 1 "$REPS"); do measure concurrency fixed "$c" "$mode" "$conns" "$run" "$DUR"; done
+      done
     done
   done
-done
 
-log "scenario 1b: the mock provider as upstream (64 connections)"
-mock_modes="plain"; [[ $MOCK_STREAM == 1 ]] && mock_modes="plain stream"
-for mode in $mock_modes; do
-  for c in $CONTENDERS; do
-    warm mock "$c" "$mode" 64
-    measure mock-upstream mock "$c" "$mode" 64 1 "$DUR"
+  log "scenario 1b: the mock provider as upstream (64 connections)"
+  mock_modes="plain"; [[ $MOCK_STREAM == 1 ]] && mock_modes="plain stream"
+  for mode in $mock_modes; do
+    for c in $CONTENDERS; do
+      warm mock "$c" "$mode" 64
+      measure mock-upstream mock "$c" "$mode" 64 1 "$DUR"
+    done
   done
-done
 
-# ---------------------------------------------------------------- scenario 2: fixed rate (added latency)
-for rate in $RATES; do
-  # wrk's delay() pauses each connection before its next request: rate ~= connections * 1000 / delay.
-  if (( rate <= 200 )); then conns=4; else conns=10; fi
-  delay=$(( conns * 1000 / rate ))
-  log "scenario 2: fixed rate ~$rate req/s ($conns connections, ${delay} ms pause each)"
-  for c in $CONTENDERS; do
-    run_wrk "$c" fixed "$conns" "$WARM" "$delay" > /dev/null
-    measure "rate-$rate" fixed "$c" plain "$conns" 1 "$DUR" "$delay"
+  # ---------------------------------------------------------------- scenario 2: fixed rate (added latency)
+  for rate in $RATES; do
+    # wrk's delay() pauses each connection before its next request: rate ~= connections * 1000 / delay.
+    if (( rate <= 200 )); then conns=4; else conns=10; fi
+    delay=$(( conns * 1000 / rate ))
+    log "scenario 2: fixed rate ~$rate req/s ($conns connections, ${delay} ms pause each)"
+    for c in $CONTENDERS; do
+      run_wrk "$c" fixed "$conns" "$WARM" "$delay" > /dev/null
+      measure "rate-$rate" fixed "$c" plain "$conns" 1 "$DUR" "$delay"
+    done
   done
-done
 
-for c in $CONTENDERS; do
-  # shellcheck disable=SC2086
-  fact "peak_rss_kib_$c" "$(rss_kib VmHWM $(c_pids "$c"))"
-done
-fact "portkey_version" "$PORTKEY_VERSION"
+  for c in $CONTENDERS; do
+    # shellcheck disable=SC2086
+    fact "peak_rss_kib_$c" "$(rss_kib VmHWM $(c_pids "$c"))"
+  done
+  fact "portkey_version" "$PORTKEY_VERSION"
 
-# ---------------------------------------------------------------- scenario 3: one hot tenant, all accounted
-log "scenario 3: one hot tenant (64 connections, all load on one key)"
-HOT_KEY=$(tenant_key "http://127.0.0.1:$GW" hot)
-GW_KEY_SAVED=$GW_KEY; GW_KEY=$HOT_KEY
-run_wrk gateway fixed 64 "$WARM" > /dev/null
-before_usage=$(usage_requests "http://127.0.0.1:$GW" hot)
-measure hot-tenant fixed gateway plain 64 1 "$DUR"
-sleep 1
-after_usage=$(usage_requests "http://127.0.0.1:$GW" hot)
-GW_KEY=$GW_KEY_SAVED
-fact hot_tenant_ok "$LAST_REQUESTS"
-fact hot_tenant_errors "$LAST_ERRORS"
-fact hot_tenant_accounted "$(( after_usage - before_usage ))"
+  # ---------------------------------------------------------------- scenario 3: one hot tenant, all accounted
+  log "scenario 3: one hot tenant (64 connections, all load on one key)"
+  HOT_KEY=$(tenant_key "http://127.0.0.1:$GW" hot)
+  GW_KEY_SAVED=$GW_KEY; GW_KEY=$HOT_KEY
+  run_wrk gateway fixed 64 "$WARM" > /dev/null
+  before_usage=$(usage_requests "http://127.0.0.1:$GW" hot)
+  measure hot-tenant fixed gateway plain 64 1 "$DUR"
+  sleep 1
+  after_usage=$(usage_requests "http://127.0.0.1:$GW" hot)
+  GW_KEY=$GW_KEY_SAVED
+  fact hot_tenant_ok "$LAST_REQUESTS"
+  fact hot_tenant_errors "$LAST_ERRORS"
+  fact hot_tenant_accounted "$(( after_usage - before_usage ))"
 
-# ---------------------------------------------------------------- scenario 4: many tenants; memory per tenant grain
-log "scenario 4: $TENANTS tenants, one key each: memory per active tenant, then load spread over all keys"
-KEYS=$WORK/keys.txt
-heap0=$(TOOL heap --pid "$GW_PID" | sed -n 's/.*heap_bytes=\([0-9-]*\).*/\1/p')
-rss0=$(rss_kib VmRSS "$GW_PID")
-setup=$(TOOL setup --url "http://127.0.0.1:$GW" --admin "$ADMIN" --prefix t --count "$TENANTS" --conc 32 --keys-out "$KEYS" | grep '^RESULT')
-log "created: $setup"
-heap1=$(TOOL heap --pid "$GW_PID" | sed -n 's/.*heap_bytes=\([0-9-]*\).*/\1/p')
-touch_line=$(TOOL touch --url "http://127.0.0.1:$GW" --keys "$KEYS" --conc 32 --body "$NONSTREAM_BODY" | grep '^RESULT')
-log "one request per tenant: $touch_line"
-heap2=$(TOOL heap --pid "$GW_PID" | sed -n 's/.*heap_bytes=\([0-9-]*\).*/\1/p')
-rss2=$(rss_kib VmRSS "$GW_PID")
-fact tenants "$TENANTS"
-fact heap_before "$heap0"; fact heap_created "$heap1"; fact heap_active "$heap2"
-fact rss_before_kib "$rss0"; fact rss_active_kib "$rss2"
-fact tenant_setup "$(kv seconds "$setup")s failures=$(kv failures "$setup")"
-fact touch_errors "$(kv errors "$touch_line")"
-GW_KEY_SAVED=$GW_KEY; GW_KEY=
-run_wrk gateway fixed 64 "$WARM" 0 "$KEYS" > /dev/null
-for run in $(seq 1 "$REPS"); do
-  # measure uses run_wrk with the keys file: requests rotate over all tenants
-  measure many-tenants fixed gateway plain 64 "$run" "$DUR" 0 "$KEYS"
-done
-GW_KEY=$GW_KEY_SAVED
-fact peak_rss_kib_gateway_after_tenants "$(rss_kib VmHWM "$GW_PID")"
+  # ---------------------------------------------------------------- scenario 4: many tenants; memory per tenant grain
+  log "scenario 4: $TENANTS tenants, one key each: memory per active tenant, then load spread over all keys"
+  KEYS=$WORK/keys.txt
+  heap0=$(TOOL heap --pid "$GW_PID" | sed -n 's/.*heap_bytes=\([0-9-]*\).*/\1/p')
+  rss0=$(rss_kib VmRSS "$GW_PID")
+  setup=$(TOOL setup --url "http://127.0.0.1:$GW" --admin "$ADMIN" --prefix t --count "$TENANTS" --conc 32 --keys-out "$KEYS" | grep '^RESULT')
+  log "created: $setup"
+  heap1=$(TOOL heap --pid "$GW_PID" | sed -n 's/.*heap_bytes=\([0-9-]*\).*/\1/p')
+  touch_line=$(TOOL touch --url "http://127.0.0.1:$GW" --keys "$KEYS" --conc 32 --body "$NONSTREAM_BODY" | grep '^RESULT')
+  log "one request per tenant: $touch_line"
+  heap2=$(TOOL heap --pid "$GW_PID" | sed -n 's/.*heap_bytes=\([0-9-]*\).*/\1/p')
+  rss2=$(rss_kib VmRSS "$GW_PID")
+  fact tenants "$TENANTS"
+  fact heap_before "$heap0"; fact heap_created "$heap1"; fact heap_active "$heap2"
+  fact rss_before_kib "$rss0"; fact rss_active_kib "$rss2"
+  fact tenant_setup "$(kv seconds "$setup")s failures=$(kv failures "$setup")"
+  fact touch_errors "$(kv errors "$touch_line")"
+  GW_KEY_SAVED=$GW_KEY; GW_KEY=
+  run_wrk gateway fixed 64 "$WARM" 0 "$KEYS" > /dev/null
+  for run in $(seq 1 "$REPS"); do
+    # measure uses run_wrk with the keys file: requests rotate over all tenants
+    measure many-tenants fixed gateway plain 64 "$run" "$DUR" 0 "$KEYS"
+  done
+  GW_KEY=$GW_KEY_SAVED
+  fact peak_rss_kib_gateway_after_tenants "$(rss_kib VmHWM "$GW_PID")"
+fi
+
+# ---------------------------------------------------------------- scenario 5: the durable gateway
+# The embedded gateway again, now with PostgreSQL grain storage and the PostgreSQL usage ledger (group commit; a
+# response returns once its ledger row is committed): everything on. Started only now, so that it does not add its idle
+# cost to the runs above; its CPU column counts the gateway and PostgreSQL (postmaster and backends) together.
+if [[ $DURABLE == 1 ]]; then
+  deps_ready
+  log "starting the durable gateway :$GWD (Cluster:Storage=PostgreSql, PostgreSQL on port $(sed -n 's/.*Port=\([0-9]*\).*/\1/p' <<< "$PG_CONN"))"
+  start gateway-durable env "${gateway_env[@]}" Gateway__Mode=Embedded Cluster__ClusterId=bench-durable \
+    Cluster__SiloPort="$GWD_SILO" Cluster__GatewayPort="$GWD_GATE" Cluster__Storage=PostgreSql ConnectionStrings__Gateway="$PG_CONN" \
+    dotnet "$FRONTEND_DLL" --urls "http://127.0.0.1:$GWD"; GWD_PID=$LAST_PID
+  wait_http "http://127.0.0.1:$GWD/health/ready" 90 "$GWD_PID"
+  GWD_KEY=$(tenant_key "http://127.0.0.1:$GWD" bench)
+  DURABLE_HOT_KEY=$(tenant_key "http://127.0.0.1:$GWD" hot)
+  [[ $GWD_KEY == sk-* && $DURABLE_HOT_KEY == sk-* ]] || { echo "could not create the durable gateway's tenants" >&2; exit 1; }
+  fact pg_version "$(sql 'SHOW server_version')"
+  fact pg_fsync "$(sql 'SHOW fsync')"
+  fact pg_synchronous_commit "$(sql 'SHOW synchronous_commit')"
+  log "warming up the durable gateway (${DURABLE_PREWARM}s)"
+  run_wrk durable fixed 64 "$DURABLE_PREWARM" > /dev/null
+
+  if [[ $DURABLE_CONCURRENCY == 1 ]]; then
+    log "scenario 5a: the durable gateway at 64 connections (${DUR}s per run, $REPS run(s)), fixed upstream"
+    warm fixed durable plain 64
+    for run in $(seq 1 "$REPS"); do measure concurrency fixed durable plain 64 "$run" "$DUR"; done
+  fi
+
+  ledger_rows() { sql "SELECT count(*) FROM usage_ledger WHERE tenant_id = '$1'" || echo; }
+  # WAL flushes to disk (fdatasync), about one per group commit (PostgreSQL 14+; approximate: statistics are flushed
+  # by each backend at most once a second, and the WAL writer's own flushes count too).
+  wal_syncs() { sql "SELECT wal_sync FROM pg_stat_wal" 2> /dev/null || echo; }
+  log "scenario 5b: one hot tenant on the durable gateway (64 connections, all load on one key)"
+  GWD_KEY_SAVED=$GWD_KEY; GWD_KEY=$DURABLE_HOT_KEY
+  run_wrk durable fixed 64 "$WARM" > /dev/null
+  sleep 1   # what wrk left in flight settles before the counts are read
+  fact loadavg_durable "$(cut -d' ' -f1-3 /proc/loadavg)"
+  before_usage=$(usage_requests "http://127.0.0.1:$GWD" hot); before_rows=$(ledger_rows hot); before_syncs=$(wal_syncs)
+  measure hot-tenant fixed durable plain 64 1 "$DUR"
+  sleep 1
+  after_usage=$(usage_requests "http://127.0.0.1:$GWD" hot); after_rows=$(ledger_rows hot); after_syncs=$(wal_syncs)
+  GWD_KEY=$GWD_KEY_SAVED
+  fact durable_hot_tenant_ok "$LAST_REQUESTS"
+  fact durable_hot_tenant_errors "$LAST_ERRORS"
+  fact durable_hot_tenant_accounted "$(( ${after_usage:-0} - ${before_usage:-0} ))"
+  fact durable_hot_tenant_ledger_rows "$(( ${after_rows:-0} - ${before_rows:-0} ))"
+  [[ -n $before_syncs && -n $after_syncs ]] && fact durable_hot_tenant_wal_syncs "$(( after_syncs - before_syncs ))"
+  # Over the tenants' whole lives (warm-ups included): one ledger row per request their usage counts.
+  total_hot=$(usage_requests "http://127.0.0.1:$GWD" hot); total_bench=$(usage_requests "http://127.0.0.1:$GWD" bench)
+  fact durable_usage_total "$(( ${total_hot:-0} + ${total_bench:-0} ))"
+  fact durable_ledger_rows_total "$(sql "SELECT count(*) FROM usage_ledger WHERE tenant_id IN ('hot', 'bench')" || echo)"
+  # shellcheck disable=SC2046
+  fact peak_rss_kib_durable "$(rss_kib VmHWM $(c_pids durable))"
+fi
 
 # ---------------------------------------------------------------- table
 fact machine "$(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -sr)"

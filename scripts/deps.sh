@@ -7,11 +7,13 @@
 #   scripts/deps.sh stop [DIR]    stop both and remove DIR
 #
 # DIR defaults to $GATEWAY_DEPS_DIR or /tmp/gateway-deps. Ports are free ones picked at start. PostgreSQL refuses to
-# run as root, so as root its commands run as the 'postgres' user.
+# run as root, so as root its commands run as the 'postgres' user. GATEWAY_DEPS_REDIS=0 starts PostgreSQL only (DIR/env
+# then has no ConnectionStrings__Redis line); bench/run.sh uses that for its durable contender.
 set -euo pipefail
 
 cmd=${1:-}
 dir=${2:-${GATEWAY_DEPS_DIR:-/tmp/gateway-deps}}
+with_redis=${GATEWAY_DEPS_REDIS:-1}
 repo=$(cd "$(dirname "$0")/.." && pwd)
 
 as_postgres() {
@@ -32,7 +34,7 @@ start() {
   mkdir -p "$dir"
   chmod 0777 "$dir"
 
-  if ! command -v redis-server >/dev/null 2>&1; then
+  if [ "$with_redis" != 0 ] && ! command -v redis-server >/dev/null 2>&1; then
     echo "installing redis-server" >&2
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server) >&2
   fi
@@ -44,16 +46,18 @@ start() {
     -o "-p $pg_port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200" start >&2
   as_postgres psql -h 127.0.0.1 -p "$pg_port" -U gateway -d postgres -qc "CREATE DATABASE gateway;" >&2
 
-  redis_port=$(free_port)
-  redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes \
-    --dir "$dir" --pidfile "$dir/redis.pid" --logfile "$dir/redis.log"
-  for _ in $(seq 1 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  if [ "$with_redis" != 0 ]; then
+    redis_port=$(free_port)
+    redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes \
+      --dir "$dir" --pidfile "$dir/redis.pid" --logfile "$dir/redis.log"
+    for _ in $(seq 1 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  fi
 
   migrate "$pg_port"
   cat >"$dir/env" <<ENV
 ConnectionStrings__Gateway='Host=127.0.0.1;Port=$pg_port;Username=gateway;Database=gateway;Maximum Pool Size=50'
-ConnectionStrings__Redis='127.0.0.1:$redis_port'
 ENV
+  if [ "$with_redis" != 0 ]; then echo "ConnectionStrings__Redis='127.0.0.1:$redis_port'" >>"$dir/env"; fi
   cat "$dir/env"
 }
 
