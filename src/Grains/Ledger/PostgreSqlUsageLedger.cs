@@ -29,7 +29,14 @@ public sealed partial class PostgreSqlUsageLedger : IUsageLedger, IHostedService
 
     public PostgreSqlUsageLedger(string connectionString, IOptions<LedgerOptions> options, ILogger<PostgreSqlUsageLedger> logger)
     {
-        _dataSource = NpgsqlDataSource.Create(connectionString);
+        // The ledger's own pool: its connections carry no session state to reset (no DISCARD ALL on every return),
+        // and the one insert it repeats is prepared once per connection instead of planned every batch.
+        _dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString)
+        {
+            NoResetOnClose = true,
+            MaxAutoPrepare = 8,
+            AutoPrepareMinUsages = 2,
+        }.ConnectionString);
         _options = options.Value;
         _logger = logger;
     }
