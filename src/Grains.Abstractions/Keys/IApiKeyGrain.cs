@@ -10,7 +10,7 @@ public interface IApiKeyGrain : IGrainWithStringKey
     [Alias("RevokeAsync")]
     Task RevokeAsync();
 
-    /// <summary>The key's record; <see langword="null"/> for a key that was never issued.</summary>
-    [Alias("ResolveAsync")]
+    /// <summary>The key's record; <see langword="null"/> for a key that was never issued. Bounded like admission.</summary>
+    [Alias("ResolveAsync"), ResponseTimeout("00:00:10")]
     Task<ApiKeyRecord?> ResolveAsync();
 }

@@ -31,9 +31,10 @@ public interface ITenantGrain : IGrainWithStringKey
 
     /// <summary>
     /// Checks every limit and, when all hold, reserves the worst-case cost of the request in the same turn,
-    /// so concurrent requests see each other's reservations.
+    /// so concurrent requests see each other's reservations. Answers in microseconds once active; the 10 s bound (not
+    /// Orleans' 30 s) is for a call caught on a silo that died, which an Orleans client otherwise waits out.
     /// </summary>
-    [Alias("AdmitAsync")]
+    [Alias("AdmitAsync"), ResponseTimeout("00:00:10")]
     Task<AdmissionResult> AdmitAsync(AdmissionRequest request);
 
     /// <summary>Replaces a reservation by the actual usage. Idempotent per request id.</summary>
