@@ -6,12 +6,13 @@ using Gateway.ApiFrontend.Cluster;
 using Gateway.Grains.Abstractions.Tenants;
 using Gateway.Grains.Abstractions.Upstream;
 using Gateway.Grains.Models;
+using Gateway.Grains.Upstream;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.ApiFrontend.Apis;
 
 /// <summary><c>POST /v1/chat/completions</c>: authenticate, validate, admit (reserve), call upstream through a grain, answer.</summary>
-public static class ChatCompletionsApi
+public static partial class ChatCompletionsApi
 {
     private static readonly byte[] DataPrefix = "data: "u8.ToArray();
     private static readonly byte[] EventEnd = "\n\n"u8.ToArray();
@@ -55,35 +56,51 @@ public static class ChatCompletionsApi
             return AdmissionErrors.For(admission, request.ModelId);
         }
 
-        var upstream = grains.GetGrain<IUpstreamGrain>(WorkerKey(identity.TenantId, options.Value.UpstreamWorkerShards));
         var call = new UpstreamRequest(identity.TenantId, requestId, request.ModelId, request.UpstreamBody, request.PromptTokens, request.ClientWantsUsage);
-        using var watched = watch.Watch(upstream, requestId, context.RequestAborted);
-        if (!request.Stream)
+        for (var attempt = 0; ; attempt++)
         {
-            UpstreamResponse response;
-            try
+            // A worker on a stopping silo refuses new calls (nothing sent): the next attempt goes to another worker.
+            var lastAttempt = attempt == MaxWorkerAttempts - 1;
+            var upstream = grains.GetGrain<IUpstreamGrain>(WorkerKey(identity.TenantId, options.Value.UpstreamWorkerShards, attempt));
+            using var watched = watch.Watch(upstream, requestId, context.RequestAborted);
+            if (!request.Stream)
             {
-                response = await upstream.CompleteAsync(call, watched.Token);
+                UpstreamResponse response;
+                try
+                {
+                    response = await upstream.CompleteAsync(call, watched.Token);
+                }
+                catch (OperationCanceledException) when (watched.IsLost)
+                {
+                    await ReleaseLostAsync(tenant, requestId);
+                    return ToError(Lost);
+                }
+
+                if (response.Failure is { Code: UpstreamDrain.WorkerDraining } && !lastAttempt)
+                {
+                    continue;
+                }
+
+                return response.Failure is { } failure
+                    ? ToError(failure)
+                    : TypedResults.Bytes(response.Body!, "application/json");
             }
-            catch (OperationCanceledException) when (watched.IsLost)
+
+            if (await StreamAsync(context, upstream, call, watched, retryIfDraining: !lastAttempt))
+            {
+                continue;
+            }
+
+            if (watched.IsLost)
             {
                 await ReleaseLostAsync(tenant, requestId);
-                return ToError(Lost);
             }
 
-            return response.Failure is { } failure
-                ? ToError(failure)
-                : TypedResults.Bytes(response.Body!, "application/json");
+            return Results.Empty;
         }
-
-        await StreamAsync(context, upstream, call, watched);
-        if (watched.IsLost)
-        {
-            await ReleaseLostAsync(tenant, requestId);
-        }
-
-        return Results.Empty;
     }
+
+    private const int MaxWorkerAttempts = 4;
 
     /// <summary>
     /// A call lost with its silo is not charged: its reservation is given back now rather than held until it expires.
@@ -101,7 +118,8 @@ public static class ChatCompletionsApi
         }
     }
 
-    private static async Task StreamAsync(HttpContext context, IUpstreamGrain upstream, UpstreamRequest call, UpstreamCallWatch.Call watched)
+    /// <summary>Relays the stream; true when the worker refused it before anything was sent and it should go elsewhere.</summary>
+    private static async Task<bool> StreamAsync(HttpContext context, IUpstreamGrain upstream, UpstreamRequest call, UpstreamCallWatch.Call watched, bool retryIfDraining)
     {
         var response = context.Response;
         var started = false;
@@ -111,17 +129,22 @@ public static class ChatCompletionsApi
             {
                 if (chunk.Failure is { } failure)
                 {
+                    if (!started && retryIfDraining && failure.Code == UpstreamDrain.WorkerDraining)
+                    {
+                        return true;
+                    }
+
                     if (!started)
                     {
                         await ToError(failure).ExecuteAsync(context);
-                        return;
+                        return false;
                     }
 
                     // Headers are gone: the error travels as a last event, and no [DONE] follows.
                     await response.Body.WriteAsync(DataPrefix, context.RequestAborted);
                     await response.Body.WriteAsync(ErrorEvent(failure), context.RequestAborted);
                     await response.Body.WriteAsync(EventEnd, context.RequestAborted);
-                    return;
+                    return false;
                 }
 
                 if (!started)
@@ -159,11 +182,18 @@ public static class ChatCompletionsApi
         catch (Exception exception) when (started && (watched.IsLost || exception is OrleansException or TimeoutException or EnumerationAbortedException))
         {
             // The cluster lost the stream after its headers went out: end it with an error event, not a bare reset.
+            LogStreamLost(context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ChatCompletionsApi).FullName!),
+                call.RequestId, exception.GetType().Name);
             await response.Body.WriteAsync(DataPrefix, context.RequestAborted);
             await response.Body.WriteAsync(ErrorEvent(StreamLost), context.RequestAborted);
             await response.Body.WriteAsync(EventEnd, context.RequestAborted);
         }
+
+        return false;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stream of request {RequestId} lost after it began ({ExceptionType})")]
+    private static partial void LogStreamLost(ILogger logger, string requestId, string exceptionType);
 
     private static readonly UpstreamFailure Lost =
         new(StatusCodes.Status503ServiceUnavailable, "server_error", "upstream_lost",
@@ -193,7 +223,11 @@ public static class ChatCompletionsApi
         return buffer.WrittenSpan.ToArray();
     }
 
-    // Requests of one tenant go to one worker key, so its calls from a client-mode frontend share a gateway connection.
-    private static string WorkerKey(string tenantId, int shards) =>
-        ((uint)StringComparer.Ordinal.GetHashCode(tenantId) % (uint)Math.Max(1, shards)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+    // Requests of one tenant go to one worker key, so its calls from a client-mode frontend share a gateway connection;
+    // a retry after a draining worker uses a key of its own, whose activation is placed on a silo that is not stopping.
+    private static string WorkerKey(string tenantId, int shards, int attempt)
+    {
+        var shard = ((uint)StringComparer.Ordinal.GetHashCode(tenantId) % (uint)Math.Max(1, shards)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return attempt == 0 ? shard : $"{shard}~{attempt}";
+    }
 }

@@ -126,6 +126,8 @@ public static class GatewayHostingExtensions
         services.AddGatewayCatalogs();
         services.AddOptions<TenantGrainOptions>().BindConfiguration(TenantGrainOptions.Section);
         services.AddOptions<UpstreamOptions>().BindConfiguration(UpstreamOptions.Section);
+        services.AddSingleton<UpstreamDrain>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<UpstreamDrain>());
         services.AddOptions<ProviderCatalogOptions>().Configure<IConfiguration>(
             (options, config) => config.GetSection(ProviderCatalogOptions.Section).Bind(options.Providers));
         services.AddHttpClient(ProviderClients.HttpClientName)

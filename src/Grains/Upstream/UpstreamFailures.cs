@@ -11,6 +11,9 @@ namespace Gateway.Grains.Upstream;
 /// </summary>
 internal static class UpstreamFailures
 {
+    public static UpstreamFailure Draining() => new(503, "server_error", UpstreamDrain.WorkerDraining,
+        "The gateway node holding this request is stopping; it was not sent. Please retry.", TimeSpan.FromSeconds(1));
+
     public static UpstreamFailure FromResponse(HttpStatusCode status, byte[] body, RetryConditionHeaderValue? retryAfter, string provider, DateTimeOffset now)
     {
         var code = (int)status;

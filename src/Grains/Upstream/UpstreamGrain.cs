@@ -25,6 +25,7 @@ public sealed partial class UpstreamGrain(
     ModelCatalog models,
     ProviderClients providers,
     IOptions<UpstreamOptions> options,
+    UpstreamDrain drain,
     [FromKeyedServices(GatewayClock.Key)] TimeProvider time,
     ILogger<UpstreamGrain> logger) : Grain, IUpstreamGrain
 {
@@ -36,13 +37,21 @@ public sealed partial class UpstreamGrain(
 
     public async Task<UpstreamResponse> CompleteAsync(UpstreamRequest request, CancellationToken cancellationToken)
     {
+        if (drain.IsDraining)
+        {
+            // Nothing sent, nothing released: the frontend retries on a worker elsewhere under the same reservation.
+            return new UpstreamResponse(null, UpstreamFailures.Draining());
+        }
+
         _inFlight.Add(request.RequestId);
+        drain.Enter();
         try
         {
             return await CompleteCoreAsync(request, cancellationToken);
         }
         finally
         {
+            drain.Exit();
             _inFlight.Remove(request.RequestId);
         }
     }
@@ -51,7 +60,14 @@ public sealed partial class UpstreamGrain(
         UpstreamRequest request,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        if (drain.IsDraining)
+        {
+            yield return new UpstreamChunk(null, UpstreamFailures.Draining());
+            yield break;
+        }
+
         _inFlight.Add(request.RequestId);
+        drain.Enter();
         try
         {
             await foreach (var chunk in StreamCoreAsync(request, cancellationToken))
@@ -61,6 +77,7 @@ public sealed partial class UpstreamGrain(
         }
         finally
         {
+            drain.Exit();
             _inFlight.Remove(request.RequestId);
         }
     }

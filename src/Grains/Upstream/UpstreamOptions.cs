@@ -11,4 +11,10 @@ public sealed class UpstreamOptions
     /// a survivor. Settling is idempotent by request id, so a retry never charges twice.
     /// </summary>
     public TimeSpan SettlementRetryWindow { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// How long a stopping silo waits for its running upstream calls and streams to finish before its grains are
+    /// deactivated (new calls go to workers on other silos meanwhile). Keep it inside the host's shutdown timeout.
+    /// </summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(20);
 }

@@ -24,7 +24,7 @@ public sealed class RollingRestartTests(RealServersFixture servers, ITestOutputH
             tenants.Add(await deployment.Frontends[i % 2].CreateTenantAsync(new { }));
         }
 
-        using var load = new ClusterLoad(deployment, tenants, workersPerTenant: 2, Body);
+        using var load = new ClusterLoad(deployment, tenants, workersPerTenant: 2, id => ClusterLoad.Body(id, MaxTokens, latencyMs: 20));
         var mock = deployment.MockStats;
         await Eventually.HoldsAsync(() => Task.FromResult(mock.Requests >= 20), "20 requests were served", TimeSpan.FromSeconds(60));
 
@@ -41,7 +41,7 @@ public sealed class RollingRestartTests(RealServersFixture servers, ITestOutputH
         output.WriteLine("Answers: " + load.DescribeAnswers());
         foreach (var process in deployment.Frontends.Concat(deployment.Silos))
         {
-            foreach (var line in process.Output.Where(l => l.Contains("fail", StringComparison.Ordinal) || l.Contains("Exception", StringComparison.Ordinal)).Take(20))
+            foreach (var line in process.Output.Where(l => l.Contains("fail", StringComparison.Ordinal) || l.Contains("Exception", StringComparison.Ordinal) || l.Contains("lost", StringComparison.Ordinal)).Take(20))
             {
                 output.WriteLine($"{process.Name}: {line}");
             }
@@ -55,8 +55,6 @@ public sealed class RollingRestartTests(RealServersFixture servers, ITestOutputH
 
         Assert.Equal(mock.Requests, ledger.Count);
     }
-
-    private static object Body(string tenantId) => ClusterLoad.Body(tenantId, MaxTokens, latencyMs: 20);
 
     private async Task<HashSet<string>> LedgerRowsAsync(string[] tenantIds)
     {
