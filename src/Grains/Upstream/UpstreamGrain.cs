@@ -43,17 +43,8 @@ public sealed partial class UpstreamGrain(
             return new UpstreamResponse(null, UpstreamFailures.Draining());
         }
 
-        _inFlight.Add(request.RequestId);
-        drain.Enter();
-        try
-        {
-            return await CompleteCoreAsync(request, cancellationToken);
-        }
-        finally
-        {
-            drain.Exit();
-            _inFlight.Remove(request.RequestId);
-        }
+        using var running = Run(request.RequestId);
+        return await CompleteCoreAsync(request, cancellationToken);
     }
 
     public async IAsyncEnumerable<UpstreamChunk> StreamAsync(
@@ -66,19 +57,27 @@ public sealed partial class UpstreamGrain(
             yield break;
         }
 
-        _inFlight.Add(request.RequestId);
-        drain.Enter();
-        try
+        using var running = Run(request.RequestId);
+        await foreach (var chunk in StreamCoreAsync(request, cancellationToken))
         {
-            await foreach (var chunk in StreamCoreAsync(request, cancellationToken))
-            {
-                yield return chunk;
-            }
+            yield return chunk;
         }
-        finally
+    }
+
+    /// <summary>Counts a call as running (for <see cref="IsInFlightAsync"/> and the silo's drain) until disposed.</summary>
+    private Running Run(string requestId)
+    {
+        _inFlight.Add(requestId);
+        drain.Enter();
+        return new Running(_inFlight, drain, requestId);
+    }
+
+    private readonly struct Running(HashSet<string> inFlight, UpstreamDrain drain, string requestId) : IDisposable
+    {
+        public void Dispose()
         {
             drain.Exit();
-            _inFlight.Remove(request.RequestId);
+            inFlight.Remove(requestId);
         }
     }
 
