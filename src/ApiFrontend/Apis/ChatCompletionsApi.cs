@@ -6,7 +6,8 @@ using Gateway.ApiFrontend.Cluster;
 using Gateway.Grains.Abstractions.Tenants;
 using Gateway.Grains.Abstractions.Upstream;
 using Gateway.Grains.Models;
-using Gateway.Grains.Upstream;
+using System.Buffers;
+using System.Net.ServerSentEvents;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.ApiFrontend.Apis;
@@ -14,9 +15,7 @@ namespace Gateway.ApiFrontend.Apis;
 /// <summary><c>POST /v1/chat/completions</c>: authenticate, validate, admit (reserve), call upstream through a grain, answer.</summary>
 public static partial class ChatCompletionsApi
 {
-    private static readonly byte[] DataPrefix = "data: "u8.ToArray();
-    private static readonly byte[] EventEnd = "\n\n"u8.ToArray();
-    private static readonly byte[] Done = "data: [DONE]\n\n"u8.ToArray();
+    private static readonly byte[] Done = "[DONE]"u8.ToArray();
 
     public static RouteGroupBuilder MapChatCompletionsApi(this RouteGroupBuilder v1)
     {
@@ -48,7 +47,7 @@ public static partial class ChatCompletionsApi
 
         var requestId = RequestIds.Of(context);
         var tenant = grains.GetGrain<ITenantGrain>(identity.TenantId);
-        var admit = new AdmissionRequest(requestId, request.ModelId, request.PromptTokens, request.MaxOutputTokens);
+        var admit = new AdmissionRequest(requestId, request.ModelId, request.PromptTokens, request.MaxOutputTokens, request.RequestedOutputTokens, request.Choices);
         var admission = await IdempotentCalls.RetryAsync(() => tenant.AdmitAsync(admit), context.RequestAborted);
         RateLimitHeaders.Apply(context.Response, admission.RateLimits);
         if (!admission.IsAdmitted)
@@ -56,7 +55,8 @@ public static partial class ChatCompletionsApi
             return AdmissionErrors.For(admission, request.ModelId);
         }
 
-        var call = new UpstreamRequest(identity.TenantId, requestId, request.ModelId, request.UpstreamBody, request.PromptTokens, request.ClientWantsUsage);
+        var call = new UpstreamRequest(identity.TenantId, requestId, request.ModelId, request.UpstreamBody, request.PromptTokens, request.ClientWantsUsage,
+            admission.Chain, admission.ReservedTokens);
         for (var attempt = 0; ; attempt++)
         {
             // A worker on a stopping silo refuses new calls (nothing sent): the next attempt goes to another worker.
@@ -73,16 +73,16 @@ public static partial class ChatCompletionsApi
                 catch (OperationCanceledException) when (watched.IsLost)
                 {
                     await ReleaseLostAsync(tenant, requestId);
-                    return ToError(Lost);
+                    return UpstreamErrors.For(Lost);
                 }
 
-                if (response.Failure is { Code: UpstreamDrain.WorkerDraining } && !lastAttempt)
+                if (response.Failure is { Kind: UpstreamFailureKind.Draining } && !lastAttempt)
                 {
                     continue;
                 }
 
                 return response.Failure is { } failure
-                    ? ToError(failure)
+                    ? UpstreamErrors.For(failure)
                     : TypedResults.Bytes(response.Body!, "application/json");
             }
 
@@ -118,109 +118,111 @@ public static partial class ChatCompletionsApi
         }
     }
 
-    /// <summary>Relays the stream; true when the worker refused it before anything was sent and it should go elsewhere.</summary>
+    /// <summary>
+    /// Relays the stream: the first chunk decides between an error answer (nothing began) and an SSE stream, framed by
+    /// <see cref="SseFormatter"/>; a failure after the stream began is its last event, without <c>[DONE]</c>. True when the
+    /// worker refused the call before anything was sent and it should go to another worker.
+    /// </summary>
     private static async Task<bool> StreamAsync(HttpContext context, IUpstreamGrain upstream, UpstreamRequest call, UpstreamCallWatch.Call watched, bool retryIfDraining)
     {
-        var response = context.Response;
-        var started = false;
+        var chunks = upstream.StreamAsync(call, watched.Token).GetAsyncEnumerator(watched.Token);
         try
         {
-            await foreach (var chunk in upstream.StreamAsync(call, watched.Token).WithCancellation(watched.Token))
+            var (first, lost) = await NextAsync(chunks, context, watched);
+            if (lost || first?.Failure is not null)
             {
-                if (chunk.Failure is { } failure)
+                if (first?.Failure is { Kind: UpstreamFailureKind.Draining } && retryIfDraining)
                 {
-                    if (!started && retryIfDraining && failure.Code == UpstreamDrain.WorkerDraining)
-                    {
-                        return true;
-                    }
-
-                    if (!started)
-                    {
-                        await ToError(failure).ExecuteAsync(context);
-                        return false;
-                    }
-
-                    // Headers are gone: the error travels as a last event, and no [DONE] follows.
-                    await response.Body.WriteAsync(DataPrefix, context.RequestAborted);
-                    await response.Body.WriteAsync(ErrorEvent(failure), context.RequestAborted);
-                    await response.Body.WriteAsync(EventEnd, context.RequestAborted);
-                    return false;
+                    return true;
                 }
 
-                if (!started)
+                if (!context.RequestAborted.IsCancellationRequested)
                 {
-                    started = true;
-                    response.ContentType = "text/event-stream";
-                    response.Headers.CacheControl = "no-cache";
-                    response.Headers["X-Accel-Buffering"] = "no";
+                    await UpstreamErrors.For(first?.Failure ?? Lost).ExecuteAsync(context);
                 }
 
-                await response.Body.WriteAsync(DataPrefix, context.RequestAborted);
-                await response.Body.WriteAsync(chunk.Data, context.RequestAborted);
-                await response.Body.WriteAsync(EventEnd, context.RequestAborted);
-                await response.Body.FlushAsync(context.RequestAborted);
+                return false;
             }
 
-            if (!started)
-            {
-                response.ContentType = "text/event-stream";
-            }
-
-            await response.Body.WriteAsync(Done, context.RequestAborted);
-            await response.Body.FlushAsync(context.RequestAborted);
+            var response = context.Response;
+            response.ContentType = "text/event-stream";
+            response.Headers.CacheControl = "no-cache";
+            response.Headers["X-Accel-Buffering"] = "no";
+            await SseFormatter.WriteAsync(Relay(first, chunks, context, watched), response.Body, static (item, writer) => writer.Write(item.Data), context.RequestAborted);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             // The client went away; the worker charges what was streamed.
         }
-        catch (Exception exception) when (!started && (watched.IsLost || exception is EnumerationAbortedException))
+        finally
         {
-            // The worker's activation went away before the stream began (its silo died, or a duplicate activation
-            // was retired while the cluster settled): whatever it started is settled or released by the worker.
-            await ToError(Lost).ExecuteAsync(context);
-        }
-        catch (Exception exception) when (started && (watched.IsLost || exception is OrleansException or TimeoutException or EnumerationAbortedException))
-        {
-            // The cluster lost the stream after its headers went out: end it with an error event, not a bare reset.
-            LogStreamLost(context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ChatCompletionsApi).FullName!),
-                call.RequestId, exception.GetType().Name);
-            await response.Body.WriteAsync(DataPrefix, context.RequestAborted);
-            await response.Body.WriteAsync(ErrorEvent(StreamLost), context.RequestAborted);
-            await response.Body.WriteAsync(EventEnd, context.RequestAborted);
+            await DisposeQuietlyAsync(chunks);
         }
 
         return false;
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Stream of request {RequestId} lost after it began ({ExceptionType})")]
-    private static partial void LogStreamLost(ILogger logger, string requestId, string exceptionType);
-
-    private static readonly UpstreamFailure Lost =
-        new(StatusCodes.Status503ServiceUnavailable, "server_error", "upstream_lost",
-            "The gateway lost this request when one of its nodes stopped, before the answer began. Please retry.", TimeSpan.FromSeconds(1));
-
-    private static readonly UpstreamFailure StreamLost =
-        new(StatusCodes.Status502BadGateway, "server_error", "stream_interrupted", "The gateway lost the stream; it was not completed.", null);
-
-    private static OpenAiError ToError(UpstreamFailure failure) =>
-        new(failure.StatusCode, failure.Message, failure.Type, code: failure.Code, retryAfter: failure.RetryAfter);
-
-    private static byte[] ErrorEvent(UpstreamFailure failure)
+    private static async IAsyncEnumerable<SseItem<byte[]>> Relay(UpstreamChunk? first, IAsyncEnumerator<UpstreamChunk> chunks, HttpContext context, UpstreamCallWatch.Call watched)
     {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer))
+        var chunk = first;
+        while (chunk is not null)
         {
-            writer.WriteStartObject();
-            writer.WriteStartObject("error");
-            writer.WriteString("message", failure.Message);
-            writer.WriteString("type", failure.Type);
-            writer.WriteNull("param");
-            writer.WriteString("code", failure.Code);
-            writer.WriteEndObject();
-            writer.WriteEndObject();
+            if (chunk.Failure is { } failure)
+            {
+                yield return ErrorEvent(failure);
+                yield break;
+            }
+
+            yield return new SseItem<byte[]>(chunk.Data!);
+            (chunk, var lost) = await NextAsync(chunks, context, watched);
+            if (lost)
+            {
+                // The cluster lost the stream after it began: it ends with an error event, not a bare reset.
+                LogStreamLost(context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ChatCompletionsApi).FullName!), watched.RequestId);
+                yield return ErrorEvent(Lost);
+                yield break;
+            }
         }
 
-        return buffer.WrittenSpan.ToArray();
+        yield return new SseItem<byte[]>(Done);
+    }
+
+    /// <summary>The next chunk (null at the end), or lost: the worker's activation or its silo went away.</summary>
+    private static async Task<(UpstreamChunk? Chunk, bool Lost)> NextAsync(IAsyncEnumerator<UpstreamChunk> chunks, HttpContext context, UpstreamCallWatch.Call watched)
+    {
+        try
+        {
+            return (await chunks.MoveNextAsync() ? chunks.Current : null, false);
+        }
+        catch (Exception exception) when (!context.RequestAborted.IsCancellationRequested
+            && (watched.IsLost || exception is OrleansException or TimeoutException or EnumerationAbortedException))
+        {
+            return (null, true);
+        }
+    }
+
+    private static async Task DisposeQuietlyAsync(IAsyncEnumerator<UpstreamChunk> chunks)
+    {
+        try
+        {
+            await chunks.DisposeAsync();
+        }
+        catch (Exception exception) when (exception is OrleansException or TimeoutException or OperationCanceledException or EnumerationAbortedException)
+        {
+            // The stream's worker is gone or the client left: nothing to end.
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stream of request {RequestId} lost after it began")]
+    private static partial void LogStreamLost(ILogger logger, string requestId);
+
+    private static readonly UpstreamFailure Lost = new(UpstreamFailureKind.Lost);
+
+    private static SseItem<byte[]> ErrorEvent(UpstreamFailure failure)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        UpstreamErrors.For(failure).WriteTo(buffer);
+        return new SseItem<byte[]>(buffer.WrittenSpan.ToArray());
     }
 
     // Requests of one tenant go to one worker key, so its calls from a client-mode frontend share a gateway connection;

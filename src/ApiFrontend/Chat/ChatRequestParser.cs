@@ -72,8 +72,9 @@ public static class ChatRequestParser
                 prompt += ChatTokenCounter.CountText(tools.GetRawText());
             }
 
-            var upstream = Rewrite(root, model.UpstreamModel ?? modelId, stream ?? false);
-            return new ChatRequest(modelId, model, stream ?? false, includeUsage, prompt, outputPerChoice * (choices ?? 1), upstream);
+            var upstream = Rewrite(root, stream ?? false);
+            return new ChatRequest(modelId, model, stream ?? false, includeUsage, prompt, outputPerChoice * (choices ?? 1), upstream,
+                maxCompletion ?? maxTokens, choices ?? 1);
         }
     }
 
@@ -192,7 +193,8 @@ public static class ChatRequestParser
         return true;
     }
 
-    private static byte[] Rewrite(JsonElement root, string upstreamModel, bool stream)
+    /// <summary>The body to send upstream, without <c>model</c>: the worker puts in the name of the deployment that serves each attempt.</summary>
+    private static byte[] Rewrite(JsonElement root, bool stream)
     {
         var buffer = new ArrayBufferWriter<byte>(4096);
         using (var writer = new Utf8JsonWriter(buffer))
@@ -203,9 +205,10 @@ public static class ChatRequestParser
             {
                 if (property.NameEquals("model"))
                 {
-                    writer.WriteString("model", upstreamModel);
+                    continue;
                 }
-                else if (stream && property.NameEquals("stream_options"))
+
+                if (stream && property.NameEquals("stream_options"))
                 {
                     WriteStreamOptions(writer, property.Value);
                     wroteStreamOptions = true;

@@ -6,10 +6,15 @@ namespace Gateway.ApiFrontend.Contracts;
 public sealed record LedgerPageResponse(IReadOnlyList<LedgerEntryResponse> Data, long? NextAfter)
 {
     public static LedgerPageResponse From(LedgerPage page) => new(
-        page.Entries.Select(e => new LedgerEntryResponse(e.Seq, e.RequestId, e.RecordedAt, e.Model, e.Provider, e.InputTokens, e.OutputTokens, e.CostUsd, e.Outcome)).ToArray(),
+        page.Entries.Select(e => new LedgerEntryResponse(e.Seq, e.RequestId, e.RecordedAt, e.Model, e.Provider, e.InputTokens, e.OutputTokens, e.CostUsd, e.Outcome, e.RequestedModel, e.Attempts, e.UsageCounted)).ToArray(),
         page.NextAfter);
 }
 
+/// <summary>
+/// One ledger row: <c>model</c> served and was charged; <c>requestedModel</c> is the model asked for when a fallback
+/// served (else null); <c>usageCounted</c>: the provider reported no usage, the gateway's count was charged.
+/// </summary>
 public sealed record LedgerEntryResponse(
     long Seq, string RequestId, DateTimeOffset RecordedAt, string Model, string Provider,
-    long InputTokens, long OutputTokens, decimal CostUsd, string Outcome);
+    long InputTokens, long OutputTokens, decimal CostUsd, string Outcome,
+    string? RequestedModel, int Attempts, bool UsageCounted);

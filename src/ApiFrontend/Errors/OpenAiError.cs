@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 
@@ -5,12 +6,16 @@ namespace Gateway.ApiFrontend.Errors;
 
 /// <summary>
 /// An error in OpenAI's shape, <c>{"error":{"message","type","param","code"}}</c>, with its status code and,
-/// for 429 and 503, a <c>Retry-After</c>. The one error shape of the whole API.
+/// for 429 and 503, a <c>Retry-After</c>. The one error shape of the whole API, as a response or as a stream's last event.
 /// </summary>
 public sealed class OpenAiError(int statusCode, string message, string type, string? param = null, string? code = null, TimeSpan? retryAfter = null) : IResult
 {
     // Relaxed escaping keeps quotes and angle brackets readable; the body is JSON, never embedded in HTML.
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public int StatusCode => statusCode;
+
+    public string? Code => code;
 
     public static OpenAiError InvalidRequest(string message, string? param = null, string? code = null) =>
         new(StatusCodes.Status400BadRequest, message, "invalid_request_error", param, code);
@@ -27,7 +32,16 @@ public sealed class OpenAiError(int statusCode, string message, string type, str
             response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         }
 
-        await using var writer = new Utf8JsonWriter(response.BodyWriter.AsStream(), WriterOptions);
+        var buffer = new ArrayBufferWriter<byte>(256);
+        WriteTo(buffer);
+        response.ContentLength = buffer.WrittenCount;
+        await response.Body.WriteAsync(buffer.WrittenMemory, httpContext.RequestAborted);
+    }
+
+    /// <summary>Writes the error's JSON.</summary>
+    public void WriteTo(IBufferWriter<byte> destination)
+    {
+        using var writer = new Utf8JsonWriter(destination, WriterOptions);
         writer.WriteStartObject();
         writer.WriteStartObject("error");
         writer.WriteString("message", message);
@@ -36,7 +50,6 @@ public sealed class OpenAiError(int statusCode, string message, string type, str
         WriteNullable(writer, "code", code);
         writer.WriteEndObject();
         writer.WriteEndObject();
-        await writer.FlushAsync(httpContext.RequestAborted);
     }
 
     private static void WriteNullable(Utf8JsonWriter writer, string name, string? value)

@@ -1,6 +1,11 @@
 namespace Gateway.Grains.Abstractions.Ledger;
 
-/// <summary>One settled request as the usage ledger records it. <see cref="Seq"/> orders a tenant's entries.</summary>
+/// <summary>
+/// One settled request as the usage ledger records it. <see cref="Seq"/> orders a tenant's entries. <see cref="Model"/>
+/// is the model that served and was charged; <see cref="RequestedModel"/> the one the client asked for when a fallback
+/// served instead (else null); <see cref="UsageCounted"/>: the provider reported no usage and the gateway's own count
+/// was charged.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("gw.LedgerEntry")]
 public sealed record LedgerEntry(
     [property: Id(0)] string TenantId,
@@ -12,4 +17,7 @@ public sealed record LedgerEntry(
     [property: Id(6)] long InputTokens,
     [property: Id(7)] long OutputTokens,
     [property: Id(8)] decimal CostUsd,
-    [property: Id(9)] string Outcome);
+    [property: Id(9)] string Outcome,
+    [property: Id(10)] string? RequestedModel = null,
+    [property: Id(11)] int Attempts = 1,
+    [property: Id(12)] bool UsageCounted = false);

@@ -1,11 +1,17 @@
 namespace Gateway.Grains.Abstractions.Tenants;
 
-/// <summary>The answer to <see cref="ITenantGrain.AdmitAsync"/>: admitted (and reserved), or why not and when to retry.</summary>
+/// <summary>
+/// The answer to <see cref="ITenantGrain.AdmitAsync"/>: admitted (and reserved), or why not and when to retry. When
+/// admitted, <see cref="Chain"/> lists the models the reservation covers, in serving order (the requested model, then the
+/// fallbacks the tenant may use), and <see cref="ReservedTokens"/> the worst case held.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("gw.AdmissionResult")]
 public sealed record AdmissionResult(
     [property: Id(0)] AdmissionOutcome Outcome,
     [property: Id(1)] RateLimitStatus RateLimits,
-    [property: Id(2)] TimeSpan RetryAfter)
+    [property: Id(2)] TimeSpan RetryAfter,
+    [property: Id(3)] string[]? Chain = null,
+    [property: Id(4)] long ReservedTokens = 0)
 {
     public bool IsAdmitted => Outcome == AdmissionOutcome.Admitted;
 }

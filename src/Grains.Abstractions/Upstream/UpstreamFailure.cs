@@ -1,10 +1,13 @@
 namespace Gateway.Grains.Abstractions.Upstream;
 
-/// <summary>An upstream failure as the gateway answers it: status code and OpenAI error fields.</summary>
-[GenerateSerializer, Immutable, Alias("gw.UpstreamFailure")]
+/// <summary>
+/// Why a call to a provider failed: the kind, which provider (a configured provider name, never a URL or key), what the
+/// provider itself answered when it answered, and how long to wait before retrying when that is known.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("gw.UpstreamFailure.v2")]
 public sealed record UpstreamFailure(
-    [property: Id(0)] int StatusCode,
-    [property: Id(1)] string Type,
-    [property: Id(2)] string? Code,
-    [property: Id(3)] string Message,
-    [property: Id(4)] TimeSpan? RetryAfter);
+    [property: Id(0)] UpstreamFailureKind Kind,
+    [property: Id(1)] string? Provider = null,
+    [property: Id(2)] int? ProviderStatus = null,
+    [property: Id(3)] string? ProviderMessage = null,
+    [property: Id(4)] TimeSpan? RetryAfter = null);

@@ -1,8 +1,10 @@
 namespace Gateway.Grains.Abstractions.Upstream;
 
 /// <summary>
-/// One admitted request on its way to the provider. <see cref="Body"/> is the client's JSON with the model
-/// name mapped to the provider's and, for streams, the usage chunk requested.
+/// One admitted request on its way to a provider. <see cref="Body"/> is the client's JSON object without its
+/// <c>model</c> member (and, for streams, with the usage chunk requested): the worker writes the upstream model name of
+/// whichever deployment serves each attempt. <see cref="Chain"/> is the model and the fallbacks admission reserved for, in
+/// order; empty means <see cref="Model"/> alone.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("gw.UpstreamRequest")]
 public sealed record UpstreamRequest(
@@ -11,4 +13,10 @@ public sealed record UpstreamRequest(
     [property: Id(2)] string Model,
     [property: Id(3)] byte[] Body,
     [property: Id(4)] int PromptTokens,
-    [property: Id(5)] bool ClientWantsUsage);
+    [property: Id(5)] bool ClientWantsUsage,
+    [property: Id(6)] string[]? Chain = null,
+    [property: Id(7)] long ReservedTokens = 0)
+{
+    /// <summary>The models that may serve this request, in order.</summary>
+    public IReadOnlyList<string> ServingChain => Chain is { Length: > 0 } chain ? chain : [Model];
+}

@@ -1,6 +1,6 @@
 namespace Gateway.Grains.Abstractions.Upstream;
 
-/// <summary>The provider's JSON body on success, or the failure to report (nothing was charged then).</summary>
+/// <summary>The provider's JSON body on success (its <c>model</c> the catalog id of the model that served), or the failure (nothing charged).</summary>
 [GenerateSerializer, Immutable, Alias("gw.UpstreamResponse")]
 public sealed record UpstreamResponse(
     [property: Id(0)] byte[]? Body,

@@ -3,6 +3,7 @@ using System.Text;
 using Gateway.Grains.Ledger;
 using Gateway.Grains.Models;
 using Gateway.Grains.Providers;
+using Gateway.Grains.Routing;
 using Gateway.Grains.Storage;
 using Gateway.Grains.Tenants;
 using Gateway.Grains.Upstream;
@@ -33,7 +34,8 @@ public static class GatewayHostingExtensions
     public static IServiceCollection AddGatewayCatalogs(this IServiceCollection services)
     {
         services.TryAddKeyedSingleton(GatewayClock.Key, TimeProvider.System);
-        services.AddOptions<ModelCatalogOptions>().BindConfiguration(ModelCatalogOptions.Section);
+        services.AddOptions<ModelCatalogOptions>().BindConfiguration(ModelCatalogOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ModelCatalogOptions>, ModelCatalogOptionsValidator>();
         services.AddOptions<TierCatalogOptions>().BindConfiguration(TierCatalogOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<TierCatalogOptions>, TierCatalogOptionsValidator>();
         services.AddOptions<AdminKeyOptions>().BindConfiguration(AdminKeyOptions.Section);
@@ -125,22 +127,17 @@ public static class GatewayHostingExtensions
         services.AddOptions<LedgerOptions>().BindConfiguration(LedgerOptions.Section);
         services.AddGatewayCatalogs();
         services.AddOptions<TenantGrainOptions>().BindConfiguration(TenantGrainOptions.Section);
-        services.AddOptions<UpstreamOptions>().BindConfiguration(UpstreamOptions.Section);
+        services.AddOptions<UpstreamOptions>().BindConfiguration(UpstreamOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<UpstreamOptions>, UpstreamOptionsValidator>();
         services.AddSingleton<UpstreamDrain>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<UpstreamDrain>());
         services.AddOptions<ProviderCatalogOptions>().Configure<IConfiguration>(
-            (options, config) => config.GetSection(ProviderCatalogOptions.Section).Bind(options.Providers));
-        services.AddHttpClient(ProviderClients.HttpClientName)
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
-            {
-                // Pooled connections are recycled so that a provider's DNS changes are picked up.
-                PooledConnectionLifetime = TimeSpan.FromMinutes(2),
-                MaxConnectionsPerServer = int.MaxValue,
-                AutomaticDecompression = DecompressionMethods.None,
-                UseCookies = false,
-            })
-            .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
+            (options, config) => config.GetSection(ProviderCatalogOptions.Section).Bind(options.Providers)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ProviderCatalogOptions>, ProviderCatalogOptionsValidator>();
         services.TryAddSingleton<ProviderClients>();
+        services.TryAddSingleton<DeploymentHealth>();
+        services.TryAddSingleton<DeploymentCapacity>();
+        services.TryAddSingleton<UpstreamCaller>();
         return silo;
     }
 

@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using Gateway.Grains.Abstractions.Routing;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Grains.Models;
@@ -34,6 +35,17 @@ public sealed class ModelCatalog
         return false;
     }
 
+    /// <summary>The deployments, routing and fallbacks of a catalog id (or alias); null when it is not in the catalog.</summary>
+    public ModelRoute? Route(string modelId) =>
+        _snapshot.ByName.TryGetValue(modelId, out var entry) ? _snapshot.Routes[entry.Id] : null;
+
+    /// <summary>A catalog id as a JSON string, as answers carry it in their <c>model</c> member.</summary>
+    public byte[] ModelJson(string modelId) =>
+        _snapshot.ModelJson.TryGetValue(modelId, out var json) ? json : System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(modelId);
+
+    /// <summary>Every deployment of every model, in catalog order.</summary>
+    public IEnumerable<Deployment> Deployments => _snapshot.Ids.SelectMany(id => _snapshot.Routes[id].Deployments);
+
     /// <summary>The definition of a catalog id; throws for an id that is not in the catalog.</summary>
     public ModelDefinition Get(string modelId) =>
         TryResolve(modelId, out _, out var definition)
@@ -62,6 +74,24 @@ public sealed class ModelCatalog
 
             ByName = byName.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
             Ids = models.Keys.Order(StringComparer.Ordinal).ToArray();
+            ModelJson = models.Keys.ToFrozenDictionary(id => id, id => System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(id), StringComparer.OrdinalIgnoreCase);
+            Routes = models.ToFrozenDictionary(m => m.Key, m => RouteOf(m.Key, m.Value), StringComparer.OrdinalIgnoreCase);
+        }
+
+        public FrozenDictionary<string, ModelRoute> Routes { get; }
+
+        public FrozenDictionary<string, byte[]> ModelJson { get; }
+
+        private static ModelRoute RouteOf(string id, ModelDefinition model)
+        {
+            var deployments = model.Deployments.Count == 0
+                ? [new Deployment($"{id}#0", id, model.Provider, model.UpstreamModel ?? id, 1, DeploymentLimits.Unlimited)]
+                : model.Deployments.Select((d, i) => new Deployment(
+                    $"{id}#{i}", id, d.Provider, d.UpstreamModel ?? id, Math.Max(1, d.Weight),
+                    new DeploymentLimits(d.RequestsPerMinute, d.TokensPerMinute, d.MaxConcurrent))).ToArray();
+            return new ModelRoute(id, deployments,
+                string.Equals(model.Routing, RoutingModes.LeastLatency, StringComparison.OrdinalIgnoreCase),
+                model.Fallbacks.ToArray());
         }
 
         public FrozenDictionary<string, (string Id, ModelDefinition Definition)> ByName { get; }

@@ -2,7 +2,8 @@ namespace Gateway.Grains.Providers;
 
 /// <summary>
 /// The providers (configuration section <c>Providers</c>). A provider missing from configuration keeps its
-/// public address from <see cref="Defaults"/>; its key must still be configured.
+/// public address from <see cref="Defaults"/>; its key must still be configured. Any other name is an
+/// OpenAI-compatible server at its configured <c>BaseUrl</c>: several accounts of one provider are several names.
 /// </summary>
 public sealed class ProviderCatalogOptions
 {
@@ -28,7 +29,9 @@ public sealed class ProviderCatalogOptions
 
         if (Defaults.TryGetValue(name, out var url))
         {
-            options = new ProviderOptions { BaseUrl = url, ApiKey = options?.ApiKey, Timeout = options?.Timeout ?? TimeSpan.FromMinutes(10) };
+            var configured = options;
+            options = configured ?? new ProviderOptions();
+            options.BaseUrl = url;
             return true;
         }
 

@@ -1,42 +1,57 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
+using System.Net;
 using Microsoft.Extensions.Options;
 using Refit;
 
 namespace Gateway.Grains.Providers;
 
-/// <summary>One Refit client per provider over a shared, pooled HTTP handler; rebuilt when configuration changes.</summary>
+/// <summary>
+/// One Refit client per provider, each over its own pooled connection handler (so each has its own connect timeout);
+/// rebuilt when the configuration changes.
+/// </summary>
 public sealed class ProviderClients : IDisposable
 {
-    public const string HttpClientName = "gateway-providers";
-
-    private readonly IHttpClientFactory _httpClients;
     private readonly IOptionsMonitor<ProviderCatalogOptions> _options;
     private readonly IDisposable? _subscription;
-    private ConcurrentDictionary<string, ProviderClient> _clients = new(StringComparer.OrdinalIgnoreCase);
+    private ConcurrentDictionary<string, ProviderClient?> _clients = new(StringComparer.OrdinalIgnoreCase);
 
-    public ProviderClients(IHttpClientFactory httpClients, IOptionsMonitor<ProviderCatalogOptions> options)
+    public ProviderClients(IOptionsMonitor<ProviderCatalogOptions> options)
     {
-        _httpClients = httpClients;
         _options = options;
         _subscription = options.OnChange(_ => _clients = new(StringComparer.OrdinalIgnoreCase));
     }
 
-    /// <summary>The client of a provider; throws when the provider is not configured.</summary>
-    public ProviderClient Get(string provider) => _clients.GetOrAdd(provider, Create);
+    /// <summary>The client of a provider; false when the provider is not configured.</summary>
+    public bool TryGet(string provider, [NotNullWhen(true)] out ProviderClient? client)
+    {
+        client = _clients.GetOrAdd(provider, Create);
+        return client is not null;
+    }
 
-    private ProviderClient Create(string provider)
+    private ProviderClient? Create(string provider)
     {
         if (!_options.CurrentValue.TryGet(provider, out var options))
         {
-            throw new InvalidOperationException($"Provider '{provider}' is not configured: set Providers:{provider}:BaseUrl.");
+            return null;
         }
 
-        var http = _httpClients.CreateClient(HttpClientName);
-        http.BaseAddress = options.BaseUrl;
-        http.Timeout = Timeout.InfiniteTimeSpan;
+        var handler = new SocketsHttpHandler
+        {
+            ConnectTimeout = options.ConnectTimeout,
+
+            // Pooled connections are recycled so that a provider's DNS changes are picked up.
+            PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+            MaxConnectionsPerServer = int.MaxValue,
+            AutomaticDecompression = DecompressionMethods.None,
+            UseCookies = false,
+        };
+
+        // Timeouts are the caller's (first byte, idle, total), driven by the gateway's clock.
+        var http = new HttpClient(handler) { BaseAddress = options.BaseUrl, Timeout = Timeout.InfiniteTimeSpan };
         var api = RestService.For<IOpenAiCompatibleApi>(http);
         var authorization = string.IsNullOrEmpty(options.ApiKey) ? null : "Bearer " + options.ApiKey;
-        return new ProviderClient(provider, api, authorization, options.Timeout);
+        return new ProviderClient(provider, api, authorization, options);
     }
 
     public void Dispose() => _subscription?.Dispose();

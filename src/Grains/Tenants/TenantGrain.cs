@@ -173,10 +173,16 @@ public sealed class TenantGrain(
         var limits = Limits();
         EnsureBuckets(limits, now);
 
+        if (!models.TryResolve(request.Model, out var modelId, out var model) || !IsAllowed(config, modelId))
+        {
+            return Result(AdmissionOutcome.ModelNotAllowed, now);
+        }
+
+        var (chain, tokens, cost) = WorstCase(config, modelId, model, request);
         if (_reservations.Contains(request.RequestId) || _reservations.WasSettled(request.RequestId))
         {
             // A repeated admission of the same request holds nothing twice.
-            return Result(AdmissionOutcome.Admitted, now);
+            return Result(AdmissionOutcome.Admitted, now) with { Chain = chain, ReservedTokens = tokens };
         }
 
         if (!ledger.IsAcceptingWrites)
@@ -184,15 +190,7 @@ public sealed class TenantGrain(
             return Result(AdmissionOutcome.AccountingUnavailable, now, TimeSpan.FromSeconds(1));
         }
 
-        if (!models.TryResolve(request.Model, out var modelId, out var model) || !IsAllowed(config, modelId))
-        {
-            return Result(AdmissionOutcome.ModelNotAllowed, now);
-        }
-
-        long tokens = (long)request.PromptTokens + request.MaxOutputTokens;
         var pricing = new Pricing(modelId, model);
-        var cost = pricing.CostUsd(request.PromptTokens, request.MaxOutputTokens);
-
         if (limits.MonthlyTokenQuota is { } quota && State.Month.TotalTokens + _reservations.Tokens + tokens > quota)
         {
             return Result(AdmissionOutcome.TokenQuotaExhausted, now);
@@ -226,7 +224,38 @@ public sealed class TenantGrain(
 
         _reservations.Add(new Reservation(request.RequestId, pricing, tokens, cost, now + _options.ReservationTimeout));
         MarkDirty();
-        return Result(AdmissionOutcome.Admitted, now);
+        return Result(AdmissionOutcome.Admitted, now) with { Chain = chain, ReservedTokens = tokens };
+    }
+
+    /// <summary>
+    /// The models that may serve the request (the requested one, then its fallbacks that exist and that the tenant may
+    /// use) and the worst case over all of them: whichever serves, the reservation covers it.
+    /// </summary>
+    private (string[] Chain, long Tokens, decimal Cost) WorstCase(TenantConfig config, string modelId, ModelDefinition model, AdmissionRequest request)
+    {
+        long tokens = (long)request.PromptTokens + request.MaxOutputTokens;
+        var cost = new Pricing(modelId, model).CostUsd(request.PromptTokens, request.MaxOutputTokens);
+        if (model.Fallbacks.Count == 0)
+        {
+            return ([modelId], tokens, cost);
+        }
+
+        var chain = new List<string> { modelId };
+        foreach (var name in model.Fallbacks)
+        {
+            if (!models.TryResolve(name, out var fallbackId, out var fallback) || !IsAllowed(config, fallbackId)
+                || chain.Contains(fallbackId, StringComparer.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            chain.Add(fallbackId);
+            long output = (long)(request.RequestedOutputTokens ?? fallback.MaxOutputTokens) * Math.Max(1, request.Choices);
+            tokens = Math.Max(tokens, request.PromptTokens + output);
+            cost = Math.Max(cost, new Pricing(fallbackId, fallback).CostUsd(request.PromptTokens, output));
+        }
+
+        return ([.. chain], tokens, cost);
     }
 
     public async Task SettleAsync(Settlement settlement)
@@ -241,15 +270,18 @@ public sealed class TenantGrain(
         RollPeriod(now);
         EnsureBuckets(Limits(), now);
 
-        // Priced as at admission when the reservation is still open, so a price change mid-request changes nothing.
+        // Priced as at admission when the reservation is still open and the requested model served, so a price change
+        // mid-request changes nothing; a fallback that served is priced as the catalog prices it now.
         var reservation = _reservations.Find(settlement.RequestId);
-        var pricing = reservation?.Pricing
+        var pricing = (reservation?.Pricing is { } reserved && string.Equals(reserved.ModelId, settlement.Model, StringComparison.OrdinalIgnoreCase) ? reserved : null)
             ?? (models.TryResolve(settlement.Model, out var id, out var model) ? new Pricing(id, model) : null)
             ?? throw new InvalidOperationException($"Model '{settlement.Model}' is not in the catalog; request {settlement.RequestId} cannot be priced.");
 
         var cost = pricing.CostUsd(settlement.InputTokens, settlement.OutputTokens);
         var entry = new LedgerEntry(TenantId, State.LedgerSeq + 1, settlement.RequestId, now, pricing.ModelId, pricing.Provider,
-            settlement.InputTokens, settlement.OutputTokens, cost, settlement.Outcome);
+            settlement.InputTokens, settlement.OutputTokens, cost, settlement.Outcome,
+            settlement.RequestedModel is { } requested && !string.Equals(requested, pricing.ModelId, StringComparison.OrdinalIgnoreCase) ? requested : null,
+            settlement.Attempts, settlement.UsageCounted);
 
         // Handed to the ledger before anything is counted: if the ledger refuses it (shutting down), nothing changed.
         // Returns once the entry is durable; the state write that follows within the flush interval is only a checkpoint.

@@ -5,34 +5,61 @@ using Gateway.Grains.Tokenization;
 namespace Gateway.Grains.Upstream;
 
 /// <summary>Reads the <c>usage</c> a provider reports in a chat completion.</summary>
-internal static class CompletionUsage
+public static class CompletionUsage
 {
-    /// <summary>
-    /// Input and output tokens of a non-streaming completion. When the provider reports no usage, the prompt
-    /// estimate and the tokens of the returned text stand in, so a served request is never free.
-    /// </summary>
-    public static (long Input, long Output) Read(byte[] body, int promptEstimate)
+    /// <summary>What a request used; <see cref="Counted"/> when the provider reported no usage and the gateway counted it.</summary>
+    public readonly record struct Figures(long Input, long Output, bool Counted)
     {
-        using var document = JsonDocument.Parse(body);
-        var root = document.RootElement;
-        if (TryReadUsage(root, out var input, out var output))
+        public long Total => Input + Output;
+    }
+
+    /// <summary>
+    /// Input and output tokens of a non-streaming completion; false when the body is not a JSON object (a bad response).
+    /// When the provider reports no usage, the prompt estimate and the tokens of the returned text stand in, so a served
+    /// request is never free.
+    /// </summary>
+    public static bool TryRead(byte[] body, int promptEstimate, out Figures figures)
+    {
+        figures = default;
+        JsonDocument document;
+        try
         {
-            return (input, output);
+            document = JsonDocument.Parse(body);
+        }
+        catch (JsonException)
+        {
+            return false;
         }
 
-        var text = new StringBuilder();
-        if (root.TryGetProperty("choices", out var choices) && choices.ValueKind == JsonValueKind.Array)
+        using (document)
         {
-            foreach (var choice in choices.EnumerateArray())
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
             {
-                if (choice.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.Object)
+                return false;
+            }
+
+            if (TryReadUsage(root, out var input, out var output))
+            {
+                figures = new Figures(input, output, Counted: false);
+                return true;
+            }
+
+            var text = new StringBuilder();
+            if (root.TryGetProperty("choices", out var choices) && choices.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var choice in choices.EnumerateArray())
                 {
-                    AppendGeneratedText(message, text);
+                    if (choice.ValueKind == JsonValueKind.Object && choice.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.Object)
+                    {
+                        AppendGeneratedText(message, text);
+                    }
                 }
             }
-        }
 
-        return (promptEstimate, ChatTokenCounter.CountText(text.ToString()));
+            figures = new Figures(promptEstimate, ChatTokenCounter.CountText(text.ToString()), Counted: true);
+            return true;
+        }
     }
 
     public static bool TryReadUsage(JsonElement root, out long input, out long output)
@@ -44,14 +71,25 @@ internal static class CompletionUsage
             return false;
         }
 
-        if (usage.TryGetProperty("prompt_tokens", out var prompt) && prompt.TryGetInt64(out var p)) input = p;
-        if (usage.TryGetProperty("completion_tokens", out var completion) && completion.TryGetInt64(out var c)) output = c;
+        // A provider's nonsense (negative or non-integer counts) is not a report: the gateway counts instead.
+        if (!usage.TryGetProperty("prompt_tokens", out var prompt) || prompt.ValueKind != JsonValueKind.Number || !prompt.TryGetInt64(out input) || input < 0
+            || !usage.TryGetProperty("completion_tokens", out var completion) || completion.ValueKind != JsonValueKind.Number || !completion.TryGetInt64(out output) || output < 0)
+        {
+            input = output = 0;
+            return false;
+        }
+
         return true;
     }
 
     /// <summary>Appends what the model generated in a message or a stream delta: text and tool-call arguments.</summary>
     public static void AppendGeneratedText(JsonElement messageOrDelta, StringBuilder text)
     {
+        if (messageOrDelta.ValueKind != JsonValueKind.Object)
+        {
+            return;
+        }
+
         if (messageOrDelta.TryGetProperty("content", out var content) && content.ValueKind == JsonValueKind.String)
         {
             text.Append(content.GetString());
@@ -61,7 +99,7 @@ internal static class CompletionUsage
         {
             foreach (var call in calls.EnumerateArray())
             {
-                if (call.TryGetProperty("function", out var function) && function.ValueKind == JsonValueKind.Object)
+                if (call.ValueKind == JsonValueKind.Object && call.TryGetProperty("function", out var function) && function.ValueKind == JsonValueKind.Object)
                 {
                     if (function.TryGetProperty("name", out var name) && name.ValueKind == JsonValueKind.String) text.Append(name.GetString());
                     if (function.TryGetProperty("arguments", out var args) && args.ValueKind == JsonValueKind.String) text.Append(args.GetString());

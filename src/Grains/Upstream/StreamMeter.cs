@@ -16,10 +16,24 @@ internal sealed class StreamMeter(int promptEstimate)
     /// <summary>True once anything has been streamed to the client.</summary>
     public bool Streamed { get; private set; }
 
-    /// <summary>Reads one chunk; true when it is the usage-only chunk (no choices), which the client may not have asked for.</summary>
-    public bool Observe(byte[] data)
+    /// <summary>
+    /// Reads one chunk; false when it is not a JSON object (a bad response). <paramref name="usageOnly"/>: it is the
+    /// usage-only chunk (no choices), which the client may not have asked for.
+    /// </summary>
+    public bool TryObserve(byte[] data, out bool usageOnly)
     {
-        using var document = JsonDocument.Parse(data);
+        usageOnly = false;
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(data);
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+
+        using var owned = document;
         var root = document.RootElement;
         if (root.ValueKind != JsonValueKind.Object)
         {
@@ -33,27 +47,29 @@ internal sealed class StreamMeter(int promptEstimate)
 
         if (!root.TryGetProperty("choices", out var choices) || choices.ValueKind != JsonValueKind.Array)
         {
-            return false;
+            return true;
         }
 
         var any = false;
         foreach (var choice in choices.EnumerateArray())
         {
             any = true;
-            if (choice.TryGetProperty("delta", out var delta) && delta.ValueKind == JsonValueKind.Object)
+            if (choice.ValueKind == JsonValueKind.Object && choice.TryGetProperty("delta", out var delta))
             {
                 CompletionUsage.AppendGeneratedText(delta, _generated);
             }
         }
 
-        return !any && _reported is not null;
+        usageOnly = !any && _reported is not null;
+        return true;
     }
 
     public void MarkStreamed() => Streamed = true;
 
     /// <summary>What to charge: the provider's figures when it sent them, else the prompt estimate and the text streamed.</summary>
-    public (long Input, long Output) Usage =>
-        _reported ?? (promptEstimate, ChatTokenCounter.CountText(_generated.ToString()));
+    public CompletionUsage.Figures Usage => _reported is var (input, output)
+        ? new CompletionUsage.Figures(input, output, Counted: false)
+        : new CompletionUsage.Figures(promptEstimate, ChatTokenCounter.CountText(_generated.ToString()), Counted: true);
 
     public bool HasReportedUsage => _reported is not null;
 }

@@ -1,10 +1,8 @@
 using System.Diagnostics;
-using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
 using Gateway.Grains.Abstractions.Tenants;
 using Gateway.Grains.Abstractions.Upstream;
 using Gateway.Grains.Models;
-using Gateway.Grains.Providers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -23,14 +21,11 @@ namespace Gateway.Grains.Upstream;
 [Reentrant, PreferLocalPlacement]
 public sealed partial class UpstreamGrain(
     ModelCatalog models,
-    ProviderClients providers,
+    UpstreamCaller caller,
     IOptions<UpstreamOptions> options,
     UpstreamDrain drain,
-    [FromKeyedServices(GatewayClock.Key)] TimeProvider time,
     ILogger<UpstreamGrain> logger) : Grain, IUpstreamGrain
 {
-    private static readonly MediaTypeHeaderValue Json = new("application/json");
-
     private readonly HashSet<string> _inFlight = new(StringComparer.Ordinal);
 
     public Task<bool> IsInFlightAsync(string requestId) => Task.FromResult(_inFlight.Contains(requestId));
@@ -40,7 +35,7 @@ public sealed partial class UpstreamGrain(
         if (drain.IsDraining)
         {
             // Nothing sent, nothing released: the frontend retries on a worker elsewhere under the same reservation.
-            return new UpstreamResponse(null, UpstreamFailures.Draining());
+            return new UpstreamResponse(null, new UpstreamFailure(UpstreamFailureKind.Draining));
         }
 
         using var running = Run(request.RequestId);
@@ -53,7 +48,7 @@ public sealed partial class UpstreamGrain(
     {
         if (drain.IsDraining)
         {
-            yield return new UpstreamChunk(null, UpstreamFailures.Draining());
+            yield return new UpstreamChunk(null, new UpstreamFailure(UpstreamFailureKind.Draining));
             yield break;
         }
 
@@ -84,39 +79,20 @@ public sealed partial class UpstreamGrain(
     private async Task<UpstreamResponse> CompleteCoreAsync(UpstreamRequest request, CancellationToken cancellationToken)
     {
         var tenant = GrainFactory.GetGrain<ITenantGrain>(request.TenantId);
-        var (response, failure, timeout) = await SendAsync(request, cancellationToken);
-        if (failure is not null)
+        var result = await SendAsync(tenant, request, stream: false, cancellationToken);
+        if (result.Exchange is not { } exchange)
         {
             await tenant.ReleaseAsync(request.RequestId);
-            return new UpstreamResponse(null, failure);
+            return new UpstreamResponse(null, result.Failure);
         }
 
-        using (response)
-        using (timeout)
+        await using (exchange)
         {
-            byte[] body;
-            try
-            {
-                body = await response!.Content.ReadAsByteArrayAsync(timeout!.Token);
-            }
-            catch (Exception exception) when (exception is HttpRequestException or IOException or OperationCanceledException)
-            {
-                await tenant.ReleaseAsync(request.RequestId);
-                if (cancellationToken.IsCancellationRequested)
-                {
-                    throw;
-                }
-
-                var provider = ProviderOf(request);
-                return new UpstreamResponse(null, exception is OperationCanceledException
-                    ? UpstreamFailures.Timeout(provider)
-                    : UpstreamFailures.Unreachable(provider));
-            }
-
-            var (input, output) = CompletionUsage.Read(body, request.PromptTokens);
-            return await TrySettleAsync(tenant, new Settlement(request.RequestId, request.Model, input, output))
-                ? new UpstreamResponse(body, null)
-                : new UpstreamResponse(null, UpstreamFailures.NotRecorded());
+            var usage = exchange.Usage;
+            exchange.Complete(usage.Total);
+            return await TrySettleAsync(tenant, SettlementOf(request, exchange, usage, Settlement.Completed))
+                ? new UpstreamResponse(exchange.Body, null)
+                : new UpstreamResponse(null, new UpstreamFailure(UpstreamFailureKind.NotRecorded, exchange.Deployment.Provider));
         }
     }
 
@@ -125,60 +101,53 @@ public sealed partial class UpstreamGrain(
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var tenant = GrainFactory.GetGrain<ITenantGrain>(request.TenantId);
-        var (response, failure, timeout) = await SendAsync(request, cancellationToken);
-        if (failure is not null)
+        var result = await SendAsync(tenant, request, stream: true, cancellationToken);
+        if (result.Exchange is not { } exchange)
         {
             await tenant.ReleaseAsync(request.RequestId);
-            yield return new UpstreamChunk(null, failure);
+            yield return new UpstreamChunk(null, result.Failure);
             yield break;
         }
 
         var meter = new StreamMeter(request.PromptTokens);
+        var model = models.ModelJson(exchange.Deployment.ModelId);
         var settled = false;
         UpstreamFailure? cut = null;
         try
         {
-            await using var reader = new SseReader(await response!.Content.ReadAsStreamAsync(timeout!.Token));
             while (true)
             {
-                byte[]? data;
-                try
+                var (data, failure) = await NextEventAsync(exchange, meter, cancellationToken);
+                if (failure is not null)
                 {
-                    data = await reader.ReadAsync(timeout.Token);
-                }
-                catch (Exception exception) when (!cancellationToken.IsCancellationRequested
-                    && exception is HttpRequestException or IOException or OperationCanceledException)
-                {
-                    cut = exception is OperationCanceledException
-                        ? UpstreamFailures.Timeout(ProviderOf(request))
-                        : UpstreamFailures.StreamCut(ProviderOf(request));
+                    cut = failure;
                     break;
                 }
 
                 if (data is null)
                 {
-                    // The connection closed without [DONE]: the provider cut the stream.
-                    cut = meter.HasReportedUsage ? null : UpstreamFailures.StreamCut(ProviderOf(request));
                     break;
                 }
 
-                if (data.AsSpan().SequenceEqual("[DONE]"u8))
+                if (!meter.TryObserve(data, out var usageOnly))
                 {
+                    LogBadEvent(logger, exchange.Deployment.Id);
+                    cut = new UpstreamFailure(UpstreamFailureKind.BadResponse, exchange.Deployment.Provider);
                     break;
                 }
 
-                if (meter.Observe(data) && !request.ClientWantsUsage)
+                if (usageOnly && !request.ClientWantsUsage)
                 {
                     continue;
                 }
 
                 meter.MarkStreamed();
-                yield return new UpstreamChunk(request.ClientWantsUsage ? data : NullUsage.Remove(data), null);
+                yield return new UpstreamChunk(ModelField.Replace(request.ClientWantsUsage ? data : NullUsage.Remove(data), model), null);
             }
 
             // Settled before the stream's end reaches the client, so that a client that saw the end sees the charge too.
             settled = true;
-            await SettleStreamAsync(tenant, request, meter, cut is null ? Settlement.Completed : Settlement.StreamInterrupted);
+            await SettleStreamAsync(tenant, request, exchange, meter, cut is null ? Settlement.Completed : Settlement.StreamInterrupted);
             if (cut is not null)
             {
                 yield return new UpstreamChunk(null, cut);
@@ -186,22 +155,50 @@ public sealed partial class UpstreamGrain(
         }
         finally
         {
-            response!.Dispose();
-            timeout!.Dispose();
             if (!settled)
             {
                 // The client went away mid-stream: charged for what was streamed.
-                await SettleStreamAsync(tenant, request, meter, Settlement.ClientDisconnected);
+                await SettleStreamAsync(tenant, request, exchange, meter, Settlement.ClientDisconnected);
             }
+
+            await exchange.DisposeAsync();
         }
     }
 
-    private async Task SettleStreamAsync(ITenantGrain tenant, UpstreamRequest request, StreamMeter meter, string outcome)
+    /// <summary>
+    /// The next event's data; null data at the stream's end (<c>[DONE]</c>, or a close after the provider reported usage);
+    /// a failure when the stream was cut, stalled or closed early.
+    /// </summary>
+    private async Task<(byte[]? Data, UpstreamFailure? Failure)> NextEventAsync(UpstreamExchange exchange, StreamMeter meter, CancellationToken cancellationToken)
+    {
+        byte[]? data;
+        try
+        {
+            data = await exchange.NextEventAsync();
+        }
+        catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            var timedOut = exchange.TimedOut;
+            LogStreamCut(logger, exchange.Deployment.Id, timedOut ? "stalled" : exception.GetType().Name);
+            return (null, new UpstreamFailure(timedOut ? UpstreamFailureKind.TimedOut : UpstreamFailureKind.StreamCut, exchange.Deployment.Provider));
+        }
+
+        if (data is null)
+        {
+            // The connection closed without [DONE]: the provider cut the stream, unless it had already said everything.
+            return meter.HasReportedUsage ? (null, null) : (null, new UpstreamFailure(UpstreamFailureKind.StreamCut, exchange.Deployment.Provider));
+        }
+
+        return data.AsSpan().SequenceEqual("[DONE]"u8) ? (null, null) : (data, null);
+    }
+
+    private async Task SettleStreamAsync(ITenantGrain tenant, UpstreamRequest request, UpstreamExchange exchange, StreamMeter meter, string outcome)
     {
         if (meter.Streamed || meter.HasReportedUsage)
         {
-            var (input, output) = meter.Usage;
-            await TrySettleAsync(tenant, new Settlement(request.RequestId, request.Model, input, output, outcome));
+            var usage = meter.Usage;
+            exchange.Complete(usage.Total);
+            await TrySettleAsync(tenant, SettlementOf(request, exchange, usage, outcome));
         }
         else
         {
@@ -209,64 +206,22 @@ public sealed partial class UpstreamGrain(
         }
     }
 
-    /// <summary>Sends the request; on success the response and the call's timeout, which the caller disposes.</summary>
-    private async Task<(HttpResponseMessage? Response, UpstreamFailure? Failure, CancellationTokenSource? Timeout)> SendAsync(
-        UpstreamRequest request, CancellationToken cancellationToken)
+    private static Settlement SettlementOf(UpstreamRequest request, UpstreamExchange exchange, CompletionUsage.Figures usage, string outcome) =>
+        new(request.RequestId, exchange.Deployment.ModelId, usage.Input, usage.Output, outcome,
+            RequestedModel: request.Model, Attempts: exchange.Attempts, UsageCounted: usage.Counted);
+
+    /// <summary>Routes, retries and calls; when the client goes away before an answer, the reservation is released and the cancellation goes on.</summary>
+    private async Task<AttemptResult> SendAsync(ITenantGrain tenant, UpstreamRequest request, bool stream, CancellationToken cancellationToken)
     {
-        ProviderClient client;
         try
         {
-            client = providers.Get(models.Get(request.Model).Provider);
+            return await caller.SendAsync(request, stream, cancellationToken);
         }
-        catch (Exception exception) when (exception is InvalidOperationException or KeyNotFoundException)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            LogProviderMissing(logger, request.Model, exception);
-            return (null, UpstreamFailures.Unreachable(request.Model), null);
-        }
-
-        var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(client.Timeout);
-        HttpResponseMessage response;
-        try
-        {
-            using var content = new ByteArrayContent(request.Body);
-            content.Headers.ContentType = Json;
-            response = await client.Api.ChatCompletionsAsync(content, client.Authorization, timeout.Token);
-        }
-        catch (Exception exception) when (exception is HttpRequestException or OperationCanceledException)
-        {
-            timeout.Dispose();
-            if (cancellationToken.IsCancellationRequested)
-            {
-                // The client went away before the provider answered: nothing was served, nothing is held.
-                await GrainFactory.GetGrain<ITenantGrain>(request.TenantId).ReleaseAsync(request.RequestId);
-                throw new OperationCanceledException(cancellationToken);
-            }
-
-            LogUpstreamUnreachable(logger, client.Name, exception.GetType().Name);
-            return (null, exception is OperationCanceledException ? UpstreamFailures.Timeout(client.Name) : UpstreamFailures.Unreachable(client.Name), null);
-        }
-
-        if (response.IsSuccessStatusCode)
-        {
-            return (response, null, timeout);
-        }
-
-        using (response)
-        using (timeout)
-        {
-            byte[] body;
-            try
-            {
-                body = await response.Content.ReadAsByteArrayAsync(timeout.Token);
-            }
-            catch (Exception exception) when (exception is HttpRequestException or IOException or OperationCanceledException)
-            {
-                body = [];
-            }
-
-            LogUpstreamStatus(logger, client.Name, (int)response.StatusCode);
-            return (null, UpstreamFailures.FromResponse(response.StatusCode, body, response.Headers.RetryAfter, client.Name, time.GetUtcNow()), null);
+            // Nothing was served, nothing is held.
+            await tenant.ReleaseAsync(request.RequestId);
+            throw;
         }
     }
 
@@ -302,17 +257,11 @@ public sealed partial class UpstreamGrain(
         static bool IsTransient(Exception exception) => exception is OrleansException or TimeoutException;
     }
 
-    private string ProviderOf(UpstreamRequest request) =>
-        models.TryResolve(request.Model, out _, out var model) ? model.Provider : request.Model;
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Deployment {Deployment} sent a stream event that is not JSON; the stream ends")]
+    private static partial void LogBadEvent(ILogger logger, string deployment);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "No provider for model {Model}")]
-    private static partial void LogProviderMissing(ILogger logger, string model, Exception exception);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Provider {Provider} could not be reached ({Reason})")]
-    private static partial void LogUpstreamUnreachable(ILogger logger, string provider, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Provider {Provider} answered {Status}")]
-    private static partial void LogUpstreamStatus(ILogger logger, string provider, int status);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stream from deployment {Deployment} was cut ({Reason})")]
+    private static partial void LogStreamCut(ILogger logger, string deployment, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Settlement of request {RequestId} did not reach its tenant ({Reason}); retrying")]
     private static partial void LogSettlementRetry(ILogger logger, string requestId, string reason);

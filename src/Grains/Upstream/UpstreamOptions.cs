@@ -17,4 +17,13 @@ public sealed class UpstreamOptions
     /// deactivated (new calls go to workers on other silos meanwhile). Keep it inside the host's shutdown timeout.
     /// </summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>The largest non-streaming response body accepted from a provider; a larger one is a bad response (502).</summary>
+    public long MaxResponseBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>Retries of a failed upstream call, before anything reached the client (<c>Gateway:Upstream:Retry</c>).</summary>
+    public UpstreamRetryOptions Retry { get; set; } = new();
+
+    /// <summary>The circuit breaker of every deployment (<c>Gateway:Upstream:CircuitBreaker</c>).</summary>
+    public UpstreamBreakerOptions CircuitBreaker { get; set; } = new();
 }

@@ -75,6 +75,9 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>, IAsyncLifet
             builder.UseSetting($"Providers:{provider}:BaseUrl", new Uri(MockAddress, "v1").ToString());
         }
 
+        // Retries back off on the gateway's clock, which the tests hold still: no backoff unless a test asks for it.
+        builder.UseSetting("Gateway:Upstream:Retry:BaseDelay", "00:00:00");
+        builder.UseSetting("Gateway:Upstream:Retry:MaxDelay", "00:00:00");
         foreach (var (name, value) in Settings)
         {
             builder.UseSetting(name, value);

@@ -1,0 +1,156 @@
+using Gateway.Grains.Abstractions.Upstream;
+using Gateway.Grains.Models;
+using Gateway.Grains.Routing;
+
+namespace Gateway.Grains.Upstream;
+
+/// <summary>
+/// One request's way through its model chain: which deployment to try next (another one than those that failed, the
+/// next model of the chain once every deployment of the current one has failed or is unusable), how many attempts were
+/// made, and what to tell the client when nothing is left. Used by one request at a time.
+/// </summary>
+internal sealed class AttemptPlan
+{
+    private readonly ModelCatalog _models;
+    private readonly DeploymentHealth _health;
+    private readonly TimeProvider _time;
+    private readonly UpstreamRetryOptions _retry;
+    private readonly IReadOnlyList<string> _chain;
+    private readonly long _startedAt;
+    private readonly HashSet<string> _excluded = new(StringComparer.Ordinal);
+    private int _link;
+    private TimeSpan? _capacityWait;
+    private TimeSpan? _unhealthyWait;
+    private UpstreamFailure? _lastFailure;
+    private UpstreamFailure? _notConfigured;
+
+    public AttemptPlan(UpstreamRequest request, ModelCatalog models, DeploymentHealth health, TimeProvider time, UpstreamRetryOptions retry)
+    {
+        Request = request;
+        _models = models;
+        _health = health;
+        _time = time;
+        _retry = retry;
+        _chain = request.ServingChain;
+        _startedAt = time.GetTimestamp();
+    }
+
+    public UpstreamRequest Request { get; }
+
+    /// <summary>Tokens the deployment's capacity is asked for: the request's worst case.</summary>
+    public long ReservedTokens => Request.ReservedTokens > 0 ? Request.ReservedTokens : Request.PromptTokens;
+
+    public int Attempts { get; set; }
+
+    /// <summary>The deployment for the next attempt; null when no deployment of the chain is usable.</summary>
+    public Deployment? Next()
+    {
+        var now = _time.GetUtcNow();
+        for (; _link < _chain.Count; _link++)
+        {
+            if (Pick(_chain[_link], now, retrying: false) is { } fresh)
+            {
+                return fresh;
+            }
+
+            if (_link == _chain.Count - 1)
+            {
+                // The last model of the chain: a deployment that failed before may be tried again (the retry's backoff has passed).
+                return Pick(_chain[_link], now, retrying: true);
+            }
+        }
+
+        return null;
+    }
+
+    private Deployment? Pick(string modelId, DateTimeOffset now, bool retrying)
+    {
+        if (_models.Route(modelId) is not { } route)
+        {
+            return null;
+        }
+
+        List<Deployment>? candidates = null;
+        foreach (var deployment in route.Deployments)
+        {
+            if (_excluded.Contains(deployment.Id) && !(retrying && _failed.Contains(deployment.Id)))
+            {
+                continue;
+            }
+
+            if (!_health.Get(deployment.Id).IsUsable(now, out var wait))
+            {
+                _unhealthyWait = Min(_unhealthyWait, wait);
+                continue;
+            }
+
+            (candidates ??= []).Add(deployment);
+        }
+
+        if (candidates is null)
+        {
+            return null;
+        }
+
+        return route.LeastLatency
+            ? DeploymentBalancer.PickLeastLatency(candidates, _health.Get, Random.Shared)
+            : DeploymentBalancer.PickWeighted(candidates, Random.Shared);
+    }
+
+    private readonly HashSet<string> _failed = new(StringComparer.Ordinal);
+
+    /// <summary>The deployment failed this request: other deployments are preferred from now on.</summary>
+    public void Failed(Deployment deployment, UpstreamFailure failure)
+    {
+        _excluded.Add(deployment.Id);
+        if (UpstreamFailureRules.IsRetryable(failure) && failure.Kind != UpstreamFailureKind.RateLimited)
+        {
+            _failed.Add(deployment.Id);
+        }
+
+        _lastFailure = failure;
+    }
+
+    /// <summary>The deployment cannot take this request at all (not configured, circuit opened meanwhile).</summary>
+    public void Exclude(Deployment deployment, UpstreamFailure? reason)
+    {
+        _excluded.Add(deployment.Id);
+        _notConfigured ??= reason;
+    }
+
+    /// <summary>The deployment is at its capacity.</summary>
+    public void Full(Deployment deployment, TimeSpan retryAfter)
+    {
+        _excluded.Add(deployment.Id);
+        _capacityWait = Min(_capacityWait, retryAfter);
+    }
+
+    /// <summary>Whether another attempt may start: attempts and the time budget left.</summary>
+    public bool MayRetry() => Attempts < _retry.MaxAttempts && _time.GetElapsedTime(_startedAt) < _retry.Budget;
+
+    /// <summary>What the client is told when no deployment of the chain could be tried (again).</summary>
+    public UpstreamFailure NothingUsable()
+    {
+        if (_lastFailure is { } last)
+        {
+            return last.RetryAfter is null && (_unhealthyWait ?? _capacityWait) is { } wait && last.Kind is not UpstreamFailureKind.Refused
+                ? last with { RetryAfter = wait }
+                : last;
+        }
+
+        if (_capacityWait is { } capacity)
+        {
+            return new UpstreamFailure(UpstreamFailureKind.CapacityExceeded, RetryAfter: capacity);
+        }
+
+        if (_unhealthyWait is { } unhealthy)
+        {
+            return new UpstreamFailure(UpstreamFailureKind.NoHealthyDeployment, RetryAfter: unhealthy);
+        }
+
+        return _notConfigured ?? new UpstreamFailure(UpstreamFailureKind.NotConfigured, Request.Model);
+    }
+
+    private static TimeSpan? Min(TimeSpan? current, TimeSpan candidate) =>
+        current is { } c && c <= candidate ? c : candidate;
+}

@@ -1,0 +1,341 @@
+using System.Buffers;
+using System.Net.Http.Headers;
+using Gateway.Grains.Abstractions.Upstream;
+using Gateway.Grains.Models;
+using Gateway.Grains.Providers;
+using Gateway.Grains.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Retry;
+
+namespace Gateway.Grains.Upstream;
+
+/// <summary>
+/// Gets one admitted request answered by some deployment of its model chain: balancing picks a deployment, its capacity is
+/// taken, the call runs through the deployment's circuit breaker under the provider's timeouts, and a failure that is worth
+/// it is retried (Polly, on the gateway's clock) on another deployment, then on the chain's fallback models. Everything up
+/// to the response headers (and a completion's whole body) happens here, before anything reaches the client; so a retry
+/// never repeats what a client saw, and one reservation covers every attempt. One per silo.
+/// </summary>
+public sealed partial class UpstreamCaller
+{
+    private static readonly MediaTypeHeaderValue Json = new("application/json");
+    private const int MaxErrorBodyBytes = 64 * 1024;
+
+    private readonly ModelCatalog _models;
+    private readonly ProviderClients _providers;
+    private readonly DeploymentHealth _health;
+    private readonly DeploymentCapacity _capacity;
+    private readonly IOptionsMonitor<UpstreamOptions> _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<UpstreamCaller> _logger;
+    private (UpstreamRetryOptions Options, ResiliencePipeline<AttemptResult> Pipeline)? _retry;
+
+    public UpstreamCaller(
+        ModelCatalog models,
+        ProviderClients providers,
+        DeploymentHealth health,
+        DeploymentCapacity capacity,
+        IOptionsMonitor<UpstreamOptions> options,
+        [FromKeyedServices(GatewayClock.Key)] TimeProvider time,
+        ILogger<UpstreamCaller> logger)
+    {
+        _models = models;
+        _providers = providers;
+        _health = health;
+        _capacity = capacity;
+        _options = options;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>An open exchange with the deployment that answered, or why none did. Throws only when <paramref name="cancellationToken"/> fires.</summary>
+    public async Task<AttemptResult> SendAsync(UpstreamRequest request, bool stream, CancellationToken cancellationToken)
+    {
+        var plan = new AttemptPlan(request, _models, _health, _time, _options.CurrentValue.Retry);
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        try
+        {
+            var outcome = await RetryPipeline().ExecuteOutcomeAsync(
+                static async (context, state) => Outcome.FromResult(await state.Caller.AttemptAsync(state.Plan, state.Stream, context.CancellationToken)),
+                context,
+                (Caller: this, Plan: plan, Stream: stream));
+            outcome.ThrowIfException();
+            var result = outcome.Result!;
+            if (result.Exchange is { } exchange)
+            {
+                exchange.Attempts = plan.Attempts;
+            }
+
+            return result;
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    private ResiliencePipeline<AttemptResult> RetryPipeline()
+    {
+        var options = _options.CurrentValue.Retry;
+        if (_retry is { } cached && ReferenceEquals(cached.Options, options))
+        {
+            return cached.Pipeline;
+        }
+
+        var builder = new ResiliencePipelineBuilder<AttemptResult> { TimeProvider = _time };
+        if (options.MaxAttempts > 1)
+        {
+            builder.AddRetry(new RetryStrategyOptions<AttemptResult>
+            {
+                MaxRetryAttempts = options.MaxAttempts - 1,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = options.BaseDelay,
+                MaxDelay = options.MaxDelay,
+                ShouldHandle = static args => ValueTask.FromResult(args.Outcome.Result is { Retryable: true }),
+            });
+        }
+
+        var pipeline = builder.Build();
+        _retry = (options, pipeline);
+        return pipeline;
+    }
+
+    /// <summary>One attempt: the next deployment of the plan, its capacity, then the call through its breaker.</summary>
+    private async ValueTask<AttemptResult> AttemptAsync(AttemptPlan plan, bool stream, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (plan.Next() is not { } deployment)
+            {
+                return AttemptResult.NothingToTry(plan.NothingUsable());
+            }
+
+            if (!_providers.TryGet(deployment.Provider, out var client))
+            {
+                LogProviderMissing(_logger, deployment.Id, deployment.Provider);
+                plan.Exclude(deployment, new UpstreamFailure(UpstreamFailureKind.NotConfigured, deployment.Provider));
+                continue;
+            }
+
+            var ticket = await _capacity.AcquireAsync(deployment.Id, deployment.Limits, plan.ReservedTokens, cancellationToken);
+            if (!ticket.IsAcquired)
+            {
+                plan.Full(deployment, ticket.RetryAfter);
+                continue;
+            }
+
+            var state = _health.Get(deployment.Id);
+            AttemptResult result;
+            try
+            {
+                plan.Attempts++;
+                var context = ResilienceContextPool.Shared.Get(cancellationToken);
+                Outcome<AttemptResult> outcome;
+                try
+                {
+                    outcome = await state.Breaker.ExecuteOutcomeAsync(
+                        static async (context, args) => Outcome.FromResult(await args.Caller.CallAsync(args.Plan, args.Deployment, args.State, args.Client, args.Ticket, args.Stream, context.CancellationToken)),
+                        context,
+                        (Caller: this, Plan: plan, Deployment: deployment, State: state, Client: client, Ticket: ticket, Stream: stream));
+                }
+                finally
+                {
+                    ResilienceContextPool.Shared.Return(context);
+                }
+
+                if (outcome.Exception is BrokenCircuitException)
+                {
+                    // Opened by another request meanwhile, or a half-open probe is already out: not an attempt, try elsewhere.
+                    plan.Attempts--;
+                    ticket.Dispose();
+                    plan.Exclude(deployment, null);
+                    continue;
+                }
+
+                outcome.ThrowIfException();
+                result = outcome.Result!;
+            }
+            catch
+            {
+                ticket.Dispose();
+                throw;
+            }
+
+            if (result.Failure is { } failure)
+            {
+                ticket.Dispose();
+                state.RecordOutcome(result.CountsAgainstDeployment);
+                if (failure.Kind == UpstreamFailureKind.RateLimited)
+                {
+                    state.CoolDown(failure.RetryAfter ?? TimeSpan.FromSeconds(1));
+                }
+
+                plan.Failed(deployment, failure);
+                result.Retryable = result.Retryable && plan.MayRetry();
+                return result;
+            }
+
+            state.RecordOutcome(failed: false);
+            return result;
+        }
+    }
+
+    /// <summary>
+    /// Sends the request to one deployment and reads as far as the gateway must before answering the client: the headers
+    /// of a stream, the whole body of a completion. Every failure becomes an <see cref="UpstreamFailure"/>; only the caller's
+    /// cancellation throws. On success the exchange owns the response, the timers and the ticket.
+    /// </summary>
+    private async Task<AttemptResult> CallAsync(
+        AttemptPlan plan, Deployment deployment, DeploymentState state, ProviderClient client, CapacityTicket ticket, bool stream, CancellationToken cancellationToken)
+    {
+        var provider = client.Options;
+        var watchdog = new CancellationTokenSource(provider.FirstByteTimeout, _time);
+        var total = new CancellationTokenSource(provider.Timeout, _time);
+        var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, watchdog.Token, total.Token);
+        var started = _time.GetTimestamp();
+        state.Enter();
+        HttpResponseMessage? response = null;
+        UpstreamFailure? failure = null;
+        var handedOver = false;
+        try
+        {
+            using (var content = new ByteArrayContent(WithModel(plan.Request.Body, deployment.UpstreamModelJson)))
+            {
+                content.Headers.ContentType = Json;
+                response = await client.Api.ChatCompletionsAsync(content, client.Authorization, linked.Token);
+            }
+
+            state.RecordFirstByte(_time.GetElapsedTime(started));
+            watchdog.CancelAfter(provider.IdleTimeout);
+            if (!response.IsSuccessStatusCode)
+            {
+                var error = await ReadBodyAsync(response.Content, MaxErrorBodyBytes, watchdog, provider.IdleTimeout, linked.Token, truncate: true) ?? [];
+                LogUpstreamStatus(_logger, deployment.Id, (int)response.StatusCode);
+                failure = UpstreamFailureRules.FromStatus(response.StatusCode, error, response.Headers, client.Name, _time.GetUtcNow());
+                return AttemptResult.Failed(failure);
+            }
+
+            byte[]? body = null;
+            CompletionUsage.Figures usage = default;
+            if (!stream)
+            {
+                var max = _options.CurrentValue.MaxResponseBytes;
+                body = await ReadBodyAsync(response.Content, max, watchdog, provider.IdleTimeout, linked.Token, truncate: false);
+                if (body is null || !CompletionUsage.TryRead(body, plan.Request.PromptTokens, out usage))
+                {
+                    LogBadResponse(_logger, deployment.Id, body is null ? $"body larger than {max} bytes" : "body is not a JSON object");
+                    failure = new UpstreamFailure(UpstreamFailureKind.BadResponse, client.Name);
+                    return AttemptResult.Failed(failure);
+                }
+
+                body = ModelField.Replace(body, _models.ModelJson(deployment.ModelId));
+            }
+
+            var exchange = new UpstreamExchange(deployment, state, ticket, response, watchdog, total, linked, provider.IdleTimeout)
+            {
+                Body = body,
+                Usage = usage,
+            };
+            handedOver = true;
+            return AttemptResult.Succeeded(exchange);
+        }
+        catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Refit wraps transport errors in exceptions of its own: the cause is read from the timers, not the exception type.
+            var timedOut = watchdog.IsCancellationRequested || total.IsCancellationRequested;
+            LogUpstreamUnreachable(_logger, deployment.Id, timedOut ? "timed out" : Describe(exception));
+            failure = new UpstreamFailure(timedOut ? UpstreamFailureKind.TimedOut : UpstreamFailureKind.Unreachable, client.Name);
+            return AttemptResult.Failed(failure);
+        }
+        finally
+        {
+            if (!handedOver)
+            {
+                response?.Dispose();
+                linked.Dispose();
+                watchdog.Dispose();
+                total.Dispose();
+                state.Exit();
+            }
+        }
+    }
+
+    private static string Describe(Exception exception)
+    {
+        var inner = exception;
+        while (inner.InnerException is not null && inner is not System.Net.Sockets.SocketException)
+        {
+            inner = inner.InnerException;
+        }
+
+        return inner is System.Net.Sockets.SocketException socket ? socket.SocketErrorCode.ToString() : inner.GetType().Name;
+    }
+
+    /// <summary>
+    /// Reads a body of at most <paramref name="max"/> bytes, restarting the idle timer at every read; null when it is
+    /// larger (or, with <paramref name="truncate"/>, the first <paramref name="max"/> bytes).
+    /// </summary>
+    private static async Task<byte[]?> ReadBodyAsync(
+        HttpContent content, long max, CancellationTokenSource watchdog, TimeSpan idle, CancellationToken cancellationToken, bool truncate)
+    {
+        if (!truncate && content.Headers.ContentLength > max)
+        {
+            return null;
+        }
+
+        await using var stream = await content.ReadAsStreamAsync(cancellationToken);
+        var buffer = new ArrayBufferWriter<byte>((int)Math.Min(max, content.Headers.ContentLength ?? 16 * 1024) + 1);
+        while (true)
+        {
+            var memory = buffer.GetMemory(16 * 1024);
+            var read = await stream.ReadAsync(memory, cancellationToken);
+            if (read == 0)
+            {
+                return buffer.WrittenSpan.ToArray();
+            }
+
+            watchdog.CancelAfter(idle);
+            buffer.Advance(read);
+            if (buffer.WrittenCount > max)
+            {
+                return truncate ? buffer.WrittenSpan[..(int)max].ToArray() : null;
+            }
+        }
+    }
+
+    /// <summary>The client's body (a JSON object without <c>model</c>) with the deployment's model name put first.</summary>
+    internal static byte[] WithModel(byte[] body, byte[] modelJson)
+    {
+        ReadOnlySpan<byte> prefix = "{\"model\":"u8;
+        var rest = body.AsSpan(1);
+        var empty = rest.TrimStart(" \t\r\n"u8).StartsWith("}"u8);
+        var result = new byte[prefix.Length + modelJson.Length + (empty ? 0 : 1) + rest.Length];
+        prefix.CopyTo(result);
+        modelJson.CopyTo(result.AsSpan(prefix.Length));
+        var at = prefix.Length + modelJson.Length;
+        if (!empty)
+        {
+            result[at++] = (byte)',';
+        }
+
+        rest.CopyTo(result.AsSpan(at));
+        return result;
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Deployment {Deployment} names provider {Provider}, which is not configured")]
+    private static partial void LogProviderMissing(ILogger logger, string deployment, string provider);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Deployment {Deployment} could not be reached ({Reason})")]
+    private static partial void LogUpstreamUnreachable(ILogger logger, string deployment, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Deployment {Deployment} answered {Status}")]
+    private static partial void LogUpstreamStatus(ILogger logger, string deployment, int status);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Deployment {Deployment} sent a bad response ({Reason})")]
+    private static partial void LogBadResponse(ILogger logger, string deployment, string reason);
+}

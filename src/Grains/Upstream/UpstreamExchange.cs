@@ -1,0 +1,110 @@
+using System.Net.ServerSentEvents;
+using Gateway.Grains.Models;
+using Gateway.Grains.Routing;
+
+namespace Gateway.Grains.Upstream;
+
+/// <summary>
+/// A successful attempt, still open: the deployment that answered, its capacity ticket, the response and the timers that
+/// bound it. A completion's body has been read and checked; a stream's events are read through <see cref="NextEventAsync"/>,
+/// each within the provider's idle timeout. Disposing it ends everything: the connection, the timers, the ticket.
+/// </summary>
+public sealed class UpstreamExchange : IAsyncDisposable
+{
+    private readonly DeploymentState _state;
+    private readonly CapacityTicket _ticket;
+    private readonly HttpResponseMessage _response;
+    private readonly CancellationTokenSource _watchdog;
+    private readonly CancellationTokenSource _total;
+    private readonly CancellationTokenSource _linked;
+    private readonly TimeSpan _idle;
+    private IAsyncEnumerator<SseItem<byte[]>>? _events;
+    private long? _actualTokens;
+    private int _disposed;
+
+    internal UpstreamExchange(
+        Deployment deployment, DeploymentState state, CapacityTicket ticket, HttpResponseMessage response,
+        CancellationTokenSource watchdog, CancellationTokenSource total, CancellationTokenSource linked, TimeSpan idle)
+    {
+        Deployment = deployment;
+        _state = state;
+        _ticket = ticket;
+        _response = response;
+        _watchdog = watchdog;
+        _total = total;
+        _linked = linked;
+        _idle = idle;
+    }
+
+    public Deployment Deployment { get; }
+
+    /// <summary>Attempts this request took, this one included.</summary>
+    public int Attempts { get; internal set; }
+
+    /// <summary>A completion's body, read and checked (null for a stream).</summary>
+    public byte[]? Body { get; internal set; }
+
+    /// <summary>A completion's usage: the provider's figures, or the gateway's count when it reported none.</summary>
+    public CompletionUsage.Figures Usage { get; internal set; }
+
+    /// <summary>Cancelled when the caller goes away or a timeout of the provider's fires.</summary>
+    public CancellationToken Token => _linked.Token;
+
+    /// <summary>True when one of the provider's timeouts (not the caller) ended the exchange.</summary>
+    public bool TimedOut => _watchdog.IsCancellationRequested || _total.IsCancellationRequested;
+
+    internal HttpResponseMessage Response => _response;
+
+    /// <summary>Restarts the idle timer: another byte or event arrived.</summary>
+    internal void Touch() => _watchdog.CancelAfter(_idle);
+
+    /// <summary>The next event of a stream, or null at its end; throws on a cut connection or when the idle timer fires.</summary>
+    public async ValueTask<byte[]?> NextEventAsync()
+    {
+        if (_events is null)
+        {
+            var body = await _response.Content.ReadAsStreamAsync(Token);
+            _events = SseParser.Create(body, static (_, data) => data.ToArray()).EnumerateAsync(Token).GetAsyncEnumerator(Token);
+        }
+
+        Touch();
+        return await _events.MoveNextAsync() ? _events.Current.Data : null;
+    }
+
+    /// <summary>The request is over and used <paramref name="tokens"/>: the deployment's capacity gets the rest back.</summary>
+    public void Complete(long tokens) => _actualTokens = tokens;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        if (_events is not null)
+        {
+            try
+            {
+                await _events.DisposeAsync();
+            }
+            catch (Exception exception) when (exception is IOException or HttpRequestException or OperationCanceledException)
+            {
+                // The connection is going anyway.
+            }
+        }
+
+        _response.Dispose();
+        _linked.Dispose();
+        _watchdog.Dispose();
+        _total.Dispose();
+        _state.Exit();
+        if (_actualTokens is { } tokens)
+        {
+            _ticket.Complete(tokens);
+        }
+        else
+        {
+            _ticket.Dispose();
+        }
+    }
+}
