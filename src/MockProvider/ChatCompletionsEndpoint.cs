@@ -1,29 +1,41 @@
-using System.IO.Pipelines;
+using System.Buffers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.MockProvider;
 
-/// <summary>Serves <c>POST /v1/chat/completions</c>, streaming or not, with directives and queued faults applied.</summary>
+/// <summary>
+/// Serves <c>POST /v1/chat/completions</c> and <c>POST /d/{deployment}/v1/chat/completions</c>, streaming or not,
+/// with directives and the deployment's queued faults applied.
+/// </summary>
 internal sealed class ChatCompletionsEndpoint
 {
-    private static readonly TimeSpan CutGrace = TimeSpan.FromMilliseconds(50);
+    // Long enough for the partial body to leave the socket before the reset discards what is still queued.
+    private static readonly TimeSpan ResetGrace = TimeSpan.FromMilliseconds(50);
+    private static readonly byte[] _garbageBody = "<html><body>upstream exploded</body></html>"u8.ToArray();
 
     private readonly IOptions<MockProviderOptions> _options;
-    private readonly MockProviderStats _stats;
-    private readonly MockFaultQueue _faults;
+    private readonly MockDeployments _deployments;
     private readonly MockHold _hold;
+    private readonly ILogger _logger;
 
-    public ChatCompletionsEndpoint(IOptions<MockProviderOptions> options, MockProviderStats stats, MockFaultQueue faults, MockHold hold)
+    public ChatCompletionsEndpoint(IOptions<MockProviderOptions> options, MockDeployments deployments, MockHold hold, ILogger logger)
     {
         _options = options;
-        _stats = stats;
-        _faults = faults;
+        _deployments = deployments;
         _hold = hold;
+        _logger = logger;
     }
 
-    public async Task HandleAsync(HttpContext context)
+    /// <summary>The top-level route; bound to the default deployment once, so it costs no lookup per request.</summary>
+    public Task HandleDefaultAsync(HttpContext context) => HandleAsync(context, _deployments.Default);
+
+    /// <summary>The route of a named deployment.</summary>
+    public Task HandleDeploymentAsync(HttpContext context) => HandleAsync(context, _deployments.FromRoute(context));
+
+    private async Task HandleAsync(HttpContext context, MockDeployment deployment)
     {
         var options = _options.Value;
         if (!MockAuthorization.IsAuthorized(context.Request, options.ApiKey))
@@ -55,11 +67,11 @@ internal sealed class ChatCompletionsEndpoint
                 return;
             }
 
-            await RespondAsync(context, options, request);
+            await RespondAsync(context, options, deployment, request);
         }
     }
 
-    private async Task RespondAsync(HttpContext context, MockProviderOptions options, ChatRequest request)
+    private async Task RespondAsync(HttpContext context, MockProviderOptions options, MockDeployment deployment, ChatRequest request)
     {
         var aborted = context.RequestAborted;
         if (!await _hold.PassAsync(aborted))
@@ -67,36 +79,53 @@ internal sealed class ChatCompletionsEndpoint
             return;
         }
 
-        _faults.TryDequeue(out var fault);
+        deployment.Faults.TryDequeue(out var fault);
+        var kind = fault?.Kind ?? MockFaultKind.None;
         var directives = request.Mock;
         var latency = directives.LatencyMs is int latencyMs
             ? TimeSpan.FromMilliseconds(latencyMs)
-            : fault?.Latency ?? options.Latency;
+            : fault?.Latency ?? deployment.Latency ?? options.Latency;
         var chunkDelay = directives.ChunkDelayMs is int chunkDelayMs
             ? TimeSpan.FromMilliseconds(chunkDelayMs)
-            : options.ChunkDelay;
+            : deployment.ChunkDelay ?? options.ChunkDelay;
         var failStatus = directives.FailStatus ?? fault?.Status;
         var cutAfterChunks = directives.CutAfterChunks ?? fault?.CutAfterChunks;
 
-        if (latency > TimeSpan.Zero)
+        if (latency > TimeSpan.Zero && !await MockConnection.StallAsync(latency, aborted))
         {
-            try
-            {
-                await Task.Delay(latency, aborted);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+            return;
+        }
+
+        if (kind == MockFaultKind.ResetBeforeHeaders)
+        {
+            MockConnection.Reset(context, _logger);
+            return;
+        }
+
+        if (kind == MockFaultKind.StallBeforeHeaders && !await MockConnection.StallAsync(fault!.Stall, aborted))
+        {
+            return;
         }
 
         if (failStatus is int status)
         {
-            await OpenAiError.WriteFailureAsync(context, status, directives.RetryAfter ?? fault?.RetryAfterSeconds);
+            await OpenAiError.WriteFailureAsync(
+                context,
+                status,
+                directives.RetryAfter ?? fault?.RetryAfterSeconds,
+                fault?.RetryAfterMilliseconds,
+                fault?.ErrorBody ?? MockErrorBody.Json,
+                fault?.Message);
             return;
         }
 
-        if (cutAfterChunks is not null && !request.Stream)
+        if (kind == MockFaultKind.GarbageBody)
+        {
+            await WriteGarbageAsync(context);
+            return;
+        }
+
+        if (cutAfterChunks is not null && !request.Stream && kind != MockFaultKind.ResetMidBody)
         {
             // A non-streaming answer has no chunks to count, so the cut is the dropped connection itself.
             context.Abort();
@@ -104,36 +133,43 @@ internal sealed class ChatCompletionsEndpoint
         }
 
         var promptTokens = MockUsage.CountPromptTokens(request.Messages);
-        var completion = new CompletionPlan(
-            MockUsage.CompletionTokens(request.MaxTokens, directives.CompletionTokens, options.DefaultCompletionTokens),
-            MockUsage.IsCappedByMaxTokens(request.MaxTokens, directives.CompletionTokens),
-            request.N);
+        var completion = kind == MockFaultKind.OversizeBody
+            ? new CompletionPlan(OversizeTokens(fault!.BodyBytes ?? MockFault.DefaultBodyBytes), false, request.N)
+            : new CompletionPlan(
+                MockUsage.CompletionTokens(request.MaxTokens, directives.CompletionTokens, options.DefaultCompletionTokens),
+                MockUsage.IsCappedByMaxTokens(request.MaxTokens, directives.CompletionTokens),
+                request.N);
         var head = ResponseHead.Create(request.Model);
 
         if (request.Stream)
         {
-            await StreamAsync(context, request, head, promptTokens, completion, chunkDelay, cutAfterChunks);
+            var stream = new ChatStream(context, chunkDelay, StreamFaults.For(fault, cutAfterChunks), _logger);
+            await stream.WriteAsync(deployment, request, head, promptTokens, completion);
+        }
+        else if (kind is MockFaultKind.ResetMidBody or MockFaultKind.StallMidBody)
+        {
+            await WriteInterruptedCompletionAsync(context, deployment, request, head, promptTokens, completion, fault!);
         }
         else
         {
-            await WriteCompletionAsync(context, request, head, promptTokens, completion);
+            await WriteCompletionAsync(context, deployment, request, head, promptTokens, completion, kind != MockFaultKind.NoUsage);
         }
     }
 
-    private async Task WriteCompletionAsync(
-        HttpContext context, ChatRequest request, ResponseHead head, int promptTokens, CompletionPlan completion)
+    private static async Task WriteCompletionAsync(
+        HttpContext context,
+        MockDeployment deployment,
+        ChatRequest request,
+        ResponseHead head,
+        int promptTokens,
+        CompletionPlan completion,
+        bool includeUsage)
     {
         var response = context.Response;
         response.ContentType = "application/json";
         using (var json = new Utf8JsonWriter(response.BodyWriter, MockJson.WriterOptions))
         {
-            ChatJson.WriteCompletion(json, head, completion, promptTokens);
-            if (request.Mock.EchoHeaders)
-            {
-                ChatJson.WriteEchoedHeaders(json, context.Request.Headers);
-            }
-
-            json.WriteEndObject();
+            WriteCompletionObject(context, json, request, head, promptTokens, completion, includeUsage);
         }
 
         var flushed = await response.BodyWriter.FlushAsync();
@@ -143,111 +179,101 @@ internal sealed class ChatCompletionsEndpoint
             return;
         }
 
-        _stats.Record(request.Model, promptTokens, completion.TotalTokens, request.User);
+        deployment.Record(request.Model, promptTokens, completion.TotalTokens, request.User);
     }
 
-    private async Task StreamAsync(
+    /// <summary>
+    /// Sends the headers, with the Content-Length of the whole body, and the first half of the body; then resets the
+    /// connection, or stalls and sends the rest. Only a body that arrived whole counts as served.
+    /// </summary>
+    private async Task WriteInterruptedCompletionAsync(
         HttpContext context,
+        MockDeployment deployment,
         ChatRequest request,
         ResponseHead head,
         int promptTokens,
         CompletionPlan completion,
-        TimeSpan chunkDelay,
-        int? cutAfterChunks)
+        MockFault fault)
     {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var json = new Utf8JsonWriter(buffer, MockJson.WriterOptions))
+        {
+            WriteCompletionObject(context, json, request, head, promptTokens, completion, includeUsage: true);
+        }
+
         var response = context.Response;
-        response.ContentType = "text/event-stream";
-        response.Headers.CacheControl = "no-cache";
         var aborted = context.RequestAborted;
-        var body = response.BodyWriter;
-        var sentPieces = 0;
-        var pace = new Pacer(chunkDelay);
-        using var json = new Utf8JsonWriter(body, MockJson.WriterOptions);
+        response.ContentType = "application/json";
+        response.ContentLength = buffer.WrittenCount;
+        var half = buffer.WrittenCount / 2;
         try
         {
-            for (var choice = 0; choice < completion.Choices; choice++)
+            var first = await response.BodyWriter.WriteAsync(buffer.WrittenMemory[..half], aborted);
+            if (first.IsCanceled || first.IsCompleted)
             {
-                await pace.WaitAsync(aborted);
-                ChatJson.WriteRoleChunk(body, json, head, choice, request.IncludeUsage);
-                if (!await FlushAsync(body, aborted))
-                {
-                    return;
-                }
-            }
-
-            for (var piece = 0; piece < completion.TokensPerChoice; piece++)
-            {
-                for (var choice = 0; choice < completion.Choices; choice++)
-                {
-                    if (sentPieces == cutAfterChunks)
-                    {
-                        await CutAsync(context);
-                        return;
-                    }
-
-                    await pace.WaitAsync(aborted);
-                    ChatJson.WriteContentChunk(body, json, head, choice, piece, request.IncludeUsage);
-                    if (!await FlushAsync(body, aborted))
-                    {
-                        return;
-                    }
-
-                    sentPieces++;
-                }
-            }
-
-            if (sentPieces == cutAfterChunks)
-            {
-                await CutAsync(context);
                 return;
             }
 
-            for (var choice = 0; choice < completion.Choices; choice++)
+            if (fault.Kind == MockFaultKind.ResetMidBody)
             {
-                await pace.WaitAsync(aborted);
-                ChatJson.WriteFinishChunk(body, json, head, choice, completion.Capped, request.IncludeUsage);
-                if (!await FlushAsync(body, aborted))
-                {
-                    return;
-                }
+                await Task.Delay(ResetGrace, CancellationToken.None);
+                MockConnection.Reset(context, _logger);
+                return;
             }
 
-            if (request.IncludeUsage)
+            if (!await MockConnection.StallAsync(fault.Stall, aborted))
             {
-                await pace.WaitAsync(aborted);
-                ChatJson.WriteUsageChunk(body, json, head, promptTokens, sentPieces);
-                if (!await FlushAsync(body, aborted))
-                {
-                    return;
-                }
+                return;
             }
 
-            await pace.WaitAsync(aborted);
-            ChatJson.WriteDone(body);
-            await FlushAsync(body, aborted);
+            var rest = await response.BodyWriter.WriteAsync(buffer.WrittenMemory[half..], aborted);
+            if (rest.IsCanceled || rest.IsCompleted || aborted.IsCancellationRequested)
+            {
+                return;
+            }
         }
         catch (Exception exception) when (exception is OperationCanceledException or IOException)
         {
-            // The client left; what it received is still counted below.
+            return;
         }
-        finally
+
+        deployment.Record(request.Model, promptTokens, completion.TotalTokens, request.User);
+    }
+
+    private static void WriteCompletionObject(
+        HttpContext context,
+        Utf8JsonWriter json,
+        ChatRequest request,
+        ResponseHead head,
+        int promptTokens,
+        CompletionPlan completion,
+        bool includeUsage)
+    {
+        ChatJson.WriteCompletion(json, head, completion, promptTokens, includeUsage);
+        if (request.Mock.EchoHeaders)
         {
-            _stats.Record(request.Model, promptTokens, sentPieces, request.User);
+            ChatJson.WriteEchoedHeaders(json, context.Request.Headers);
+        }
+
+        json.WriteEndObject();
+    }
+
+    /// <summary>Not counted as served: nothing a client could use was delivered.</summary>
+    private static async Task WriteGarbageAsync(HttpContext context)
+    {
+        var response = context.Response;
+        response.ContentType = "application/json";
+        response.ContentLength = _garbageBody.Length;
+        try
+        {
+            await response.Body.WriteAsync(_garbageBody, context.RequestAborted);
+        }
+        catch (Exception exception) when (exception is OperationCanceledException or IOException)
+        {
+            // The client left; there is nothing to count either way.
         }
     }
 
-    /// <summary>Sends what was written; false when the client is gone and the stream should end.</summary>
-    private static async ValueTask<bool> FlushAsync(PipeWriter body, CancellationToken aborted)
-    {
-        var result = await body.FlushAsync(aborted);
-        return !result.IsCanceled && !result.IsCompleted;
-    }
-
-    // Aborting drops whatever the transport has not sent yet; a short grace lets the chunks already flushed reach
-    // the peer first, so a cut stream delivers exactly what the mock counted as sent.
-    private static async Task CutAsync(HttpContext context)
-    {
-        await Task.Delay(CutGrace, CancellationToken.None);
-        context.Abort();
-    }
+    // Every piece of the mock's text is at least 4 bytes, so this many tokens make at least that many bytes.
+    private static int OversizeTokens(int bodyBytes) => (bodyBytes + 3) / 4;
 }

@@ -11,8 +11,12 @@ namespace Gateway.MockProvider;
 /// </summary>
 internal static class ChatJson
 {
-    /// <summary>Writes the completion object but leaves it open, so the caller can append members.</summary>
-    public static void WriteCompletion(Utf8JsonWriter json, in ResponseHead head, CompletionPlan completion, int promptTokens)
+    /// <summary>
+    /// Writes the completion object but leaves it open, so the caller can append members; without
+    /// <paramref name="includeUsage"/> it has no <c>usage</c> member at all.
+    /// </summary>
+    public static void WriteCompletion(
+        Utf8JsonWriter json, in ResponseHead head, CompletionPlan completion, int promptTokens, bool includeUsage = true)
     {
         var text = MockUsage.CompletionUtf8(completion.TokensPerChoice);
         json.WriteStartObject();
@@ -33,7 +37,10 @@ internal static class ChatJson
         }
 
         json.WriteEndArray();
-        WriteUsage(json, promptTokens, completion.TotalTokens);
+        if (includeUsage)
+        {
+            WriteUsage(json, promptTokens, completion.TotalTokens);
+        }
     }
 
     /// <summary>The request headers the gateway forwarded that tests care about, as <c>mock_headers</c>.</summary>
@@ -62,10 +69,14 @@ internal static class ChatJson
     }
 
     public static void WriteContentChunk(
-        PipeWriter body, Utf8JsonWriter json, in ResponseHead head, int choice, int piece, bool includeUsage)
+        PipeWriter body, Utf8JsonWriter json, in ResponseHead head, int choice, int piece, bool includeUsage) =>
+        WriteContentChunk(body, json, head, choice, MockUsage.PieceUtf8(piece), includeUsage);
+
+    public static void WriteContentChunk(
+        PipeWriter body, Utf8JsonWriter json, in ResponseHead head, int choice, ReadOnlySpan<byte> text, bool includeUsage)
     {
         StartChunk(body, json, head, choice);
-        json.WriteString("content"u8, MockUsage.PieceUtf8(piece));
+        json.WriteString("content"u8, text);
         EndChunk(body, json, finishReason: default, includeUsage);
     }
 
@@ -89,6 +100,9 @@ internal static class ChatJson
     }
 
     public static void WriteDone(PipeWriter body) => body.Write("data: [DONE]\n\n"u8);
+
+    /// <summary>An event a well-framed stream can carry but whose data no JSON parser accepts.</summary>
+    public static void WriteGarbageEvent(PipeWriter body) => body.Write("data: this is not json\n\n"u8);
 
     private static ReadOnlySpan<byte> FinishReason(bool capped) => capped ? "length"u8 : "stop"u8;
 

@@ -1,11 +1,10 @@
-using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.MockProvider;
 
-/// <summary>The routes besides chat completions: model list, stats, fault queue and health.</summary>
+/// <summary>The routes besides chat completions: model list, stats, fault queues, hold gate and health.</summary>
 internal static class MockControlEndpoints
 {
     private static readonly string[] _modelIds = ["gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "mock-model"];
@@ -30,22 +29,52 @@ internal static class MockControlEndpoints
         return context.Response.WriteAsync("ok", context.RequestAborted);
     }
 
-    public static async Task GetStatsAsync(HttpContext context, MockProviderStats stats)
+    /// <summary>The totals over every deployment, then <c>byDeployment</c> with each named deployment's own stats.</summary>
+    public static async Task GetStatsAsync(HttpContext context, MockProviderStats stats, MockDeployments deployments)
     {
         context.Response.ContentType = "application/json";
         using (var json = new Utf8JsonWriter(context.Response.BodyWriter, MockJson.WriterOptions))
         {
             json.WriteStartObject();
-            WriteCounters(json, stats.Total);
-            WriteCountersBy(json, "byModel"u8, stats.ByModel);
-            WriteCountersBy(json, "byUser"u8, stats.ByUser);
+            WriteStats(json, stats);
+            json.WriteStartObject("byDeployment"u8);
+            foreach (var (name, deployment) in deployments.Named)
+            {
+                json.WriteStartObject(name);
+                WriteStats(json, deployment.Stats);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndObject();
             json.WriteEndObject();
         }
 
         await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
     }
 
-    private static void WriteCountersBy(Utf8JsonWriter json, ReadOnlySpan<byte> name, IReadOnlyDictionary<string, MockUsageCounters> counters)
+    /// <summary>One deployment's stats, shaped as the totals of <c>GET /mock/stats</c>.</summary>
+    public static async Task GetDeploymentStatsAsync(HttpContext context, MockDeployment deployment)
+    {
+        context.Response.ContentType = "application/json";
+        using (var json = new Utf8JsonWriter(context.Response.BodyWriter, MockJson.WriterOptions))
+        {
+            json.WriteStartObject();
+            WriteStats(json, deployment.Stats);
+            json.WriteEndObject();
+        }
+
+        await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
+    }
+
+    private static void WriteStats(Utf8JsonWriter json, MockProviderStats stats)
+    {
+        WriteCounters(json, stats.Total);
+        WriteCountersBy(json, "byModel"u8, stats.ByModel);
+        WriteCountersBy(json, "byUser"u8, stats.ByUser);
+    }
+
+    private static void WriteCountersBy(
+        Utf8JsonWriter json, ReadOnlySpan<byte> name, IReadOnlyDictionary<string, MockUsageCounters> counters)
     {
         json.WriteStartObject(name);
         foreach (var (key, value) in counters)
@@ -84,9 +113,17 @@ internal static class MockControlEndpoints
         await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
     }
 
-    public static Task ResetStatsAsync(HttpContext context, MockProviderStats stats)
+    /// <summary>Zeroes the totals and every deployment's stats.</summary>
+    public static Task ResetStatsAsync(HttpContext context, MockDeployments deployments)
     {
-        stats.Reset();
+        deployments.ResetStats();
+        context.Response.StatusCode = StatusCodes.Status204NoContent;
+        return Task.CompletedTask;
+    }
+
+    public static Task ResetDeploymentStatsAsync(HttpContext context, MockDeployment deployment)
+    {
+        deployment.Stats.Reset();
         context.Response.StatusCode = StatusCodes.Status204NoContent;
         return Task.CompletedTask;
     }
@@ -106,7 +143,7 @@ internal static class MockControlEndpoints
 
         using (document)
         {
-            if (!TryParseFault(document.RootElement, out var fault, out var count, out var error))
+            if (!MockFaultJson.TryParse(document.RootElement, out var fault, out var count, out var error))
             {
                 await OpenAiError.WriteInvalidRequestAsync(context, error);
                 return;
@@ -138,76 +175,6 @@ internal static class MockControlEndpoints
         }
 
         await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
-    }
-
-    private static bool TryParseFault(JsonElement root, out MockFault fault, out int count, [NotNullWhen(false)] out string? error)
-    {
-        fault = new MockFault();
-        count = 1;
-        if (root.ValueKind != JsonValueKind.Object)
-        {
-            error = "The fault must be a JSON object.";
-            return false;
-        }
-
-        int? status = null, retryAfter = null, cutAfterChunks = null, latencyMs = null;
-        foreach (var property in root.EnumerateObject())
-        {
-            var value = property.Value;
-            if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt32(out var number) || number < 0)
-            {
-                error = $"'{property.Name}' must be a non-negative integer.";
-                return false;
-            }
-
-            if (property.NameEquals("status"u8))
-            {
-                if (number is < 400 or > 599)
-                {
-                    error = "'status' must be from 400 to 599.";
-                    return false;
-                }
-
-                status = number;
-            }
-            else if (property.NameEquals("retry_after"u8))
-            {
-                retryAfter = number;
-            }
-            else if (property.NameEquals("cut_after_chunks"u8))
-            {
-                cutAfterChunks = number;
-            }
-            else if (property.NameEquals("latency_ms"u8))
-            {
-                latencyMs = number;
-            }
-            else if (property.NameEquals("count"u8))
-            {
-                count = number;
-            }
-            else
-            {
-                error = $"Unknown fault member '{property.Name}'.";
-                return false;
-            }
-        }
-
-        if (status is null && cutAfterChunks is null && latencyMs is null)
-        {
-            error = "A fault needs 'status', 'cut_after_chunks' or 'latency_ms'.";
-            return false;
-        }
-
-        fault = new MockFault
-        {
-            Status = status,
-            RetryAfterSeconds = retryAfter,
-            CutAfterChunks = cutAfterChunks,
-            Latency = latencyMs is int ms ? TimeSpan.FromMilliseconds(ms) : null,
-        };
-        error = null;
-        return true;
     }
 
     private static void WriteCounters(Utf8JsonWriter json, MockUsageCounters counters)

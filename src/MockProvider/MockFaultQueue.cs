@@ -5,7 +5,8 @@ namespace Gateway.MockProvider;
 
 /// <summary>
 /// Faults for the next chat completion requests, in FIFO order, one fault per request. Exists for faults that
-/// cannot ride in the request body (the gateway under test builds the body itself). Thread-safe.
+/// cannot ride in the request body (the gateway under test builds the body itself). Each
+/// <see cref="MockDeployment"/> has its own queue. Thread-safe.
 /// </summary>
 public sealed class MockFaultQueue
 {
@@ -15,10 +16,18 @@ public sealed class MockFaultQueue
     public int Count => _faults.Count;
 
     /// <summary>Queues <paramref name="fault"/> for the next <paramref name="count"/> requests.</summary>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="fault"/> is inconsistent, e.g. a number out of range or a member its kind does not use.
+    /// </exception>
     public void Enqueue(MockFault fault, int count = 1)
     {
         ArgumentNullException.ThrowIfNull(fault);
         ArgumentOutOfRangeException.ThrowIfNegative(count);
+        if (fault.FindProblem() is { } problem)
+        {
+            throw new ArgumentException(problem, nameof(fault));
+        }
+
         for (var i = 0; i < count; i++)
         {
             _faults.Enqueue(fault);

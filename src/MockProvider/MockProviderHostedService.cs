@@ -20,11 +20,14 @@ public sealed class MockProviderHostedService : IHostedService, IAsyncDisposable
     /// <summary>Where the mock listens, once started.</summary>
     public Uri? BaseAddress { get; private set; }
 
-    /// <summary>The running server's stats, once started.</summary>
+    /// <summary>The running server's stats (totals over every deployment), once started.</summary>
     public MockProviderStats? Stats => _app?.Services.GetRequiredService<MockProviderStats>();
 
-    /// <summary>The running server's fault queue, once started.</summary>
+    /// <summary>The running server's fault queue of its top-level routes, once started.</summary>
     public MockFaultQueue? Faults => _app?.Services.GetRequiredService<MockFaultQueue>();
+
+    /// <summary>The running server's named deployments (<c>/d/{name}/</c>), once started.</summary>
+    public MockDeployments? Deployments => _app?.Services.GetRequiredService<MockDeployments>();
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {

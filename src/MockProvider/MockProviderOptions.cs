@@ -17,13 +17,15 @@ public sealed class MockProviderOptions
 
     /// <summary>
     /// Delay before the response, or before the first chunk of a stream. Default zero.
-    /// A request can override it with the <c>mock.latency_ms</c> directive.
+    /// A deployment can override it (<see cref="MockDeployment.Latency"/>), a queued fault too, and a request
+    /// with the <c>mock.latency_ms</c> directive.
     /// </summary>
     public TimeSpan Latency { get; set; }
 
     /// <summary>
     /// Delay between consecutive stream chunks. Default zero.
-    /// A request can override it with the <c>mock.chunk_delay_ms</c> directive.
+    /// A deployment can override it (<see cref="MockDeployment.ChunkDelay"/>), and a request with the
+    /// <c>mock.chunk_delay_ms</c> directive.
     /// </summary>
     public TimeSpan ChunkDelay { get; set; }
 
@@ -34,8 +36,8 @@ public sealed class MockProviderOptions
     public int DefaultCompletionTokens { get; set; } = 16;
 
     /// <summary>
-    /// When set, the <c>/v1/*</c> routes require <c>Authorization: Bearer &lt;ApiKey&gt;</c> and answer 401
-    /// with an OpenAI error otherwise. The <c>/mock/*</c> control routes and <c>/health</c> stay open.
+    /// When set, the <c>/v1/*</c> and <c>/d/{deployment}/v1/*</c> routes require <c>Authorization: Bearer &lt;ApiKey&gt;</c>
+    /// and answer 401 with an OpenAI error otherwise. The <c>mock/*</c> control routes and <c>/health</c> stay open.
     /// </summary>
     public string? ApiKey { get; set; }
 }

@@ -4,10 +4,12 @@ namespace Gateway.MockProvider;
 
 /// <summary>
 /// What the mock served, so tests and benchmarks can compare it with what the gateway charged. Only successful
-/// chat completions count (failures injected by directives or faults do not, nor a request whose caller went away
-/// before its answer was written). Counted per model and per OpenAI <c>user</c> field, so a test that tags each
-/// tenant's requests can compare tenant by tenant. Thread-safe; a <see cref="Reset"/> racing with requests in
-/// flight may leave those requests half counted.
+/// chat completions count: failures injected by directives or faults do not, nor a reset, a stall the caller left,
+/// a garbage body or a body cut short, nor a request whose caller went away before its answer was written; a stream
+/// counts once it started, with the content chunks actually flushed. Counted per model and per OpenAI <c>user</c>
+/// field, so a test that tags each tenant's requests can compare tenant by tenant. The singleton counts every
+/// deployment; each <see cref="MockDeployment"/> also has its own. Thread-safe; a <see cref="Reset"/> racing with
+/// requests in flight may leave those requests half counted.
 /// </summary>
 public sealed class MockProviderStats
 {

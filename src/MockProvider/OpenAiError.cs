@@ -1,6 +1,9 @@
 using System.Globalization;
+using System.Net;
+using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
 
 namespace Gateway.MockProvider;
 
@@ -18,23 +21,34 @@ internal static class OpenAiError
             "invalid_request_error",
             "invalid_api_key");
 
-    /// <summary>An injected failure, shaped like what OpenAI answers with that status.</summary>
-    public static Task WriteFailureAsync(HttpContext context, int status, int? retryAfterSeconds)
+    /// <summary>
+    /// An injected failure, shaped like what OpenAI answers with that status unless <paramref name="body"/> asks for
+    /// an HTML page or nothing; <paramref name="message"/> replaces the stock message.
+    /// </summary>
+    public static Task WriteFailureAsync(
+        HttpContext context,
+        int status,
+        int? retryAfterSeconds,
+        int? retryAfterMilliseconds = null,
+        MockErrorBody body = MockErrorBody.Json,
+        string? message = null)
     {
+        var headers = context.Response.Headers;
         if (retryAfterSeconds is int seconds)
         {
-            context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         }
 
-        return status switch
+        if (retryAfterMilliseconds is int milliseconds)
         {
-            StatusCodes.Status401Unauthorized => WriteUnauthorizedAsync(context),
-            StatusCodes.Status429TooManyRequests => WriteAsync(
-                context, status, "Rate limit reached for requests (mock).", "requests", "rate_limit_exceeded"),
-            >= 500 => WriteAsync(
-                context, status, "The server had an error while processing your request (mock).", "server_error", null),
-            _ => WriteAsync(
-                context, status, $"Mock failure with status {status}.", "invalid_request_error", null),
+            headers["retry-after-ms"] = milliseconds.ToString(CultureInfo.InvariantCulture);
+        }
+
+        return body switch
+        {
+            MockErrorBody.Html => WriteHtmlAsync(context, status, message),
+            MockErrorBody.Empty => WriteEmptyAsync(context, status),
+            _ => WriteJsonFailureAsync(context, status, message),
         };
     }
 
@@ -64,5 +78,37 @@ internal static class OpenAiError
         }
 
         await response.BodyWriter.FlushAsync();
+    }
+
+    private static Task WriteJsonFailureAsync(HttpContext context, int status, string? message) => status switch
+    {
+        StatusCodes.Status401Unauthorized when message is null => WriteUnauthorizedAsync(context),
+        StatusCodes.Status401Unauthorized => WriteAsync(context, status, message, "invalid_request_error", "invalid_api_key"),
+        StatusCodes.Status429TooManyRequests => WriteAsync(
+            context, status, message ?? "Rate limit reached for requests (mock).", "requests", "rate_limit_exceeded"),
+        >= 500 => WriteAsync(
+            context, status, message ?? "The server had an error while processing your request (mock).", "server_error", null),
+        _ => WriteAsync(
+            context, status, message ?? $"Mock failure with status {status}.", "invalid_request_error", null),
+    };
+
+    private static async Task WriteHtmlAsync(HttpContext context, int status, string? message)
+    {
+        var reason = ReasonPhrases.GetReasonPhrase(status);
+        var detail = message is null ? string.Empty : $"<p>{WebUtility.HtmlEncode(message)}</p>";
+        var page = Encoding.UTF8.GetBytes(
+            $"<html><head><title>{status} {reason}</title></head><body><h1>{status} {reason}</h1>{detail}</body></html>");
+        var response = context.Response;
+        response.StatusCode = status;
+        response.ContentType = "text/html; charset=utf-8";
+        response.ContentLength = page.Length;
+        await response.Body.WriteAsync(page);
+    }
+
+    private static Task WriteEmptyAsync(HttpContext context, int status)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentLength = 0;
+        return Task.CompletedTask;
     }
 }

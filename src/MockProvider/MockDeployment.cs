@@ -1,0 +1,72 @@
+namespace Gateway.MockProvider;
+
+/// <summary>
+/// One deployment the mock pretends to be, served under <c>/d/{name}/</c>: its own fault queue, stats and delays,
+/// so a test can break one upstream of a gateway while the others stay healthy. Get one from
+/// <see cref="MockDeployments.Get"/>. Thread-safe.
+/// </summary>
+public sealed class MockDeployment
+{
+    private const long NoOverride = -1;
+
+    // The totals also count this deployment's requests; null for the top-level deployment, whose stats are the totals.
+    private readonly MockProviderStats? _totals;
+    private long _latencyTicks = NoOverride;
+    private long _chunkDelayTicks = NoOverride;
+
+    internal MockDeployment(string name, MockFaultQueue faults, MockProviderStats stats, MockProviderStats? totals)
+    {
+        Name = name;
+        Faults = faults;
+        Stats = stats;
+        _totals = totals;
+    }
+
+    /// <summary>The name in the route, <c>/d/{name}/v1/chat/completions</c>.</summary>
+    public string Name { get; }
+
+    /// <summary>Faults for this deployment's next requests; other deployments and the top-level routes never see them.</summary>
+    public MockFaultQueue Faults { get; }
+
+    /// <summary>What this deployment served (also counted in the server's totals, <c>GET /mock/stats</c>).</summary>
+    public MockProviderStats Stats { get; }
+
+    /// <summary>Delay before each response of this deployment; null means <see cref="MockProviderOptions.Latency"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public TimeSpan? Latency
+    {
+        get => Read(ref _latencyTicks);
+        set => Write(ref _latencyTicks, value);
+    }
+
+    /// <summary>Delay between this deployment's stream chunks; null means <see cref="MockProviderOptions.ChunkDelay"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public TimeSpan? ChunkDelay
+    {
+        get => Read(ref _chunkDelayTicks);
+        set => Write(ref _chunkDelayTicks, value);
+    }
+
+    internal void Record(string model, int promptTokens, int completionTokens, string? user)
+    {
+        Stats.Record(model, promptTokens, completionTokens, user);
+        _totals?.Record(model, promptTokens, completionTokens, user);
+    }
+
+    // Ticks in one long, because a TimeSpan? is written in two halves that a concurrent request could read torn.
+    private static TimeSpan? Read(ref long ticks)
+    {
+        var value = Interlocked.Read(ref ticks);
+        return value == NoOverride ? null : TimeSpan.FromTicks(value);
+    }
+
+    private static void Write(ref long ticks, TimeSpan? value)
+    {
+        if (value < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(value), value, "A delay cannot be negative.");
+        }
+
+        Interlocked.Exchange(ref ticks, value?.Ticks ?? NoOverride);
+    }
+}
