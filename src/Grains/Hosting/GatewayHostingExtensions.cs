@@ -33,6 +33,8 @@ public static class GatewayHostingExtensions
     public static IServiceCollection AddGatewayCatalogs(this IServiceCollection services)
     {
         services.TryAddKeyedSingleton(GatewayClock.Key, TimeProvider.System);
+        // The process's own clock, for retries that wait on the cluster or a database (Orleans registers the same where it runs).
+        services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<ModelCatalogOptions>().BindConfiguration(ModelCatalogOptions.Section);
         services.AddOptions<TierCatalogOptions>().BindConfiguration(TierCatalogOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<TierCatalogOptions>, TierCatalogOptionsValidator>();
