@@ -130,6 +130,7 @@ public static class GatewayHostingExtensions
         services.AddOptions<UpstreamOptions>().BindConfiguration(UpstreamOptions.Section);
         services.AddSingleton<UpstreamDrain>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<UpstreamDrain>());
+        services.AddSingleton<SettlementRetry>();
         services.AddOptions<ProviderCatalogOptions>().Configure<IConfiguration>(
             (options, config) => config.GetSection(ProviderCatalogOptions.Section).Bind(options.Providers));
         services.AddHttpClient(ProviderClients.HttpClientName)
