@@ -28,6 +28,7 @@ public static partial class ChatCompletionsApi
         IGrainFactory grains,
         ModelCatalog catalog,
         UpstreamCallWatch watch,
+        IdempotentCalls idempotent,
         IOptions<FrontendOptions> options)
     {
         var identity = TenantIdentity.Of(context);
@@ -48,7 +49,7 @@ public static partial class ChatCompletionsApi
         var requestId = RequestIds.Of(context);
         var tenant = grains.GetGrain<ITenantGrain>(identity.TenantId);
         var admit = new AdmissionRequest(requestId, request.ModelId, request.PromptTokens, request.MaxOutputTokens, request.RequestedOutputTokens, request.Choices);
-        var admission = await IdempotentCalls.RetryAsync(() => tenant.AdmitAsync(admit), context.RequestAborted);
+        var admission = await idempotent.RetryAsync(() => tenant.AdmitAsync(admit), context.RequestAborted);
         RateLimitHeaders.Apply(context.Response, admission.RateLimits);
         if (!admission.IsAdmitted)
         {

@@ -10,7 +10,7 @@ namespace Gateway.ApiFrontend.Auth;
 /// second, so a revocation reaches every frontend within one second while most requests skip the grain call.
 /// Unknown keys are remembered too, so a flood of bad keys does not activate a grain each. Bounded.
 /// </summary>
-public sealed class KeyResolver(IGrainFactory grains, [FromKeyedServices(GatewayClock.Key)] TimeProvider time)
+public sealed class KeyResolver(IGrainFactory grains, IdempotentCalls idempotent, [FromKeyedServices(GatewayClock.Key)] TimeProvider time)
 {
     public static readonly TimeSpan CacheLifetime = TimeSpan.FromMilliseconds(500);
     private const int MaxEntries = 100_000;
@@ -32,7 +32,7 @@ public sealed class KeyResolver(IGrainFactory grains, [FromKeyedServices(Gateway
             return cached.Identity;
         }
 
-        var record = await IdempotentCalls.RetryAsync(() => grains.GetGrain<IApiKeyGrain>(hash).ResolveAsync());
+        var record = await idempotent.RetryAsync(() => grains.GetGrain<IApiKeyGrain>(hash).ResolveAsync());
         var identity = record is { Revoked: false, TenantId.Length: > 0 } ? new TenantIdentity(record.TenantId, record.KeyId) : null;
         if (_cache.Count >= MaxEntries)
         {

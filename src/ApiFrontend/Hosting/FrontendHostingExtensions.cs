@@ -48,6 +48,7 @@ public static class FrontendHostingExtensions
         services.AddSingleton<UpstreamCallWatch>();
         services.AddHostedService(sp => sp.GetRequiredService<UpstreamCallWatch>());
         services.AddSingleton<IClusterConnectionStatusObserver, UpstreamCallWatchConnectionObserver>();
+        services.AddSingleton<IdempotentCalls>();
         services.AddSingleton<KeyResolver>();
         services.AddSingleton<TenantKeyFilter>();
         services.AddSingleton<AdminKeyFilter>();

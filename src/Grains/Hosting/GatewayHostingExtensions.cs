@@ -34,6 +34,8 @@ public static class GatewayHostingExtensions
     public static IServiceCollection AddGatewayCatalogs(this IServiceCollection services)
     {
         services.TryAddKeyedSingleton(GatewayClock.Key, TimeProvider.System);
+        // The process's own clock, for retries that wait on the cluster or a database (Orleans registers the same where it runs).
+        services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<ModelCatalogOptions>().BindConfiguration(ModelCatalogOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ModelCatalogOptions>, ModelCatalogOptionsValidator>();
         services.AddOptions<TierCatalogOptions>().BindConfiguration(TierCatalogOptions.Section).ValidateOnStart();
@@ -131,6 +133,7 @@ public static class GatewayHostingExtensions
         services.AddSingleton<IValidateOptions<UpstreamOptions>, UpstreamOptionsValidator>();
         services.AddSingleton<UpstreamDrain>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<UpstreamDrain>());
+        services.AddSingleton<SettlementRetry>();
         services.AddOptions<ProviderCatalogOptions>().Configure<IConfiguration>(
             (options, config) => config.GetSection(ProviderCatalogOptions.Section).Bind(options.Providers)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ProviderCatalogOptions>, ProviderCatalogOptionsValidator>();

@@ -4,6 +4,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Clustering.Redis;
+using Polly;
+using Polly.Retry;
 using StackExchange.Redis;
 
 namespace Gateway.Grains.Hosting;
@@ -21,6 +23,7 @@ internal sealed partial class RedisMembershipConnector(
     SiloJoinState joinState,
     IConfiguration configuration,
     IHostApplicationLifetime lifetime,
+    TimeProvider time,
     ILogger<RedisMembershipConnector> logger,
     TimeSpan maxDelay)
 {
@@ -30,32 +33,53 @@ internal sealed partial class RedisMembershipConnector(
         var redis = options.ConfigurationOptions!.Clone();
         redis.AbortOnConnectFail = true;
         var endpoints = string.Join(", ", redis.EndPoints.Select(e => e is DnsEndPoint dns ? $"{dns.Host}:{dns.Port}" : e.ToString()));
-        var delay = TimeSpan.FromSeconds(1);
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                var multiplexer = await ConnectionMultiplexer.ConnectAsync(redis);
-                if (attempt > 1)
-                {
-                    LogReached(logger, endpoints, attempt);
-                }
+        var multiplexer = await ConnectWithRetriesAsync(endpoints, () => ConnectionMultiplexer.ConnectAsync(redis));
+        return (multiplexer, false);
+    }
 
-                joinState.Report("joining the cluster: membership store reached");
-                return (multiplexer, false);
-            }
-            catch (Exception exception) when (exception is not OperationCanceledException)
+    /// <summary>
+    /// Calls <paramref name="connect"/> until it succeeds or the application stops, reporting each failure; generic so
+    /// that tests can stand in for Redis.
+    /// </summary>
+    internal async Task<TConnection> ConnectWithRetriesAsync<TConnection>(string endpoints, Func<Task<TConnection>> connect)
+    {
+        var attempts = 0;
+        var connection = await Retry(endpoints).ExecuteAsync(
+            async _ =>
             {
-                var failure = SecretRedaction.Redact(Describe(exception), configuration);
-                var retry = delay.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture);
+                attempts++;
+                return await connect();
+            },
+            lifetime.ApplicationStopping);
+        if (attempts > 1)
+        {
+            LogReached(logger, endpoints, attempts);
+        }
+
+        joinState.Report("joining the cluster: membership store reached");
+        return connection;
+    }
+
+    // One per connection (once per silo start), so that its reports can name the endpoints.
+    private ResiliencePipeline Retry(string endpoints) => new ResiliencePipelineBuilder { TimeProvider = time }
+        .AddRetry(new RetryStrategyOptions
+        {
+            MaxRetryAttempts = int.MaxValue,
+            ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } exception && exception is not OperationCanceledException),
+            BackoffType = DelayBackoffType.Exponential,
+            Delay = TimeSpan.FromSeconds(1),
+            MaxDelay = maxDelay,
+            OnRetry = args =>
+            {
+                var failure = SecretRedaction.Redact(Describe(args.Outcome.Exception!), configuration);
+                var attempt = args.AttemptNumber + 1;
+                var retry = args.RetryDelay.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture);
                 joinState.Report($"cannot join the cluster: membership store unreachable (Redis at {endpoints}: {failure}); retrying in {retry} s, attempt {attempt}");
                 LogUnreachable(logger, endpoints, failure, attempt, retry);
-            }
-
-            await Task.Delay(delay, lifetime.ApplicationStopping);
-            delay = TimeSpan.FromTicks(Math.Min(maxDelay.Ticks, delay.Ticks * 2));
-        }
-    }
+                return ValueTask.CompletedTask;
+            },
+        })
+        .Build();
 
     // StackExchange.Redis's message mostly advises abortConnect=false, which is not the fix here: its failure type and cause are.
     private static string Describe(Exception exception) => exception switch

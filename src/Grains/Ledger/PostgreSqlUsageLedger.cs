@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
+using Polly;
 
 namespace Gateway.Grains.Ledger;
 
@@ -17,17 +18,19 @@ namespace Gateway.Grains.Ledger;
 public sealed partial class PostgreSqlUsageLedger : IUsageLedger, IHostedService, IAsyncDisposable
 {
     private const string Columns = "tenant_id, seq, request_id, recorded_at, model, provider, input_tokens, output_tokens, cost_usd, outcome, requested_model, attempts, usage_counted";
+    private static readonly ResiliencePropertyKey<int> BatchCount = new("gateway.ledger-batch-count");
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly LedgerOptions _options;
     private readonly ILogger<PostgreSqlUsageLedger> _logger;
     private readonly Channel<Pending> _pending = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stopping = new();
+    private readonly ResiliencePipeline _retry;
     private int _buffered;
     private int _disposed;
     private Task _writer = Task.CompletedTask;
 
-    public PostgreSqlUsageLedger(string connectionString, IOptions<LedgerOptions> options, ILogger<PostgreSqlUsageLedger> logger)
+    public PostgreSqlUsageLedger(string connectionString, IOptions<LedgerOptions> options, TimeProvider time, ILogger<PostgreSqlUsageLedger> logger)
     {
         // The ledger's own pool: its connections carry no session state to reset (no DISCARD ALL on every return),
         // and the one insert it repeats is prepared once per connection instead of planned every batch.
@@ -39,6 +42,11 @@ public sealed partial class PostgreSqlUsageLedger : IUsageLedger, IHostedService
         }.ConnectionString);
         _options = options.Value;
         _logger = logger;
+        _retry = LedgerWriteRetry.Create(_options.MaxRetryDelay, time, () => _stopping.IsCancellationRequested, args =>
+        {
+            LogWriteFailed(_logger, args.Context.Properties.GetValue(BatchCount, 0), args.AttemptNumber + 1, args.Outcome.Exception!.GetType().Name);
+            return ValueTask.CompletedTask;
+        });
     }
 
     public bool IsAcceptingWrites => Volatile.Read(ref _buffered) < _options.BufferCapacity;
@@ -142,25 +150,28 @@ public sealed partial class PostgreSqlUsageLedger : IUsageLedger, IHostedService
 
     private async Task WriteWithRetriesAsync(List<Pending> batch)
     {
-        var delay = TimeSpan.FromMilliseconds(50);
-        for (var attempt = 1; ; attempt++)
+        // Without a cancellation token: a wait under way runs out even once shutdown gives up, and the next failure ends it.
+        var context = ResilienceContextPool.Shared.Get();
+        context.Properties.Set(BatchCount, batch.Count);
+        var attempts = 0;
+        try
         {
-            try
-            {
-                await InsertAsync(batch);
-                if (attempt > 1)
+            await _retry.ExecuteAsync(
+                async _ =>
                 {
-                    LogRecovered(_logger, batch.Count, attempt);
-                }
+                    attempts++;
+                    await InsertAsync(batch);
+                },
+                context);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
 
-                return;
-            }
-            catch (Exception exception) when (!_stopping.IsCancellationRequested)
-            {
-                LogWriteFailed(_logger, batch.Count, attempt, exception.GetType().Name);
-                await Task.Delay(delay + TimeSpan.FromMilliseconds(Random.Shared.Next(0, 50)), CancellationToken.None);
-                delay = TimeSpan.FromTicks(Math.Min(_options.MaxRetryDelay.Ticks, delay.Ticks * 2));
-            }
+        if (attempts > 1)
+        {
+            LogRecovered(_logger, batch.Count, attempts);
         }
     }
 

@@ -22,7 +22,7 @@ namespace Gateway.Grains.Upstream;
 public sealed partial class UpstreamGrain(
     ModelCatalog models,
     UpstreamCaller caller,
-    IOptions<UpstreamOptions> options,
+    SettlementRetry settlements,
     UpstreamDrain drain,
     ILogger<UpstreamGrain> logger) : Grain, IUpstreamGrain
 {
@@ -90,7 +90,7 @@ public sealed partial class UpstreamGrain(
         {
             var usage = exchange.Usage;
             exchange.Complete(usage.Total);
-            return await TrySettleAsync(tenant, SettlementOf(request, exchange, usage, Settlement.Completed))
+            return await settlements.SettleAsync(tenant, SettlementOf(request, exchange, usage, Settlement.Completed))
                 ? new UpstreamResponse(exchange.Body, null)
                 : new UpstreamResponse(null, new UpstreamFailure(UpstreamFailureKind.NotRecorded, exchange.Deployment.Provider));
         }
@@ -198,7 +198,7 @@ public sealed partial class UpstreamGrain(
         {
             var usage = meter.Usage;
             exchange.Complete(usage.Total);
-            await TrySettleAsync(tenant, SettlementOf(request, exchange, usage, outcome));
+            await settlements.SettleAsync(tenant, SettlementOf(request, exchange, usage, outcome));
         }
         else
         {
@@ -225,47 +225,9 @@ public sealed partial class UpstreamGrain(
         }
     }
 
-    /// <summary>
-    /// Settles, retrying while the tenant's silo is unreachable (a silo killed or stopping: the tenant reactivates
-    /// on a survivor once the cluster notices), so that a request the provider served is charged, once.
-    /// </summary>
-    private async Task<bool> TrySettleAsync(ITenantGrain tenant, Settlement settlement)
-    {
-        var started = Stopwatch.GetTimestamp();
-        var delay = TimeSpan.FromMilliseconds(100);
-        while (true)
-        {
-            try
-            {
-                await tenant.SettleAsync(settlement);
-                return true;
-            }
-            catch (Exception exception) when (IsTransient(exception)
-                && Stopwatch.GetElapsedTime(started) + delay < options.Value.SettlementRetryWindow)
-            {
-                LogSettlementRetry(logger, settlement.RequestId, exception.GetType().Name);
-                await Task.Delay(delay);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
-            }
-            catch (Exception exception) when (exception is not OperationCanceledException)
-            {
-                LogSettlementFailed(logger, settlement.RequestId, exception);
-                return false;
-            }
-        }
-
-        static bool IsTransient(Exception exception) => exception is OrleansException or TimeoutException;
-    }
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "Deployment {Deployment} sent a stream event that is not JSON; the stream ends")]
     private static partial void LogBadEvent(ILogger logger, string deployment);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stream from deployment {Deployment} was cut ({Reason})")]
     private static partial void LogStreamCut(ILogger logger, string deployment, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Settlement of request {RequestId} did not reach its tenant ({Reason}); retrying")]
-    private static partial void LogSettlementRetry(ILogger logger, string requestId, string reason);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Settlement of request {RequestId} failed")]
-    private static partial void LogSettlementFailed(ILogger logger, string requestId, Exception exception);
 }

@@ -139,6 +139,7 @@ public sealed class UsageLedgerTests(RealServersFixture servers)
         var unreachable = "Host=127.0.0.1;Port=" + FreePorts.Next() + ";Username=gateway;Database=gateway;Timeout=1";
         await using var ledger = new PostgreSqlUsageLedger(unreachable,
             Options.Create(new LedgerOptions { BufferCapacity = 2, MaxRetryDelay = TimeSpan.FromMilliseconds(200) }),
+            TimeProvider.System,
             NullLogger<PostgreSqlUsageLedger>.Instance);
         await ledger.StartAsync(CancellationToken.None);
 
