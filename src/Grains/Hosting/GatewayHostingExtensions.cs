@@ -3,6 +3,7 @@ using System.Text;
 using Gateway.Grains.Ledger;
 using Gateway.Grains.Models;
 using Gateway.Grains.Providers;
+using Gateway.Grains.Routing;
 using Gateway.Grains.Storage;
 using Gateway.Grains.Tenants;
 using Gateway.Grains.Upstream;
@@ -128,6 +129,9 @@ public static class GatewayHostingExtensions
         services.AddOptions<UpstreamOptions>().BindConfiguration(UpstreamOptions.Section);
         services.AddSingleton<UpstreamDrain>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<UpstreamDrain>());
+        services.AddOptions<DeploymentCapacityOptions>().BindConfiguration(DeploymentCapacityOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DeploymentCapacityOptions>, DeploymentCapacityOptionsValidator>();
+        services.AddSingleton<DeploymentCapacity>();
         services.AddOptions<ProviderCatalogOptions>().Configure<IConfiguration>(
             (options, config) => config.GetSection(ProviderCatalogOptions.Section).Bind(options.Providers));
         services.AddHttpClient(ProviderClients.HttpClientName)
