@@ -293,9 +293,9 @@ internal sealed partial class CapacityPool : IDisposable
             need,
             want);
 
-        // Run outside the caller's context: the call is shared by every waiting request, and a request's grain (or a
-        // timer thread) should not carry it; nor should a synchronous answer run under the lock.
-        var call = Task.Run(() => CallAsync(request, now));
+        // On the thread pool: the call serves every request waiting on the pool, not the grain turn that started it,
+        // and a synchronous answer must not run under the lock.
+        var call = WithoutFlow(() => Task.Run(() => CallAsync(request, now)));
         _call = call;
         EnsureTimerLocked();
         return call;
@@ -387,7 +387,7 @@ internal sealed partial class CapacityPool : IDisposable
     {
         if (_timer is null && !_disposed)
         {
-            _timer = _time.CreateTimer(static state => ((CapacityPool)state!).OnTimer(), this, _options.RenewInterval, _options.RenewInterval);
+            _timer = WithoutFlow(() => _time.CreateTimer(static state => ((CapacityPool)state!).OnTimer(), this, _options.RenewInterval, _options.RenewInterval));
         }
     }
 
@@ -438,6 +438,23 @@ internal sealed partial class CapacityPool : IDisposable
         _spareSlots = 0;
         _spareRequests = 0;
         _spareTokens = Math.Min(_spareTokens, 0);
+    }
+
+    /// <summary>
+    /// Starts what outlives the request that happens to start it (the shared call, the renew timer) without capturing
+    /// that request's execution context, whose request context and trace would otherwise ride on calls made for all.
+    /// </summary>
+    private static T WithoutFlow<T>(Func<T> start)
+    {
+        if (ExecutionContext.IsFlowSuppressed())
+        {
+            return start();
+        }
+
+        using (ExecutionContext.SuppressFlow())
+        {
+            return start();
+        }
     }
 
     private long After(long timestamp, TimeSpan span) =>
