@@ -1,6 +1,9 @@
 namespace Gateway.Grains.Abstractions.Routing;
 
-/// <summary>A deployment's own capacity; each limit optional (none: unlimited).</summary>
+/// <summary>
+/// A deployment's capacity at its upstream account: requests per minute, tokens per minute and concurrent requests.
+/// A null member is not limited; enforced exactly across the cluster by <see cref="IDeploymentCapacityGrain"/>.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("gw.DeploymentLimits")]
 public sealed record DeploymentLimits(
     [property: Id(0)] int? RequestsPerMinute,
@@ -9,5 +12,6 @@ public sealed record DeploymentLimits(
 {
     public static DeploymentLimits Unlimited { get; } = new(null, null, null);
 
+    /// <summary>No limit at all: requests on such a deployment never consult its capacity grain.</summary>
     public bool IsUnlimited => RequestsPerMinute is null && TokensPerMinute is null && MaxConcurrent is null;
 }

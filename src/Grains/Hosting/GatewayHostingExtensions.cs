@@ -134,12 +134,14 @@ public static class GatewayHostingExtensions
         services.AddSingleton<UpstreamDrain>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<UpstreamDrain>());
         services.AddSingleton<SettlementRetry>();
+        services.AddOptions<DeploymentCapacityOptions>().BindConfiguration(DeploymentCapacityOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DeploymentCapacityOptions>, DeploymentCapacityOptionsValidator>();
+        services.AddSingleton<DeploymentCapacity>();
         services.AddOptions<ProviderCatalogOptions>().Configure<IConfiguration>(
             (options, config) => config.GetSection(ProviderCatalogOptions.Section).Bind(options.Providers)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ProviderCatalogOptions>, ProviderCatalogOptionsValidator>();
         services.TryAddSingleton<ProviderClients>();
         services.TryAddSingleton<DeploymentHealth>();
-        services.TryAddSingleton<DeploymentCapacity>();
         services.TryAddSingleton<UpstreamCaller>();
         return silo;
     }

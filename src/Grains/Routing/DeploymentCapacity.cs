@@ -1,14 +1,78 @@
-// TEMPORARY: replaced by the capacity branch before landing.
+using System.Collections.Concurrent;
 using Gateway.Grains.Abstractions.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
 namespace Gateway.Grains.Routing;
-public sealed class DeploymentCapacity
+
+/// <summary>
+/// This silo's pools of deployment capacity (a silo singleton): requests take capacity from the silo's lease on the
+/// deployment, without a grain call, and the deployment's <see cref="IDeploymentCapacityGrain"/> is asked only when the
+/// lease runs short, so the limits hold exactly across the cluster while no request waits on one shared grain.
+/// Policy: <see cref="CapacityPool"/> (this silo's side) and <see cref="CapacityLedger"/> (the grain's).
+/// </summary>
+public sealed class DeploymentCapacity : IDisposable
 {
-    public ValueTask<CapacityTicket> AcquireAsync(string deploymentId, DeploymentLimits limits, long tokens, CancellationToken cancellationToken) => ValueTask.FromResult(new CapacityTicket(true, TimeSpan.Zero));
-}
-public readonly struct CapacityTicket(bool acquired, TimeSpan retryAfter) : IDisposable
-{
-    public bool IsAcquired => acquired;
-    public TimeSpan RetryAfter => retryAfter;
-    public void Complete(long actualTokens) { }
-    public void Dispose() { }
+    private readonly ConcurrentDictionary<string, CapacityPool> _pools = new(StringComparer.Ordinal);
+    private readonly Func<string, CapacityPool> _createPool;
+
+    public DeploymentCapacity(
+        IGrainFactory grains,
+        ILocalSiloDetails silo,
+        IOptions<DeploymentCapacityOptions> options,
+        [FromKeyedServices(GatewayClock.Key)] TimeProvider time,
+        ILogger<DeploymentCapacity> logger)
+        : this(id => grains.GetGrain<IDeploymentCapacityGrain>(id).LeaseAsync, silo.SiloAddress.ToParsableString(), options.Value, time, logger)
+    {
+    }
+
+    /// <summary>For tests: <paramref name="leaseFor"/> gives, per deployment, what stands for the grain's <c>LeaseAsync</c>.</summary>
+    internal DeploymentCapacity(
+        Func<string, Func<LeaseRequest, Task<LeaseResponse>>> leaseFor,
+        string silo,
+        DeploymentCapacityOptions options,
+        TimeProvider time,
+        ILogger logger)
+    {
+        // Cached so that finding an existing pool allocates nothing on the request path.
+        _createPool = id => new CapacityPool(id, silo, leaseFor(id), options, time, logger);
+    }
+
+    /// <summary>
+    /// Takes capacity for one request costing <paramref name="tokens"/> (its worst case) on the deployment. Completes
+    /// synchronously when this silo's spare has room (one small lock, one ticket allocated); otherwise asks the
+    /// deployment's grain, one call shared by all requests waiting on this silo. An unlimited deployment never calls a
+    /// grain; its requests are only counted. A ticket that is not acquired says why and when to retry.
+    /// </summary>
+    public ValueTask<CapacityTicket> AcquireAsync(string deploymentId, DeploymentLimits limits, long tokens, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        ArgumentOutOfRangeException.ThrowIfNegative(tokens);
+        var pool = _pools.GetOrAdd(deploymentId, _createPool);
+        return pool.TryAcquire(limits, tokens, out var ticket)
+            ? new ValueTask<CapacityTicket>(ticket!)
+            : pool.AcquireAsync(tokens, cancellationToken);
+    }
+
+    /// <summary>The deployment's load on this silo: in flight, spare slots, whether it looks full.</summary>
+    public DeploymentLoad GetLoad(string deploymentId) =>
+        _pools.TryGetValue(deploymentId, out var pool) ? pool.GetLoad() : default;
+
+    /// <summary>Completes when none of this silo's pools has a grain call running (for tests that drive the clock).</summary>
+    internal async Task WhenCallsDoneAsync()
+    {
+        foreach (var pool in _pools.Values)
+        {
+            await pool.WhenCallsDoneAsync();
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var pool in _pools.Values)
+        {
+            pool.Dispose();
+        }
+    }
 }

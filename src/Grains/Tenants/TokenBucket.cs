@@ -52,6 +52,18 @@ public sealed class TokenBucket
         return TicksToGain(Capacity * UnitsPerToken - Level);
     }
 
+    /// <summary>
+    /// Time until <paramref name="tokens"/> are in the bucket (zero when they are), taking none. More than
+    /// <see cref="Capacity"/> is never there, so asking for it is an error.
+    /// </summary>
+    public TimeSpan TimeUntilAvailable(long tokens, DateTimeOffset now)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(tokens);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(tokens, Capacity);
+        Refill(now);
+        return TicksToGain(tokens * UnitsPerToken - Level);
+    }
+
     /// <summary>Takes <paramref name="tokens"/> if they are all there; otherwise takes nothing and says when they will be.</summary>
     public bool TryTake(long tokens, DateTimeOffset now, out TimeSpan retryAfter)
     {

@@ -125,6 +125,7 @@ public sealed partial class UpstreamCaller
             var ticket = await _capacity.AcquireAsync(deployment.Id, deployment.Limits, plan.ReservedTokens, cancellationToken);
             if (!ticket.IsAcquired)
             {
+                ticket.Dispose();
                 plan.Full(deployment, ticket.RetryAfter);
                 continue;
             }
@@ -152,7 +153,7 @@ public sealed partial class UpstreamCaller
                 {
                     // Opened by another request meanwhile, or a half-open probe is already out: not an attempt, try elsewhere.
                     plan.Attempts--;
-                    ticket.Dispose();
+                    ticket.Cancel();
                     plan.Exclude(deployment, null);
                     continue;
                 }
@@ -162,13 +163,14 @@ public sealed partial class UpstreamCaller
             }
             catch
             {
-                ticket.Dispose();
+                ticket.Cancel();
                 throw;
             }
 
             if (result.Failure is { } failure)
             {
-                ticket.Dispose();
+                // The provider saw the request (it counts in its requests per minute) but used no tokens of ours.
+                ticket.Complete(0);
                 state.RecordOutcome(result.CountsAgainstDeployment);
                 if (failure.Kind == UpstreamFailureKind.RateLimited)
                 {

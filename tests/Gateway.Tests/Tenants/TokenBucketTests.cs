@@ -293,4 +293,18 @@ public sealed class TokenBucketTests
         Assert.Throws<ArgumentOutOfRangeException>(() => bucket.TryTake(-1, T0, out _));
         Assert.Equal(60, bucket.Available(T0));
     }
+
+    [Fact]
+    public void TellsWhenTokensWillBeThereWithoutTakingThem()
+    {
+        // 60 tokens per minute: one a second.
+        var bucket = new TokenBucket(60, T0);
+        Assert.True(bucket.TryTake(50, T0, out _));
+
+        Assert.Equal(TimeSpan.Zero, bucket.TimeUntilAvailable(10, T0));
+        Assert.Equal(TimeSpan.FromSeconds(5), bucket.TimeUntilAvailable(15, T0));
+        Assert.Equal(TimeSpan.FromSeconds(50), bucket.TimeUntilAvailable(60, T0));
+        Assert.Equal(10, bucket.Available(T0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => bucket.TimeUntilAvailable(61, T0));
+    }
 }

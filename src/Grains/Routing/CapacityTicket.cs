@@ -1,0 +1,73 @@
+using Gateway.Grains.Abstractions.Routing;
+
+namespace Gateway.Grains.Routing;
+
+/// <summary>
+/// One request's hold on a deployment's capacity, from <see cref="DeploymentCapacity.AcquireAsync"/>. Use it with
+/// <c>using</c>: <see cref="Complete"/> when the request finished, <see cref="Cancel"/> when the attempt sent nothing,
+/// and <see cref="Dispose"/> covers every other way out (an exception included) by completing with the reserved tokens.
+/// </summary>
+/// <remarks>
+/// A class, not a struct: the first of <see cref="Complete"/>, <see cref="Cancel"/> and <see cref="Dispose"/> wins and
+/// the others do nothing, which needs one shared flag. A struct copied (into a closure, a field, a <c>using</c>) would
+/// carry its own flag, and two copies could free one slot twice, breaking the concurrency limit. It is the only
+/// allocation of a request that fits the silo's spare.
+/// </remarks>
+public sealed class CapacityTicket : IDisposable
+{
+    private readonly CapacityPool? _pool;
+    private readonly CapacityHolds _holds;
+    private int _released;
+
+    internal CapacityTicket(CapacityPool pool, CapacityHolds holds, long reservedTokens)
+    {
+        _pool = pool;
+        _holds = holds;
+        ReservedTokens = reservedTokens;
+        IsAcquired = true;
+    }
+
+    private CapacityTicket(CapacityRefusal refusal, TimeSpan retryAfter)
+    {
+        Refusal = refusal;
+        RetryAfter = retryAfter;
+    }
+
+    /// <summary>Whether the request may be sent.</summary>
+    public bool IsAcquired { get; }
+
+    /// <summary>When not acquired: how long until capacity is expected (above zero).</summary>
+    public TimeSpan RetryAfter { get; }
+
+    /// <summary>When not acquired: the limit that is reached.</summary>
+    public CapacityRefusal Refusal { get; }
+
+    /// <summary>The tokens reserved for the request (zero when the deployment has no tokens-per-minute limit).</summary>
+    public long ReservedTokens { get; }
+
+    /// <summary>The request finished: frees its slot and gives back the tokens reserved beyond <paramref name="actualTokens"/>.</summary>
+    public void Complete(long actualTokens)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(actualTokens);
+        if (Release())
+        {
+            _pool!.Release(_holds, ReservedTokens, actualTokens, cancelled: false);
+        }
+    }
+
+    /// <summary>The attempt sent nothing upstream: its slot, its request and all its tokens go back, as if never taken.</summary>
+    public void Cancel()
+    {
+        if (Release())
+        {
+            _pool!.Release(_holds, ReservedTokens, 0, cancelled: true);
+        }
+    }
+
+    /// <summary>Completes with the reserved tokens (the worst case) unless completed or cancelled already.</summary>
+    public void Dispose() => Complete(ReservedTokens);
+
+    internal static CapacityTicket Refused(CapacityRefusal refusal, TimeSpan retryAfter) => new(refusal, retryAfter);
+
+    private bool Release() => _pool is not null && Interlocked.Exchange(ref _released, 1) == 0;
+}
