@@ -78,6 +78,10 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>, IAsyncLifet
         // Retries back off on the gateway's clock, which the tests hold still: no backoff unless a test asks for it.
         builder.UseSetting("Gateway:Upstream:Retry:BaseDelay", "00:00:00");
         builder.UseSetting("Gateway:Upstream:Retry:MaxDelay", "00:00:00");
+
+        // The shared gateway serves every HTTP test through the same deployments: one test's failures must not open a
+        // circuit for the next. Breaker tests start a gateway of their own with the defaults.
+        builder.UseSetting("Gateway:Upstream:CircuitBreaker:MinimumThroughput", "1000000");
         foreach (var (name, value) in Settings)
         {
             builder.UseSetting(name, value);
