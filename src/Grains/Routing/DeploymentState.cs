@@ -69,9 +69,10 @@ public sealed class DeploymentState
         }
     }
 
-    /// <summary>Whether balancing may send a request here now; when not, how long until it may.</summary>
-    public bool IsUsable(DateTimeOffset now, out TimeSpan wait)
+    /// <summary>Whether balancing may send a request here now; when not, how long until it may, and whether a 429 cooldown is why.</summary>
+    public bool IsUsable(DateTimeOffset now, out TimeSpan wait, out bool coolingDown)
     {
+        coolingDown = false;
         var circuit = _circuit.CircuitState;
         if (circuit is CircuitState.Open or CircuitState.Isolated)
         {
@@ -88,7 +89,8 @@ public sealed class DeploymentState
             wait = _coolUntil - now;
         }
 
-        return wait <= TimeSpan.Zero;
+        coolingDown = wait > TimeSpan.Zero;
+        return !coolingDown;
     }
 
     /// <summary>The deployment answered 429: no request goes here until <paramref name="wait"/> has passed.</summary>

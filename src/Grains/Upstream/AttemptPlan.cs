@@ -21,6 +21,7 @@ internal sealed class AttemptPlan
     private int _link;
     private TimeSpan? _capacityWait;
     private TimeSpan? _unhealthyWait;
+    private TimeSpan? _cooldownWait;
     private UpstreamFailure? _lastFailure;
     private UpstreamFailure? _notConfigured;
 
@@ -78,9 +79,17 @@ internal sealed class AttemptPlan
                 continue;
             }
 
-            if (!_health.Get(deployment.Id).IsUsable(now, out var wait))
+            if (!_health.Get(deployment.Id).IsUsable(now, out var wait, out var coolingDown))
             {
-                _unhealthyWait = Min(_unhealthyWait, wait);
+                if (coolingDown)
+                {
+                    _cooldownWait = Min(_cooldownWait, wait);
+                }
+                else
+                {
+                    _unhealthyWait = Min(_unhealthyWait, wait);
+                }
+
                 continue;
             }
 
@@ -133,7 +142,7 @@ internal sealed class AttemptPlan
     {
         if (_lastFailure is { } last)
         {
-            return last.RetryAfter is null && (_unhealthyWait ?? _capacityWait) is { } wait && last.Kind is not UpstreamFailureKind.Refused
+            return last.RetryAfter is null && (_unhealthyWait ?? _cooldownWait ?? _capacityWait) is { } wait && last.Kind is not UpstreamFailureKind.Refused
                 ? last with { RetryAfter = wait }
                 : last;
         }
@@ -141,6 +150,12 @@ internal sealed class AttemptPlan
         if (_capacityWait is { } capacity)
         {
             return new UpstreamFailure(UpstreamFailureKind.CapacityExceeded, RetryAfter: capacity);
+        }
+
+        if (_cooldownWait is { } cooldown && (_unhealthyWait is not { } open || cooldown <= open))
+        {
+            // Every usable deployment is waiting out the provider's Retry-After: the client is told the same.
+            return new UpstreamFailure(UpstreamFailureKind.RateLimited, RetryAfter: cooldown);
         }
 
         if (_unhealthyWait is { } unhealthy)

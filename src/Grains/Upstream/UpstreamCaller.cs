@@ -172,9 +172,9 @@ public sealed partial class UpstreamCaller
                 // The provider saw the request (it counts in its requests per minute) but used no tokens of ours.
                 ticket.Complete(0);
                 state.RecordOutcome(result.CountsAgainstDeployment);
-                if (failure.Kind == UpstreamFailureKind.RateLimited)
+                if (failure is { Kind: UpstreamFailureKind.RateLimited, RetryAfter: { } cooldown })
                 {
-                    state.CoolDown(failure.RetryAfter ?? TimeSpan.FromSeconds(1));
+                    state.CoolDown(cooldown);
                 }
 
                 plan.Failed(deployment, failure);

@@ -380,11 +380,12 @@ public sealed class BadInputTests(GatewayFactory gateway)
         var before = await SnapshotAsync(tenantId);
         using var client = gateway.CreateTenantClient(key);
         gateway.MockFaults.Clear();
-        gateway.MockFaults.Enqueue(new MockProvider.MockFault { Status = 502 });
+        // One fault per attempt: a 502 is retried (three attempts by default), so each of them meets one.
+        gateway.MockFaults.Enqueue(new MockProvider.MockFault { Status = 502 }, count: 3);
 
         using var response = await PostChatAsync(client, ValidBody());
 
-        Assert.True(gateway.MockFaults.Count == 0, "The queued fault should have been used by this request.");
+        Assert.True(gateway.MockFaults.Count == 0, "Every attempt of this request should have used one queued fault.");
         await AssertOpenAiErrorAsync(response, HttpStatusCode.BadGateway, "server_error", null, "upstream_error", "queued upstream 502");
         await AssertNothingChargedAsync(tenantId, before, "queued upstream 502");
         await AssertNothingReservedAsync(tenantId, "queued upstream 502");
@@ -419,6 +420,13 @@ public sealed class BadInputTests(GatewayFactory gateway)
             $"Retry-After should be the provider's 3 seconds, got '{response.Headers.RetryAfter}'.");
         await AssertNothingChargedAsync(tenantId, before, "stream, upstream 429");
         await AssertNothingReservedAsync(tenantId, "stream, upstream 429");
+
+        // The deployment cools down for the provider's 3 seconds; the next request is told the same, nothing sent.
+        using var during = await PostChatAsync(client, ValidBody());
+        await AssertOpenAiErrorAsync(during, HttpStatusCode.ServiceUnavailable, "server_error", null, "upstream_rate_limited", "during the cooldown");
+        gateway.Clock.Advance(TimeSpan.FromSeconds(3));
+        using var after = await PostChatAsync(client, ValidBody());
+        Assert.True(after.StatusCode == HttpStatusCode.OK, $"After the cooldown the deployment serves again, got {(int)after.StatusCode}.");
     }
 
     [Fact]
