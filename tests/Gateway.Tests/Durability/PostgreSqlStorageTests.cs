@@ -23,7 +23,7 @@ public sealed class PostgreSqlStorageTests(RealServersFixture servers)
         var applied = await migrator.MigrateAsync(servers.PostgreSql);
 
         Assert.Empty(applied);
-        Assert.Equal([1, 2], SchemaMigrator.Scripts.Select(s => s.Version));
+        Assert.Equal([1, 2, 3], SchemaMigrator.Scripts.Select(s => s.Version));
     }
 
     [Fact]
