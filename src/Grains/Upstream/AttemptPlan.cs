@@ -17,7 +17,9 @@ internal sealed class AttemptPlan
     private readonly UpstreamRetryOptions _retry;
     private readonly IReadOnlyList<string> _chain;
     private readonly long _startedAt;
-    private readonly HashSet<string> _excluded = new(StringComparer.Ordinal);
+    // Allocated on the first failure: most requests succeed at once.
+    private HashSet<string>? _excluded;
+    private HashSet<string>? _failed;
     private int _link;
     private TimeSpan? _capacityWait;
     private TimeSpan? _unhealthyWait;
@@ -42,6 +44,8 @@ internal sealed class AttemptPlan
     public long ReservedTokens => Request.ReservedTokens > 0 ? Request.ReservedTokens : Request.PromptTokens;
 
     public int Attempts { get; set; }
+
+    private HashSet<string> Excluded => _excluded ??= new(StringComparer.Ordinal);
 
     /// <summary>The deployment for the next attempt; null when no deployment of the chain is usable.</summary>
     public Deployment? Next()
@@ -74,7 +78,7 @@ internal sealed class AttemptPlan
         List<Deployment>? candidates = null;
         foreach (var deployment in route.Deployments)
         {
-            if (_excluded.Contains(deployment.Id) && !(retrying && _failed.Contains(deployment.Id)))
+            if (_excluded?.Contains(deployment.Id) == true && !(retrying && _failed?.Contains(deployment.Id) == true))
             {
                 continue;
             }
@@ -106,15 +110,13 @@ internal sealed class AttemptPlan
             : DeploymentBalancer.PickWeighted(candidates, Random.Shared);
     }
 
-    private readonly HashSet<string> _failed = new(StringComparer.Ordinal);
-
     /// <summary>The deployment failed this request: other deployments are preferred from now on.</summary>
     public void Failed(Deployment deployment, UpstreamFailure failure)
     {
-        _excluded.Add(deployment.Id);
+        Excluded.Add(deployment.Id);
         if (UpstreamFailureRules.IsRetryable(failure) && failure.Kind != UpstreamFailureKind.RateLimited)
         {
-            _failed.Add(deployment.Id);
+            (_failed ??= new(StringComparer.Ordinal)).Add(deployment.Id);
         }
 
         _lastFailure = failure;
@@ -123,14 +125,14 @@ internal sealed class AttemptPlan
     /// <summary>The deployment cannot take this request at all (not configured, circuit opened meanwhile).</summary>
     public void Exclude(Deployment deployment, UpstreamFailure? reason)
     {
-        _excluded.Add(deployment.Id);
+        Excluded.Add(deployment.Id);
         _notConfigured ??= reason;
     }
 
     /// <summary>The deployment is at its capacity.</summary>
     public void Full(Deployment deployment, TimeSpan retryAfter)
     {
-        _excluded.Add(deployment.Id);
+        Excluded.Add(deployment.Id);
         _capacityWait = Min(_capacityWait, retryAfter);
     }
 
