@@ -87,7 +87,7 @@ public static partial class ChatCompletionsApi
                     : TypedResults.Bytes(response.Body!, "application/json");
             }
 
-            if (await StreamAsync(context, upstream, call, watched, retryIfDraining: !lastAttempt))
+            if (await StreamAsync(context, grains, upstream, call, watched, retryIfDraining: !lastAttempt))
             {
                 continue;
             }
@@ -120,36 +120,48 @@ public static partial class ChatCompletionsApi
     }
 
     /// <summary>
-    /// Relays the stream: the first chunk decides between an error answer (nothing began) and an SSE stream, framed by
-    /// <see cref="SseFormatter"/>; a failure after the stream began is its last event, without <c>[DONE]</c>. True when the
-    /// worker refused the call before anything was sent and it should go to another worker.
+    /// Relays the stream the worker pushes to an observer of this request: the first chunk decides between an error
+    /// answer (nothing began) and an SSE stream, framed by <see cref="SseFormatter"/>; a failure after the stream began is
+    /// its last event, without <c>[DONE]</c>. True when the worker refused the call before anything was sent and it should
+    /// go to another worker.
     /// </summary>
-    private static async Task<bool> StreamAsync(HttpContext context, IUpstreamGrain upstream, UpstreamRequest call, UpstreamCallWatch.Call watched, bool retryIfDraining)
+    private static async Task<bool> StreamAsync(
+        HttpContext context, IGrainFactory grains, IUpstreamGrain upstream, UpstreamRequest call, UpstreamCallWatch.Call watched, bool retryIfDraining)
     {
-        var chunks = upstream.StreamAsync(call, watched.Token).GetAsyncEnumerator(watched.Token);
+        var relay = new UpstreamStreamRelay();
+        var observer = grains.CreateObjectReference<IUpstreamStreamObserver>(relay);
+        var streaming = upstream.StreamToAsync(call, observer, watched.Token);
+        var ended = streaming.ContinueWith(static (_, state) => ((UpstreamStreamRelay)state!).CallEnded(), relay, CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         try
         {
-            var (first, lost) = await NextAsync(chunks, context, watched);
-            if (lost || first?.Failure is not null)
+            var first = await relay.NextAsync(context.RequestAborted);
+            if (first?.Failure is not null || first is null)
             {
                 if (first?.Failure is { Kind: UpstreamFailureKind.Draining } && retryIfDraining)
                 {
                     return true;
                 }
 
-                if (!context.RequestAborted.IsCancellationRequested)
+                var failure = first?.Failure ?? (IsLost(streaming, watched) ? Lost : null);
+                if (failure is not null && !context.RequestAborted.IsCancellationRequested)
                 {
-                    await UpstreamErrors.For(first?.Failure ?? Lost).ExecuteAsync(context);
+                    await UpstreamErrors.For(failure).ExecuteAsync(context);
+                    return false;
                 }
 
-                return false;
+                if (failure is null)
+                {
+                    // The worker ended without a word: an empty stream, ended as one.
+                    first = null;
+                }
             }
 
             var response = context.Response;
             response.ContentType = "text/event-stream";
             response.Headers.CacheControl = "no-cache";
             response.Headers["X-Accel-Buffering"] = "no";
-            await SseFormatter.WriteAsync(Relay(first, chunks, context, watched), response.Body, static (item, writer) => writer.Write(item.Data), context.RequestAborted);
+            await SseFormatter.WriteAsync(Relay(first, relay, streaming, context, watched), response.Body, static (item, writer) => writer.Write(item.Data), context.RequestAborted);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -157,13 +169,17 @@ public static partial class ChatCompletionsApi
         }
         finally
         {
-            await DisposeQuietlyAsync(chunks);
+            relay.Close();
+            await ended;
+            await ObserveAsync(streaming);
+            grains.DeleteObjectReference<IUpstreamStreamObserver>(observer);
         }
 
         return false;
     }
 
-    private static async IAsyncEnumerable<SseItem<byte[]>> Relay(UpstreamChunk? first, IAsyncEnumerator<UpstreamChunk> chunks, HttpContext context, UpstreamCallWatch.Call watched)
+    private static async IAsyncEnumerable<SseItem<byte[]>> Relay(
+        UpstreamChunk? first, UpstreamStreamRelay relay, Task streaming, HttpContext context, UpstreamCallWatch.Call watched)
     {
         var chunk = first;
         while (chunk is not null)
@@ -175,42 +191,33 @@ public static partial class ChatCompletionsApi
             }
 
             yield return new SseItem<byte[]>(chunk.Data!);
-            (chunk, var lost) = await NextAsync(chunks, context, watched);
-            if (lost)
-            {
-                // The cluster lost the stream after it began: it ends with an error event, not a bare reset.
-                LogStreamLost(context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ChatCompletionsApi).FullName!), watched.RequestId);
-                yield return ErrorEvent(Lost);
-                yield break;
-            }
+            chunk = await relay.NextAsync(context.RequestAborted);
+        }
+
+        if (IsLost(streaming, watched))
+        {
+            // The cluster lost the stream after it began: it ends with an error event, not a bare reset.
+            LogStreamLost(context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ChatCompletionsApi).FullName!), watched.RequestId);
+            yield return ErrorEvent(Lost);
+            yield break;
         }
 
         yield return new SseItem<byte[]>(Done);
     }
 
-    /// <summary>The next chunk (null at the end), or lost: the worker's activation or its silo went away.</summary>
-    private static async Task<(UpstreamChunk? Chunk, bool Lost)> NextAsync(IAsyncEnumerator<UpstreamChunk> chunks, HttpContext context, UpstreamCallWatch.Call watched)
-    {
-        try
-        {
-            return (await chunks.MoveNextAsync() ? chunks.Current : null, false);
-        }
-        catch (Exception exception) when (!context.RequestAborted.IsCancellationRequested
-            && (watched.IsLost || exception is OrleansException or TimeoutException or EnumerationAbortedException))
-        {
-            return (null, true);
-        }
-    }
+    /// <summary>The worker's call ended other than by finishing the stream: its silo or activation went away.</summary>
+    private static bool IsLost(Task streaming, UpstreamCallWatch.Call watched) =>
+        watched.IsLost || streaming.IsFaulted || streaming.IsCanceled;
 
-    private static async Task DisposeQuietlyAsync(IAsyncEnumerator<UpstreamChunk> chunks)
+    private static async Task ObserveAsync(Task streaming)
     {
         try
         {
-            await chunks.DisposeAsync();
+            await streaming;
         }
-        catch (Exception exception) when (exception is OrleansException or TimeoutException or OperationCanceledException or EnumerationAbortedException)
+        catch (Exception exception) when (exception is OrleansException or TimeoutException or OperationCanceledException)
         {
-            // The stream's worker is gone or the client left: nothing to end.
+            // Lost or cancelled: already answered.
         }
     }
 

@@ -12,11 +12,12 @@ public interface IUpstreamGrain : IGrainWithStringKey
     Task<UpstreamResponse> CompleteAsync(UpstreamRequest request, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// A streaming completion: SSE data payloads as the upstream sends them. A failure before the first payload
-    /// comes as a single <see cref="UpstreamChunk"/> carrying it.
+    /// A streaming completion: pushes the SSE data payloads to <paramref name="observer"/> as the provider sends them, and
+    /// returns when the stream has ended (settled or released). A failure before the first payload comes as a single
+    /// <see cref="UpstreamChunk"/> carrying it; a failure after it as the last chunk.
     /// </summary>
-    [Alias("StreamAsync")]
-    IAsyncEnumerable<UpstreamChunk> StreamAsync(UpstreamRequest request, CancellationToken cancellationToken = default);
+    [Alias("StreamToAsync"), ResponseTimeout("00:30:00")]
+    Task StreamToAsync(UpstreamRequest request, IUpstreamStreamObserver observer, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Whether this activation is working on <paramref name="requestId"/>. A caller that asks while its call is

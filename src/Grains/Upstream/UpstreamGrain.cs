@@ -42,20 +42,21 @@ public sealed partial class UpstreamGrain(
         return await CompleteCoreAsync(request, cancellationToken);
     }
 
-    public async IAsyncEnumerable<UpstreamChunk> StreamAsync(
-        UpstreamRequest request,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async Task StreamToAsync(UpstreamRequest request, IUpstreamStreamObserver observer, CancellationToken cancellationToken)
     {
         if (drain.IsDraining)
         {
-            yield return new UpstreamChunk(null, new UpstreamFailure(UpstreamFailureKind.Draining));
-            yield break;
+            await observer.OnChunkAsync(new UpstreamChunk(null, new UpstreamFailure(UpstreamFailureKind.Draining)));
+            return;
         }
 
         using var running = Run(request.RequestId);
+
+        // When the observer throws (the client or its frontend is gone), leaving the loop disposes the stream, which
+        // settles what was streamed.
         await foreach (var chunk in StreamCoreAsync(request, cancellationToken))
         {
-            yield return chunk;
+            await observer.OnChunkAsync(chunk);
         }
     }
 

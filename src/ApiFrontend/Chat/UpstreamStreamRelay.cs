@@ -1,0 +1,48 @@
+using System.Threading.Channels;
+using Gateway.Grains.Abstractions.Upstream;
+
+namespace Gateway.ApiFrontend.Chat;
+
+/// <summary>
+/// Receives the chunks a worker pushes for one stream and hands them, in order, to the request that writes them to the
+/// client. Bounded: when the client reads slowly the worker's next push waits, so nothing piles up here. Once the request
+/// has stopped reading (the client left, or the stream ended), every further push fails, which ends the worker's stream.
+/// </summary>
+internal sealed class UpstreamStreamRelay : IUpstreamStreamObserver
+{
+    private readonly Channel<UpstreamChunk> _chunks = Channel.CreateBounded<UpstreamChunk>(new BoundedChannelOptions(16)
+    {
+        SingleReader = true,
+        SingleWriter = true,
+        FullMode = BoundedChannelFullMode.Wait,
+    });
+
+    private readonly CancellationTokenSource _closed = new();
+
+    public async Task OnChunkAsync(UpstreamChunk chunk)
+    {
+        try
+        {
+            await _chunks.Writer.WriteAsync(chunk, _closed.Token);
+        }
+        catch (ChannelClosedException)
+        {
+            throw new OperationCanceledException("The client of this stream is gone.");
+        }
+    }
+
+    /// <summary>The next chunk, or null when the worker's call has ended (normally or not: see the call's task).</summary>
+    public async ValueTask<UpstreamChunk?> NextAsync(CancellationToken cancellationToken) =>
+        await _chunks.Reader.WaitToReadAsync(cancellationToken) && _chunks.Reader.TryRead(out var chunk) ? chunk : null;
+
+    /// <summary>The worker's call ended: what was pushed is still read, then <see cref="NextAsync"/> answers null.</summary>
+    public void CallEnded() => _chunks.Writer.TryComplete();
+
+    /// <summary>The request stopped reading: pushes from now on fail.</summary>
+    public void Close()
+    {
+        _chunks.Writer.TryComplete();
+        _closed.Cancel();
+        _closed.Dispose();
+    }
+}

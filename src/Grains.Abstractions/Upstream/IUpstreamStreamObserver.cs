@@ -1,0 +1,15 @@
+namespace Gateway.Grains.Abstractions.Upstream;
+
+/// <summary>
+/// Where a worker pushes a stream's chunks: an object of the frontend that holds the client's connection. Pushed, not
+/// pulled, so the stream does not depend on finding the worker's activation again between chunks (a pull can reach a
+/// fresh activation while the cluster's membership changes, which does not know the stream). Each call returns once the
+/// chunk is on its way to the client, so a slow client slows the worker down instead of queueing without bound.
+/// </summary>
+[Alias("gw.IUpstreamStreamObserver")]
+public interface IUpstreamStreamObserver : IGrainObserver
+{
+    /// <summary>One chunk of the stream: an SSE data payload, or the failure that ends it. Throws when the client is gone.</summary>
+    [Alias("OnChunkAsync")]
+    Task OnChunkAsync(UpstreamChunk chunk);
+}
