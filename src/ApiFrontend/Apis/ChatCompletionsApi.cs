@@ -63,7 +63,7 @@ public static partial class ChatCompletionsApi
             // A worker on a stopping silo refuses new calls (nothing sent): the next attempt goes to another worker.
             var lastAttempt = attempt == MaxWorkerAttempts - 1;
             var upstream = grains.GetGrain<IUpstreamGrain>(WorkerKey(identity.TenantId, options.Value.UpstreamWorkerShards, attempt));
-            using var watched = watch.Watch(upstream, requestId, context.RequestAborted);
+            using var watched = watch.Watch(upstream, requestId, context.RequestAborted, pushed: request.Stream);
             if (!request.Stream)
             {
                 UpstreamResponse response;
@@ -128,7 +128,7 @@ public static partial class ChatCompletionsApi
     private static async Task<bool> StreamAsync(
         HttpContext context, IGrainFactory grains, IUpstreamGrain upstream, UpstreamRequest call, UpstreamCallWatch.Call watched, bool retryIfDraining)
     {
-        var relay = new UpstreamStreamRelay();
+        var relay = new UpstreamStreamRelay(watched.Pushed);
         var observer = grains.CreateObjectReference<IUpstreamStreamObserver>(relay);
         var streaming = upstream.StreamToAsync(call, observer, watched.Token);
         var ended = streaming.ContinueWith(static (_, state) => ((UpstreamStreamRelay)state!).CallEnded(), relay, CancellationToken.None,

@@ -8,7 +8,7 @@ namespace Gateway.ApiFrontend.Chat;
 /// client. Bounded: when the client reads slowly the worker's next push waits, so nothing piles up here. Once the request
 /// has stopped reading (the client left, or the stream ended), every further push fails, which ends the worker's stream.
 /// </summary>
-internal sealed class UpstreamStreamRelay : IUpstreamStreamObserver
+internal sealed class UpstreamStreamRelay(Action pushed) : IUpstreamStreamObserver
 {
     private readonly Channel<UpstreamChunk> _chunks = Channel.CreateBounded<UpstreamChunk>(new BoundedChannelOptions(16)
     {
@@ -21,6 +21,12 @@ internal sealed class UpstreamStreamRelay : IUpstreamStreamObserver
 
     public async Task OnChunkAsync(UpstreamChunk chunk)
     {
+        pushed();
+        if (chunk.IsHeartbeat)
+        {
+            return;
+        }
+
         try
         {
             await _chunks.Writer.WriteAsync(chunk, _closed.Token);

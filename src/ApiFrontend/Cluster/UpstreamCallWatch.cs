@@ -11,19 +11,22 @@ namespace Gateway.ApiFrontend.Cluster;
 /// out the call's response timeout, which for a completion is the provider's (minutes). So every pending call is
 /// asked now and then (and soon after a gateway connection drops) whether its upstream activation is still working
 /// on it; two "no"s (or no answer) a second apart end the call with <see cref="Call.IsLost"/> set. The request
-/// was not charged: its reservation is released when it expires.
+/// was not charged: its reservation is released when it expires. A stream is not asked: its worker pushes to the
+/// frontend, heartbeats included, so silence for three heartbeat intervals is what ends it (a probe could reach a fresh
+/// activation of the worker while a silo drains, which does not know the call, and end a stream that was fine).
 /// </summary>
 public sealed partial class UpstreamCallWatch(IOptions<FrontendOptions> options, ILogger<UpstreamCallWatch> logger) : BackgroundService
 {
     private static readonly TimeSpan ConfirmAfter = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MinimumAge = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan PushSilence = UpstreamChunk.HeartbeatInterval * 3;
 
     private readonly ConcurrentDictionary<Call, byte> _calls = new();
 
     /// <summary>Watches a call to <paramref name="grain"/> for <paramref name="requestId"/>; dispose it when the call ends.</summary>
-    public Call Watch(IUpstreamGrain grain, string requestId, CancellationToken requestAborted)
+    public Call Watch(IUpstreamGrain grain, string requestId, CancellationToken requestAborted, bool pushed = false)
     {
-        var call = new Call(this, grain, requestId, requestAborted, Stopwatch.GetTimestamp() + ToTicks(options.Value.UpstreamProbeInterval));
+        var call = new Call(this, grain, requestId, requestAborted, Stopwatch.GetTimestamp() + ToTicks(options.Value.UpstreamProbeInterval), pushed);
         _calls.TryAdd(call, 0);
         return call;
     }
@@ -34,7 +37,10 @@ public sealed partial class UpstreamCallWatch(IOptions<FrontendOptions> options,
         var soon = Stopwatch.GetTimestamp() + ToTicks(ConfirmAfter);
         foreach (var call in _calls.Keys)
         {
-            call.ProbeNoLaterThan(soon);
+            if (!call.IsPushed)
+            {
+                call.ProbeNoLaterThan(soon);
+            }
         }
     }
 
@@ -47,6 +53,17 @@ public sealed partial class UpstreamCallWatch(IOptions<FrontendOptions> options,
             List<Task>? probes = null;
             foreach (var call in _calls.Keys)
             {
+                if (call.IsPushed)
+                {
+                    if (call.IsSilent(now, ToTicks(PushSilence)))
+                    {
+                        LogLost(logger, call.RequestId);
+                        call.MarkLost();
+                    }
+
+                    continue;
+                }
+
                 if (call.IsDue(now) && Stopwatch.GetElapsedTime(call.StartedAt, now) >= MinimumAge)
                 {
                     (probes ??= []).Add(ProbeAsync(call));
@@ -97,10 +114,13 @@ public sealed partial class UpstreamCallWatch(IOptions<FrontendOptions> options,
         private readonly UpstreamCallWatch _watch;
         private readonly CancellationTokenSource _cancellation;
         private long _nextProbe;
+        private long _lastPush;
         private int _doubts;
 
-        internal Call(UpstreamCallWatch watch, IUpstreamGrain grain, string requestId, CancellationToken requestAborted, long firstProbe)
+        internal Call(UpstreamCallWatch watch, IUpstreamGrain grain, string requestId, CancellationToken requestAborted, long firstProbe, bool pushed)
         {
+            IsPushed = pushed;
+            _lastPush = Stopwatch.GetTimestamp();
             _watch = watch;
             Grain = grain;
             RequestId = requestId;
@@ -110,6 +130,14 @@ public sealed partial class UpstreamCallWatch(IOptions<FrontendOptions> options,
         }
 
         public IUpstreamGrain Grain { get; }
+
+        /// <summary>The worker pushes to this call (a stream): liveness is its pushes, not probes.</summary>
+        public bool IsPushed { get; }
+
+        /// <summary>The worker pushed something (a chunk or a heartbeat): it is alive.</summary>
+        public void Pushed() => Volatile.Write(ref _lastPush, Stopwatch.GetTimestamp());
+
+        internal bool IsSilent(long now, long silence) => !IsLost && now - Volatile.Read(ref _lastPush) > silence;
 
         public string RequestId { get; }
 

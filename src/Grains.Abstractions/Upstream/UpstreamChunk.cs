@@ -1,7 +1,18 @@
 namespace Gateway.Grains.Abstractions.Upstream;
 
-/// <summary>One SSE data payload (without the <c>data: </c> prefix), or the failure that ended the stream.</summary>
+/// <summary>
+/// One SSE data payload (without the <c>data: </c> prefix), or the failure that ended the stream; neither is a
+/// heartbeat: the worker is alive and still waiting on the provider.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("gw.UpstreamChunk")]
 public sealed record UpstreamChunk(
     [property: Id(0)] byte[]? Data,
-    [property: Id(1)] UpstreamFailure? Failure);
+    [property: Id(1)] UpstreamFailure? Failure)
+{
+    /// <summary>How often a worker pushes a heartbeat while a stream runs; a frontend that hears nothing for three of these takes the stream as lost with its silo.</summary>
+    public static TimeSpan HeartbeatInterval { get; } = TimeSpan.FromSeconds(2);
+
+    public static UpstreamChunk Heartbeat { get; } = new(null, null);
+
+    public bool IsHeartbeat => Data is null && Failure is null;
+}

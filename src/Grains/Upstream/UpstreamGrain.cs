@@ -51,12 +51,41 @@ public sealed partial class UpstreamGrain(
         }
 
         using var running = Run(request.RequestId);
-
-        // When the observer throws (the client or its frontend is gone), leaving the loop disposes the stream, which
-        // settles what was streamed.
-        await foreach (var chunk in StreamCoreAsync(request, cancellationToken))
+        using var stopBeating = new CancellationTokenSource();
+        var heartbeat = HeartbeatAsync(observer, stopBeating.Token);
+        try
         {
-            await observer.OnChunkAsync(chunk);
+            // When the observer throws (the client or its frontend is gone), leaving the loop disposes the stream, which
+            // settles what was streamed.
+            await foreach (var chunk in StreamCoreAsync(request, cancellationToken))
+            {
+                await observer.OnChunkAsync(chunk);
+            }
+        }
+        finally
+        {
+            await stopBeating.CancelAsync();
+            await heartbeat;
+        }
+    }
+
+    /// <summary>
+    /// Tells the frontend, every <see cref="UpstreamChunk.HeartbeatInterval"/>, that this stream's worker is alive, so that
+    /// it can tell a silo that died (silence) from a silo that is draining or a provider that is slow (heartbeats).
+    /// </summary>
+    private static async Task HeartbeatAsync(IUpstreamStreamObserver observer, CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(UpstreamChunk.HeartbeatInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop))
+            {
+                await observer.OnChunkAsync(UpstreamChunk.Heartbeat);
+            }
+        }
+        catch (Exception exception) when (exception is OperationCanceledException or OrleansException or TimeoutException)
+        {
+            // Stopped, or the frontend is gone: the stream itself notices at its next push.
         }
     }
 

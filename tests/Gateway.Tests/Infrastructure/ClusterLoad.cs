@@ -37,14 +37,14 @@ public sealed class ClusterLoad : IDisposable
     public int Workers => _workers.Count;
 
     /// <summary>A gpt-4.1 request tagged with its tenant, for which the mock answers exactly <paramref name="maxTokens"/> tokens.</summary>
-    public static object Body(string tenantId, int maxTokens, int latencyMs = 0, bool stream = false) => new
+    public static object Body(string tenantId, int maxTokens, int latencyMs = 0, bool stream = false, int chunkDelayMs = 0) => new
     {
         model = "gpt-4.1",
         messages = ChatBodies.Messages(),
         max_tokens = maxTokens,
         user = tenantId,
         stream,
-        mock = new { completion_tokens = maxTokens, latency_ms = latencyMs },
+        mock = new { completion_tokens = maxTokens, latency_ms = latencyMs, chunk_delay_ms = chunkDelayMs },
     };
 
     /// <summary>Answers other than success, a spent budget, or a 503 the client may retry.</summary>
