@@ -76,6 +76,11 @@ public static partial class ChatCompletionsApi
                     await ReleaseLostAsync(tenant, requestId);
                     return UpstreamErrors.For(Lost);
                 }
+                catch (OrleansMessageRejectionException) when (!lastAttempt)
+                {
+                    // Refused by a silo on its way down before the worker had it: nothing was sent, try a worker elsewhere.
+                    continue;
+                }
 
                 if (response.Failure is { Kind: UpstreamFailureKind.Draining } && !lastAttempt)
                 {
@@ -138,7 +143,9 @@ public static partial class ChatCompletionsApi
             var first = await relay.NextAsync(context.RequestAborted);
             if (first?.Failure is not null || first is null)
             {
-                if (first?.Failure is { Kind: UpstreamFailureKind.Draining } && retryIfDraining)
+                // Refused by a draining worker, or by a silo on its way down before the worker had it: nothing was sent.
+                if (retryIfDraining && (first?.Failure is { Kind: UpstreamFailureKind.Draining }
+                    || first is null && streaming.Exception?.InnerException is OrleansMessageRejectionException))
                 {
                     return true;
                 }

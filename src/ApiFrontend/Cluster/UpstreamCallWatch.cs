@@ -12,14 +12,16 @@ namespace Gateway.ApiFrontend.Cluster;
 /// asked now and then (and soon after a gateway connection drops) whether its upstream activation is still working
 /// on it; two "no"s (or no answer) a second apart end the call with <see cref="Call.IsLost"/> set. The request
 /// was not charged: its reservation is released when it expires. A stream is not asked: its worker pushes to the
-/// frontend, heartbeats included, so silence for three heartbeat intervals is what ends it (a probe could reach a fresh
+/// frontend, heartbeats included, so silence for ten heartbeat intervals (20 s) is what ends it (a probe could reach a fresh
 /// activation of the worker while a silo drains, which does not know the call, and end a stream that was fine).
 /// </summary>
 public sealed partial class UpstreamCallWatch(IOptions<FrontendOptions> options, ILogger<UpstreamCallWatch> logger) : BackgroundService
 {
     private static readonly TimeSpan ConfirmAfter = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MinimumAge = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan PushSilence = UpstreamChunk.HeartbeatInterval * 3;
+    // Long enough to ride out a rolling update: while the silo that routes to this client stops, pushes wait for the
+    // cluster's client directory to learn another route (seen taking 6 s and more).
+    private static readonly TimeSpan PushSilence = UpstreamChunk.HeartbeatInterval * 10;
 
     private readonly ConcurrentDictionary<Call, byte> _calls = new();
 

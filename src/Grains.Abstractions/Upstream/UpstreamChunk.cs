@@ -9,7 +9,7 @@ public sealed record UpstreamChunk(
     [property: Id(0)] byte[]? Data,
     [property: Id(1)] UpstreamFailure? Failure)
 {
-    /// <summary>How often a worker pushes a heartbeat while a stream runs; a frontend that hears nothing for three of these takes the stream as lost with its silo.</summary>
+    /// <summary>How often a worker pushes a heartbeat while a stream runs; a frontend that hears nothing for ten of these takes the stream as lost with its silo.</summary>
     public static TimeSpan HeartbeatInterval { get; } = TimeSpan.FromSeconds(2);
 
     public static UpstreamChunk Heartbeat { get; } = new(null, null);

@@ -7,6 +7,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
+using Polly;
+using Polly.Retry;
 using Orleans.Placement;
 
 namespace Gateway.Grains.Upstream;
@@ -59,8 +61,13 @@ public sealed partial class UpstreamGrain(
             // settles what was streamed.
             await foreach (var chunk in StreamCoreAsync(request, cancellationToken))
             {
-                await observer.OnChunkAsync(chunk);
+                await PushAsync(observer, chunk);
             }
+        }
+        catch (Exception exception) when (exception is OrleansException or TimeoutException)
+        {
+            LogPushFailed(logger, request.RequestId, exception.GetType().Name, exception.Message);
+            throw;
         }
         finally
         {
@@ -68,6 +75,25 @@ public sealed partial class UpstreamGrain(
             await heartbeat;
         }
     }
+
+    /// <summary>
+    /// Pushes one chunk to the frontend. A push refused on its way (the frontend's connection runs through a silo that is
+    /// stopping, as in a rolling update) was not delivered, so it is sent again until the client's route through another
+    /// gateway is known; anything else ends the stream.
+    /// </summary>
+    private static Task PushAsync(IUpstreamStreamObserver observer, UpstreamChunk chunk) =>
+        PushRetry.ExecuteAsync(static (state, _) => new ValueTask(state.observer.OnChunkAsync(state.chunk)), (observer, chunk), CancellationToken.None).AsTask();
+
+    private static readonly ResiliencePipeline PushRetry = new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<OrleansMessageRejectionException>(),
+            MaxRetryAttempts = 60,
+            Delay = TimeSpan.FromMilliseconds(50),
+            BackoffType = DelayBackoffType.Exponential,
+            MaxDelay = TimeSpan.FromMilliseconds(500),
+        })
+        .Build();
 
     /// <summary>
     /// Tells the frontend, every <see cref="UpstreamChunk.HeartbeatInterval"/>, that this stream's worker is alive, so that
@@ -80,7 +106,7 @@ public sealed partial class UpstreamGrain(
         {
             while (await timer.WaitForNextTickAsync(stop))
             {
-                await observer.OnChunkAsync(UpstreamChunk.Heartbeat);
+                await PushAsync(observer, UpstreamChunk.Heartbeat);
             }
         }
         catch (Exception exception) when (exception is OperationCanceledException or OrleansException or TimeoutException)
@@ -257,6 +283,9 @@ public sealed partial class UpstreamGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Deployment {Deployment} sent a stream event that is not JSON; the stream ends")]
     private static partial void LogBadEvent(ILogger logger, string deployment);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stream of request {RequestId} could not reach its frontend ({ExceptionType}: {Reason}); it ends, charged what was streamed")]
+    private static partial void LogPushFailed(ILogger logger, string requestId, string exceptionType, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stream from deployment {Deployment} was cut ({Reason})")]
     private static partial void LogStreamCut(ILogger logger, string deployment, string reason);

@@ -46,7 +46,7 @@ public sealed class RollingRestartTests(RealServersFixture servers, ITestOutputH
         output.WriteLine("Answers: " + load.DescribeAnswers());
         foreach (var process in deployment.Frontends.Concat(deployment.Silos))
         {
-            foreach (var line in process.Output.Where(l => l.Contains("fail", StringComparison.Ordinal) || l.Contains("Exception", StringComparison.Ordinal) || l.Contains("lost", StringComparison.Ordinal)).Take(20))
+            foreach (var line in process.Output.Where(l => l.Contains("lost", StringComparison.Ordinal) || l.Contains("could not reach", StringComparison.Ordinal) || l.Contains("Unhandled", StringComparison.Ordinal)).Take(20))
             {
                 output.WriteLine($"{process.Name}: {line}");
             }
