@@ -136,12 +136,12 @@ public static partial class ChatCompletionsApi
         var relay = new UpstreamStreamRelay(watched.Pushed);
         var observer = grains.CreateObjectReference<IUpstreamStreamObserver>(relay);
         var streaming = upstream.StreamToAsync(call, observer, watched.Token);
-        var ended = streaming.ContinueWith(static (_, state) => ((UpstreamStreamRelay)state!).CallEnded(), relay, CancellationToken.None,
+        var ended = streaming.ContinueWith(static (call, state) => ((UpstreamStreamRelay)state!).CallEnded(call), relay, CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         try
         {
-            var first = await relay.NextAsync(context.RequestAborted);
-            if (first?.Failure is not null || first is null)
+            var first = await relay.NextAsync(watched.Token);
+            if (first is null || first.Failure is not null)
             {
                 // Refused by a draining worker, or by a silo on its way down before the worker had it: nothing was sent.
                 if (retryIfDraining && (first?.Failure is { Kind: UpstreamFailureKind.Draining }
@@ -150,29 +150,27 @@ public static partial class ChatCompletionsApi
                     return true;
                 }
 
-                var failure = first?.Failure ?? (IsLost(streaming, watched) ? Lost : null);
-                if (failure is not null && !context.RequestAborted.IsCancellationRequested)
+                if (!context.RequestAborted.IsCancellationRequested)
                 {
-                    await UpstreamErrors.For(failure).ExecuteAsync(context);
-                    return false;
+                    await UpstreamErrors.For(first?.Failure ?? Lost).ExecuteAsync(context);
                 }
 
-                if (failure is null)
-                {
-                    // The worker ended without a word: an empty stream, ended as one.
-                    first = null;
-                }
+                return false;
             }
 
             var response = context.Response;
             response.ContentType = "text/event-stream";
             response.Headers.CacheControl = "no-cache";
             response.Headers["X-Accel-Buffering"] = "no";
-            await SseFormatter.WriteAsync(Relay(first, relay, streaming, context, watched), response.Body, static (item, writer) => writer.Write(item.Data), context.RequestAborted);
+            await SseFormatter.WriteAsync(Relay(first, relay, context, watched), response.Body, static (item, writer) => writer.Write(item.Data), context.RequestAborted);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             // The client went away; the worker charges what was streamed.
+        }
+        catch (OperationCanceledException) when (watched.IsLost && !context.Response.HasStarted)
+        {
+            await UpstreamErrors.For(Lost).ExecuteAsync(context);
         }
         finally
         {
@@ -186,10 +184,10 @@ public static partial class ChatCompletionsApi
     }
 
     private static async IAsyncEnumerable<SseItem<byte[]>> Relay(
-        UpstreamChunk? first, UpstreamStreamRelay relay, Task streaming, HttpContext context, UpstreamCallWatch.Call watched)
+        UpstreamChunk first, UpstreamStreamRelay relay, HttpContext context, UpstreamCallWatch.Call watched)
     {
-        var chunk = first;
-        while (chunk is not null)
+        UpstreamChunk? chunk = first;
+        while (chunk is { End: false })
         {
             if (chunk.Failure is { } failure)
             {
@@ -198,10 +196,10 @@ public static partial class ChatCompletionsApi
             }
 
             yield return new SseItem<byte[]>(chunk.Data!);
-            chunk = await relay.NextAsync(context.RequestAborted);
+            chunk = await NextOrLostAsync(relay, context, watched);
         }
 
-        if (IsLost(streaming, watched))
+        if (chunk is null)
         {
             // The cluster lost the stream after it began: it ends with an error event, not a bare reset.
             LogStreamLost(context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ChatCompletionsApi).FullName!), watched.RequestId);
@@ -212,9 +210,18 @@ public static partial class ChatCompletionsApi
         yield return new SseItem<byte[]>(Done);
     }
 
-    /// <summary>The worker's call ended other than by finishing the stream: its silo or activation went away.</summary>
-    private static bool IsLost(Task streaming, UpstreamCallWatch.Call watched) =>
-        watched.IsLost || streaming.IsFaulted || streaming.IsCanceled;
+    /// <summary>The next chunk; null when the stream was lost (silence from its worker, or its call ended without the end).</summary>
+    private static async Task<UpstreamChunk?> NextOrLostAsync(UpstreamStreamRelay relay, HttpContext context, UpstreamCallWatch.Call watched)
+    {
+        try
+        {
+            return await relay.NextAsync(watched.Token);
+        }
+        catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
 
     private static async Task ObserveAsync(Task streaming)
     {
@@ -222,9 +229,9 @@ public static partial class ChatCompletionsApi
         {
             await streaming;
         }
-        catch (Exception exception) when (exception is OrleansException or TimeoutException or OperationCanceledException)
+        catch (Exception)
         {
-            // Lost or cancelled: already answered.
+            // However the worker's call ended, the client has had its answer: the stream, its failure, or the loss.
         }
     }
 

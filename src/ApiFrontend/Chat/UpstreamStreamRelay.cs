@@ -18,6 +18,7 @@ internal sealed class UpstreamStreamRelay(Action pushed) : IUpstreamStreamObserv
     });
 
     private readonly CancellationTokenSource _closed = new();
+    private int _received;
 
     public async Task OnChunkAsync(UpstreamChunk chunk)
     {
@@ -26,6 +27,8 @@ internal sealed class UpstreamStreamRelay(Action pushed) : IUpstreamStreamObserv
         {
             return;
         }
+
+        Interlocked.Increment(ref _received);
 
         try
         {
@@ -41,14 +44,25 @@ internal sealed class UpstreamStreamRelay(Action pushed) : IUpstreamStreamObserv
     public async ValueTask<UpstreamChunk?> NextAsync(CancellationToken cancellationToken) =>
         await _chunks.Reader.WaitToReadAsync(cancellationToken) && _chunks.Reader.TryRead(out var chunk) ? chunk : null;
 
-    /// <summary>The worker's call ended: what was pushed is still read, then <see cref="NextAsync"/> answers null.</summary>
-    public void CallEnded() => _chunks.Writer.TryComplete();
+    /// <summary>
+    /// The worker's call ended. Completed: every push, the end included, is here. Failed before anything arrived: the call
+    /// never ran (refused, or lost with its silo); nothing more will come. Failed after pushes arrived: the answer may have
+    /// been lost on its way while the worker goes on pushing, so the stream goes on until its end, a failure, or silence.
+    /// </summary>
+    public void CallEnded(Task call)
+    {
+        if (call.IsCompletedSuccessfully || Volatile.Read(ref _received) == 0)
+        {
+            _chunks.Writer.TryComplete();
+        }
+    }
 
     /// <summary>The request stopped reading: pushes from now on fail.</summary>
     public void Close()
     {
         _chunks.Writer.TryComplete();
+
+        // Not disposed: a push may still arrive and must fail as cancelled, not as disposed.
         _closed.Cancel();
-        _closed.Dispose();
     }
 }

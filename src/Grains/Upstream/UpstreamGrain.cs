@@ -59,9 +59,18 @@ public sealed partial class UpstreamGrain(
         {
             // When the observer throws (the client or its frontend is gone), leaving the loop disposes the stream, which
             // settles what was streamed.
+            var failed = false;
             await foreach (var chunk in StreamCoreAsync(request, cancellationToken))
             {
+                failed = chunk.Failure is not null;
                 await PushAsync(observer, chunk);
+            }
+
+            // The end travels the same way as the chunks, so the frontend never has to rely on this call's own answer,
+            // which a rolling update can lose while the pushes still get through. A failure is an end already.
+            if (!failed)
+            {
+                await PushAsync(observer, UpstreamChunk.EndOfStream);
             }
         }
         catch (Exception exception) when (exception is OrleansException or TimeoutException)
