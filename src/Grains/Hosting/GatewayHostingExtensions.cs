@@ -142,6 +142,8 @@ public static class GatewayHostingExtensions
         services.AddSingleton<IValidateOptions<ProviderCatalogOptions>, ProviderCatalogOptionsValidator>();
         services.TryAddSingleton<ProviderClients>();
         services.TryAddSingleton<DeploymentHealth>();
+        services.AddSingleton<DeploymentStatusPublisher>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<DeploymentStatusPublisher>());
         services.TryAddSingleton<UpstreamCaller>();
         return silo;
     }

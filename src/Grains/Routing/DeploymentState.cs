@@ -1,3 +1,4 @@
+using Gateway.Grains.Abstractions.Routing;
 using Gateway.Grains.Upstream;
 using Polly;
 using Polly.CircuitBreaker;
@@ -155,6 +156,29 @@ public sealed class DeploymentState
                 return (_recent.Count, failures);
             }
         }
+    }
+
+    /// <summary>This silo's view of the deployment now, for operators (<see cref="IDeploymentStatusGrain"/>).</summary>
+    public DeploymentHealthReport Report(string silo)
+    {
+        var now = _time.GetUtcNow();
+        var circuit = _circuit.CircuitState switch
+        {
+            CircuitState.Open => DeploymentCircuit.Open,
+            CircuitState.HalfOpen => DeploymentCircuit.HalfOpen,
+            CircuitState.Isolated => DeploymentCircuit.Isolated,
+            _ => DeploymentCircuit.Closed,
+        };
+        var (calls, failures) = Recent;
+        DateTimeOffset coolUntil;
+        lock (_lock)
+        {
+            coolUntil = _coolUntil;
+        }
+
+        return new DeploymentHealthReport(
+            silo, circuit, circuit == DeploymentCircuit.Open ? _openedAt + _breakDuration : null, InFlight, LatencyMs, calls, failures,
+            coolUntil > now ? coolUntil : null, now);
     }
 
     /// <summary>Least-latency balancing's cost of sending one more request here: latency times the queue it would join.</summary>
