@@ -102,6 +102,48 @@ public sealed class DeploymentBalancerTests
     }
 
     [Fact]
+    public void ADeploymentMeasuredSlowOnceIsTriedAgainAndWinsBackTrafficOnceItIsFast()
+    {
+        Deployment[] deployments = [Deployment("m#0"), Deployment("m#1")];
+        State("m#1").RecordFirstByte(TimeSpan.FromMilliseconds(500));
+        State("m#0").RecordFirstByte(TimeSpan.FromMilliseconds(5));
+
+        // One request every 100 ms for three minutes, and m#1 is as fast as m#0 now: only a new measurement can tell.
+        var toRecovered = Simulate(deployments, TimeSpan.FromMinutes(3), _ => TimeSpan.FromMilliseconds(5));
+
+        Assert.True(toRecovered[0] + toRecovered[1] >= 1, "A deployment measured slow once should be measured again within two minutes rather than shunned for good.");
+        Assert.True(toRecovered[^1] >= 120, $"Once measured fast again it should share the traffic: per minute {string.Join(", ", toRecovered)} of 600.");
+    }
+
+    [Fact]
+    public void ADeploymentThatStaysSlowIsOnlyProbedNowAndThen()
+    {
+        Deployment[] deployments = [Deployment("m#0"), Deployment("m#1")];
+        State("m#1").RecordFirstByte(TimeSpan.FromMilliseconds(50));
+        State("m#0").RecordFirstByte(TimeSpan.FromMilliseconds(5));
+
+        var toSlow = Simulate(deployments, TimeSpan.FromMinutes(3), id => TimeSpan.FromMilliseconds(id == "m#1" ? 50 : 5)).Sum();
+
+        Assert.InRange(toSlow, 1, 10);
+    }
+
+    /// <summary>One request every 100 ms, each measured as <paramref name="latency"/> says; how many went to m#1, per minute.</summary>
+    private int[] Simulate(Deployment[] deployments, TimeSpan duration, Func<string, TimeSpan> latency)
+    {
+        var random = new Random(3);
+        var perMinute = new int[(int)Math.Ceiling(duration / TimeSpan.FromMinutes(1))];
+        for (var at = TimeSpan.Zero; at < duration; at += TimeSpan.FromMilliseconds(100))
+        {
+            _clock.Advance(TimeSpan.FromMilliseconds(100));
+            var picked = DeploymentBalancer.PickLeastLatency(deployments, State, random);
+            perMinute[(int)(at / TimeSpan.FromMinutes(1))] += picked.Id == "m#1" ? 1 : 0;
+            State(picked.Id).RecordFirstByte(latency(picked.Id));
+        }
+
+        return perMinute;
+    }
+
+    [Fact]
     public void ACooldownKeepsADeploymentUnusableUntilItsRetryAfter()
     {
         var state = State("m#0");
