@@ -53,6 +53,7 @@ public sealed class FallbackBillingTests(RoutingGatewayFixture fixture)
         var row = Assert.Single(await LedgerAsync(tenantId));
         Assert.Equal(response.Headers.GetValues("x-request-id").Single(), row["requestId"]!.GetValue<string>());
         Assert.Equal("backup", row["model"]!.GetValue<string>());
+        Assert.Equal("backup-a", row["provider"]!.GetValue<string>());
         Assert.Equal("primary", row["requestedModel"]!.GetValue<string>());
         Assert.Equal(2, row["attempts"]!.GetValue<int>());
         Assert.Equal(input, row["inputTokens"]!.GetValue<long>());
