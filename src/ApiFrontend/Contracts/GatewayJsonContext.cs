@@ -10,4 +10,5 @@ namespace Gateway.ApiFrontend.Contracts;
 [JsonSerializable(typeof(CreatedKeyResponse))]
 [JsonSerializable(typeof(ModelListResponse))]
 [JsonSerializable(typeof(LedgerPageResponse))]
+[JsonSerializable(typeof(DeploymentListResponse))]
 public sealed partial class GatewayJsonContext : JsonSerializerContext;

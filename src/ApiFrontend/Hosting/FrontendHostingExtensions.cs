@@ -86,7 +86,9 @@ public static class FrontendHostingExtensions
 
         // Resolved now, so that a generated development admin key is printed at start-up, not at first use.
         app.Services.GetRequiredService<AdminKeyVerifier>();
-        app.MapGroup("/admin").AddEndpointFilter<AdminKeyFilter>().MapAdminApi();
+        var admin = app.MapGroup("/admin").AddEndpointFilter<AdminKeyFilter>();
+        admin.MapAdminApi();
+        admin.MapDeploymentsApi();
         return app;
     }
 }

@@ -3,7 +3,8 @@ namespace Gateway.Grains.Abstractions.Tenants;
 /// <summary>
 /// What a request actually used, as the provider reported it (or as the gateway counted it: <see cref="UsageCounted"/>).
 /// <see cref="Model"/> is the model that served; <see cref="RequestedModel"/> the one the client asked for, when a
-/// fallback served instead.
+/// fallback served instead. <see cref="Provider"/> is the provider account of the deployment that served; null from an
+/// older sender, when the model's own provider is recorded.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("gw.Settlement")]
 public sealed record Settlement(
@@ -14,7 +15,8 @@ public sealed record Settlement(
     [property: Id(4)] string Outcome = Settlement.Completed,
     [property: Id(5)] string? RequestedModel = null,
     [property: Id(6)] int Attempts = 1,
-    [property: Id(7)] bool UsageCounted = false)
+    [property: Id(7)] bool UsageCounted = false,
+    [property: Id(8)] string? Provider = null)
 {
     public const string Completed = "completed";
     public const string StreamInterrupted = "stream_interrupted";

@@ -30,9 +30,19 @@ public static class GatewayHostingExtensions
 
     private const string OrleansSiloHostedService = "Orleans.Hosting.SiloHostedService";
 
-    /// <summary>Model catalog, tiers and admin key: what frontends and silos both need.</summary>
+    /// <summary>
+    /// Model catalog, tiers and admin key: what frontends and silos both need. Registered once however often it is called:
+    /// an embedded frontend calls it for itself and again for its silo, and binding the configuration twice into the same
+    /// options would append every list twice (each model's deployments, fallbacks and aliases).
+    /// </summary>
     public static IServiceCollection AddGatewayCatalogs(this IServiceCollection services)
     {
+        if (services.Any(d => d.ServiceType == typeof(CatalogsAdded)))
+        {
+            return services;
+        }
+
+        services.AddSingleton<CatalogsAdded>();
         services.TryAddKeyedSingleton(GatewayClock.Key, TimeProvider.System);
         // The process's own clock, for retries that wait on the cluster or a database (Orleans registers the same where it runs).
         services.TryAddSingleton(TimeProvider.System);
@@ -45,6 +55,9 @@ public static class GatewayHostingExtensions
         services.TryAddSingleton<AdminKeyVerifier>();
         return services;
     }
+
+    /// <summary>Marks a service collection that <see cref="AddGatewayCatalogs"/> has registered its services in.</summary>
+    private sealed class CatalogsAdded;
 
     /// <summary>A silo hosting the gateway's grains: clustering, storage, dashboard and what the grains use.</summary>
     public static ISiloBuilder AddGatewaySilo(this ISiloBuilder silo, IConfiguration configuration)
@@ -142,6 +155,8 @@ public static class GatewayHostingExtensions
         services.AddSingleton<IValidateOptions<ProviderCatalogOptions>, ProviderCatalogOptionsValidator>();
         services.TryAddSingleton<ProviderClients>();
         services.TryAddSingleton<DeploymentHealth>();
+        services.AddSingleton<DeploymentStatusPublisher>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<DeploymentStatusPublisher>());
         services.TryAddSingleton<UpstreamCaller>();
         return silo;
     }

@@ -18,6 +18,9 @@ public sealed class DeploymentHealth(IOptionsMonitor<UpstreamOptions> options, [
             ? state
             : _states.GetOrAdd(deploymentId, id => new DeploymentState(id, options.CurrentValue.CircuitBreaker, time));
 
+    /// <summary>The deployment's state once this silo has routed a request of its model; null before (nothing is created).</summary>
+    public DeploymentState? Find(string deploymentId) => _states.TryGetValue(deploymentId, out var state) ? state : null;
+
     /// <summary>The deployments this silo has called so far.</summary>
     public IEnumerable<DeploymentState> Known => _states.Values;
 }

@@ -1,3 +1,4 @@
+using Gateway.Grains.Abstractions.Routing;
 using Gateway.Grains.Upstream;
 using Polly;
 using Polly.CircuitBreaker;
@@ -7,7 +8,8 @@ namespace Gateway.Grains.Routing;
 /// <summary>
 /// One deployment as this silo sees it. The breaker is a Polly circuit breaker driven by the gateway's clock; latency is
 /// an exponentially weighted moving average of time to first byte that decays with time (not with the number of
-/// samples), so a deployment that was slow a while ago is not shunned forever.
+/// samples), and balancing reads it decayed further by the time since its last sample (<see cref="Load"/>), so a
+/// deployment that was slow a while ago is not shunned forever.
 /// </summary>
 public sealed class DeploymentState
 {
@@ -159,8 +161,47 @@ public sealed class DeploymentState
         }
     }
 
-    /// <summary>Least-latency balancing's cost of sending one more request here: latency times the queue it would join.</summary>
-    internal double Load => (LatencyMs ?? 0) * (InFlight + 1);
+    /// <summary>This silo's view of the deployment now, for operators (<see cref="IDeploymentStatusGrain"/>).</summary>
+    public DeploymentHealthReport Report(string silo)
+    {
+        var now = _time.GetUtcNow();
+        var circuit = _circuit.CircuitState switch
+        {
+            CircuitState.Open => DeploymentCircuit.Open,
+            CircuitState.HalfOpen => DeploymentCircuit.HalfOpen,
+            CircuitState.Isolated => DeploymentCircuit.Isolated,
+            _ => DeploymentCircuit.Closed,
+        };
+        var (calls, failures) = Recent;
+        DateTimeOffset coolUntil;
+        lock (_lock)
+        {
+            coolUntil = _coolUntil;
+        }
+
+        return new DeploymentHealthReport(
+            silo, circuit, circuit == DeploymentCircuit.Open ? _openedAt + _breakDuration : null, InFlight, LatencyMs, calls, failures,
+            coolUntil > now ? coolUntil : null, now);
+    }
+
+    /// <summary>
+    /// Least-latency balancing's cost of sending one more request here: latency times the queue it would join. The latency
+    /// counts for less the longer it goes unmeasured, halving every half-life (as Finagle's PeakEwma reads its cost): a
+    /// deployment that lost every comparison is never picked, so never measured again, and without this decay one slow
+    /// measurement would shun it for good. Decayed, it wins a comparison after a while, gets one request and is measured
+    /// again: soon if it was only a little slower, rarely if it is much slower (a tenth of the other's speed: every ~33 s).
+    /// </summary>
+    internal double Load
+    {
+        get
+        {
+            lock (_lock)
+            {
+                var latency = double.IsNaN(_latencyMs) ? 0 : _latencyMs * Math.Pow(0.5, _time.GetElapsedTime(_latencyAt) / LatencyHalfLife);
+                return latency * (InFlight + 1);
+            }
+        }
+    }
 
     private void Trim(DateTimeOffset now)
     {

@@ -278,7 +278,8 @@ public sealed class TenantGrain(
             ?? throw new InvalidOperationException($"Model '{settlement.Model}' is not in the catalog; request {settlement.RequestId} cannot be priced.");
 
         var cost = pricing.CostUsd(settlement.InputTokens, settlement.OutputTokens);
-        var entry = new LedgerEntry(TenantId, State.LedgerSeq + 1, settlement.RequestId, now, pricing.ModelId, pricing.Provider,
+        // The deployment that served names the provider: a model with several deployments has no provider of its own.
+        var entry = new LedgerEntry(TenantId, State.LedgerSeq + 1, settlement.RequestId, now, pricing.ModelId, settlement.Provider ?? pricing.Provider,
             settlement.InputTokens, settlement.OutputTokens, cost, settlement.Outcome,
             settlement.RequestedModel is { } requested && !string.Equals(requested, pricing.ModelId, StringComparison.OrdinalIgnoreCase) ? requested : null,
             settlement.Attempts, settlement.UsageCounted);

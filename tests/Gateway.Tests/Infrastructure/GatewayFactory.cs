@@ -26,14 +26,30 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>, IAsyncLifet
 
     public FakeTimeProvider Clock { get; } = new(ClusterFixture.Start);
 
-    /// <summary>Configuration over the test defaults, for a gateway a test starts for itself (set before starting).</summary>
+    /// <summary>
+    /// Configuration over the test defaults, for a gateway a test starts for itself (set before starting). <c>{mock}</c>
+    /// in a value stands for the mock's base address without its trailing slash, known only once the mock runs:
+    /// <c>["Providers:a:BaseUrl"] = "{mock}/d/a/v1"</c> makes provider <c>a</c> the mock's deployment <c>a</c>.
+    /// </summary>
     public Dictionary<string, string> Settings { get; } = [];
+
+    /// <summary>
+    /// The gateway's clock is the system clock instead of <see cref="Clock"/> (set before starting): for behaviour measured
+    /// in real time, such as latency. <see cref="Clock"/> then drives nothing.
+    /// </summary>
+    public bool UseSystemClock { get; set; }
 
     public MockProviderOptions MockOptions { get; } = new() { Url = "http://127.0.0.1:0" };
 
     public MockProviderStats MockStats => _mock!.Services.GetRequiredService<MockProviderStats>();
 
     public MockFaultQueue MockFaults => _mock!.Services.GetRequiredService<MockFaultQueue>();
+
+    /// <summary>The mock's named deployments (<c>/d/{name}/</c>), each with its own faults, stats and delays.</summary>
+    public MockDeployments MockDeployments => _mock!.Services.GetRequiredService<MockDeployments>();
+
+    /// <summary>The mock's gate, shared by all its deployments: while closed, chat completions wait at the mock.</summary>
+    public MockHold MockHold => _mock!.Services.GetRequiredService<MockHold>();
 
     public Uri MockAddress { get; private set; } = null!;
 
@@ -82,12 +98,16 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>, IAsyncLifet
         // The shared gateway serves every HTTP test through the same deployments: one test's failures must not open a
         // circuit for the next. Breaker tests start a gateway of their own with the defaults.
         builder.UseSetting("Gateway:Upstream:CircuitBreaker:MinimumThroughput", "1000000");
+        var mock = MockAddress.ToString().TrimEnd('/');
         foreach (var (name, value) in Settings)
         {
-            builder.UseSetting(name, value);
+            builder.UseSetting(name, value.Replace("{mock}", mock, StringComparison.Ordinal));
         }
 
-        builder.ConfigureTestServices(services => services.AddKeyedSingleton<TimeProvider>(GatewayClock.Key, Clock));
+        if (!UseSystemClock)
+        {
+            builder.ConfigureTestServices(services => services.AddKeyedSingleton<TimeProvider>(GatewayClock.Key, Clock));
+        }
     }
 
     /// <summary>An HTTP client carrying the admin key.</summary>

@@ -1,0 +1,220 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Gateway.MockProvider;
+using Gateway.Tests.Infrastructure;
+using static Gateway.Tests.Infrastructure.OpenAiErrorAssertions;
+
+namespace Gateway.Tests.Routing;
+
+/// <summary>
+/// How a model's requests spread over its deployments, through the gateway's HTTP API: weights, circuit breakers, a
+/// 429's cooldown, capacity. What each deployment received is read from the mock's per-deployment stats.
+/// </summary>
+[Collection(RoutingGatewayCollection.Name)]
+public sealed class DeploymentRoutingTests(RoutingGatewayFixture fixture)
+{
+    private static readonly TimeSpan BreakDuration = TimeSpan.FromSeconds(5);
+
+    private GatewayFactory Gateway => fixture.Gateway;
+
+    private MockDeployment Mock(string name) => Gateway.MockDeployments.Get(name);
+
+    [Fact]
+    public async Task WeightsThreeToOneSplitFourThousandRequestsWithinThreePercent()
+    {
+        var (_, key) = await Gateway.CreateRoomyTenantAsync();
+        using var client = Gateway.CreateTenantClient(key);
+        const int Requests = 4_000;
+
+        var failures = 0;
+        await Parallel.ForEachAsync(Enumerable.Range(0, Requests), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (_, cancellationToken) =>
+        {
+            using var response = await client.ChatAsync("split", cancellationToken: cancellationToken);
+            if (response.StatusCode != HttpStatusCode.OK)
+            {
+                Interlocked.Increment(ref failures);
+            }
+        });
+
+        Assert.Equal(0, failures);
+        var a = Mock("split-a").Stats.Requests;
+        var b = Mock("split-b").Stats.Requests;
+        Assert.Equal(Requests, a + b);
+        var share = (double)a / Requests;
+        Assert.True(Math.Abs(share - 0.75) <= 0.03, $"Weight 3 of 4 should get 75% ± 3% of the traffic: split-a {a}, split-b {b} ({share:P1}).");
+    }
+
+    [Fact]
+    public async Task ABreakerOpensAfterFiveFailuresSendsTrafficToTheOtherDeploymentAndClosesAfterAGoodProbe()
+    {
+        var (_, key) = await Gateway.CreateRoomyTenantAsync();
+        using var client = Gateway.CreateTenantClient(key);
+        var failing = Mock("pair-a");
+        var healthy = Mock("pair-b");
+        failing.Faults.Enqueue(new MockFault { Status = 500 }, count: 5);
+
+        // Each request that lands on pair-a fails there and is retried on pair-b: the client sees only successes.
+        for (var i = 0; failing.Faults.Count > 0; i++)
+        {
+            Assert.True(i < 200, $"pair-a should have drawn its 5 failures within 200 requests; {failing.Faults.Count} left.");
+            using var response = await client.ChatAsync("pair");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        var open = await Gateway.GetDeploymentsAsync();
+        AssertHealth(open["pair#0"], "open", calls: 5, failures: 5);
+        Assert.Equal(1.0, open["pair#0"]["errorRatio"]!.GetValue<double>());
+        AssertJson(open["pair#1"], "circuit", "closed");
+
+        var served = healthy.Stats.Requests;
+        for (var i = 0; i < 20; i++)
+        {
+            using var response = await client.ChatAsync("pair");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        Assert.True(failing.Stats.Requests == 0, $"Nothing goes to pair-a while its circuit is open; it served {failing.Stats.Requests}.");
+        Assert.Equal(served + 20, healthy.Stats.Requests);
+
+        Gateway.Clock.Advance(BreakDuration);
+        AssertJson((await Gateway.GetDeploymentsAsync())["pair#0"], "circuit", "half-open");
+        for (var i = 0; failing.Stats.Requests == 0; i++)
+        {
+            Assert.True(i < 200, "After the break, pair-a should get its probe within 200 requests.");
+            using var response = await client.ChatAsync("pair");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        AssertJson((await Gateway.GetDeploymentsAsync())["pair#0"], "circuit", "closed");
+    }
+
+    [Fact]
+    public async Task WithItsOnlyDeploymentOpenARequestIs503WithRetryAfterAndNothingIsSent()
+    {
+        var (_, key) = await Gateway.CreateRoomyTenantAsync();
+        using var client = Gateway.CreateTenantClient(key);
+        var solo = Mock("solo-a");
+        solo.Faults.Enqueue(new MockFault { Status = 500 }, count: 5);
+
+        // Three attempts per request: the first request takes three failures, the second the two that open the circuit.
+        for (var i = 0; i < 2; i++)
+        {
+            using var failed = await client.ChatAsync("solo");
+            await AssertOpenAiErrorAsync(failed, HttpStatusCode.BadGateway, "server_error", null, "upstream_error", $"request {i + 1} on a failing deployment");
+        }
+
+        Assert.Equal(0, solo.Faults.Count);
+        AssertHealth((await Gateway.GetDeploymentsAsync())["solo#0"], "open", calls: 5, failures: 5);
+
+        using (var refused = await client.ChatAsync("solo"))
+        {
+            await AssertOpenAiErrorAsync(refused, HttpStatusCode.ServiceUnavailable, "server_error", null, "upstream_unavailable", "the only deployment's circuit is open");
+            Assert.Equal("5", refused.Headers.GetValues("Retry-After").Single());
+        }
+
+        Assert.Equal(0, solo.Stats.Requests);
+
+        Gateway.Clock.Advance(BreakDuration);
+        using (var probe = await client.ChatAsync("solo"))
+        {
+            Assert.Equal(HttpStatusCode.OK, probe.StatusCode);
+        }
+
+        Assert.Equal(1, solo.Stats.Requests);
+        AssertJson((await Gateway.GetDeploymentsAsync())["solo#0"], "circuit", "closed");
+    }
+
+    [Fact]
+    public async Task ADeploymentThatAnswered429GetsNothingUntilItsRetryAfterPassedWhileTheOtherServes()
+    {
+        var (_, key) = await Gateway.CreateRoomyTenantAsync();
+        using var client = Gateway.CreateTenantClient(key);
+        var limited = Mock("cool-a");
+        var other = Mock("cool-b");
+        limited.Faults.Enqueue(new MockFault { Status = 429, RetryAfterSeconds = 10 });
+
+        for (var i = 0; limited.Faults.Count > 0; i++)
+        {
+            Assert.True(i < 200, "cool-a should have drawn its 429 within 200 requests.");
+            using var response = await client.ChatAsync("cool");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        var cooling = (await Gateway.GetDeploymentsAsync())["cool#0"];
+        Assert.Equal(10_000, cooling["cooldownRemainingMs"]!.GetValue<long>());
+        AssertJson(cooling, "circuit", "closed");
+        Assert.Equal(0, cooling["recentFailures"]!.GetValue<int>());
+
+        // Nine of the ten seconds pass while requests keep coming.
+        var served = other.Stats.Requests;
+        for (var i = 0; i < 20; i++)
+        {
+            Gateway.Clock.Advance(TimeSpan.FromMilliseconds(450));
+            using var response = await client.ChatAsync("cool");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        Assert.True(limited.Stats.Requests == 0, $"Nothing goes to cool-a within its Retry-After; it served {limited.Stats.Requests}.");
+        Assert.Equal(served + 20, other.Stats.Requests);
+        Assert.Equal(1_000, (await Gateway.GetDeploymentsAsync())["cool#0"]["cooldownRemainingMs"]!.GetValue<long>());
+
+        Gateway.Clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(0, (await Gateway.GetDeploymentsAsync())["cool#0"]["cooldownRemainingMs"]!.GetValue<long>());
+        for (var i = 0; limited.Stats.Requests == 0; i++)
+        {
+            Assert.True(i < 200, "Once its Retry-After passed, cool-a should serve again within 200 requests.");
+            using var response = await client.ChatAsync("cool");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task TheThirdConcurrentRequestOnADeploymentWithMaxConcurrentTwoIs429CapacityExceededAndIsNotSent()
+    {
+        var (_, key) = await Gateway.CreateRoomyTenantAsync();
+        using var client = Gateway.CreateTenantClient(key);
+        var narrow = Mock("narrow-a");
+        var hold = Gateway.MockHold;
+        hold.Close();
+        try
+        {
+            var running = Enumerable.Range(0, 2).Select(_ => client.ChatAsync("narrow")).ToList();
+            await Eventually.HoldsAsync(() => Task.FromResult(hold.Waiting == 2), "both requests wait at the mock");
+
+            using (var third = await client.ChatAsync("narrow"))
+            {
+                await AssertOpenAiErrorAsync(third, HttpStatusCode.TooManyRequests, "requests", null, "capacity_exceeded", "a third request on a deployment with MaxConcurrent 2");
+                Assert.True(third.Headers.RetryAfter?.Delta > TimeSpan.Zero, "A capacity refusal says when to retry.");
+            }
+
+            Assert.Equal(2, hold.Waiting);
+            var busy = (await Gateway.GetDeploymentsAsync())["narrow#0"];
+            Assert.Equal(2, busy["inFlight"]!.GetValue<int>());
+            Assert.Equal(2, busy["limits"]!["maxConcurrent"]!.GetValue<int>());
+            Assert.Equal(2, busy["capacity"]!["slotsLeased"]!.GetValue<int>());
+
+            hold.Open();
+            foreach (var request in running)
+            {
+                using var response = await request;
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            }
+        }
+        finally
+        {
+            hold.Open();
+        }
+
+        Assert.Equal(2, narrow.Stats.Requests);
+    }
+
+    private static void AssertHealth(JsonObject deployment, string circuit, int calls, int failures)
+    {
+        AssertJson(deployment, "circuit", circuit);
+        Assert.True(deployment["recentCalls"]!.GetValue<int>() == calls && deployment["recentFailures"]!.GetValue<int>() == failures,
+            $"Expected {calls} recent calls and {failures} failures: {deployment.ToJsonString()}");
+    }
+
+    private static void AssertJson(JsonNode node, string name, string expected) =>
+        Assert.True(node[name] is JsonValue value && value.GetValue<string>() == expected, $"{name} should be '{expected}': {node.ToJsonString()}");
+}
