@@ -150,11 +150,12 @@ public sealed class DeploymentBalancerTests
 
         state.CoolDown(TimeSpan.FromSeconds(10));
 
-        Assert.False(state.IsUsable(_clock.GetUtcNow(), out var wait));
+        Assert.False(state.IsUsable(_clock.GetUtcNow(), out var wait, out var coolingDown));
         Assert.Equal(TimeSpan.FromSeconds(10), wait);
+        Assert.True(coolingDown, "The wait is the cooldown, not an open circuit.");
         Assert.Equal(_clock.GetUtcNow() + TimeSpan.FromSeconds(10), state.Report("silo").CoolUntil);
         _clock.Advance(TimeSpan.FromSeconds(10));
-        Assert.True(state.IsUsable(_clock.GetUtcNow(), out _));
+        Assert.True(state.IsUsable(_clock.GetUtcNow(), out _, out _));
         Assert.Null(state.Report("silo").CoolUntil);
     }
 
