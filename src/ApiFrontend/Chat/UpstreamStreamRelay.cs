@@ -13,12 +13,12 @@ internal sealed class UpstreamStreamRelay(Action pushed) : IUpstreamStreamObserv
     private readonly Channel<UpstreamChunk> _chunks = Channel.CreateBounded<UpstreamChunk>(new BoundedChannelOptions(16)
     {
         SingleReader = true,
-        SingleWriter = true,
         FullMode = BoundedChannelFullMode.Wait,
     });
 
     private readonly CancellationTokenSource _closed = new();
     private int _received;
+    private long _accepted;
 
     public async Task OnChunkAsync(UpstreamChunk chunk)
     {
@@ -26,6 +26,18 @@ internal sealed class UpstreamStreamRelay(Action pushed) : IUpstreamStreamObserv
         if (chunk.IsHeartbeat)
         {
             return;
+        }
+
+        // A push sent again (its first answer was lost) is taken once; taking is decided before waiting for room, so the
+        // copy returns at once while the first waits its turn, in order, among the writers the channel holds back.
+        lock (_chunks)
+        {
+            if (chunk.Seq != 0 && chunk.Seq <= _accepted)
+            {
+                return;
+            }
+
+            _accepted = Math.Max(_accepted, chunk.Seq);
         }
 
         Interlocked.Increment(ref _received);

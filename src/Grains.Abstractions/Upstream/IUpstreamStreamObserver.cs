@@ -10,6 +10,10 @@ namespace Gateway.Grains.Abstractions.Upstream;
 public interface IUpstreamStreamObserver : IGrainObserver
 {
     /// <summary>One chunk of the stream: an SSE data payload, or the failure that ends it. Throws when the client is gone.</summary>
-    [Alias("OnChunkAsync")]
+    /// <remarks>
+    /// Bounded at 5 s rather than Orleans' 30: while a rolling update moves the route to the client, a push can be lost on
+    /// the way, and the worker sends it again (numbered, so it is taken once) instead of waiting.
+    /// </remarks>
+    [Alias("OnChunkAsync"), ResponseTimeout("00:00:05")]
     Task OnChunkAsync(UpstreamChunk chunk);
 }

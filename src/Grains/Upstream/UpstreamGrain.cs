@@ -60,17 +60,18 @@ public sealed partial class UpstreamGrain(
             // When the observer throws (the client or its frontend is gone), leaving the loop disposes the stream, which
             // settles what was streamed.
             var failed = false;
+            var seq = 0L;
             await foreach (var chunk in StreamCoreAsync(request, cancellationToken))
             {
                 failed = chunk.Failure is not null;
-                await PushAsync(observer, chunk);
+                await PushAsync(observer, chunk with { Seq = ++seq });
             }
 
             // The end travels the same way as the chunks, so the frontend never has to rely on this call's own answer,
             // which a rolling update can lose while the pushes still get through. A failure is an end already.
             if (!failed)
             {
-                await PushAsync(observer, UpstreamChunk.EndOfStream);
+                await PushAsync(observer, UpstreamChunk.EndOfStream with { Seq = ++seq });
             }
         }
         catch (Exception exception) when (exception is OrleansException or TimeoutException)
@@ -86,9 +87,9 @@ public sealed partial class UpstreamGrain(
     }
 
     /// <summary>
-    /// Pushes one chunk to the frontend. A push refused on its way (the frontend's connection runs through a silo that is
-    /// stopping, as in a rolling update) was not delivered, so it is sent again until the client's route through another
-    /// gateway is known; anything else ends the stream.
+    /// Pushes one chunk to the frontend. A push refused or unanswered on its way (the frontend's connection runs through a
+    /// silo that is stopping, as in a rolling update) is sent again until the client's route through another gateway is
+    /// known; it carries its number, so the frontend takes it once. Anything else ends the stream.
     /// </summary>
     private static Task PushAsync(IUpstreamStreamObserver observer, UpstreamChunk chunk) =>
         PushRetry.ExecuteAsync(static (state, _) => new ValueTask(state.observer.OnChunkAsync(state.chunk)), (observer, chunk), CancellationToken.None).AsTask();
@@ -96,8 +97,8 @@ public sealed partial class UpstreamGrain(
     private static readonly ResiliencePipeline PushRetry = new ResiliencePipelineBuilder()
         .AddRetry(new RetryStrategyOptions
         {
-            ShouldHandle = new PredicateBuilder().Handle<OrleansMessageRejectionException>(),
-            MaxRetryAttempts = 60,
+            ShouldHandle = new PredicateBuilder().Handle<OrleansMessageRejectionException>().Handle<TimeoutException>(),
+            MaxRetryAttempts = 12,
             Delay = TimeSpan.FromMilliseconds(50),
             BackoffType = DelayBackoffType.Exponential,
             MaxDelay = TimeSpan.FromMilliseconds(500),
