@@ -222,6 +222,16 @@ public sealed partial class UpstreamCaller
                 return AttemptResult.Failed(failure);
             }
 
+            // An SSE reader skips lines that are not fields, so an HTML page or a JSON body would read as a stream that
+            // ended before its first event: cut, rather than the bad answer it is.
+            if (stream && response.Content.Headers.ContentType?.MediaType is { } mediaType
+                && !string.Equals(mediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase))
+            {
+                LogBadResponse(_logger, deployment.Id, $"a stream answered as {mediaType}");
+                failure = new UpstreamFailure(UpstreamFailureKind.BadResponse, client.Name);
+                return AttemptResult.Failed(failure);
+            }
+
             byte[]? body = null;
             CompletionUsage.Figures usage = default;
             if (!stream)
