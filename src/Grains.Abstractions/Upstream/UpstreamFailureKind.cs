@@ -8,7 +8,7 @@ namespace Gateway.Grains.Abstractions.Upstream;
 [GenerateSerializer, Alias("gw.UpstreamFailureKind")]
 public enum UpstreamFailureKind
 {
-    /// <summary>No connection: refused, host name not resolved, reset before the answer's headers.</summary>
+    /// <summary>No connection, or it broke: refused, host name not resolved, reset before the headers or in a completion's body.</summary>
     Unreachable = 0,
 
     /// <summary>No answer (or no next event of a stream) within the provider's timeouts.</summary>

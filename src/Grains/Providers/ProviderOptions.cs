@@ -15,11 +15,14 @@ public sealed class ProviderOptions
     /// <summary>How long opening a connection (DNS, TCP, TLS) may take.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How long the provider may take to answer with its status and headers (the first byte of a stream).</summary>
-    public TimeSpan FirstByteTimeout { get; set; } = TimeSpan.FromMinutes(2);
+    /// <summary>
+    /// How long the provider may take to answer with its status and headers: for a completion that is the whole generation,
+    /// which a long answer or a reasoning model can take minutes over.
+    /// </summary>
+    public TimeSpan FirstByteTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>How long a body or a stream may go without a byte (between stream events) before it counts as stalled.</summary>
-    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(60);
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>How long one upstream call, a whole stream included, may take.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(10);
