@@ -20,10 +20,13 @@ internal sealed class UpstreamStreamRelay(Action pushed) : IUpstreamStreamObserv
     private int _received;
     private long _accepted;
 
-    public async Task OnChunkAsync(UpstreamChunk chunk)
+    // One push's chunks go in before the next push's, even when a push sent again let the worker move on early.
+    private readonly SemaphoreSlim _writing = new(1, 1);
+
+    public async Task OnChunksAsync(long seq, UpstreamChunk[] chunks)
     {
         pushed();
-        if (chunk.IsHeartbeat)
+        if (chunks.Length == 0)
         {
             return;
         }
@@ -32,23 +35,30 @@ internal sealed class UpstreamStreamRelay(Action pushed) : IUpstreamStreamObserv
         // copy returns at once while the first waits its turn, in order, among the writers the channel holds back.
         lock (_chunks)
         {
-            if (chunk.Seq != 0 && chunk.Seq <= _accepted)
+            if (seq <= _accepted)
             {
                 return;
             }
 
-            _accepted = Math.Max(_accepted, chunk.Seq);
+            _accepted = seq;
         }
 
         Interlocked.Increment(ref _received);
-
+        await _writing.WaitAsync(_closed.Token);
         try
         {
-            await _chunks.Writer.WriteAsync(chunk, _closed.Token);
+            foreach (var chunk in chunks)
+            {
+                await _chunks.Writer.WriteAsync(chunk, _closed.Token);
+            }
         }
         catch (ChannelClosedException)
         {
             throw new OperationCanceledException("The client of this stream is gone.");
+        }
+        finally
+        {
+            _writing.Release();
         }
     }
 

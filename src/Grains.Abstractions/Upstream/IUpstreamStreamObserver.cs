@@ -9,11 +9,15 @@ namespace Gateway.Grains.Abstractions.Upstream;
 [Alias("gw.IUpstreamStreamObserver")]
 public interface IUpstreamStreamObserver : IGrainObserver
 {
-    /// <summary>One chunk of the stream: an SSE data payload, or the failure that ends it. Throws when the client is gone.</summary>
+    /// <summary>
+    /// The next chunks of the stream, in order: every chunk the worker had at hand (one network read of the provider's
+    /// usually carries several events), so a fast stream costs one push per read rather than per event. <paramref name="seq"/>
+    /// numbers the pushes from 1; an empty push numbered 0 is a heartbeat. Throws when the client is gone.
+    /// </summary>
     /// <remarks>
     /// Bounded at 5 s rather than Orleans' 30: while a rolling update moves the route to the client, a push can be lost on
     /// the way, and the worker sends it again (numbered, so it is taken once) instead of waiting.
     /// </remarks>
-    [Alias("OnChunkAsync"), ResponseTimeout("00:00:05")]
-    Task OnChunkAsync(UpstreamChunk chunk);
+    [Alias("OnChunksAsync"), ResponseTimeout("00:00:05")]
+    Task OnChunksAsync(long seq, UpstreamChunk[] chunks);
 }

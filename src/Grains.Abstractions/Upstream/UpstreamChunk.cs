@@ -2,23 +2,18 @@ namespace Gateway.Grains.Abstractions.Upstream;
 
 /// <summary>
 /// One SSE data payload (without the <c>data: </c> prefix), or the failure that ended the stream, or <see cref="End"/>:
-/// the stream is complete. None of them is a heartbeat: the worker is alive and still waiting on the provider.
-/// <see cref="Seq"/> numbers a stream's pushes from 1 (heartbeats 0), so a push sent again after a timeout is taken once.
+/// the stream is complete.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("gw.UpstreamChunk")]
 public sealed record UpstreamChunk(
     [property: Id(0)] byte[]? Data,
     [property: Id(1)] UpstreamFailure? Failure,
-    [property: Id(2)] bool End = false,
-    [property: Id(3)] long Seq = 0)
+    [property: Id(2)] bool End = false)
 {
     /// <summary>How often a worker pushes a heartbeat while a stream runs; a frontend that hears nothing for ten of these takes the stream as lost with its silo.</summary>
     public static TimeSpan HeartbeatInterval { get; } = TimeSpan.FromSeconds(2);
 
-    public static UpstreamChunk Heartbeat { get; } = new(null, null);
-
     /// <summary>The last push of a stream that completed: everything before it was delivered.</summary>
     public static UpstreamChunk EndOfStream { get; } = new(null, null, End: true);
 
-    public bool IsHeartbeat => Data is null && Failure is null && !End;
 }

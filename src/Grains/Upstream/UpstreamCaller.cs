@@ -196,10 +196,7 @@ public sealed partial class UpstreamCaller
         AttemptPlan plan, Deployment deployment, DeploymentState state, ProviderClient client, CapacityTicket ticket, bool stream, CancellationToken cancellationToken)
     {
         var provider = client.Options;
-        var watchdog = new CancellationTokenSource(provider.FirstByteTimeout, _time);
-        var total = new CancellationTokenSource(provider.Timeout, _time);
-        var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, watchdog.Token, total.Token);
-        var started = _time.GetTimestamp();
+        var timeouts = new UpstreamTimeouts(provider, _time, cancellationToken);
         state.Enter();
         HttpResponseMessage? response = null;
         UpstreamFailure? failure = null;
@@ -209,14 +206,14 @@ public sealed partial class UpstreamCaller
             using (var content = new ByteArrayContent(WithModel(plan.Request.Body, deployment.UpstreamModelJson)))
             {
                 content.Headers.ContentType = Json;
-                response = await client.Api.ChatCompletionsAsync(content, client.Authorization, linked.Token);
+                response = await client.Api.ChatCompletionsAsync(content, client.Authorization, timeouts.Token);
             }
 
-            state.RecordFirstByte(_time.GetElapsedTime(started));
-            watchdog.CancelAfter(provider.IdleTimeout);
+            state.RecordFirstByte(timeouts.Elapsed);
+            timeouts.Touch();
             if (!response.IsSuccessStatusCode)
             {
-                var error = await ReadBodyAsync(response.Content, MaxErrorBodyBytes, watchdog, provider.IdleTimeout, linked.Token, truncate: true) ?? [];
+                var error = await ReadBodyAsync(response.Content, MaxErrorBodyBytes, timeouts, truncate: true) ?? [];
                 LogUpstreamStatus(_logger, deployment.Id, (int)response.StatusCode);
                 failure = UpstreamFailureRules.FromStatus(response.StatusCode, error, response.Headers, client.Name, _time.GetUtcNow());
                 return AttemptResult.Failed(failure);
@@ -237,7 +234,7 @@ public sealed partial class UpstreamCaller
             if (!stream)
             {
                 var max = _options.CurrentValue.MaxResponseBytes;
-                body = await ReadBodyAsync(response.Content, max, watchdog, provider.IdleTimeout, linked.Token, truncate: false);
+                body = await ReadBodyAsync(response.Content, max, timeouts, truncate: false);
                 if (body is null || !CompletionUsage.TryRead(body, plan.Request.PromptTokens, out usage))
                 {
                     LogBadResponse(_logger, deployment.Id, body is null ? $"body larger than {max} bytes" : "body is not a JSON object");
@@ -248,7 +245,7 @@ public sealed partial class UpstreamCaller
                 body = ModelField.Replace(body, _models.ModelJson(deployment.ModelId));
             }
 
-            var exchange = new UpstreamExchange(deployment, state, ticket, response, watchdog, total, linked, provider.IdleTimeout)
+            var exchange = new UpstreamExchange(deployment, state, ticket, response, timeouts)
             {
                 Body = body,
                 Usage = usage,
@@ -259,7 +256,7 @@ public sealed partial class UpstreamCaller
         catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
         {
             // Refit wraps transport errors in exceptions of its own: the cause is read from the timers, not the exception type.
-            var timedOut = watchdog.IsCancellationRequested || total.IsCancellationRequested;
+            var timedOut = timeouts.TimedOut;
             LogUpstreamUnreachable(_logger, deployment.Id, timedOut ? "timed out" : Describe(exception));
             failure = new UpstreamFailure(timedOut ? UpstreamFailureKind.TimedOut : UpstreamFailureKind.Unreachable, client.Name);
             return AttemptResult.Failed(failure);
@@ -269,9 +266,7 @@ public sealed partial class UpstreamCaller
             if (!handedOver)
             {
                 response?.Dispose();
-                linked.Dispose();
-                watchdog.Dispose();
-                total.Dispose();
+                timeouts.Dispose();
                 state.Exit();
             }
         }
@@ -293,25 +288,25 @@ public sealed partial class UpstreamCaller
     /// larger (or, with <paramref name="truncate"/>, the first <paramref name="max"/> bytes).
     /// </summary>
     private static async Task<byte[]?> ReadBodyAsync(
-        HttpContent content, long max, CancellationTokenSource watchdog, TimeSpan idle, CancellationToken cancellationToken, bool truncate)
+        HttpContent content, long max, UpstreamTimeouts timeouts, bool truncate)
     {
         if (!truncate && content.Headers.ContentLength > max)
         {
             return null;
         }
 
-        await using var stream = await content.ReadAsStreamAsync(cancellationToken);
+        await using var stream = await content.ReadAsStreamAsync(timeouts.Token);
         var buffer = new ArrayBufferWriter<byte>((int)Math.Min(max, content.Headers.ContentLength ?? 16 * 1024) + 1);
         while (true)
         {
             var memory = buffer.GetMemory(16 * 1024);
-            var read = await stream.ReadAsync(memory, cancellationToken);
+            var read = await stream.ReadAsync(memory, timeouts.Token);
             if (read == 0)
             {
                 return buffer.WrittenSpan.ToArray();
             }
 
-            watchdog.CancelAfter(idle);
+            timeouts.Touch();
             buffer.Advance(read);
             if (buffer.WrittenCount > max)
             {

@@ -14,26 +14,20 @@ public sealed class UpstreamExchange : IAsyncDisposable
     private readonly DeploymentState _state;
     private readonly CapacityTicket _ticket;
     private readonly HttpResponseMessage _response;
-    private readonly CancellationTokenSource _watchdog;
-    private readonly CancellationTokenSource _total;
-    private readonly CancellationTokenSource _linked;
-    private readonly TimeSpan _idle;
+    private readonly UpstreamTimeouts _timeouts;
     private IAsyncEnumerator<SseItem<byte[]>>? _events;
     private long? _actualTokens;
     private int _disposed;
 
     internal UpstreamExchange(
         Deployment deployment, DeploymentState state, CapacityTicket ticket, HttpResponseMessage response,
-        CancellationTokenSource watchdog, CancellationTokenSource total, CancellationTokenSource linked, TimeSpan idle)
+        UpstreamTimeouts timeouts)
     {
         Deployment = deployment;
         _state = state;
         _ticket = ticket;
         _response = response;
-        _watchdog = watchdog;
-        _total = total;
-        _linked = linked;
-        _idle = idle;
+        _timeouts = timeouts;
     }
 
     public Deployment Deployment { get; }
@@ -48,15 +42,15 @@ public sealed class UpstreamExchange : IAsyncDisposable
     public CompletionUsage.Figures Usage { get; internal set; }
 
     /// <summary>Cancelled when the caller goes away or a timeout of the provider's fires.</summary>
-    public CancellationToken Token => _linked.Token;
+    public CancellationToken Token => _timeouts.Token;
 
     /// <summary>True when one of the provider's timeouts (not the caller) ended the exchange.</summary>
-    public bool TimedOut => _watchdog.IsCancellationRequested || _total.IsCancellationRequested;
+    public bool TimedOut => _timeouts.TimedOut;
 
     internal HttpResponseMessage Response => _response;
 
     /// <summary>Restarts the idle timer: another byte or event arrived.</summary>
-    internal void Touch() => _watchdog.CancelAfter(_idle);
+    internal void Touch() => _timeouts.Touch();
 
     /// <summary>The next event of a stream, or null at its end; throws on a cut connection or when the idle timer fires.</summary>
     public async ValueTask<byte[]?> NextEventAsync()
@@ -94,9 +88,7 @@ public sealed class UpstreamExchange : IAsyncDisposable
         }
 
         _response.Dispose();
-        _linked.Dispose();
-        _watchdog.Dispose();
-        _total.Dispose();
+        _timeouts.Dispose();
         _state.Exit();
         if (_actualTokens is { } tokens)
         {

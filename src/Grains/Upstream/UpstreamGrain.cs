@@ -48,7 +48,7 @@ public sealed partial class UpstreamGrain(
     {
         if (drain.IsDraining)
         {
-            await observer.OnChunkAsync(new UpstreamChunk(null, new UpstreamFailure(UpstreamFailureKind.Draining)));
+            await observer.OnChunksAsync(1, [new UpstreamChunk(null, new UpstreamFailure(UpstreamFailureKind.Draining))]);
             return;
         }
 
@@ -59,19 +59,41 @@ public sealed partial class UpstreamGrain(
         {
             // When the observer throws (the client or its frontend is gone), leaving the loop disposes the stream, which
             // settles what was streamed.
+            // Chunks at hand go together: while the next one is not there yet, what has gathered is pushed.
             var failed = false;
             var seq = 0L;
-            await foreach (var chunk in StreamCoreAsync(request, cancellationToken))
+            var batch = new List<UpstreamChunk>(4);
+            await using (var chunks = StreamCoreAsync(request, cancellationToken).GetAsyncEnumerator(cancellationToken))
             {
-                failed = chunk.Failure is not null;
-                await PushAsync(observer, chunk with { Seq = ++seq });
+                while (true)
+                {
+                    var next = chunks.MoveNextAsync();
+                    if (!next.IsCompleted && batch.Count > 0)
+                    {
+                        await PushAsync(observer, ++seq, [.. batch]);
+                        batch.Clear();
+                    }
+
+                    if (!await next)
+                    {
+                        break;
+                    }
+
+                    failed = chunks.Current.Failure is not null;
+                    batch.Add(chunks.Current);
+                }
             }
 
             // The end travels the same way as the chunks, so the frontend never has to rely on this call's own answer,
             // which a rolling update can lose while the pushes still get through. A failure is an end already.
             if (!failed)
             {
-                await PushAsync(observer, UpstreamChunk.EndOfStream with { Seq = ++seq });
+                batch.Add(UpstreamChunk.EndOfStream);
+            }
+
+            if (batch.Count > 0)
+            {
+                await PushAsync(observer, ++seq, [.. batch]);
             }
         }
         catch (Exception exception) when (exception is OrleansException or TimeoutException)
@@ -91,8 +113,8 @@ public sealed partial class UpstreamGrain(
     /// silo that is stopping, as in a rolling update) is sent again until the client's route through another gateway is
     /// known; it carries its number, so the frontend takes it once. Anything else ends the stream.
     /// </summary>
-    private static Task PushAsync(IUpstreamStreamObserver observer, UpstreamChunk chunk) =>
-        PushRetry.ExecuteAsync(static (state, _) => new ValueTask(state.observer.OnChunkAsync(state.chunk)), (observer, chunk), CancellationToken.None).AsTask();
+    private static Task PushAsync(IUpstreamStreamObserver observer, long seq, UpstreamChunk[] chunks) =>
+        PushRetry.ExecuteAsync(static (state, _) => new ValueTask(state.observer.OnChunksAsync(state.seq, state.chunks)), (observer, seq, chunks), CancellationToken.None).AsTask();
 
     private static readonly ResiliencePipeline PushRetry = new ResiliencePipelineBuilder()
         .AddRetry(new RetryStrategyOptions
@@ -116,7 +138,7 @@ public sealed partial class UpstreamGrain(
         {
             while (await timer.WaitForNextTickAsync(stop))
             {
-                await PushAsync(observer, UpstreamChunk.Heartbeat);
+                await PushAsync(observer, 0, []);
             }
         }
         catch (Exception exception) when (exception is OperationCanceledException or OrleansException or TimeoutException)
