@@ -74,8 +74,9 @@ internal sealed partial class RedisMembershipConnector(
                 var failure = SecretRedaction.Redact(Describe(args.Outcome.Exception!), configuration);
                 var attempt = args.AttemptNumber + 1;
                 var retry = args.RetryDelay.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture);
-                joinState.Report($"cannot join the cluster: membership store unreachable (Redis at {endpoints}: {failure}); retrying in {retry} s, attempt {attempt}");
+                // Logged before it is reported, so whoever sees the reason on /health/ready finds it in the log too.
                 LogUnreachable(logger, endpoints, failure, attempt, retry);
+                joinState.Report($"cannot join the cluster: membership store unreachable (Redis at {endpoints}: {failure}); retrying in {retry} s, attempt {attempt}");
                 return ValueTask.CompletedTask;
             },
         })
