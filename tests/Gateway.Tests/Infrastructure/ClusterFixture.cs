@@ -22,17 +22,21 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public IGrainFactory Grains => Cluster.Client;
 
-    public async Task InitializeAsync()
+    public async Task InitializeAsync() => Cluster = await StartAsync(silos: 1, Clock);
+
+    /// <summary>An in-process cluster of <paramref name="silos"/> silos with the gateway's grains, on <paramref name="clock"/>.</summary>
+    public static async Task<InProcessTestCluster> StartAsync(int silos, FakeTimeProvider clock)
     {
-        var builder = new InProcessTestClusterBuilder(1);
+        var builder = new InProcessTestClusterBuilder((short)silos);
         builder.ConfigureSilo((_, silo) =>
         {
             silo.Services.AddSingleton<IConfiguration>(new ConfigurationBuilder().Build());
             silo.AddGatewayGrains();
-            silo.Services.AddKeyedSingleton<TimeProvider>(GatewayClock.Key, Clock);
+            silo.Services.AddKeyedSingleton<TimeProvider>(GatewayClock.Key, clock);
         });
-        Cluster = builder.Build();
-        await Cluster.DeployAsync();
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        return cluster;
     }
 
     public async Task DisposeAsync() => await Cluster.DisposeAsync();

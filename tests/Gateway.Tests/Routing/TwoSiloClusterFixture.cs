@@ -1,8 +1,5 @@
-using Gateway.Grains;
-using Gateway.Grains.Hosting;
 using Gateway.Grains.Routing;
 using Gateway.Tests.Infrastructure;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Orleans.TestingHost;
@@ -46,18 +43,7 @@ public sealed class TwoSiloClusterFixture : IAsyncLifetime
         }
     }
 
-    public async Task InitializeAsync()
-    {
-        var builder = new InProcessTestClusterBuilder(2);
-        builder.ConfigureSilo((_, silo) =>
-        {
-            silo.Services.AddSingleton<IConfiguration>(new ConfigurationBuilder().Build());
-            silo.AddGatewayGrains();
-            silo.Services.AddKeyedSingleton<TimeProvider>(GatewayClock.Key, Clock);
-        });
-        Cluster = builder.Build();
-        await Cluster.DeployAsync();
-    }
+    public async Task InitializeAsync() => Cluster = await ClusterFixture.StartAsync(silos: 2, Clock);
 
     public async Task DisposeAsync() => await Cluster.DisposeAsync();
 }
