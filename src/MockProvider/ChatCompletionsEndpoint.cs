@@ -44,17 +44,7 @@ internal sealed class ChatCompletionsEndpoint
             return;
         }
 
-        JsonDocument document;
-        try
-        {
-            document = await JsonDocument.ParseAsync(context.Request.Body, default, context.RequestAborted);
-        }
-        catch (JsonException)
-        {
-            await OpenAiError.WriteInvalidRequestAsync(context, "We could not parse the JSON body of your request.");
-            return;
-        }
-        catch (OperationCanceledException)
+        if (await MockJson.ReadBodyAsync(context) is not { } document)
         {
             return;
         }

@@ -130,14 +130,8 @@ internal static class MockControlEndpoints
 
     public static async Task EnqueueFaultsAsync(HttpContext context, MockFaultQueue faults)
     {
-        JsonDocument document;
-        try
+        if (await MockJson.ReadBodyAsync(context) is not { } document)
         {
-            document = await JsonDocument.ParseAsync(context.Request.Body, default, context.RequestAborted);
-        }
-        catch (JsonException)
-        {
-            await OpenAiError.WriteInvalidRequestAsync(context, "We could not parse the JSON body of your request.");
             return;
         }
 

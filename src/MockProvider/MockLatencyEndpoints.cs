@@ -18,14 +18,8 @@ internal static class MockLatencyEndpoints
     /// <summary>Replaces both overrides; a member left out goes back to the server's option.</summary>
     public static async Task PutAsync(HttpContext context, MockDeployment deployment)
     {
-        JsonDocument document;
-        try
+        if (await MockJson.ReadBodyAsync(context) is not { } document)
         {
-            document = await JsonDocument.ParseAsync(context.Request.Body, default, context.RequestAborted);
-        }
-        catch (JsonException)
-        {
-            await OpenAiError.WriteInvalidRequestAsync(context, "We could not parse the JSON body of your request.");
             return;
         }
 

@@ -199,7 +199,6 @@ public sealed partial class UpstreamCaller
         var timeouts = new UpstreamTimeouts(provider, _time, cancellationToken);
         state.Enter();
         HttpResponseMessage? response = null;
-        UpstreamFailure? failure = null;
         var handedOver = false;
         try
         {
@@ -215,8 +214,7 @@ public sealed partial class UpstreamCaller
             {
                 var error = await ReadBodyAsync(response.Content, MaxErrorBodyBytes, timeouts, truncate: true) ?? [];
                 LogUpstreamStatus(_logger, deployment.Id, (int)response.StatusCode);
-                failure = UpstreamFailureRules.FromStatus(response.StatusCode, error, response.Headers, client.Name, _time.GetUtcNow());
-                return AttemptResult.Failed(failure);
+                return AttemptResult.Failed(UpstreamFailureRules.FromStatus(response.StatusCode, error, response.Headers, client.Name, _time.GetUtcNow()));
             }
 
             // An SSE reader skips lines that are not fields, so an HTML page or a JSON body would read as a stream that
@@ -225,8 +223,7 @@ public sealed partial class UpstreamCaller
                 && !string.Equals(mediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase))
             {
                 LogBadResponse(_logger, deployment.Id, $"a stream answered as {mediaType}");
-                failure = new UpstreamFailure(UpstreamFailureKind.BadResponse, client.Name);
-                return AttemptResult.Failed(failure);
+                return AttemptResult.Failed(new UpstreamFailure(UpstreamFailureKind.BadResponse, client.Name));
             }
 
             byte[]? body = null;
@@ -238,8 +235,7 @@ public sealed partial class UpstreamCaller
                 if (body is null || !CompletionUsage.TryRead(body, plan.Request.PromptTokens, out usage))
                 {
                     LogBadResponse(_logger, deployment.Id, body is null ? $"body larger than {max} bytes" : "body is not a JSON object");
-                    failure = new UpstreamFailure(UpstreamFailureKind.BadResponse, client.Name);
-                    return AttemptResult.Failed(failure);
+                    return AttemptResult.Failed(new UpstreamFailure(UpstreamFailureKind.BadResponse, client.Name));
                 }
 
                 body = ModelField.Replace(body, _models.ModelJson(deployment.ModelId));
@@ -258,8 +254,7 @@ public sealed partial class UpstreamCaller
             // Refit wraps transport errors in exceptions of its own: the cause is read from the timers, not the exception type.
             var timedOut = timeouts.TimedOut;
             LogUpstreamUnreachable(_logger, deployment.Id, timedOut ? "timed out" : Describe(exception));
-            failure = new UpstreamFailure(timedOut ? UpstreamFailureKind.TimedOut : UpstreamFailureKind.Unreachable, client.Name);
-            return AttemptResult.Failed(failure);
+            return AttemptResult.Failed(new UpstreamFailure(timedOut ? UpstreamFailureKind.TimedOut : UpstreamFailureKind.Unreachable, client.Name));
         }
         finally
         {

@@ -8,14 +8,11 @@ namespace Gateway.Grains.Upstream;
 /// Lets a stopping silo finish the upstream calls it is running, streams included, before Orleans deactivates its
 /// grains: a stream's enumerator lives in its <see cref="UpstreamGrain"/> activation, and deactivation between two
 /// chunk fetches would cut it. On the way down (after the silo left the set of active silos, before grains are
-/// deactivated) new calls are refused with <see cref="WorkerDraining"/> code, which the frontend retries on a worker
+/// deactivated) new calls are refused as <c>UpstreamFailureKind.Draining</c>, which the frontend retries on a worker
 /// elsewhere, and the running ones are awaited, up to <see cref="UpstreamOptions.DrainTimeout"/>.
 /// </summary>
 public sealed partial class UpstreamDrain(IOptions<UpstreamOptions> options, ILogger<UpstreamDrain> logger) : ILifecycleParticipant<ISiloLifecycle>
 {
-    /// <summary>The failure code of a call refused because its worker's silo is stopping; retry on another worker.</summary>
-    public const string WorkerDraining = "worker_draining";
-
     private int _running;
     private volatile bool _draining;
 
