@@ -156,10 +156,12 @@ public sealed class GatewayProcesses : IAsyncDisposable
             ["ConnectionStrings__Gateway"] = _servers.PostgreSql,
             ["ConnectionStrings__Redis"] = _servers.Redis,
 
-            // A killed silo is declared dead within a few seconds rather than Orleans' production-minded default.
-            ["Cluster__Membership__ProbeTimeout"] = "00:00:01",
-            ["Cluster__Membership__NumMissedProbesLimit"] = "2",
-            ["Cluster__Membership__NumVotesForDeathDeclaration"] = "1",
+            // A killed silo is declared dead within several seconds rather than Orleans' production-minded default, yet
+            // one slow prober on a busy test machine cannot evict a live silo (evicted, Orleans ends it with FailFast):
+            // two votes (one in a two-silo cluster) after three missed probes of two seconds.
+            ["Cluster__Membership__ProbeTimeout"] = "00:00:02",
+            ["Cluster__Membership__NumMissedProbesLimit"] = "3",
+            ["Cluster__Membership__NumVotesForDeathDeclaration"] = "2",
         };
         foreach (var provider in new[] { "openai", "anthropic", "gemini", "deepseek" })
         {
@@ -206,6 +208,9 @@ public sealed record GatewayProcess(string Name, Process Process, Uri Address, i
 {
     public bool HasLogged(string text) => Output.Any(line => line.Contains(text, StringComparison.Ordinal));
 
+    /// <summary>The last <paramref name="lines"/> lines the process wrote, for a failure message.</summary>
+    public string Tail(int lines) => string.Join('\n', Output.TakeLast(lines));
+
     /// <summary>Through this frontend's admin API: a platinum tenant with <paramref name="fields"/>, and a key for it.</summary>
     public async Task<(string TenantId, string Key)> CreateTenantAsync(object fields)
     {
@@ -245,7 +250,12 @@ public sealed record GatewayProcess(string Name, Process Process, Uri Address, i
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
         while (true)
         {
-            Assert.False(Process.HasExited, $"{Name} exited with code {(Process.HasExited ? Process.ExitCode : 0)} while starting.");
+            if (Process.HasExited)
+            {
+                Process.WaitForExit(); // drains what it wrote last
+                Assert.Fail($"{Name} exited with code {Process.ExitCode} while starting. Its last lines:\n{Tail(40)}");
+            }
+
             try
             {
                 if ((await client.GetAsync("/health/ready")).IsSuccessStatusCode)
@@ -258,7 +268,7 @@ public sealed record GatewayProcess(string Name, Process Process, Uri Address, i
                 // Not listening yet.
             }
 
-            Assert.True(DateTime.UtcNow < deadline, $"{Name} did not become ready within 90 s.");
+            Assert.True(DateTime.UtcNow < deadline, $"{Name} did not become ready within 90 s. Its last lines:\n{Tail(40)}");
             await Task.Delay(TimeSpan.FromMilliseconds(200));
         }
     }
