@@ -5,11 +5,13 @@ using Microsoft.Extensions.Options;
 namespace Gateway.Grains.Upstream;
 
 /// <summary>
-/// Lets a stopping silo finish the upstream calls it is running, streams included, before Orleans deactivates its
-/// grains: a stream's enumerator lives in its <see cref="UpstreamGrain"/> activation, and deactivation between two
-/// chunk fetches would cut it. On the way down (after the silo left the set of active silos, before grains are
-/// deactivated) new calls are refused as <c>UpstreamFailureKind.Draining</c>, which the frontend retries on a worker
-/// elsewhere, and the running ones are awaited, up to <see cref="UpstreamOptions.DrainTimeout"/>.
+/// Lets a stopping silo finish the upstream calls it is running, streams included, before it closes its gateway and
+/// deactivates its grains: a stream's chunks are pushed from its <see cref="UpstreamGrain"/> activation to the frontend
+/// through the cluster's gateways, so the silo must still be whole while they flow. First on the way down (before the
+/// gateway tells clients to go elsewhere, <see cref="ServiceLifecycleStage.Active"/>), new calls are refused as
+/// <c>UpstreamFailureKind.Draining</c>, which the frontend retries on a worker that
+/// <see cref="LocalUnlessDrainingPlacement"/> puts on another silo, and the running ones are awaited, up to
+/// <see cref="UpstreamOptions.DrainTimeout"/>.
 /// </summary>
 public sealed partial class UpstreamDrain(IOptions<UpstreamOptions> options, ILogger<UpstreamDrain> logger) : ILifecycleParticipant<ISiloLifecycle>
 {
@@ -23,7 +25,7 @@ public sealed partial class UpstreamDrain(IOptions<UpstreamOptions> options, ILo
     public void Exit() => Interlocked.Decrement(ref _running);
 
     public void Participate(ISiloLifecycle lifecycle) =>
-        lifecycle.Subscribe(nameof(UpstreamDrain), ServiceLifecycleStage.BecomeActive, _ => Task.CompletedTask, DrainAsync);
+        lifecycle.Subscribe(nameof(UpstreamDrain), ServiceLifecycleStage.Active + 1, _ => Task.CompletedTask, DrainAsync);
 
     private async Task DrainAsync(CancellationToken cancellationToken)
     {

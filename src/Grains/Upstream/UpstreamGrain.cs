@@ -9,7 +9,6 @@ using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using Polly;
 using Polly.Retry;
-using Orleans.Placement;
 
 namespace Gateway.Grains.Upstream;
 
@@ -17,10 +16,10 @@ namespace Gateway.Grains.Upstream;
 /// Calls the provider for admitted requests and settles each with the tenant afterwards: actual usage on
 /// success (or what was streamed when a stream ends early), a release on failure, so nothing is charged for
 /// a request that was not served. Reentrant: calls interleave at every await. Deliberately an ordinary grain (keyed
-/// by shard, placed beside its first caller) and not a stateless worker: a stream's enumerator lives in the activation
+/// by shard, placed beside its first caller unless that silo is draining) and not a stateless worker: a stream's enumerator lives in the activation
 /// that started it, and stateless workers are collected whenever momentarily idle, which ended streams mid-way.
 /// </summary>
-[Reentrant, PreferLocalPlacement]
+[Reentrant, LocalUnlessDrainingPlacement]
 public sealed partial class UpstreamGrain(
     ModelCatalog models,
     UpstreamCaller caller,

@@ -7,24 +7,29 @@ namespace Gateway.Tests.Cluster;
 /// <summary>
 /// Every silo replaced one by one (a new one joins, then an old one gets SIGTERM, as a Kubernetes rolling update does)
 /// while tenants are under load through two frontends: every request served has its ledger row and is in its tenant's
-/// usage, and nothing fails beyond a 503 the client may retry.
+/// usage, and nothing fails beyond a 503 the client may retry. One tenant streams (each stream about two seconds long, so
+/// streams are running whenever a silo stops): none of its streams is cut.
 /// </summary>
 [Collection(RealServersCollection.Name)]
 public sealed class RollingRestartTests(RealServersFixture servers, ITestOutputHelper output)
 {
     private const int MaxTokens = 8;
+    private const int StreamedTokens = 20;
 
     [Fact]
     public async Task RollingRestartOfEverySiloUnderLoadLosesNoLedgerRow()
     {
         await using var deployment = await GatewayProcesses.StartAsync(servers, silos: 2, frontends: 2);
         var tenants = new List<(string TenantId, string Key)>();
-        for (var i = 0; i < 4; i++)
+        for (var i = 0; i < 5; i++)
         {
             tenants.Add(await deployment.Frontends[i % 2].CreateTenantAsync(new { }));
         }
 
-        using var load = new ClusterLoad(deployment, tenants, workersPerTenant: 2, id => ClusterLoad.Body(id, MaxTokens, latencyMs: 20));
+        var streaming = tenants[^1].TenantId;
+        using var load = new ClusterLoad(deployment, tenants, workersPerTenant: 2, id => id == streaming
+            ? ClusterLoad.Body(id, StreamedTokens, stream: true, chunkDelayMs: 100)
+            : ClusterLoad.Body(id, MaxTokens, latencyMs: 20));
         var mock = deployment.MockStats;
         await Eventually.HoldsAsync(() => Task.FromResult(mock.Requests >= 20), "20 requests were served", TimeSpan.FromSeconds(60));
 
@@ -47,6 +52,7 @@ public sealed class RollingRestartTests(RealServersFixture servers, ITestOutputH
             }
         }
         Assert.True(load.Unexpected.IsEmpty, "Unexpected answers: " + string.Join("; ", load.Unexpected.Take(5)));
+        Assert.True(load.Served.Count(s => s.TenantId == streaming) >= 10, "The streaming tenant was served fewer than 10 streams.");
 
         var ledger = await LedgerRowsAsync(tenants.Select(t => t.TenantId).ToArray());
         var missing = load.Served.Where(s => !ledger.Contains(s.RequestId)).ToList();
