@@ -1,4 +1,5 @@
 using Gateway.ApiFrontend.Auth;
+using Gateway.ApiFrontend.Caching;
 using Gateway.ApiFrontend.Chat;
 using Gateway.ApiFrontend.Errors;
 using Gateway.ApiFrontend.Hosting;
@@ -46,6 +47,11 @@ public static partial class ChatCompletionsApi
             return error!;
         }
 
+        if (!CacheHeaders.TryRead(context.Request, out var cacheHeaders, out error))
+        {
+            return error!;
+        }
+
         var requestId = RequestIds.Of(context);
         var tenant = grains.GetGrain<ITenantGrain>(identity.TenantId);
         var admit = new AdmissionRequest(requestId, request.ModelId, request.PromptTokens, request.MaxOutputTokens, request.RequestedOutputTokens, request.Choices);
@@ -56,8 +62,10 @@ public static partial class ChatCompletionsApi
             return AdmissionErrors.For(admission, request.ModelId);
         }
 
+        var cache = CacheKeys.Directive(admission.Cache, cacheHeaders, identity.TenantId, request.ModelId, body.Value);
+        context.Response.Headers[CacheHeaders.Name] = cache is null ? CacheHeaders.Bypass : CacheHeaders.Miss;
         var call = new UpstreamRequest(identity.TenantId, requestId, request.ModelId, request.UpstreamBody, request.PromptTokens, request.ClientWantsUsage,
-            admission.Chain, admission.ReservedTokens);
+            admission.Chain, admission.ReservedTokens, cache);
         for (var attempt = 0; ; attempt++)
         {
             // A worker on a stopping silo refuses new calls (nothing sent): the next attempt goes to another worker.
@@ -85,6 +93,11 @@ public static partial class ChatCompletionsApi
                 if (response.Failure is { Kind: UpstreamFailureKind.Draining } && !lastAttempt)
                 {
                     continue;
+                }
+
+                if (response.CacheHit)
+                {
+                    context.Response.Headers[CacheHeaders.Name] = CacheHeaders.Hit;
                 }
 
                 return response.Failure is { } failure
@@ -162,6 +175,11 @@ public static partial class ChatCompletionsApi
             response.ContentType = "text/event-stream";
             response.Headers.CacheControl = "no-cache";
             response.Headers["X-Accel-Buffering"] = "no";
+            if (first.CacheHit)
+            {
+                response.Headers[CacheHeaders.Name] = CacheHeaders.Hit;
+            }
+
             await SseFormatter.WriteAsync(Relay(first, relay, context, watched), response.Body, static (item, writer) => writer.Write(item.Data), context.RequestAborted);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)

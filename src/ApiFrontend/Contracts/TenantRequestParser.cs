@@ -18,7 +18,8 @@ public static partial class TenantRequestParser
     private const int MaxConcurrent = 100_000;
     private const decimal MaxBudgetUsd = 1_000_000_000m;
 
-    private static readonly HashSet<string> CreateFields = ["id", "tier", "allowedModels", "monthlyBudgetUsd", "monthlyTokenQuota", "limits"];
+    private static readonly HashSet<string> CreateFields = ["id", "tier", "allowedModels", "monthlyBudgetUsd", "monthlyTokenQuota", "limits", "cache"];
+    private static readonly HashSet<string> CacheFields = ["enabled", "ttlSeconds", "maxEntries", "deterministicOnly", "hitCostFraction"];
     private static readonly HashSet<string> LimitFields = ["requestsPerMinute", "tokensPerMinute", "maxConcurrent"];
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
@@ -47,13 +48,14 @@ public static partial class TenantRequestParser
             || !ReadModels(body, models, out var allowed, out error)
             || !ReadDecimal(body, "monthlyBudgetUsd", out var budget, out error)
             || !ReadLong(body, "monthlyTokenQuota", 0, long.MaxValue, out var quota, out error)
-            || ReadLimits(body, out error) is not { } limits)
+            || ReadLimits(body, out error) is not { } limits
+            || !ReadCache(body, out var cache, out error))
         {
             return null;
         }
 
         var config = new TenantConfig(tier, allowed.Value, budget.Value, quota.Value,
-            new TenantLimits((int?)limits.Rpm.Value, limits.Tpm.Value, (int?)limits.Concurrent.Value));
+            new TenantLimits((int?)limits.Rpm.Value, limits.Tpm.Value, (int?)limits.Concurrent.Value), cache.Value);
         return (id.GetString()!, config);
     }
 
@@ -79,7 +81,8 @@ public static partial class TenantRequestParser
         if (!ReadModels(body, models, out var allowed, out error)
             || !ReadDecimal(body, "monthlyBudgetUsd", out var budget, out error)
             || !ReadLong(body, "monthlyTokenQuota", 0, long.MaxValue, out var quota, out error)
-            || ReadLimits(body, out error) is not { } limits)
+            || ReadLimits(body, out error) is not { } limits
+            || !ReadCache(body, out var cache, out error))
         {
             return null;
         }
@@ -87,7 +90,8 @@ public static partial class TenantRequestParser
         return new TenantPatch(tier, allowed, budget, quota,
             limits.Rpm.IsSet ? Patch<int?>.To((int?)limits.Rpm.Value) : Patch<int?>.Absent,
             limits.Tpm,
-            limits.Concurrent.IsSet ? Patch<int?>.To((int?)limits.Concurrent.Value) : Patch<int?>.Absent);
+            limits.Concurrent.IsSet ? Patch<int?>.To((int?)limits.Concurrent.Value) : Patch<int?>.Absent,
+            cache);
     }
 
     private static bool CheckFields(JsonElement body, HashSet<string> known, string prefix, out OpenAiError? error)
@@ -238,5 +242,70 @@ public static partial class TenantRequestParser
         }
 
         return (rpm, tpm, concurrent);
+    }
+
+    /// <summary>
+    /// <c>"cache": {"enabled": true, "ttlSeconds": 300, "maxEntries": 10000, "deterministicOnly": true, "hitCostFraction": 0}</c>
+    /// (every member but <c>enabled</c> optional, with those defaults), or null for no cache. A PATCH replaces it whole.
+    /// </summary>
+    private static bool ReadCache(JsonElement body, out Patch<TenantCacheSettings?> value, out OpenAiError? error)
+    {
+        value = Patch<TenantCacheSettings?>.Absent;
+        error = null;
+        if (!body.TryGetProperty("cache", out var cache))
+        {
+            return true;
+        }
+
+        if (cache.ValueKind == JsonValueKind.Null)
+        {
+            value = Patch<TenantCacheSettings?>.To(null);
+            return true;
+        }
+
+        if (!CheckFields(cache, CacheFields, "cache.", out error))
+        {
+            return false;
+        }
+
+        if (!cache.TryGetProperty("enabled", out var enabled) || enabled.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+        {
+            error = OpenAiError.InvalidRequest("'cache.enabled' is required: true or false.", "cache.enabled");
+            return false;
+        }
+
+        if (!ReadLong(cache, "ttlSeconds", 1, TenantCacheSettings.MaxTtlSeconds, out var ttl, out error, "cache.")
+            || !ReadLong(cache, "maxEntries", 1, TenantCacheSettings.MaxMaxEntries, out var entries, out error, "cache."))
+        {
+            return false;
+        }
+
+        var deterministicOnly = true;
+        if (cache.TryGetProperty("deterministicOnly", out var deterministic))
+        {
+            if (deterministic.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+            {
+                error = OpenAiError.InvalidRequest("'cache.deterministicOnly' must be true (only requests with temperature 0 or a seed are cached) or false (every request).", "cache.deterministicOnly");
+                return false;
+            }
+
+            deterministicOnly = deterministic.GetBoolean();
+        }
+
+        var fraction = 0m;
+        if (cache.TryGetProperty("hitCostFraction", out var fractionElement)
+            && (fractionElement.ValueKind != JsonValueKind.Number || !fractionElement.TryGetDecimal(out fraction) || fraction is < 0m or > 1m))
+        {
+            error = OpenAiError.InvalidRequest("'cache.hitCostFraction' must be a number from 0 (a hit is free) to 1 (a hit costs what the stored answer cost).", "cache.hitCostFraction");
+            return false;
+        }
+
+        value = Patch<TenantCacheSettings?>.To(new TenantCacheSettings(
+            enabled.GetBoolean(),
+            (int)(ttl.Value ?? TenantCacheSettings.DefaultTtlSeconds),
+            (int)(entries.Value ?? TenantCacheSettings.DefaultMaxEntries),
+            deterministicOnly,
+            fraction));
+        return true;
     }
 }

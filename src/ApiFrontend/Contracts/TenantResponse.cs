@@ -14,7 +14,8 @@ public sealed record TenantResponse(
     TenantOverridesResponse Overrides,
     DateTimeOffset CreatedAt,
     IReadOnlyList<ApiKeyResponse> Keys,
-    UsageResponse Usage)
+    UsageResponse Usage,
+    CacheSettingsResponse? Cache)
 {
     public static TenantResponse From(TenantView view) => new(
         view.Id,
@@ -27,8 +28,12 @@ public sealed record TenantResponse(
         new TenantOverridesResponse(view.Config.MonthlyTokenQuota, view.Config.Limits.RequestsPerMinute, view.Config.Limits.TokensPerMinute, view.Config.Limits.MaxConcurrent),
         view.CreatedAt,
         view.Keys.Select(k => new ApiKeyResponse(k.Id, k.CreatedAt, k.RevokedAt)).ToArray(),
-        UsageResponse.From(view.Usage));
+        UsageResponse.From(view.Usage),
+        view.Config.Cache is { } cache ? new CacheSettingsResponse(cache.Enabled, cache.TtlSeconds, cache.MaxEntries, cache.DeterministicOnly, cache.HitCostFraction) : null);
 }
+
+/// <summary>The tenant's response cache settings; null when it has none.</summary>
+public sealed record CacheSettingsResponse(bool Enabled, int TtlSeconds, int MaxEntries, bool DeterministicOnly, decimal HitCostFraction);
 
 public sealed record LimitsResponse(int RequestsPerMinute, long TokensPerMinute, int MaxConcurrent);
 

@@ -3,7 +3,8 @@ namespace Gateway.Grains.Abstractions.Tenants;
 /// <summary>
 /// The answer to <see cref="ITenantGrain.AdmitAsync"/>: admitted (and reserved), or why not and when to retry. When
 /// admitted, <see cref="Chain"/> lists the models the reservation covers, in serving order (the requested model, then the
-/// fallbacks the tenant may use), and <see cref="ReservedTokens"/> the worst case held.
+/// fallbacks the tenant may use), <see cref="ReservedTokens"/> the worst case held, and <see cref="Cache"/> the tenant's
+/// response cache when it has one enabled.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("gw.AdmissionResult")]
 public sealed record AdmissionResult(
@@ -11,7 +12,8 @@ public sealed record AdmissionResult(
     [property: Id(1)] RateLimitStatus RateLimits,
     [property: Id(2)] TimeSpan RetryAfter,
     [property: Id(3)] string[]? Chain = null,
-    [property: Id(4)] long ReservedTokens = 0)
+    [property: Id(4)] long ReservedTokens = 0,
+    [property: Id(5)] TenantCacheSettings? Cache = null)
 {
     public bool IsAdmitted => Outcome == AdmissionOutcome.Admitted;
 }

@@ -21,4 +21,7 @@ public sealed record Settlement(
     public const string Completed = "completed";
     public const string StreamInterrupted = "stream_interrupted";
     public const string ClientDisconnected = "client_disconnected";
+
+    /// <summary>Answered from the tenant's response cache: the tokens are the stored answer's, charged at the tenant's hit fraction.</summary>
+    public const string Cached = "cached";
 }

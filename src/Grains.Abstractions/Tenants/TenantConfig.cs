@@ -2,7 +2,7 @@ namespace Gateway.Grains.Abstractions.Tenants;
 
 /// <summary>
 /// What an operator sets for a tenant. Null quota or budget means "the tier's default" (quota) or
-/// "no budget" (budget); a null model list allows every model in the catalog.
+/// "no budget" (budget); a null model list allows every model in the catalog; a null cache is no response cache.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("gw.TenantConfig")]
 public sealed record TenantConfig(
@@ -10,4 +10,5 @@ public sealed record TenantConfig(
     [property: Id(1)] IReadOnlyList<string>? AllowedModels,
     [property: Id(2)] decimal? MonthlyBudgetUsd,
     [property: Id(3)] long? MonthlyTokenQuota,
-    [property: Id(4)] TenantLimits Limits);
+    [property: Id(4)] TenantLimits Limits,
+    [property: Id(5)] TenantCacheSettings? Cache = null);

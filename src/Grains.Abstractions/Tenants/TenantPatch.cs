@@ -12,4 +12,5 @@ public sealed record TenantPatch(
     [property: Id(3)] Patch<long?> MonthlyTokenQuota,
     [property: Id(4)] Patch<int?> RequestsPerMinute,
     [property: Id(5)] Patch<long?> TokensPerMinute,
-    [property: Id(6)] Patch<int?> MaxConcurrent);
+    [property: Id(6)] Patch<int?> MaxConcurrent,
+    [property: Id(7)] Patch<TenantCacheSettings?> Cache = default);

@@ -1,6 +1,10 @@
 namespace Gateway.Grains.Abstractions.Tenants;
 
-/// <summary>A tenant's usage in one calendar month (UTC). Money in exact decimal US dollars.</summary>
+/// <summary>
+/// A tenant's usage in one calendar month (UTC). Money in exact decimal US dollars. Requests answered from the response
+/// cache count in <see cref="Requests"/> and <see cref="CostUsd"/> (what a hit is charged) but not in the tokens;
+/// <see cref="CacheSavedTokens"/> are the tokens they would have taken from the provider.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("gw.UsageReport")]
 public sealed record UsageReport(
     [property: Id(0)] string Period,
@@ -16,4 +20,6 @@ public sealed record UsageReport(
     [property: Id(10)] IReadOnlyList<DailyUsage> ByDay,
     [property: Id(11)] int InFlight,
     [property: Id(12)] long ReservedTokens,
-    [property: Id(13)] decimal ReservedUsd);
+    [property: Id(13)] decimal ReservedUsd,
+    [property: Id(14)] long CacheHits = 0,
+    [property: Id(15)] long CacheSavedTokens = 0);

@@ -15,7 +15,8 @@ public sealed record UpstreamRequest(
     [property: Id(4)] int PromptTokens,
     [property: Id(5)] bool ClientWantsUsage,
     [property: Id(6)] string[]? Chain = null,
-    [property: Id(7)] long ReservedTokens = 0)
+    [property: Id(7)] long ReservedTokens = 0,
+    [property: Id(8)] CacheDirective? Cache = null)
 {
     /// <summary>The models that may serve this request, in order.</summary>
     public IReadOnlyList<string> ServingChain => Chain is { Length: > 0 } chain ? chain : [Model];

@@ -4,4 +4,5 @@ namespace Gateway.Grains.Abstractions.Upstream;
 [GenerateSerializer, Immutable, Alias("gw.UpstreamResponse")]
 public sealed record UpstreamResponse(
     [property: Id(0)] byte[]? Body,
-    [property: Id(1)] UpstreamFailure? Failure);
+    [property: Id(1)] UpstreamFailure? Failure,
+    [property: Id(2)] bool CacheHit = false);

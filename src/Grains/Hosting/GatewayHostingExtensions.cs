@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using Gateway.Grains.Caching;
 using Gateway.Grains.Ledger;
 using Gateway.Grains.Models;
 using Gateway.Grains.Providers;
@@ -20,6 +21,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Clustering.Redis;
 using Orleans.Configuration;
 using Orleans.Dashboard;
+using StackExchange.Redis;
 
 namespace Gateway.Grains.Hosting;
 
@@ -159,7 +161,36 @@ public static class GatewayHostingExtensions
         services.AddSingleton<DeploymentStatusPublisher>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<DeploymentStatusPublisher>());
         services.TryAddSingleton<UpstreamCaller>();
+        services.AddResponseCache();
         return silo;
+    }
+
+    /// <summary>
+    /// The tenants' response caches: in Redis (<c>ConnectionStrings:Redis</c>) shared by every silo when
+    /// <c>Gateway:Cache:Store</c> says so or, unset, when the cluster runs on Redis; else in this silo's memory.
+    /// </summary>
+    private static void AddResponseCache(this IServiceCollection services)
+    {
+        services.AddOptions<ResponseCacheOptions>().BindConfiguration(ResponseCacheOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ResponseCacheOptions>, ResponseCacheOptionsValidator>();
+        services.TryAddSingleton<IResponseCacheStore>(sp =>
+        {
+            var configuration = sp.GetRequiredService<IConfiguration>();
+            var options = sp.GetRequiredService<IOptions<ResponseCacheOptions>>().Value;
+            var time = sp.GetRequiredKeyedService<TimeProvider>(GatewayClock.Key);
+            var kind = options.Store ?? (SiloHostingOptions.From(configuration).Clustering == ClusteringKind.Redis ? ResponseCacheStoreKind.Redis : ResponseCacheStoreKind.Memory);
+            if (kind == ResponseCacheStoreKind.Memory)
+            {
+                return new MemoryResponseCacheStore(time, options.MemoryBytes);
+            }
+
+            var redis = ConfigurationOptions.Parse(SiloHostingOptions.RequiredConnectionString(configuration, "Redis", "the response cache in Redis"));
+            redis.AbortOnConnectFail = false;
+            redis.ConnectTimeout = (int)options.StoreTimeout.TotalMilliseconds;
+            redis.SyncTimeout = redis.AsyncTimeout = (int)Math.Max(options.StoreTimeout.TotalMilliseconds, 100);
+            return new RedisResponseCacheStore(async () => await ConnectionMultiplexer.ConnectAsync(redis), time);
+        });
+        services.AddSingleton<ResponseCache>();
     }
 
     /// <summary>Orleans ADO.NET grain storage on PostgreSQL (Npgsql), in the schema <see cref="SchemaMigrator"/> maintains.</summary>

@@ -110,6 +110,7 @@ public sealed class TenantGrain(
                 patch.RequestsPerMinute.ApplyTo(limits.RequestsPerMinute),
                 patch.TokensPerMinute.ApplyTo(limits.TokensPerMinute),
                 patch.MaxConcurrent.ApplyTo(limits.MaxConcurrent)),
+            Cache = patch.Cache.ApplyTo(config.Cache),
         };
 
         var now = time.GetUtcNow();
@@ -182,7 +183,7 @@ public sealed class TenantGrain(
         if (_reservations.Contains(request.RequestId) || _reservations.WasSettled(request.RequestId))
         {
             // A repeated admission of the same request holds nothing twice.
-            return Result(AdmissionOutcome.Admitted, now) with { Chain = chain, ReservedTokens = tokens };
+            return Result(AdmissionOutcome.Admitted, now) with { Chain = chain, ReservedTokens = tokens, Cache = EnabledCache(config) };
         }
 
         if (!ledger.IsAcceptingWrites)
@@ -224,7 +225,7 @@ public sealed class TenantGrain(
 
         _reservations.Add(new Reservation(request.RequestId, pricing, tokens, cost, now + _options.ReservationTimeout));
         MarkDirty();
-        return Result(AdmissionOutcome.Admitted, now) with { Chain = chain, ReservedTokens = tokens };
+        return Result(AdmissionOutcome.Admitted, now) with { Chain = chain, ReservedTokens = tokens, Cache = EnabledCache(config) };
     }
 
     /// <summary>
@@ -277,7 +278,14 @@ public sealed class TenantGrain(
             ?? (models.TryResolve(settlement.Model, out var id, out var model) ? new Pricing(id, model) : null)
             ?? throw new InvalidOperationException($"Model '{settlement.Model}' is not in the catalog; request {settlement.RequestId} cannot be priced.");
 
+        // A hit of the response cache is charged the tenant's fraction of what its stored answer cost.
+        var cached = settlement.Outcome == Settlement.Cached;
         var cost = pricing.CostUsd(settlement.InputTokens, settlement.OutputTokens);
+        if (cached)
+        {
+            cost *= State.Config!.Cache?.HitCostFraction ?? 0m;
+        }
+
         // The deployment that served names the provider: a model with several deployments has no provider of its own.
         var entry = new LedgerEntry(TenantId, State.LedgerSeq + 1, settlement.RequestId, now, pricing.ModelId, settlement.Provider ?? pricing.Provider,
             settlement.InputTokens, settlement.OutputTokens, cost, settlement.Outcome,
@@ -291,8 +299,8 @@ public sealed class TenantGrain(
         // row is still on the way (admission stops once the buffer is full).
         var written = ledger.AppendAsync(entry);
         _reservations.Remove(settlement.RequestId);
-        State.TokenBucket!.Adjust(settlement.InputTokens + settlement.OutputTokens - (reservation?.Tokens ?? 0), now);
-        Record(now, pricing.ModelId, settlement.InputTokens, settlement.OutputTokens, cost);
+        State.TokenBucket!.Adjust(TokensUsed(entry) - (reservation?.Tokens ?? 0), now);
+        Record(entry);
         _reservations.MarkSettled(settlement.RequestId);
         State.LedgerSeq = entry.Seq;
         MarkDirty();
@@ -309,8 +317,8 @@ public sealed class TenantGrain(
     /// <summary>Applies a ledger row written after the saved state: its usage, and its place in the rate limits.</summary>
     private void Replay(LedgerEntry entry, DateTimeOffset now)
     {
-        Record(entry.RecordedAt, entry.Model, entry.InputTokens, entry.OutputTokens, entry.CostUsd);
-        var used = entry.InputTokens + entry.OutputTokens;
+        Record(entry);
+        var used = TokensUsed(entry);
         if (_reservations.Remove(entry.RequestId) is { } reservation)
         {
             // Admitted before the checkpoint: the saved buckets hold its reservation; correct it to what was used.
@@ -449,12 +457,20 @@ public sealed class TenantGrain(
         State.MonthByModel = new Dictionary<string, UsageCounters>(StringComparer.Ordinal);
     }
 
-    private void Record(DateTimeOffset at, string modelId, long input, long output, decimal cost)
+    private static TenantCacheSettings? EnabledCache(TenantConfig config) => config.Cache is { Enabled: true } settings ? settings : null;
+
+    /// <summary>Tokens a settled request took from the provider (and from the tenant's limits): none for a cache hit.</summary>
+    private static long TokensUsed(LedgerEntry entry) =>
+        entry.Outcome == Settlement.Cached ? 0 : entry.InputTokens + entry.OutputTokens;
+
+    /// <summary>Counts a settled request in the month, its model and its day (the live path and recovery alike).</summary>
+    private void Record(LedgerEntry entry)
     {
+        var (at, modelId) = (entry.RecordedAt, entry.Model);
         if (PeriodOf(at) == State.Period)
         {
-            State.Month.Add(input, output, cost);
-            Counter(State.MonthByModel, modelId).Add(input, output, cost);
+            State.Month.Add(entry);
+            Counter(State.MonthByModel, modelId).Add(entry);
         }
 
         var day = DateOnly.FromDateTime(at.UtcDateTime);
@@ -468,7 +484,7 @@ public sealed class TenantGrain(
             }
         }
 
-        Counter(byModel, modelId).Add(input, output, cost);
+        Counter(byModel, modelId).Add(entry);
 
         static UsageCounters Counter(Dictionary<string, UsageCounters> counters, string key)
         {
@@ -579,7 +595,9 @@ public sealed class TenantGrain(
             byDay,
             _reservations.Count,
             _reservations.Tokens,
-            _reservations.CostUsd);
+            _reservations.CostUsd,
+            month.CacheHits,
+            month.CacheSavedTokens);
     }
 
     private static ApiKeyInfo ToInfo(ApiKeyEntry entry) => new(entry.Id, entry.CreatedAt, entry.RevokedAt);

@@ -1,3 +1,6 @@
+using Gateway.Grains.Abstractions.Ledger;
+using Gateway.Grains.Abstractions.Tenants;
+
 namespace Gateway.Grains.Tenants;
 
 /// <summary>Settled usage totals: requests, tokens and exact cost.</summary>
@@ -9,13 +12,26 @@ public sealed class UsageCounters
     [Id(2)] public long OutputTokens { get; set; }
     [Id(3)] public decimal CostUsd { get; set; }
 
+    /// <summary>Requests answered from the response cache; their tokens are not in <see cref="InputTokens"/> or <see cref="OutputTokens"/>.</summary>
+    [Id(4)] public long CacheHits { get; set; }
+
+    /// <summary>Tokens the cache hits did not take from the provider.</summary>
+    [Id(5)] public long CacheSavedTokens { get; set; }
+
     public long TotalTokens => InputTokens + OutputTokens;
 
-    public void Add(long inputTokens, long outputTokens, decimal costUsd)
+    public void Add(LedgerEntry entry)
     {
         Requests++;
-        InputTokens += inputTokens;
-        OutputTokens += outputTokens;
-        CostUsd += costUsd;
+        CostUsd += entry.CostUsd;
+        if (entry.Outcome == Settlement.Cached)
+        {
+            CacheHits++;
+            CacheSavedTokens += entry.InputTokens + entry.OutputTokens;
+            return;
+        }
+
+        InputTokens += entry.InputTokens;
+        OutputTokens += entry.OutputTokens;
     }
 }

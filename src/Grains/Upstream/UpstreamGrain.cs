@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Gateway.Grains.Abstractions.Tenants;
 using Gateway.Grains.Abstractions.Upstream;
+using Gateway.Grains.Caching;
 using Gateway.Grains.Models;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -25,6 +26,8 @@ public sealed partial class UpstreamGrain(
     UpstreamCaller caller,
     SettlementRetry settlements,
     UpstreamDrain drain,
+    ResponseCache cache,
+    [FromKeyedServices(GatewayClock.Key)] TimeProvider time,
     ILogger<UpstreamGrain> logger) : Grain, IUpstreamGrain
 {
     private readonly HashSet<string> _inFlight = new(StringComparer.Ordinal);
@@ -166,6 +169,15 @@ public sealed partial class UpstreamGrain(
     private async Task<UpstreamResponse> CompleteCoreAsync(UpstreamRequest request, CancellationToken cancellationToken)
     {
         var tenant = GrainFactory.GetGrain<ITenantGrain>(request.TenantId);
+        var (hit, fill) = await LookUpAsync(tenant, request, cancellationToken);
+        if (hit is not null)
+        {
+            return await SettleHitAsync(tenant, request, hit)
+                ? new UpstreamResponse(hit.Body, null, CacheHit: true)
+                : new UpstreamResponse(null, new UpstreamFailure(UpstreamFailureKind.NotRecorded, hit.Provider));
+        }
+
+        using var filling = fill;
         var result = await SendAsync(tenant, request, stream: false, cancellationToken);
         if (result.Exchange is not { } exchange)
         {
@@ -177,10 +189,70 @@ public sealed partial class UpstreamGrain(
         {
             var usage = exchange.Usage;
             exchange.Complete(usage.Total);
-            return await settlements.SettleAsync(tenant, SettlementOf(request, exchange, usage, Settlement.Completed))
-                ? new UpstreamResponse(exchange.Body, null)
-                : new UpstreamResponse(null, new UpstreamFailure(UpstreamFailureKind.NotRecorded, exchange.Deployment.Provider));
+            if (!await settlements.SettleAsync(tenant, SettlementOf(request, exchange, usage, Settlement.Completed)))
+            {
+                return new UpstreamResponse(null, new UpstreamFailure(UpstreamFailureKind.NotRecorded, exchange.Deployment.Provider));
+            }
+
+            if (fill is not null && CachePolicy.IsStorable(exchange.Body))
+            {
+                await StoreAsync(request, fill, exchange.Deployment.ModelId, exchange.Deployment.Provider, usage, exchange.Body!);
+            }
+
+            return new UpstreamResponse(exchange.Body, null);
         }
+    }
+
+    /// <summary>
+    /// The tenant's stored answer to this request, or else, when the request may store its answer, the fill it leads
+    /// (identical requests on this silo meanwhile wait for it rather than call the provider too).
+    /// </summary>
+    private async Task<(CachedCompletion? Hit, ResponseCache.Fill? Fill)> LookUpAsync(ITenantGrain tenant, UpstreamRequest request, CancellationToken cancellationToken)
+    {
+        if (request.Cache is not { } directive)
+        {
+            return (null, null);
+        }
+
+        try
+        {
+            if (directive.Read && await cache.GetAsync(request.TenantId, directive.Key, cancellationToken) is { } stored)
+            {
+                return (stored, null);
+            }
+
+            if (!directive.Write)
+            {
+                return (null, null);
+            }
+
+            if (!cache.TryJoin(directive.Key, out var pending, out var fill))
+            {
+                return (null, fill);
+            }
+
+            // Another identical request is on its way to the provider: its answer, once stored, is this one's too.
+            var filled = directive.Read ? await cache.WaitAsync(pending, cancellationToken) : null;
+            return (filled, null);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await tenant.ReleaseAsync(request.RequestId);
+            throw;
+        }
+    }
+
+    /// <summary>Charges a hit (the tenant's fraction of the stored answer's cost) and writes its ledger row, marked cached.</summary>
+    private Task<bool> SettleHitAsync(ITenantGrain tenant, UpstreamRequest request, CachedCompletion hit) =>
+        settlements.SettleAsync(tenant, new Settlement(request.RequestId, hit.ModelId, hit.InputTokens, hit.OutputTokens, Settlement.Cached,
+            RequestedModel: request.Model, Attempts: 0, Provider: hit.Provider));
+
+    private async Task StoreAsync(UpstreamRequest request, ResponseCache.Fill fill, string modelId, string provider, CompletionUsage.Figures usage, byte[] body)
+    {
+        var directive = request.Cache!;
+        var entry = new CachedCompletion(modelId, provider, usage.Input, usage.Output, body, time.GetUtcNow() + directive.Ttl);
+        await cache.SetAsync(request.TenantId, directive.Key, entry, directive.Ttl, directive.MaxEntries);
+        fill.Complete(entry);
     }
 
     private async IAsyncEnumerable<UpstreamChunk> StreamCoreAsync(
@@ -188,6 +260,24 @@ public sealed partial class UpstreamGrain(
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var tenant = GrainFactory.GetGrain<ITenantGrain>(request.TenantId);
+        var (hit, fill) = await LookUpAsync(tenant, request, cancellationToken);
+        if (hit is not null)
+        {
+            if (!await SettleHitAsync(tenant, request, hit))
+            {
+                yield return new UpstreamChunk(null, new UpstreamFailure(UpstreamFailureKind.NotRecorded, hit.Provider));
+                yield break;
+            }
+
+            foreach (var chunk in CompletionReplay.Chunks(hit.Body, request.ClientWantsUsage))
+            {
+                yield return new UpstreamChunk(chunk, null, CacheHit: true);
+            }
+
+            yield break;
+        }
+
+        using var filling = fill;
         var result = await SendAsync(tenant, request, stream: true, cancellationToken);
         if (result.Exchange is not { } exchange)
         {
@@ -197,6 +287,7 @@ public sealed partial class UpstreamGrain(
         }
 
         var meter = new StreamMeter(request.PromptTokens);
+        var assembled = fill is null ? null : new StreamedCompletion();
         var model = models.ModelJson(exchange.Deployment.ModelId);
         var settled = false;
         UpstreamFailure? cut = null;
@@ -223,6 +314,7 @@ public sealed partial class UpstreamGrain(
                     break;
                 }
 
+                assembled?.Observe(data);
                 if (usageOnly && !request.ClientWantsUsage)
                 {
                     continue;
@@ -234,7 +326,11 @@ public sealed partial class UpstreamGrain(
 
             // Settled before the stream's end reaches the client, so that a client that saw the end sees the charge too.
             settled = true;
-            await SettleStreamAsync(tenant, request, exchange, meter, cut is null ? Settlement.Completed : Settlement.StreamInterrupted);
+            var recorded = await SettleStreamAsync(tenant, request, exchange, meter, cut is null ? Settlement.Completed : Settlement.StreamInterrupted);
+            if (cut is null && recorded && fill is not null && assembled!.ToCompletion(model) is { } completion)
+            {
+                await StoreAsync(request, fill, exchange.Deployment.ModelId, exchange.Deployment.Provider, meter.Usage, completion);
+            }
             if (cut is not null)
             {
                 yield return new UpstreamChunk(null, cut);
@@ -279,18 +375,17 @@ public sealed partial class UpstreamGrain(
         return data.AsSpan().SequenceEqual("[DONE]"u8) ? (null, null) : (data, null);
     }
 
-    private async Task SettleStreamAsync(ITenantGrain tenant, UpstreamRequest request, UpstreamExchange exchange, StreamMeter meter, string outcome)
+    private async Task<bool> SettleStreamAsync(ITenantGrain tenant, UpstreamRequest request, UpstreamExchange exchange, StreamMeter meter, string outcome)
     {
         if (meter.Streamed || meter.HasReportedUsage)
         {
             var usage = meter.Usage;
             exchange.Complete(usage.Total);
-            await settlements.SettleAsync(tenant, SettlementOf(request, exchange, usage, outcome));
+            return await settlements.SettleAsync(tenant, SettlementOf(request, exchange, usage, outcome));
         }
-        else
-        {
-            await tenant.ReleaseAsync(request.RequestId);
-        }
+
+        await tenant.ReleaseAsync(request.RequestId);
+        return false;
     }
 
     private static Settlement SettlementOf(UpstreamRequest request, UpstreamExchange exchange, CompletionUsage.Figures usage, string outcome) =>
