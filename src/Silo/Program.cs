@@ -1,13 +1,9 @@
 using Gateway.Grains.Hosting;
-using Gateway.MockProvider;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.UseOrleans(silo => silo.AddGatewaySilo(builder.Configuration).StartBesideHost(builder.Configuration));
 builder.Services.AddGatewayHealthChecks();
-if (builder.Configuration.GetValue<bool>("MockProvider:Enabled"))
-{
-    builder.Services.AddMockProviderHostedService(builder.Configuration.GetSection("MockProvider"));
-}
+DevelopmentMockProvider.AddIfEnabled(builder);
 
 var app = builder.Build();
 app.MapGatewayHealth();

@@ -3,7 +3,6 @@ using Gateway.ApiFrontend.Auth;
 using Gateway.ApiFrontend.Errors;
 using Gateway.ApiFrontend.Cluster;
 using Gateway.Grains.Hosting;
-using Gateway.MockProvider;
 
 namespace Gateway.ApiFrontend.Hosting;
 
@@ -38,11 +37,7 @@ public static class FrontendHostingExtensions
             });
         }
 
-        if (configuration.GetValue<bool>("MockProvider:Enabled"))
-        {
-            services.AddMockProviderHostedService(configuration.GetSection("MockProvider"));
-        }
-
+        DevelopmentMockProvider.AddIfEnabled(builder);
         services.AddGatewayCatalogs();
         services.AddGatewayHealthChecks();
         services.AddSingleton<UpstreamCallWatch>();
