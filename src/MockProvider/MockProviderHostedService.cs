@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -16,18 +15,6 @@ public sealed class MockProviderHostedService : IHostedService, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value;
     }
-
-    /// <summary>Where the mock listens, once started.</summary>
-    public Uri? BaseAddress { get; private set; }
-
-    /// <summary>The running server's stats (totals over every deployment), once started.</summary>
-    public MockProviderStats? Stats => _app?.Services.GetRequiredService<MockProviderStats>();
-
-    /// <summary>The running server's fault queue of its top-level routes, once started.</summary>
-    public MockFaultQueue? Faults => _app?.Services.GetRequiredService<MockFaultQueue>();
-
-    /// <summary>The running server's named deployments (<c>/d/{name}/</c>), once started.</summary>
-    public MockDeployments? Deployments => _app?.Services.GetRequiredService<MockDeployments>();
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -47,7 +34,6 @@ public sealed class MockProviderHostedService : IHostedService, IAsyncDisposable
             throw;
         }
 
-        BaseAddress = app.GetBaseAddress();
         _app = app;
     }
 

@@ -9,7 +9,7 @@ public static class MockProviderHostingExtensions
 {
     /// <summary>
     /// Binds <see cref="MockProviderOptions"/> from <paramref name="section"/> and runs a
-    /// <see cref="MockProviderHostedService"/>, which can also be resolved to read its address and stats.
+    /// <see cref="MockProviderHostedService"/> (its stats, faults and deployments are on its HTTP API: <c>/mock/*</c>).
     /// </summary>
     public static IServiceCollection AddMockProviderHostedService(this IServiceCollection services, IConfiguration section)
     {

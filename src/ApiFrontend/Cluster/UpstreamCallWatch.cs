@@ -11,7 +11,7 @@ namespace Gateway.ApiFrontend.Cluster;
 /// out the call's response timeout, which for a completion is the provider's (minutes). So every pending call is
 /// asked now and then (and soon after a gateway connection drops) whether its upstream activation is still working
 /// on it; two "no"s (or no answer) a second apart end the call with <see cref="Call.IsLost"/> set. The request
-/// was not charged: its reservation is released when it expires. A stream is not asked: its worker pushes to the
+/// was not charged: the frontend releases its reservation at once. A stream is not asked: its worker pushes to the
 /// frontend, heartbeats included, so silence for ten heartbeat intervals (20 s) is what ends it (a probe could reach a fresh
 /// activation of the worker while a silo drains, which does not know the call, and end a stream that was fine).
 /// </summary>
