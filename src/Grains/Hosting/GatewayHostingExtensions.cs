@@ -104,6 +104,11 @@ public static class GatewayHostingExtensions
     /// Call it last in the silo's configuration: hosted services registered before the call and after the silo's own
     /// still start after the silo.
     /// </summary>
+    /// <remarks>
+    /// Orleans registers its silo as an internal hosted service and has no supported hook for starting it without holding
+    /// up the host's start (<c>HostOptions.ServicesStartConcurrently</c> would also start the services that need the silo
+    /// before it), so its registration is found by type name, and a changed name fails loudly at start.
+    /// </remarks>
     public static ISiloBuilder StartBesideHost(this ISiloBuilder silo, IConfiguration configuration)
     {
         var services = silo.Services;
