@@ -11,7 +11,7 @@ public static class ApiKeys
     /// <summary>A new key and its id. The key is shown once and never kept.</summary>
     public static (string KeyId, string Key) Generate() =>
         ("key_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)),
-         Prefix + Base64Url(RandomNumberGenerator.GetBytes(32)));
+         Prefix + System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32)));
 
     /// <summary>The hash a key is stored and looked up by (lower-case hex of its SHA-256).</summary>
     public static string Hash(ReadOnlySpan<char> key)
@@ -23,7 +23,4 @@ public static class ApiKeys
         SHA256.HashData(buffer[..written], hash);
         return Convert.ToHexStringLower(hash);
     }
-
-    private static string Base64Url(byte[] bytes) =>
-        Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

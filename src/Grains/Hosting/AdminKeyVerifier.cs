@@ -25,7 +25,7 @@ public sealed partial class AdminKeyVerifier
                 return;
             }
 
-            key = "adm-" + Base64Url(RandomNumberGenerator.GetBytes(24));
+            key = "adm-" + System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(24));
 
             // Printed to the console, not logged: log sinks are kept and shipped, the console of a dev run is not.
             Console.WriteLine($"Development admin key (set Gateway:AdminKey to choose your own): {key}");
@@ -50,7 +50,6 @@ public sealed partial class AdminKeyVerifier
         return CryptographicOperations.FixedTimeEquals(hash, _expectedHash);
     }
 
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "No admin key is configured (Gateway:AdminKey): the admin API and the dashboard refuse every request")]
     private static partial void LogNoAdminKey(ILogger logger);
