@@ -82,19 +82,15 @@ public static class AdminApi
         }
 
         var (keyId, key) = ApiKeys.Generate();
-        ApiKeyInfo? info;
-        try
+        var added = await grains.GetGrain<ITenantGrain>(id).AddKeyAsync(keyId, ApiKeys.Hash(key));
+        return added switch
         {
-            info = await grains.GetGrain<ITenantGrain>(id).AddKeyAsync(keyId, ApiKeys.Hash(key));
-        }
-        catch (InvalidOperationException exception)
-        {
-            return new OpenAiError(StatusCodes.Status409Conflict, exception.Message, "invalid_request_error", code: "too_many_keys");
-        }
-
-        return info is null
-            ? TenantNotFound(id)
-            : TypedResults.Json(new CreatedKeyResponse(info.Id, key, info.CreatedAt), GatewayJsonContext.Default.CreatedKeyResponse, statusCode: StatusCodes.Status201Created);
+            { Outcome: AddKeyOutcome.Added, Key: { } info } =>
+                TypedResults.Json(new CreatedKeyResponse(info.Id, key, info.CreatedAt), GatewayJsonContext.Default.CreatedKeyResponse, statusCode: StatusCodes.Status201Created),
+            { Outcome: AddKeyOutcome.TooManyKeys } => new OpenAiError(StatusCodes.Status409Conflict,
+                $"Tenant '{id}' already holds {added.MaxKeys} keys (Gateway:Tenants:MaxKeys); revoke one first.", "invalid_request_error", code: "too_many_keys"),
+            _ => TenantNotFound(id),
+        };
     }
 
     public static async Task<IResult> RevokeKey(string id, string keyId, IGrainFactory grains) =>

@@ -21,9 +21,9 @@ public interface ITenantGrain : IGrainWithStringKey
     [Alias("UpdateAsync")]
     Task<TenantView?> UpdateAsync(TenantPatch patch);
 
-    /// <summary>Adds a key (only its hash) and registers it for lookup; <see langword="null"/> when the tenant does not exist.</summary>
-    [Alias("AddKeyAsync")]
-    Task<ApiKeyInfo?> AddKeyAsync(string keyId, string keyHash);
+    /// <summary>Adds a key (only its hash) and registers it for lookup, unless the tenant does not exist or holds its maximum of keys.</summary>
+    [Alias("AddKeyAsync.v2")]
+    Task<AddKeyResult> AddKeyAsync(string keyId, string keyHash);
 
     /// <summary>Revokes a key; false when the tenant or the key does not exist.</summary>
     [Alias("RevokeKeyAsync")]

@@ -119,16 +119,16 @@ public sealed class TenantGrain(
         return View(now);
     }
 
-    public async Task<ApiKeyInfo?> AddKeyAsync(string keyId, string keyHash)
+    public async Task<AddKeyResult> AddKeyAsync(string keyId, string keyHash)
     {
         if (!State.Exists)
         {
-            return null;
+            return new AddKeyResult(AddKeyOutcome.UnknownTenant);
         }
 
         if (State.Keys.Count >= _options.MaxKeys)
         {
-            throw new InvalidOperationException($"Tenant '{TenantId}' already holds {_options.MaxKeys} keys (Gateway:Tenants:MaxKeys).");
+            return new AddKeyResult(AddKeyOutcome.TooManyKeys, MaxKeys: _options.MaxKeys);
         }
 
         var entry = new ApiKeyEntry { Id = keyId, Hash = keyHash, CreatedAt = time.GetUtcNow() };
@@ -137,7 +137,7 @@ public sealed class TenantGrain(
 
         // Registered after the tenant has recorded it, so a key that resolves is always one the tenant knows.
         await GrainFactory.GetGrain<IApiKeyGrain>(keyHash).RegisterAsync(new ApiKeyRecord(TenantId, keyId, Revoked: false));
-        return ToInfo(entry);
+        return new AddKeyResult(AddKeyOutcome.Added, ToInfo(entry));
     }
 
     public async Task<bool> RevokeKeyAsync(string keyId)

@@ -60,7 +60,7 @@ public sealed class PostgreSqlStorageTests(RealServersFixture servers)
         {
             var tenant = first.Client.GetGrain<ITenantGrain>(tenantId);
             Assert.NotNull(await tenant.CreateAsync(config));
-            Assert.NotNull(await tenant.AddKeyAsync("key_1", keyHash));
+            Assert.Equal(AddKeyOutcome.Added, (await tenant.AddKeyAsync("key_1", keyHash)).Outcome);
             Assert.True((await tenant.AdmitAsync(new AdmissionRequest("req-1", "gpt-4.1", 100, 50))).IsAdmitted);
             await tenant.SettleAsync(new Settlement("req-1", "gpt-4.1", 90, 40));
         }

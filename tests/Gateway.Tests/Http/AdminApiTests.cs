@@ -53,6 +53,24 @@ public sealed class AdminApiTests(GatewayFactory gateway)
     };
 
     [Fact]
+    public async Task ATenantHoldingItsMaximumOfKeysGetsA409NamingTheLimitAndNoKey()
+    {
+        var (tenantId, _) = await gateway.CreateTenantWithKeyAsync();
+        using var admin = gateway.CreateAdminClient();
+        for (var i = 1; i < 100; i++)
+        {
+            Assert.Equal(HttpStatusCode.Created, (await admin.PostAsync($"/admin/tenants/{tenantId}/keys", null)).StatusCode);
+        }
+
+        var refused = await admin.PostAsync($"/admin/tenants/{tenantId}/keys", null);
+
+        await OpenAiErrorAssertions.AssertOpenAiErrorAsync(refused, HttpStatusCode.Conflict, "invalid_request_error", null, "too_many_keys", "the 101st key");
+        Assert.Contains("100 keys", (await refused.Content.ReadAsStringAsync()), StringComparison.Ordinal);
+        var tenant = await admin.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>($"/admin/tenants/{tenantId}");
+        Assert.Equal(100, tenant!["keys"]!.AsArray().Count);
+    }
+
+    [Fact]
     public async Task TheAdminApiWithoutAKeyIsA401InvalidAdminKey()
     {
         using var client = gateway.CreateClient();

@@ -29,7 +29,7 @@ public sealed class FlakyTenant(params Exception[] failures) : ITenantGrain
 
     public Task<TenantView?> UpdateAsync(TenantPatch patch) => throw new NotSupportedException();
 
-    public Task<ApiKeyInfo?> AddKeyAsync(string keyId, string keyHash) => throw new NotSupportedException();
+    public Task<AddKeyResult> AddKeyAsync(string keyId, string keyHash) => throw new NotSupportedException();
 
     public Task<bool> RevokeKeyAsync(string keyId) => throw new NotSupportedException();
 

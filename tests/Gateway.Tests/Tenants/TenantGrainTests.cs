@@ -554,9 +554,9 @@ public sealed class TenantGrainTests(ClusterFixture cluster)
         Assert.NotNull(await Tenant(id).CreateAsync(Gold));
         var hash = NewKeyHash();
 
-        var info = await Tenant(id).AddKeyAsync("key-1", hash);
+        var added = await Tenant(id).AddKeyAsync("key-1", hash);
 
-        Assert.Equal(new ApiKeyInfo("key-1", Now, null), info);
+        Assert.Equal(new AddKeyResult(AddKeyOutcome.Added, new ApiKeyInfo("key-1", Now, null)), added);
         Assert.Equal(new ApiKeyRecord(id, "key-1", Revoked: false), await Key(hash).ResolveAsync());
         var view = await Tenant(id).GetAsync();
         Assert.NotNull(view);
@@ -569,7 +569,7 @@ public sealed class TenantGrainTests(ClusterFixture cluster)
         var id = NewTenantId();
         Assert.NotNull(await Tenant(id).CreateAsync(Gold));
         var hash = NewKeyHash();
-        var created = await Tenant(id).AddKeyAsync("key-1", hash);
+        var created = (await Tenant(id).AddKeyAsync("key-1", hash)).Key;
         Assert.NotNull(created);
         cluster.Clock.Advance(TimeSpan.FromMinutes(1));
         var revokedAt = Now;
@@ -590,7 +590,7 @@ public sealed class TenantGrainTests(ClusterFixture cluster)
         var id = NewTenantId();
         Assert.NotNull(await Tenant(id).CreateAsync(Gold));
         var hash = NewKeyHash();
-        Assert.NotNull(await Tenant(id).AddKeyAsync("key-1", hash));
+        Assert.Equal(AddKeyOutcome.Added, (await Tenant(id).AddKeyAsync("key-1", hash)).Outcome);
 
         Assert.False(await Tenant(id).RevokeKeyAsync("key-2"));
 
@@ -602,7 +602,7 @@ public sealed class TenantGrainTests(ClusterFixture cluster)
     {
         var hash = NewKeyHash();
 
-        Assert.Null(await Tenant(NewTenantId()).AddKeyAsync("key-1", hash));
+        Assert.Equal(new AddKeyResult(AddKeyOutcome.UnknownTenant), await Tenant(NewTenantId()).AddKeyAsync("key-1", hash));
 
         Assert.Null(await Key(hash).ResolveAsync());
     }
