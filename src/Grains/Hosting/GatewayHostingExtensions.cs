@@ -48,14 +48,25 @@ public static class GatewayHostingExtensions
         services.TryAddKeyedSingleton(GatewayClock.Key, TimeProvider.System);
         // The process's own clock, for retries that wait on the cluster or a database (Orleans registers the same where it runs).
         services.TryAddSingleton(TimeProvider.System);
-        services.AddOptions<ModelCatalogOptions>().BindConfiguration(ModelCatalogOptions.Section).ValidateOnStart();
+        services.BindEntries<ModelCatalogOptions>(ModelCatalogOptions.Section, options => options.Models);
         services.AddSingleton<IValidateOptions<ModelCatalogOptions>, ModelCatalogOptionsValidator>();
-        services.AddOptions<TierCatalogOptions>().BindConfiguration(TierCatalogOptions.Section).ValidateOnStart();
+        services.BindEntries<TierCatalogOptions>(TierCatalogOptions.Section, options => options.Tiers);
         services.AddSingleton<IValidateOptions<TierCatalogOptions>, TierCatalogOptionsValidator>();
         services.AddOptions<AdminKeyOptions>().BindConfiguration(AdminKeyOptions.Section);
         services.TryAddSingleton<ModelCatalog>();
         services.TryAddSingleton<AdminKeyVerifier>();
         return services;
+    }
+
+    /// <summary>
+    /// Options whose section is a set of named entries (models, tiers, providers): the section binds into the dictionary
+    /// <paramref name="entries"/> returns, is validated at start, and is read again when the configuration changes.
+    /// </summary>
+    private static void BindEntries<TOptions>(this IServiceCollection services, string section, Func<TOptions, object> entries)
+        where TOptions : class
+    {
+        services.AddOptions<TOptions>().Configure<IConfiguration>((options, config) => config.GetSection(section).Bind(entries(options))).ValidateOnStart();
+        services.AddSingleton<IOptionsChangeTokenSource<TOptions>>(sp => new ConfigurationChangeTokenSource<TOptions>(sp.GetRequiredService<IConfiguration>().GetSection(section)));
     }
 
     /// <summary>Marks a service collection that <see cref="AddGatewayCatalogs"/> has registered its services in.</summary>
@@ -158,8 +169,7 @@ public static class GatewayHostingExtensions
         services.AddOptions<DeploymentCapacityOptions>().BindConfiguration(DeploymentCapacityOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<DeploymentCapacityOptions>, DeploymentCapacityOptionsValidator>();
         services.AddSingleton<DeploymentCapacity>();
-        services.AddOptions<ProviderCatalogOptions>().Configure<IConfiguration>(
-            (options, config) => config.GetSection(ProviderCatalogOptions.Section).Bind(options.Providers)).ValidateOnStart();
+        services.BindEntries<ProviderCatalogOptions>(ProviderCatalogOptions.Section, options => options.Providers);
         services.AddSingleton<IValidateOptions<ProviderCatalogOptions>, ProviderCatalogOptionsValidator>();
         services.TryAddSingleton<ProviderClients>();
         services.TryAddSingleton<DeploymentHealth>();

@@ -6,7 +6,7 @@ namespace Gateway.Grains.Models;
 /// </summary>
 public sealed class ModelCatalogOptions
 {
-    public const string Section = "Gateway";
+    public const string Section = "Gateway:Models";
 
     public Dictionary<string, ModelDefinition> Models { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 

@@ -11,7 +11,7 @@ internal sealed class ModelCatalogOptionsValidator : IValidateOptions<ModelCatal
         var failures = new List<string>();
         foreach (var (id, model) in models)
         {
-            var at = $"{ModelCatalogOptions.Section}:Models:{id}";
+            var at = $"{ModelCatalogOptions.Section}:{id}";
             if (model.Deployments.Count > 0 && (!string.IsNullOrEmpty(model.Provider) || model.UpstreamModel is not null))
             {
                 failures.Add($"{at} sets both Provider/UpstreamModel and Deployments: put the provider in each deployment ({at}:Deployments:<i>:Provider) and remove {at}:Provider.");
@@ -42,7 +42,7 @@ internal sealed class ModelCatalogOptionsValidator : IValidateOptions<ModelCatal
             {
                 if (!models.ContainsKey(fallback) || string.Equals(fallback, id, StringComparison.OrdinalIgnoreCase))
                 {
-                    failures.Add($"{at}:Fallbacks names '{fallback}', which is not another model id of {ModelCatalogOptions.Section}:Models.");
+                    failures.Add($"{at}:Fallbacks names '{fallback}', which is not another model id of {ModelCatalogOptions.Section}.");
                 }
             }
 

@@ -6,7 +6,7 @@ namespace Gateway.Grains.Tenants;
 /// </summary>
 public sealed class TierCatalogOptions
 {
-    public const string Section = "Gateway";
+    public const string Section = "Gateway:Tiers";
 
     public Dictionary<string, TierOptions> Tiers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
