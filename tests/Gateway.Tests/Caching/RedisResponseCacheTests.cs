@@ -10,7 +10,7 @@ namespace Gateway.Tests.Caching;
 /// The response cache in real Redis: shared by separate gateways (an answer stored through one is a hit through the
 /// other), and a Redis that goes away degrades every request to a miss, never to an error.
 /// </summary>
-[Collection(RealServersCollection.Name)]
+[Collection(RealServersCollection.Name), Trait(TestSpeed.Category, TestSpeed.Slow)]
 public sealed class RedisResponseCacheTests(RealServersFixture servers)
 {
     [Fact]

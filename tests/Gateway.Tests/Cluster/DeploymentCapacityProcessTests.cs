@@ -9,7 +9,7 @@ namespace Gateway.Tests.Cluster;
 /// A deployment's capacity, across two silo processes and two frontend processes on real Redis and PostgreSQL: never
 /// "the limit times the number of silos".
 /// </summary>
-[Collection(RealServersCollection.Name)]
+[Collection(RealServersCollection.Name), Trait(TestSpeed.Category, TestSpeed.Slow)]
 public sealed class DeploymentCapacityProcessTests(RealServersFixture servers)
 {
     private const int MaxConcurrent = 3;

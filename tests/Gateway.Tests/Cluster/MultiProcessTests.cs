@@ -10,7 +10,7 @@ namespace Gateway.Tests.Cluster;
 /// Silos and frontends as separate processes, clustered through real Redis with state and ledger in real PostgreSQL:
 /// a tenant has one activation cluster-wide, so its limits hold whichever frontend or silo a request reaches.
 /// </summary>
-[Collection(RealServersCollection.Name)]
+[Collection(RealServersCollection.Name), Trait(TestSpeed.Category, TestSpeed.Slow)]
 public sealed class MultiProcessTests(RealServersFixture servers)
 {
     private const int MaxTokens = 10;

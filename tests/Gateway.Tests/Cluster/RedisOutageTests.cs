@@ -8,7 +8,7 @@ namespace Gateway.Tests.Cluster;
 /// Redis, which holds cluster membership, going away: a running cluster keeps serving on the membership it has; a
 /// silo that cannot reach it stays up, says why, and joins once it is back; a silo that fails to start says why and exits.
 /// </summary>
-[Collection(RealServersCollection.Name)]
+[Collection(RealServersCollection.Name), Trait(TestSpeed.Category, TestSpeed.Slow)]
 public sealed class RedisOutageTests(RealServersFixture servers)
 {
     private static readonly TimeSpan StartBound = TimeSpan.FromSeconds(90);

@@ -10,7 +10,7 @@ namespace Gateway.Tests.Cluster;
 /// usage, and nothing fails beyond a 503 the client may retry. One tenant streams (each stream about two seconds long, so
 /// streams are running whenever a silo stops): none of its streams is cut.
 /// </summary>
-[Collection(RealServersCollection.Name)]
+[Collection(RealServersCollection.Name), Trait(TestSpeed.Category, TestSpeed.Slow)]
 public sealed class RollingRestartTests(RealServersFixture servers, ITestOutputHelper output)
 {
     private const int MaxTokens = 8;

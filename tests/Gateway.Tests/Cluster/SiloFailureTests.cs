@@ -11,7 +11,7 @@ namespace Gateway.Tests.Cluster;
 /// PostgreSQL): every tenant is charged exactly what the provider served, its grain reactivates on a survivor, and a
 /// budget still admits exactly as many requests as it covers.
 /// </summary>
-[Collection(RealServersCollection.Name)]
+[Collection(RealServersCollection.Name), Trait(TestSpeed.Category, TestSpeed.Slow)]
 public sealed class SiloFailureTests(RealServersFixture servers, ITestOutputHelper output)
 {
     private const int MaxTokens = 10;

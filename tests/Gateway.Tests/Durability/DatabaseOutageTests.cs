@@ -11,7 +11,7 @@ namespace Gateway.Tests.Durability;
 /// ledger rows fit the bounded buffer, then refused with 503 and Retry-After, never served unrecorded; when the
 /// database is back the buffered rows are written and every charge is in the ledger.
 /// </summary>
-[Collection(RealServersCollection.Name)]
+[Collection(RealServersCollection.Name), Trait(TestSpeed.Category, TestSpeed.Slow)]
 public sealed class DatabaseOutageTests(RealServersFixture servers)
 {
     private const int BufferCapacity = 3;

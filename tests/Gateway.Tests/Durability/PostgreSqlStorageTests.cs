@@ -9,7 +9,7 @@ using Orleans.TestingHost;
 namespace Gateway.Tests.Durability;
 
 /// <summary>Tenant and key grains on real PostgreSQL through Orleans' ADO.NET storage and the project's own schema.</summary>
-[Collection(RealServersCollection.Name)]
+[Collection(RealServersCollection.Name), Trait(TestSpeed.Category, TestSpeed.Slow)]
 public sealed class PostgreSqlStorageTests(RealServersFixture servers)
 {
     private readonly FakeTimeProvider _clock = new(ClusterFixture.Start);

@@ -10,7 +10,7 @@ using Orleans.TestingHost;
 namespace Gateway.Tests.Durability;
 
 /// <summary>The usage ledger on real PostgreSQL: nothing a tenant was charged is lost or counted twice.</summary>
-[Collection(RealServersCollection.Name)]
+[Collection(RealServersCollection.Name), Trait(TestSpeed.Category, TestSpeed.Slow)]
 public sealed class UsageLedgerTests(RealServersFixture servers)
 {
     private readonly FakeTimeProvider _clock = new(ClusterFixture.Start);
