@@ -187,6 +187,11 @@ public static class AdminApi
                 $"The request body is larger than {MaxAdminBodyBytes} bytes.", "invalid_request_error", code: "request_too_large"));
         }
 
+        if (JsonText.Problem(bytes.Value.Span) is { } problem)
+        {
+            return new JsonBody(null, OpenAiError.InvalidRequest(problem));
+        }
+
         try
         {
             return new JsonBody(JsonDocument.Parse(bytes.Value), null);
