@@ -15,6 +15,9 @@ public static class AdminApi
 {
     private const long MaxAdminBodyBytes = 64 * 1024;
 
+    // A field given twice is ambiguous (which id was meant?): refused.
+    private static readonly JsonDocumentOptions DocumentOptions = new() { AllowDuplicateProperties = false };
+
     public static RouteGroupBuilder MapAdminApi(this RouteGroupBuilder admin)
     {
         admin.MapPost("/tenants", CreateTenant).WithName("CreateTenant");
@@ -194,7 +197,7 @@ public static class AdminApi
 
         try
         {
-            return new JsonBody(JsonDocument.Parse(bytes.Value), null);
+            return new JsonBody(JsonDocument.Parse(bytes.Value, DocumentOptions), null);
         }
         catch (JsonException)
         {

@@ -18,7 +18,9 @@ public static class ChatRequestParser
     // Prompts whose cheap upper bound (their raw JSON length) is under this are counted at once: a few milliseconds at
     // most. Larger ones are counted only after the tenant said how much it could admit (see LargePrompts).
     private const long CountAtOnceBelow = 32 * 1024;
-    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64 };
+    // A field given twice would be read here in one version and by the provider in another (a small prompt counted, a
+    // large one served): refused.
+    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64, AllowDuplicateProperties = false };
     private static readonly string[] Roles = ["system", "developer", "user", "assistant", "tool", "function"];
 
     public static ChatRequest? Parse(ReadOnlyMemory<byte> body, ModelCatalog catalog, out OpenAiError? error)

@@ -33,6 +33,15 @@ public static partial class UnhandledErrors
                     return;
                 }
 
+                if (exception is IOException)
+                {
+                    // Only the request body is read from a stream on this side of the grains: Kestrel reports some framing
+                    // errors (a chunk size that overflows) as an IOException rather than a BadHttpRequestException.
+                    LogBadRequest(logger, StatusCodes.Status400BadRequest, context.Request.Path);
+                    await For(StatusCodes.Status400BadRequest).ExecuteAsync(context);
+                    return;
+                }
+
                 LogUnhandled(logger, exception?.GetType().Name ?? "unknown", context.Request.Path);
                 var unavailable = exception is TimeoutException or OrleansException;
                 var error = unavailable
