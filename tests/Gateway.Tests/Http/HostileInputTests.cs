@@ -62,6 +62,27 @@ public sealed class HostileInputTests(GatewayFactory gateway)
         await OpenAiErrorAssertions.AssertOpenAiErrorAsync(lookup, System.Net.HttpStatusCode.NotFound, "invalid_request_error", "id", "tenant_not_found", "lookup with a final newline");
     }
 
+    [Fact]
+    public async Task KestrelsLimitsAreTheGatewaysOwn()
+    {
+        var kestrel = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions
+            .GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>>(gateway.Services).Value;
+        var (tenantId, key) = await gateway.CreateTenantWithKeyAsync();
+
+        // 20 KiB of headers: within Kestrel's default 32 KiB, over the gateway's 16 KiB.
+        var answer = await RawExchange.SendAsync(gateway.BaseAddress,
+            RawExchange.Build(gateway.BaseAddress, "GET", "/v1/usage", [$"Authorization: Bearer {key}", "X-Filler: " + new string('a', 20 * 1024)]));
+
+        Assert.Equal(431, answer.Status);
+        Assert.Equal(16 * 1024, kestrel.Limits.MaxRequestHeadersTotalSize);
+        Assert.Equal(64, kestrel.Limits.MaxRequestHeaderCount);
+        Assert.Equal(8 * 1024, kestrel.Limits.MaxRequestLineSize);
+        Assert.Equal(1024, kestrel.Limits.MinRequestBodyDataRate!.BytesPerSecond);
+        Assert.Equal(TimeSpan.FromSeconds(5), kestrel.Limits.MinRequestBodyDataRate.GracePeriod);
+        Assert.Equal(4L * 1024 * 1024 + 1024 * 1024, kestrel.Limits.MaxRequestBodySize);
+        Assert.NotNull(tenantId);
+    }
+
     internal static void AssertRefused(RawExchange.Answer answer, string because)
     {
         Assert.True(answer.Status is >= 400 and < 500, $"{because}: expected a 4xx, got {answer.Status}: {answer.Head}\n{answer.Body}");
