@@ -2,13 +2,15 @@ using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
+using Gateway.Tokenization;
 using Microsoft.ML.Tokenizers;
 
 namespace Gateway.MockProvider;
 
 /// <summary>
 /// The deterministic usage of the mock, public so that tests can predict prompt and completion tokens exactly.
-/// Counting uses the o200k_base encoding (gpt-4o family).
+/// Counting uses the o200k_base encoding (gpt-4o family), bounded as the gateway bounds it
+/// (a piece longer than 128 characters counts as its UTF-8 length).
 /// </summary>
 public static class MockUsage
 {
@@ -251,25 +253,28 @@ public static class MockUsage
         raw = raw[1..^1];
         if (raw.IndexOf((byte)'\\') >= 0)
         {
-            return O200kTokenizer.Instance.CountTokens(value.GetString()!);
+            return Count(value.GetString());
         }
 
         if (raw.Length <= 256)
         {
             Span<char> small = stackalloc char[raw.Length];
             var written = Encoding.UTF8.GetChars(raw, small);
-            return O200kTokenizer.Instance.CountTokens(small[..written]);
+            return Count(small[..written]);
         }
 
         var rented = ArrayPool<char>.Shared.Rent(raw.Length);
         try
         {
             var written = Encoding.UTF8.GetChars(raw, rented);
-            return O200kTokenizer.Instance.CountTokens(rented.AsSpan(0, written));
+            return Count(rented.AsSpan(0, written));
         }
         finally
         {
             ArrayPool<char>.Shared.Return(rented);
         }
     }
+
+    // Linear in the text, as the gateway counts: a long run of one character counts as its UTF-8 length.
+    private static int Count(ReadOnlySpan<char> text) => (int)Math.Min(int.MaxValue, BoundedTokenCount.Count(O200kTokenizer.Instance, text));
 }

@@ -15,6 +15,9 @@ public static class AdminApi
 {
     private const long MaxAdminBodyBytes = 64 * 1024;
 
+    // A field given twice is ambiguous (which id was meant?): refused.
+    private static readonly JsonDocumentOptions DocumentOptions = new() { AllowDuplicateProperties = false };
+
     public static RouteGroupBuilder MapAdminApi(this RouteGroupBuilder admin)
     {
         admin.MapPost("/tenants", CreateTenant).WithName("CreateTenant");
@@ -183,9 +186,14 @@ public static class AdminApi
                 $"The request body is larger than {MaxAdminBodyBytes} bytes.", "invalid_request_error", code: "request_too_large"));
         }
 
+        if (JsonText.Problem(bytes.Value.Span) is { } problem)
+        {
+            return new JsonBody(null, OpenAiError.InvalidRequest(problem));
+        }
+
         try
         {
-            return new JsonBody(JsonDocument.Parse(bytes.Value), null);
+            return new JsonBody(JsonDocument.Parse(bytes.Value, DocumentOptions), null);
         }
         catch (JsonException)
         {

@@ -54,6 +54,7 @@ public static partial class ChatCompletionsApi
 
         var requestId = RequestIds.Of(context);
         var tenant = grains.GetGrain<ITenantGrain>(identity.TenantId);
+        request = await LargePrompts.CountAsync(request, tenant, requestId, context.RequestAborted);
         var admit = new AdmissionRequest(requestId, request.ModelId, request.PromptTokens, request.MaxOutputTokens, request.RequestedOutputTokens, request.Choices);
         var admission = await idempotent.RetryAsync(() => tenant.AdmitAsync(admit), context.RequestAborted);
         RateLimitHeaders.Apply(context.Response, admission.RateLimits);

@@ -4,7 +4,9 @@ namespace Gateway.ApiFrontend.Chat;
 
 /// <summary>
 /// A validated chat completion request: what admission needs, and the body to send upstream (without its <c>model</c>).
-/// <see cref="RequestedOutputTokens"/> is the client's output limit per choice, when it set one.
+/// <see cref="RequestedOutputTokens"/> is the client's output limit per choice, when it set one. When
+/// <see cref="PromptIsUpperBound"/>, <see cref="PromptTokens"/> is a bound found without tokenizing (a large prompt),
+/// still to be counted (see <see cref="LargePrompts"/>).
 /// </summary>
 public sealed record ChatRequest(
     string ModelId,
@@ -15,4 +17,5 @@ public sealed record ChatRequest(
     int MaxOutputTokens,
     byte[] UpstreamBody,
     int? RequestedOutputTokens,
-    int Choices);
+    int Choices,
+    bool PromptIsUpperBound = false);

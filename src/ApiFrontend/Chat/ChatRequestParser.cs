@@ -14,12 +14,24 @@ namespace Gateway.ApiFrontend.Chat;
 public static class ChatRequestParser
 {
     private const int MaxChoices = 128;
-    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64 };
+
+    // Prompts whose cheap upper bound (their raw JSON length) is under this are counted at once: a few milliseconds at
+    // most. Larger ones are counted only after the tenant said how much it could admit (see LargePrompts).
+    private const long CountAtOnceBelow = 32 * 1024;
+    // A field given twice would be read here in one version and by the provider in another (a small prompt counted, a
+    // large one served): refused.
+    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64, AllowDuplicateProperties = false };
     private static readonly string[] Roles = ["system", "developer", "user", "assistant", "tool", "function"];
 
     public static ChatRequest? Parse(ReadOnlyMemory<byte> body, ModelCatalog catalog, out OpenAiError? error)
     {
         error = null;
+        if (Contracts.JsonText.Problem(body.Span) is { } problem)
+        {
+            error = OpenAiError.InvalidRequest(problem);
+            return null;
+        }
+
         JsonDocument document;
         try
         {
@@ -66,17 +78,33 @@ public static class ChatRequestParser
             }
 
             var outputPerChoice = maxCompletion ?? maxTokens ?? model.MaxOutputTokens;
-            var prompt = ChatTokenCounter.CountMessages(root.GetProperty("messages"));
-            if (root.TryGetProperty("tools", out var tools) && tools.ValueKind == JsonValueKind.Array)
-            {
-                prompt += ChatTokenCounter.CountText(tools.GetRawText());
-            }
-
+            var bound = PromptUpperBound(root);
+            var large = bound >= CountAtOnceBelow;
+            var prompt = large ? bound : CountPrompt(root, long.MaxValue, CancellationToken.None);
             var upstream = Rewrite(root, stream ?? false);
-            return new ChatRequest(modelId, model, stream ?? false, includeUsage, prompt, outputPerChoice * (choices ?? 1), upstream,
-                maxCompletion ?? maxTokens, choices ?? 1);
+            return new ChatRequest(modelId, model, stream ?? false, includeUsage, (int)Math.Min(int.MaxValue, prompt), outputPerChoice * (choices ?? 1), upstream,
+                maxCompletion ?? maxTokens, choices ?? 1, PromptIsUpperBound: large);
         }
     }
+
+    /// <summary>
+    /// The prompt's tokens as admission reserves them: its messages and its tools. Stops once over <paramref name="cap"/>
+    /// and returns a number over it.
+    /// </summary>
+    public static long CountPrompt(JsonElement root, long cap, CancellationToken cancellationToken)
+    {
+        var prompt = ChatTokenCounter.CountMessages(root.GetProperty("messages"), cap, cancellationToken);
+        if (prompt <= cap && root.TryGetProperty("tools", out var tools) && tools.ValueKind == JsonValueKind.Array)
+        {
+            prompt += ChatTokenCounter.CountText(tools.GetRawText(), cap - prompt, cancellationToken);
+        }
+
+        return prompt;
+    }
+
+    private static long PromptUpperBound(JsonElement root) =>
+        ChatTokenCounter.UpperBound(root.GetProperty("messages"))
+        + (root.TryGetProperty("tools", out var tools) && tools.ValueKind == JsonValueKind.Array ? System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(tools).Length : 0);
 
     private static OpenAiError? ValidateMessages(JsonElement root)
     {
@@ -118,6 +146,31 @@ public static class ChatRequestParser
             if (!contentOk)
             {
                 return OpenAiError.InvalidRequest($"'{param}.content' must be a string or an array of content parts.", $"{param}.content");
+            }
+
+            if (hasContent && content.ValueKind == JsonValueKind.Array && ValidateParts(content, $"{param}.content") is { } partError)
+            {
+                return partError;
+            }
+        }
+
+        return null;
+    }
+
+    private static OpenAiError? ValidateParts(JsonElement parts, string param)
+    {
+        var index = 0;
+        foreach (var part in parts.EnumerateArray())
+        {
+            var partParam = $"{param}[{index++}]";
+            if (part.ValueKind != JsonValueKind.Object || !part.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String)
+            {
+                return OpenAiError.InvalidRequest($"'{partParam}' must be an object with a string 'type'.", $"{partParam}.type");
+            }
+
+            if (type.ValueEquals("text") && (!part.TryGetProperty("text", out var text) || text.ValueKind != JsonValueKind.String))
+            {
+                return OpenAiError.InvalidRequest($"'{partParam}.text' is required and must be a string.", $"{partParam}.text");
             }
         }
 

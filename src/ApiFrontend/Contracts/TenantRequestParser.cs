@@ -22,7 +22,8 @@ public static partial class TenantRequestParser
     private static readonly HashSet<string> CacheFields = ["enabled", "ttlSeconds", "maxEntries", "deterministicOnly", "hitCostFraction"];
     private static readonly HashSet<string> LimitFields = ["requestsPerMinute", "tokensPerMinute", "maxConcurrent"];
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+    // \z, not $: in .NET, $ also matches before a final "\n", which would let "acme\n" through.
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\z")]
     public static partial Regex TenantIdPattern();
 
     public static (string Id, TenantConfig Config)? ParseCreate(JsonElement body, ModelCatalog models, TierCatalogOptions tiers, out OpenAiError? error)

@@ -15,6 +15,9 @@ public static class FrontendHostingExtensions
         var services = builder.Services;
         var options = configuration.GetSection(FrontendOptions.Section).Get<FrontendOptions>() ?? new FrontendOptions();
         services.AddOptions<FrontendOptions>().BindConfiguration(FrontendOptions.Section);
+        services.AddOptionsWithValidateOnStart<HttpLimitsOptions>().BindConfiguration(HttpLimitsOptions.Section);
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<HttpLimitsOptions>, HttpLimitsOptions.Validator>();
+        services.AddSingleton<Microsoft.Extensions.Options.IConfigureOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>, HttpLimitsOptions.Apply>();
 
         if (options.Mode == FrontendMode.Embedded)
         {
@@ -47,6 +50,7 @@ public static class FrontendHostingExtensions
         services.AddSingleton<KeyResolver>();
         services.AddSingleton<TenantKeyFilter>();
         services.AddSingleton<AdminKeyFilter>();
+        services.AddSingleton<JsonContentTypeFilter>();
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, Contracts.GatewayJsonContext.Default));
         return builder;
     }
@@ -75,13 +79,13 @@ public static class FrontendHostingExtensions
             app.MapGatewayDashboard();
         }
 
-        var v1 = app.MapGroup("/v1").AddEndpointFilter<TenantKeyFilter>();
+        var v1 = app.MapGroup("/v1").AddEndpointFilter<TenantKeyFilter>().AddEndpointFilter<JsonContentTypeFilter>();
         v1.MapChatCompletionsApi();
         v1.MapTenantApi();
 
         // Resolved now, so that a generated development admin key is printed at start-up, not at first use.
         app.Services.GetRequiredService<AdminKeyVerifier>();
-        var admin = app.MapGroup("/admin").AddEndpointFilter<AdminKeyFilter>();
+        var admin = app.MapGroup("/admin").AddEndpointFilter<AdminKeyFilter>().AddEndpointFilter<JsonContentTypeFilter>();
         admin.MapAdminApi();
         admin.MapDeploymentsApi();
         return app;

@@ -37,6 +37,14 @@ public interface ITenantGrain : IGrainWithStringKey
     [Alias("AdmitAsync"), ResponseTimeout("00:00:10")]
     Task<AdmissionResult> AdmitAsync(AdmissionRequest request);
 
+    /// <summary>
+    /// The most prompt tokens, up to the request's own <see cref="AdmissionRequest.PromptTokens"/>, that
+    /// <see cref="AdmitAsync"/> could admit now with the request's output; 0 when it would refuse whatever the prompt.
+    /// Reserves nothing: it tells the frontend how far a large prompt is worth counting.
+    /// </summary>
+    [Alias("GetPromptCeilingAsync"), ResponseTimeout("00:00:10")]
+    Task<int> GetPromptCeilingAsync(AdmissionRequest request);
+
     /// <summary>Replaces a reservation by the actual usage. Idempotent per request id.</summary>
     [Alias("SettleAsync")]
     Task SettleAsync(Settlement settlement);

@@ -228,6 +228,56 @@ public sealed class TenantGrain(
         return Result(AdmissionOutcome.Admitted, now) with { Chain = chain, ReservedTokens = tokens, Cache = EnabledCache(config) };
     }
 
+    public Task<int> GetPromptCeilingAsync(AdmissionRequest request)
+    {
+        if (State.Config is not { } config)
+        {
+            return Task.FromResult(0);
+        }
+
+        var now = time.GetUtcNow();
+        ReleaseExpired(now);
+        RollPeriod(now);
+        var limits = Limits();
+        EnsureBuckets(limits, now);
+        if (!models.TryResolve(request.Model, out var modelId, out var model) || !IsAllowed(config, modelId)
+            || !ledger.IsAcceptingWrites || _reservations.Count >= limits.MaxConcurrent || State.RequestBucket!.Available(now) < 1)
+        {
+            return Task.FromResult(0);
+        }
+
+        // The checks of Admit that depend on the prompt, all monotonic in it: the largest prompt that passes them.
+        var available = State.TokenBucket!.Available(now);
+        bool Fits(int prompt)
+        {
+            var (_, tokens, cost) = WorstCase(config, modelId, model, request with { PromptTokens = prompt });
+            return tokens <= available
+                && (limits.MonthlyTokenQuota is not { } quota || State.Month.TotalTokens + _reservations.Tokens + tokens <= quota)
+                && (limits.MonthlyBudgetUsd is not { } budget || State.Month.CostUsd + _reservations.CostUsd + cost <= budget);
+        }
+
+        int low = 0, high = Math.Max(0, request.PromptTokens);
+        if (!Fits(low))
+        {
+            return Task.FromResult(0);
+        }
+
+        while (low < high)
+        {
+            var middle = low + ((high - low + 1) / 2);
+            if (Fits(middle))
+            {
+                low = middle;
+            }
+            else
+            {
+                high = middle - 1;
+            }
+        }
+
+        return Task.FromResult(low);
+    }
+
     /// <summary>
     /// The models that may serve the request (the requested one, then its fallbacks that exist and that the tenant may
     /// use) and the worst case over all of them: whichever serves, the reservation covers it.

@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Gateway.Tests.Infrastructure;
@@ -40,6 +41,9 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>, IAsyncLifet
     public bool UseSystemClock { get; set; }
 
     public MockProviderOptions MockOptions { get; } = new() { Url = "http://127.0.0.1:0" };
+
+    /// <summary>A logger provider that also receives the gateway's logs, at every level (set before starting).</summary>
+    public ILoggerProvider? LogCapture { get; set; }
 
     public MockProviderStats MockStats => _mock!.Services.GetRequiredService<MockProviderStats>();
 
@@ -102,6 +106,11 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>, IAsyncLifet
         foreach (var (name, value) in Settings)
         {
             builder.UseSetting(name, value.Replace("{mock}", mock, StringComparison.Ordinal));
+        }
+
+        if (LogCapture is { } capture)
+        {
+            builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(capture));
         }
 
         if (!UseSystemClock)

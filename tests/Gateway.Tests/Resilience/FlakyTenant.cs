@@ -35,6 +35,8 @@ public sealed class FlakyTenant(params Exception[] failures) : ITenantGrain
 
     public Task<AdmissionResult> AdmitAsync(AdmissionRequest request) => throw new NotSupportedException();
 
+    public Task<int> GetPromptCeilingAsync(AdmissionRequest request) => throw new NotSupportedException();
+
     public Task ReleaseAsync(string requestId) => throw new NotSupportedException();
 
     public Task<UsageReport?> GetUsageAsync() => throw new NotSupportedException();
