@@ -1,10 +1,12 @@
+using Gateway.ApiFrontend.Cluster;
 using Gateway.ApiFrontend.Errors;
+using Gateway.Grains.Abstractions.Tenants;
 using Gateway.Grains.Hosting;
 
 namespace Gateway.ApiFrontend.Auth;
 
 /// <summary>Admits only requests with a live tenant key (Bearer or <c>x-api-key</c>); 401 in OpenAI's shape otherwise.</summary>
-internal sealed class TenantKeyFilter(KeyResolver keys) : IEndpointFilter
+internal sealed class TenantKeyFilter(KeyResolver keys, IGrainFactory grains, IdempotentCalls idempotent) : IEndpointFilter
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
@@ -25,7 +27,18 @@ internal sealed class TenantKeyFilter(KeyResolver keys) : IEndpointFilter
                 "Incorrect API key provided, or the key was revoked.", "invalid_request_error", code: "invalid_api_key");
         }
 
+        // A browser page (it sends its origin) may use the key only from an origin its tenant allows.
+        if (http.Request.Headers.Origin is [{ } origin] && !await IsAllowedAsync(identity.TenantId, origin, http.RequestAborted))
+        {
+            return new OpenAiError(StatusCodes.Status403Forbidden,
+                "Requests from this origin are not allowed with this API key (the tenant's allowedOrigins).", "invalid_request_error", code: "origin_not_allowed");
+        }
+
         identity.AttachTo(http);
         return await next(context);
     }
+
+    private async Task<bool> IsAllowedAsync(string tenantId, string origin, CancellationToken cancellationToken) =>
+        BrowserOrigin.Normalize(origin) is { } normalized
+        && await idempotent.RetryAsync(() => grains.GetGrain<ITenantGrain>(tenantId).IsOriginAllowedAsync(normalized), cancellationToken);
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Gateway.ApiFrontend.Auth;
 using Gateway.ApiFrontend.Errors;
 using Gateway.Grains.Abstractions.Tenants;
 using Gateway.Grains.Models;
@@ -18,7 +19,7 @@ public static partial class TenantRequestParser
     private const int MaxConcurrent = 100_000;
     private const decimal MaxBudgetUsd = 1_000_000_000m;
 
-    private static readonly HashSet<string> CreateFields = ["id", "tier", "allowedModels", "monthlyBudgetUsd", "monthlyTokenQuota", "limits", "cache"];
+    private static readonly HashSet<string> CreateFields = ["id", "tier", "allowedModels", "monthlyBudgetUsd", "monthlyTokenQuota", "limits", "cache", "allowedOrigins"];
     private static readonly HashSet<string> CacheFields = ["enabled", "ttlSeconds", "maxEntries", "deterministicOnly", "hitCostFraction"];
     private static readonly HashSet<string> LimitFields = ["requestsPerMinute", "tokensPerMinute", "maxConcurrent"];
 
@@ -50,13 +51,14 @@ public static partial class TenantRequestParser
             || !ReadDecimal(body, "monthlyBudgetUsd", out var budget, out error)
             || !ReadLong(body, "monthlyTokenQuota", 0, long.MaxValue, out var quota, out error)
             || ReadLimits(body, out error) is not { } limits
-            || !ReadCache(body, out var cache, out error))
+            || !ReadCache(body, out var cache, out error)
+            || !ReadOrigins(body, out var origins, out error))
         {
             return null;
         }
 
         var config = new TenantConfig(tier, allowed.Value, budget.Value, quota.Value,
-            new TenantLimits((int?)limits.Rpm.Value, limits.Tpm.Value, (int?)limits.Concurrent.Value), cache.Value);
+            new TenantLimits((int?)limits.Rpm.Value, limits.Tpm.Value, (int?)limits.Concurrent.Value), cache.Value, origins.Value);
         return (id.GetString()!, config);
     }
 
@@ -83,7 +85,8 @@ public static partial class TenantRequestParser
             || !ReadDecimal(body, "monthlyBudgetUsd", out var budget, out error)
             || !ReadLong(body, "monthlyTokenQuota", 0, long.MaxValue, out var quota, out error)
             || ReadLimits(body, out error) is not { } limits
-            || !ReadCache(body, out var cache, out error))
+            || !ReadCache(body, out var cache, out error)
+            || !ReadOrigins(body, out var origins, out error))
         {
             return null;
         }
@@ -92,7 +95,8 @@ public static partial class TenantRequestParser
             limits.Rpm.IsSet ? Patch<int?>.To((int?)limits.Rpm.Value) : Patch<int?>.Absent,
             limits.Tpm,
             limits.Concurrent.IsSet ? Patch<int?>.To((int?)limits.Concurrent.Value) : Patch<int?>.Absent,
-            cache);
+            cache,
+            origins);
     }
 
     private static bool CheckFields(JsonElement body, HashSet<string> known, string prefix, out OpenAiError? error)
@@ -307,6 +311,54 @@ public static partial class TenantRequestParser
             (int)(entries.Value ?? TenantCacheSettings.DefaultMaxEntries),
             deterministicOnly,
             fraction));
+        return true;
+    }
+
+    private const int MaxOrigins = 32;
+
+    /// <summary>
+    /// <c>"allowedOrigins": ["https://app.example.com", "http://localhost:3000"]</c>: the browser origins whose pages may use
+    /// the tenant's keys, each a scheme (http or https), a host and an optional port, nothing else; null or absent for none.
+    /// </summary>
+    private static bool ReadOrigins(JsonElement body, out Patch<IReadOnlyList<string>?> value, out OpenAiError? error)
+    {
+        value = Patch<IReadOnlyList<string>?>.Absent;
+        error = null;
+        if (!body.TryGetProperty("allowedOrigins", out var element))
+        {
+            return true;
+        }
+
+        if (element.ValueKind == JsonValueKind.Null)
+        {
+            value = Patch<IReadOnlyList<string>?>.To(null);
+            return true;
+        }
+
+        if (element.ValueKind != JsonValueKind.Array || element.GetArrayLength() > MaxOrigins)
+        {
+            error = OpenAiError.InvalidRequest($"'allowedOrigins' must be an array of at most {MaxOrigins} origins, or null for none.", "allowedOrigins");
+            return false;
+        }
+
+        var origins = new List<string>();
+        foreach (var item in element.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.String || BrowserOrigin.Normalize(item.GetString()!) is not { } origin)
+            {
+                error = OpenAiError.InvalidRequest(
+                    "'allowedOrigins' holds origins such as 'https://app.example.com' or 'http://localhost:3000': a scheme (http or https), a host and an optional port, no path.",
+                    "allowedOrigins");
+                return false;
+            }
+
+            if (!origins.Contains(origin, StringComparer.Ordinal))
+            {
+                origins.Add(origin);
+            }
+        }
+
+        value = Patch<IReadOnlyList<string>?>.To(origins);
         return true;
     }
 }

@@ -15,7 +15,8 @@ public sealed record TenantResponse(
     DateTimeOffset CreatedAt,
     IReadOnlyList<ApiKeyResponse> Keys,
     UsageResponse Usage,
-    CacheSettingsResponse? Cache)
+    CacheSettingsResponse? Cache,
+    IReadOnlyList<string>? AllowedOrigins)
 {
     public static TenantResponse From(TenantView view) => new(
         view.Id,
@@ -29,7 +30,8 @@ public sealed record TenantResponse(
         view.CreatedAt,
         view.Keys.Select(k => new ApiKeyResponse(k.Id, k.CreatedAt, k.RevokedAt)).ToArray(),
         UsageResponse.From(view.Usage),
-        view.Config.Cache is { } cache ? new CacheSettingsResponse(cache.Enabled, cache.TtlSeconds, cache.MaxEntries, cache.DeterministicOnly, cache.HitCostFraction) : null);
+        view.Config.Cache is { } cache ? new CacheSettingsResponse(cache.Enabled, cache.TtlSeconds, cache.MaxEntries, cache.DeterministicOnly, cache.HitCostFraction) : null,
+        view.Config.AllowedOrigins);
 }
 
 /// <summary>The tenant's response cache settings; null when it has none.</summary>

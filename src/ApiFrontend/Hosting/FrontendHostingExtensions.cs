@@ -49,6 +49,7 @@ public static class FrontendHostingExtensions
         services.AddSingleton<IdempotentCalls>();
         services.AddSingleton<KeyResolver>();
         services.AddSingleton<TenantKeyFilter>();
+        services.AddCors(BrowserCors.Configure);
         services.AddSingleton<AdminKeyFilter>();
         services.AddSingleton<JsonContentTypeFilter>();
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, Contracts.GatewayJsonContext.Default));
@@ -79,7 +80,8 @@ public static class FrontendHostingExtensions
             app.MapGatewayDashboard();
         }
 
-        var v1 = app.MapGroup("/v1").AddEndpointFilter<TenantKeyFilter>().AddEndpointFilter<JsonContentTypeFilter>();
+        app.UseCors();
+        var v1 = app.MapGroup("/v1").RequireCors(BrowserCors.Policy).AddEndpointFilter<TenantKeyFilter>().AddEndpointFilter<JsonContentTypeFilter>();
         v1.MapChatCompletionsApi();
         v1.MapTenantApi();
 

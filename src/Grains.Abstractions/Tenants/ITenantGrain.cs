@@ -25,6 +25,10 @@ public interface ITenantGrain : IGrainWithStringKey
     [Alias("AddKeyAsync.v2")]
     Task<AddKeyResult> AddKeyAsync(string keyId, string keyHash);
 
+    /// <summary>Whether a browser page of <paramref name="origin"/> may use this tenant's keys (its <c>allowedOrigins</c>).</summary>
+    [Alias("IsOriginAllowedAsync")]
+    Task<bool> IsOriginAllowedAsync(string origin);
+
     /// <summary>Revokes a key; false when the tenant or the key does not exist.</summary>
     [Alias("RevokeKeyAsync")]
     Task<bool> RevokeKeyAsync(string keyId);

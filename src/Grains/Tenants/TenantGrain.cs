@@ -111,6 +111,7 @@ public sealed class TenantGrain(
                 patch.TokensPerMinute.ApplyTo(limits.TokensPerMinute),
                 patch.MaxConcurrent.ApplyTo(limits.MaxConcurrent)),
             Cache = patch.Cache.ApplyTo(config.Cache),
+            AllowedOrigins = patch.AllowedOrigins.ApplyTo(config.AllowedOrigins),
         };
 
         var now = time.GetUtcNow();
@@ -139,6 +140,9 @@ public sealed class TenantGrain(
         await GrainFactory.GetGrain<IApiKeyGrain>(keyHash).RegisterAsync(new ApiKeyRecord(TenantId, keyId, Revoked: false));
         return new AddKeyResult(AddKeyOutcome.Added, ToInfo(entry));
     }
+
+    public Task<bool> IsOriginAllowedAsync(string origin) =>
+        Task.FromResult(State.Config?.AllowedOrigins?.Contains(origin, StringComparer.OrdinalIgnoreCase) == true);
 
     public async Task<bool> RevokeKeyAsync(string keyId)
     {

@@ -31,6 +31,8 @@ public sealed class FlakyTenant(params Exception[] failures) : ITenantGrain
 
     public Task<AddKeyResult> AddKeyAsync(string keyId, string keyHash) => throw new NotSupportedException();
 
+    public Task<bool> IsOriginAllowedAsync(string origin) => throw new NotSupportedException();
+
     public Task<bool> RevokeKeyAsync(string keyId) => throw new NotSupportedException();
 
     public Task<AdmissionResult> AdmitAsync(AdmissionRequest request) => throw new NotSupportedException();
