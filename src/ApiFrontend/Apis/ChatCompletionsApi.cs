@@ -3,6 +3,7 @@ using Gateway.ApiFrontend.Chat;
 using Gateway.ApiFrontend.Errors;
 using Gateway.ApiFrontend.Hosting;
 using Gateway.ApiFrontend.Cluster;
+using Gateway.Grains;
 using Gateway.Grains.Abstractions.Tenants;
 using Gateway.Grains.Abstractions.Upstream;
 using Gateway.Grains.Models;
@@ -26,6 +27,7 @@ public static partial class ChatCompletionsApi
     public static async Task<IResult> CreateChatCompletion(
         HttpContext context,
         IGrainFactory grains,
+        GrainReferences references,
         ModelCatalog catalog,
         UpstreamCallWatch watch,
         IdempotentCalls idempotent,
@@ -47,7 +49,7 @@ public static partial class ChatCompletionsApi
         }
 
         var requestId = RequestIds.Of(context);
-        var tenant = grains.GetGrain<ITenantGrain>(identity.TenantId);
+        var tenant = references.Get<ITenantGrain>(identity.TenantId);
         var admit = new AdmissionRequest(requestId, request.ModelId, request.PromptTokens, request.MaxOutputTokens, request.RequestedOutputTokens, request.Choices);
         var admission = await idempotent.RetryAsync(() => tenant.AdmitAsync(admit), context.RequestAborted);
         RateLimitHeaders.Apply(context.Response, admission.RateLimits);
@@ -62,7 +64,7 @@ public static partial class ChatCompletionsApi
         {
             // A worker on a stopping silo refuses new calls (nothing sent): the next attempt goes to another worker.
             var lastAttempt = attempt == MaxWorkerAttempts - 1;
-            var upstream = grains.GetGrain<IUpstreamGrain>(WorkerKey(identity.TenantId, options.Value.UpstreamWorkerShards, attempt));
+            var upstream = references.Get<IUpstreamGrain>(WorkerKey(identity.TenantId, options.Value.UpstreamWorkerShards, attempt));
             using var watched = watch.Watch(upstream, requestId, context.RequestAborted, pushed: request.Stream);
             if (!request.Stream)
             {

@@ -2,8 +2,10 @@ using Gateway.ApiFrontend.Apis;
 using Gateway.ApiFrontend.Auth;
 using Gateway.ApiFrontend.Errors;
 using Gateway.ApiFrontend.Cluster;
+using Gateway.Grains;
 using Gateway.Grains.Hosting;
 using Gateway.MockProvider;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Gateway.ApiFrontend.Hosting;
 
@@ -49,6 +51,7 @@ public static class FrontendHostingExtensions
         services.AddHostedService(sp => sp.GetRequiredService<UpstreamCallWatch>());
         services.AddSingleton<IClusterConnectionStatusObserver, UpstreamCallWatchConnectionObserver>();
         services.AddSingleton<IdempotentCalls>();
+        services.TryAddSingleton<GrainReferences>();
         services.AddSingleton<KeyResolver>();
         services.AddSingleton<TenantKeyFilter>();
         services.AddSingleton<AdminKeyFilter>();

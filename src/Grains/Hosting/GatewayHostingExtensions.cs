@@ -158,6 +158,7 @@ public static class GatewayHostingExtensions
         services.AddSingleton<DeploymentStatusPublisher>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<DeploymentStatusPublisher>());
         services.TryAddSingleton<UpstreamCaller>();
+        services.TryAddSingleton<GrainReferences>();
         return silo;
     }
 

@@ -26,6 +26,7 @@ public sealed partial class UpstreamGrain(
     UpstreamCaller caller,
     SettlementRetry settlements,
     UpstreamDrain drain,
+    GrainReferences references,
     ILogger<UpstreamGrain> logger) : Grain, IUpstreamGrain
 {
     private readonly HashSet<string> _inFlight = new(StringComparer.Ordinal);
@@ -166,7 +167,7 @@ public sealed partial class UpstreamGrain(
 
     private async Task<UpstreamResponse> CompleteCoreAsync(UpstreamRequest request, CancellationToken cancellationToken)
     {
-        var tenant = GrainFactory.GetGrain<ITenantGrain>(request.TenantId);
+        var tenant = references.Get<ITenantGrain>(request.TenantId);
         var result = await SendAsync(tenant, request, stream: false, cancellationToken);
         if (result.Exchange is not { } exchange)
         {
@@ -188,7 +189,7 @@ public sealed partial class UpstreamGrain(
         UpstreamRequest request,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var tenant = GrainFactory.GetGrain<ITenantGrain>(request.TenantId);
+        var tenant = references.Get<ITenantGrain>(request.TenantId);
         var result = await SendAsync(tenant, request, stream: true, cancellationToken);
         if (result.Exchange is not { } exchange)
         {
