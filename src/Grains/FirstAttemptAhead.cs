@@ -11,9 +11,9 @@ namespace Gateway.Grains;
 /// the attempt itself.
 /// </summary>
 /// <remarks>
-/// The pipeline must hold a retry strategy (or nothing) and no other strategy, and <c>mayRetry</c> must be true for every outcome its
-/// predicate could handle. As in the pipeline, no attempt starts once the context's token is cancelled, and an attempt's
-/// outcome stands when the token was cancelled during it.
+/// The pipeline must hold a retry strategy (or nothing) and no other strategy, and <c>mayRetry</c> must be true for every
+/// result its predicate could handle. As in the pipeline, no attempt starts once the context's token is cancelled, and an
+/// attempt's outcome stands when the token was cancelled during it.
 /// </remarks>
 public static class FirstAttemptAhead
 {
