@@ -4,6 +4,7 @@ using Gateway.ApiFrontend.Chat;
 using Gateway.ApiFrontend.Errors;
 using Gateway.ApiFrontend.Hosting;
 using Gateway.ApiFrontend.Cluster;
+using Gateway.Grains;
 using Gateway.Grains.Abstractions.Tenants;
 using Gateway.Grains.Abstractions.Upstream;
 using Gateway.Grains.Models;
@@ -27,6 +28,7 @@ public static partial class ChatCompletionsApi
     public static async Task<IResult> CreateChatCompletion(
         HttpContext context,
         IGrainFactory grains,
+        GrainReferences references,
         ModelCatalog catalog,
         UpstreamCallWatch watch,
         IdempotentCalls idempotent,
@@ -53,7 +55,7 @@ public static partial class ChatCompletionsApi
         }
 
         var requestId = RequestIds.Of(context);
-        var tenant = grains.GetGrain<ITenantGrain>(identity.TenantId);
+        var tenant = references.Get<ITenantGrain>(identity.TenantId);
         request = await LargePrompts.CountAsync(request, tenant, requestId, context.RequestAborted);
         var admit = new AdmissionRequest(requestId, request.ModelId, request.PromptTokens, request.MaxOutputTokens, request.RequestedOutputTokens, request.Choices);
         var admission = await idempotent.RetryAsync(() => tenant.AdmitAsync(admit), context.RequestAborted);
@@ -71,7 +73,7 @@ public static partial class ChatCompletionsApi
         {
             // A worker on a stopping silo refuses new calls (nothing sent): the next attempt goes to another worker.
             var lastAttempt = attempt == MaxWorkerAttempts - 1;
-            var upstream = grains.GetGrain<IUpstreamGrain>(WorkerKey(identity.TenantId, options.Value.UpstreamWorkerShards, attempt));
+            var upstream = references.Get<IUpstreamGrain>(WorkerKey(identity.TenantId, options.Value.UpstreamWorkerShards, attempt));
             using var watched = watch.Watch(upstream, requestId, context.RequestAborted, pushed: request.Stream);
             if (!request.Stream)
             {

@@ -63,7 +63,11 @@ internal sealed class UpstreamStreamRelay(Action pushed) : IUpstreamStreamObserv
     }
 
     /// <summary>The next chunk, or null when the worker's call has ended (normally or not: see the call's task).</summary>
-    public async ValueTask<UpstreamChunk?> NextAsync(CancellationToken cancellationToken) =>
+    public ValueTask<UpstreamChunk?> NextAsync(CancellationToken cancellationToken) =>
+        // Pushes bring several chunks at once: most are at hand, and taken without an async wait.
+        !cancellationToken.IsCancellationRequested && _chunks.Reader.TryRead(out var chunk) ? ValueTask.FromResult<UpstreamChunk?>(chunk) : WaitAsync(cancellationToken);
+
+    private async ValueTask<UpstreamChunk?> WaitAsync(CancellationToken cancellationToken) =>
         await _chunks.Reader.WaitToReadAsync(cancellationToken) && _chunks.Reader.TryRead(out var chunk) ? chunk : null;
 
     /// <summary>

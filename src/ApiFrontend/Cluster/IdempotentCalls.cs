@@ -1,3 +1,4 @@
+using Gateway.Grains;
 using Polly;
 using Polly.Retry;
 
@@ -30,6 +31,19 @@ public sealed class IdempotentCalls(TimeProvider time)
     /// <paramref name="cancellationToken"/> is cancelled no further attempt starts: a wait ends at once, and the
     /// error of an attempt under way stands.
     /// </summary>
-    public Task<T> RetryAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken = default) =>
-        _pipeline.ExecuteAsync(static (call, _) => new ValueTask<T>(call()), call, cancellationToken).AsTask();
+    public async Task<T> RetryAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken = default)
+    {
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        try
+        {
+            var outcome = await _pipeline.ExecuteFirstAttemptAheadAsync(
+                static async (_, call) => Outcome.FromResult(await call()), context, call, static _ => false);
+            outcome.ThrowIfException();
+            return outcome.Result!;
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
 }

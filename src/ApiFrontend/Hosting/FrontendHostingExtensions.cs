@@ -2,7 +2,9 @@ using Gateway.ApiFrontend.Apis;
 using Gateway.ApiFrontend.Auth;
 using Gateway.ApiFrontend.Errors;
 using Gateway.ApiFrontend.Cluster;
+using Gateway.Grains;
 using Gateway.Grains.Hosting;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Gateway.ApiFrontend.Hosting;
 
@@ -47,6 +49,7 @@ public static class FrontendHostingExtensions
         services.AddHostedService(sp => sp.GetRequiredService<UpstreamCallWatch>());
         services.AddSingleton<IClusterConnectionStatusObserver, UpstreamCallWatchConnectionObserver>();
         services.AddSingleton<IdempotentCalls>();
+        services.TryAddSingleton<GrainReferences>();
         services.AddSingleton<KeyResolver>();
         services.AddSingleton<TenantKeyFilter>();
         services.AddCors(BrowserCors.Configure);

@@ -176,6 +176,7 @@ public static class GatewayHostingExtensions
         services.AddSingleton<DeploymentStatusPublisher>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<DeploymentStatusPublisher>());
         services.TryAddSingleton<UpstreamCaller>();
+        services.TryAddSingleton<GrainReferences>();
         services.AddResponseCache();
         return silo;
     }

@@ -52,7 +52,16 @@ public sealed partial class SettlementRetry
         context.Properties.Set(SettlingKey, new Settling(settlement, _time.GetTimestamp()));
         try
         {
-            await _pipeline.ExecuteAsync(static (_, state) => new ValueTask(state.tenant.SettleAsync(state.settlement)), context, (tenant, settlement));
+            var outcome = await _pipeline.ExecuteFirstAttemptAheadAsync(
+                static async (_, state) =>
+                {
+                    await state.tenant.SettleAsync(state.settlement);
+                    return Outcome.FromResult(true);
+                },
+                context,
+                (tenant, settlement),
+                static _ => false);
+            outcome.ThrowIfException();
             return true;
         }
         catch (Exception exception) when (exception is not OperationCanceledException)

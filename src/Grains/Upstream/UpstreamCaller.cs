@@ -59,10 +59,11 @@ public sealed partial class UpstreamCaller
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         try
         {
-            var outcome = await RetryPipeline().ExecuteOutcomeAsync(
+            var outcome = await RetryPipeline().ExecuteFirstAttemptAheadAsync(
                 static async (context, state) => Outcome.FromResult(await state.Caller.AttemptAsync(state.Plan, state.Stream, context.CancellationToken)),
                 context,
-                (Caller: this, Plan: plan, Stream: stream));
+                (Caller: this, Plan: plan, Stream: stream),
+                static result => result.Retryable);
             outcome.ThrowIfException();
             var result = outcome.Result!;
             if (result.Exchange is { } exchange)

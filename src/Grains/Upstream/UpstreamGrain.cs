@@ -28,6 +28,7 @@ public sealed partial class UpstreamGrain(
     UpstreamDrain drain,
     ResponseCache cache,
     [FromKeyedServices(GatewayClock.Key)] TimeProvider time,
+    GrainReferences references,
     ILogger<UpstreamGrain> logger) : Grain, IUpstreamGrain
 {
     private readonly HashSet<string> _inFlight = new(StringComparer.Ordinal);
@@ -55,8 +56,8 @@ public sealed partial class UpstreamGrain(
         }
 
         using var running = Run(request.RequestId);
-        using var stopBeating = new CancellationTokenSource();
-        var heartbeat = HeartbeatAsync(observer, stopBeating.Token);
+        var beats = new PeriodicTimer(UpstreamChunk.HeartbeatInterval);
+        var heartbeat = HeartbeatAsync(observer, beats);
         try
         {
             // When the observer throws (the client or its frontend is gone), leaving the loop disposes the stream, which
@@ -105,7 +106,7 @@ public sealed partial class UpstreamGrain(
         }
         finally
         {
-            await stopBeating.CancelAsync();
+            beats.Dispose();
             await heartbeat;
         }
     }
@@ -115,8 +116,27 @@ public sealed partial class UpstreamGrain(
     /// silo that is stopping, as in a rolling update) is sent again until the client's route through another gateway is
     /// known; it carries its number, so the frontend takes it once. Anything else ends the stream.
     /// </summary>
-    private static Task PushAsync(IUpstreamStreamObserver observer, long seq, UpstreamChunk[] chunks) =>
-        PushRetry.ExecuteAsync(static (state, _) => new ValueTask(state.observer.OnChunksAsync(state.seq, state.chunks)), (observer, seq, chunks), CancellationToken.None).AsTask();
+    private static async Task PushAsync(IUpstreamStreamObserver observer, long seq, UpstreamChunk[] chunks)
+    {
+        var context = ResilienceContextPool.Shared.Get(CancellationToken.None);
+        try
+        {
+            var outcome = await PushRetry.ExecuteFirstAttemptAheadAsync(
+                static async (_, state) =>
+                {
+                    await state.observer.OnChunksAsync(state.seq, state.chunks);
+                    return Outcome.FromResult(true);
+                },
+                context,
+                (observer, seq, chunks),
+                static _ => false);
+            outcome.ThrowIfException();
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
 
     private static readonly ResiliencePipeline PushRetry = new ResiliencePipelineBuilder()
         .AddRetry(new RetryStrategyOptions
@@ -130,22 +150,23 @@ public sealed partial class UpstreamGrain(
         .Build();
 
     /// <summary>
-    /// Tells the frontend, every <see cref="UpstreamChunk.HeartbeatInterval"/>, that this stream's worker is alive, so that
-    /// it can tell a silo that died (silence) from a silo that is draining or a provider that is slow (heartbeats).
+    /// Tells the frontend, at every tick of <paramref name="beats"/>, that this stream's worker is alive, so that it can tell
+    /// a silo that died (silence) from a silo that is draining or a provider that is slow (heartbeats). Ends when the timer
+    /// is disposed: a stopped timer ends the wait without the exception a cancelled wait throws, which cost a stream more
+    /// CPU than any heartbeat (most streams end before the first).
     /// </summary>
-    private static async Task HeartbeatAsync(IUpstreamStreamObserver observer, CancellationToken stop)
+    private static async Task HeartbeatAsync(IUpstreamStreamObserver observer, PeriodicTimer beats)
     {
-        using var timer = new PeriodicTimer(UpstreamChunk.HeartbeatInterval);
         try
         {
-            while (await timer.WaitForNextTickAsync(stop))
+            while (await beats.WaitForNextTickAsync())
             {
                 await PushAsync(observer, 0, []);
             }
         }
         catch (Exception exception) when (exception is OperationCanceledException or OrleansException or TimeoutException)
         {
-            // Stopped, or the frontend is gone: the stream itself notices at its next push.
+            // The frontend is gone: the stream itself notices at its next push.
         }
     }
 
@@ -168,7 +189,7 @@ public sealed partial class UpstreamGrain(
 
     private async Task<UpstreamResponse> CompleteCoreAsync(UpstreamRequest request, CancellationToken cancellationToken)
     {
-        var tenant = GrainFactory.GetGrain<ITenantGrain>(request.TenantId);
+        var tenant = references.Get<ITenantGrain>(request.TenantId);
         var (hit, fill) = await LookUpAsync(tenant, request, cancellationToken);
         if (hit is not null)
         {
@@ -259,7 +280,7 @@ public sealed partial class UpstreamGrain(
         UpstreamRequest request,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var tenant = GrainFactory.GetGrain<ITenantGrain>(request.TenantId);
+        var tenant = references.Get<ITenantGrain>(request.TenantId);
         var (hit, fill) = await LookUpAsync(tenant, request, cancellationToken);
         if (hit is not null)
         {
