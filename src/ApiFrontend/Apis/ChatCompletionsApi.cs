@@ -268,11 +268,19 @@ public static partial class ChatCompletionsApi
         return new SseItem<byte[]>(buffer.WrittenSpan.ToArray());
     }
 
-    // Requests of one tenant go to one worker key, so its calls from a client-mode frontend share a gateway connection;
-    // a retry after a draining worker uses a key of its own, whose activation is placed on a silo that is not stopping.
+    // Requests of one tenant go to one worker key, the same from every frontend (a hash that does not change between
+    // processes), so its calls share a gateway connection and meet in one activation, where identical ones make one
+    // upstream call (the response cache's single flight); a retry after a draining worker uses a key of its own, whose
+    // activation is placed on a silo that is not stopping.
     private static string WorkerKey(string tenantId, int shards, int attempt)
     {
-        var shard = ((uint)StringComparer.Ordinal.GetHashCode(tenantId) % (uint)Math.Max(1, shards)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var hash = 2166136261u;
+        foreach (var c in tenantId)
+        {
+            hash = (hash ^ c) * 16777619u;
+        }
+
+        var shard = (hash % (uint)Math.Max(1, shards)).ToString(System.Globalization.CultureInfo.InvariantCulture);
         return attempt == 0 ? shard : $"{shard}~{attempt}";
     }
 }
