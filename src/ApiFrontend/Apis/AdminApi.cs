@@ -20,13 +20,15 @@ public static class AdminApi
 
     public static RouteGroupBuilder MapAdminApi(this RouteGroupBuilder admin)
     {
-        admin.MapPost("/tenants", CreateTenant).WithName("CreateTenant");
-        admin.MapGet("/tenants/{id}", GetTenant).WithName("GetTenant");
-        admin.MapPatch("/tenants/{id}", UpdateTenant).WithName("UpdateTenant");
-        admin.MapPost("/tenants/{id}/keys", CreateKey).WithName("CreateKey");
-        admin.MapDelete("/tenants/{id}/keys/{keyId}", RevokeKey).WithName("RevokeKey");
-        admin.MapGet("/tenants/{id}/usage", GetUsage).WithName("GetTenantUsage");
-        admin.MapGet("/tenants/{id}/ledger", GetLedger).WithName("GetTenantLedger");
+        admin.MapPost("/tenants", CreateTenant).WithName("CreateTenant")
+            .Accepts<System.Text.Json.Nodes.JsonObject>("application/json").Produces<TenantResponse>(StatusCodes.Status201Created).WithErrors(400, 401, 409);
+        admin.MapGet("/tenants/{id}", GetTenant).WithName("GetTenant").Produces<TenantResponse>().WithErrors(401, 404);
+        admin.MapPatch("/tenants/{id}", UpdateTenant).WithName("UpdateTenant")
+            .Accepts<System.Text.Json.Nodes.JsonObject>("application/json").Produces<TenantResponse>().WithErrors(400, 401, 404);
+        admin.MapPost("/tenants/{id}/keys", CreateKey).WithName("CreateKey").Produces<CreatedKeyResponse>(StatusCodes.Status201Created).WithErrors(401, 404, 409);
+        admin.MapDelete("/tenants/{id}/keys/{keyId}", RevokeKey).WithName("RevokeKey").Produces(StatusCodes.Status204NoContent).WithErrors(401, 404);
+        admin.MapGet("/tenants/{id}/usage", GetUsage).WithName("GetTenantUsage").Produces<UsageResponse>().WithErrors(401, 404);
+        admin.MapGet("/tenants/{id}/ledger", GetLedger).WithName("GetTenantLedger").Produces<LedgerPageResponse>().WithErrors(400, 401, 404);
         return admin;
     }
 

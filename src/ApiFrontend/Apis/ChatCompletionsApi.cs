@@ -21,7 +21,10 @@ public static partial class ChatCompletionsApi
 
     public static RouteGroupBuilder MapChatCompletionsApi(this RouteGroupBuilder v1)
     {
-        v1.MapPost("/chat/completions", CreateChatCompletion).WithName("CreateChatCompletion");
+        v1.MapPost("/chat/completions", CreateChatCompletion).WithName("CreateChatCompletion")
+            .Accepts<System.Text.Json.Nodes.JsonObject>("application/json")
+            .Produces<System.Text.Json.Nodes.JsonObject>(StatusCodes.Status200OK, "application/json", "text/event-stream")
+            .WithErrors(400, 401, 403, 404, 413, 415, 429, 502, 503, 504);
         return v1;
     }
 

@@ -23,7 +23,7 @@ public static class DeploymentsApi
 {
     public static RouteGroupBuilder MapDeploymentsApi(this RouteGroupBuilder admin)
     {
-        admin.MapGet("/deployments", GetDeployments).WithName("GetDeployments");
+        admin.MapGet("/deployments", GetDeployments).WithName("GetDeployments").WithErrors(401);
         return admin;
     }
 

@@ -11,8 +11,8 @@ public static class TenantApi
 {
     public static RouteGroupBuilder MapTenantApi(this RouteGroupBuilder v1)
     {
-        v1.MapGet("/models", ListModels).WithName("ListModels");
-        v1.MapGet("/usage", GetOwnUsage).WithName("GetOwnUsage");
+        v1.MapGet("/models", ListModels).WithName("ListModels").Produces<ModelListResponse>().WithErrors(401, 403);
+        v1.MapGet("/usage", GetOwnUsage).WithName("GetOwnUsage").Produces<UsageResponse>().WithErrors(401, 403);
         return v1;
     }
 

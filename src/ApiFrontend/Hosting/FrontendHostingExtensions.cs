@@ -53,6 +53,7 @@ public static class FrontendHostingExtensions
         services.AddSingleton<KeyResolver>();
         services.AddSingleton<TenantKeyFilter>();
         services.AddCors(BrowserCors.Configure);
+        services.AddOpenApi(ApiDocument.Configure);
         services.AddSingleton<AdminKeyFilter>();
         services.AddSingleton<JsonContentTypeFilter>();
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, Contracts.GatewayJsonContext.Default));
@@ -78,6 +79,7 @@ public static class FrontendHostingExtensions
         });
 
         app.MapGatewayHealth();
+        app.MapOpenApi();
         if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<FrontendOptions>>().Value.Mode == FrontendMode.Embedded)
         {
             app.MapGatewayDashboard();

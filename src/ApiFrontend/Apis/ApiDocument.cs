@@ -1,0 +1,34 @@
+using Gateway.ApiFrontend.Contracts;
+using Microsoft.AspNetCore.OpenApi;
+
+namespace Gateway.ApiFrontend.Apis;
+
+/// <summary>
+/// The OpenAPI document of the gateway's HTTP API (<c>/openapi/v1.json</c>): every <c>/v1</c> and <c>/admin</c> endpoint
+/// with its responses and error statuses, all errors in OpenAI's error JSON; the Orleans dashboard's routes are left out.
+/// </summary>
+public static class ApiDocument
+{
+    public static void Configure(OpenApiOptions options) => options.AddDocumentTransformer((document, _, _) =>
+    {
+        foreach (var path in document.Paths.Keys.Where(p => !p.StartsWith("/v1/", StringComparison.Ordinal) && !p.StartsWith("/admin/", StringComparison.Ordinal)).ToList())
+        {
+            document.Paths.Remove(path);
+        }
+
+        document.Info.Title = "LLM gateway API";
+        document.Info.Description = "OpenAI-compatible tenant API (/v1) and the operator's admin API (/admin).";
+        return Task.CompletedTask;
+    });
+
+    /// <summary>Declares the error statuses an endpoint answers, each with <see cref="ErrorResponse"/>.</summary>
+    public static RouteHandlerBuilder WithErrors(this RouteHandlerBuilder builder, params int[] statuses)
+    {
+        foreach (var status in statuses)
+        {
+            builder.Produces<ErrorResponse>(status);
+        }
+
+        return builder;
+    }
+}
