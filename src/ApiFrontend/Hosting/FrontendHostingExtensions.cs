@@ -4,6 +4,7 @@ using Gateway.ApiFrontend.Errors;
 using Gateway.ApiFrontend.Cluster;
 using Gateway.Grains;
 using Gateway.Grains.Hosting;
+using Scalar.AspNetCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Gateway.ApiFrontend.Hosting;
@@ -80,6 +81,12 @@ public static class FrontendHostingExtensions
 
         app.MapGatewayHealth();
         app.MapOpenApi();
+        if (app.Environment.IsDevelopment())
+        {
+            // A browsable reference of the API document, for development runs only.
+            app.MapScalarApiReference();
+        }
+
         if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<FrontendOptions>>().Value.Mode == FrontendMode.Embedded)
         {
             app.MapGatewayDashboard();
