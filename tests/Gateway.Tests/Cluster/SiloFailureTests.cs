@@ -54,19 +54,28 @@ public sealed class SiloFailureTests(RealServersFixture servers, ITestOutputHelp
         load.Mark();
         deployment.MockHold.Open();
 
-        await Eventually.HoldsAsync(
-            () => Task.FromResult(
-                mock.ByUser.TryGetValue(budgeted.TenantId, out var served) && served.Requests >= BudgetedRequests
-                && tenants.All(t => load.ServedSinceMark(t.TenantId) >= 5)),
-            "the budget is spent and every tenant was served again after the kill",
-            TimeSpan.FromSeconds(120));
-        await load.StopAsync();
-        output.WriteLine("Answers: " + load.DescribeAnswers());
-        foreach (var frontend in deployment.Frontends)
+        try
         {
-            foreach (var line in frontend.Output.Where(l => !string.IsNullOrWhiteSpace(l)).Take(60))
+            await Eventually.HoldsAsync(
+                () => Task.FromResult(
+                    mock.ByUser.TryGetValue(budgeted.TenantId, out var served) && served.Requests >= BudgetedRequests
+                    && tenants.All(t => load.ServedSinceMark(t.TenantId) >= 5)),
+                "the budget is spent and every tenant was served again after the kill",
+                TimeSpan.FromSeconds(120));
+        }
+        finally
+        {
+            // What the load and the processes saw, also when the wait above failed.
+            await load.StopAsync();
+            output.WriteLine("Answers: " + load.DescribeAnswers());
+            output.WriteLine("Served since the kill: " + string.Join(", ", tenants.Select(t => $"{t.TenantId}={load.ServedSinceMark(t.TenantId)}"))
+                + $"; budgeted served {(mock.ByUser.TryGetValue(budgeted.TenantId, out var total) ? total.Requests : 0)} of {BudgetedRequests}");
+            foreach (var process in deployment.Frontends.Concat(deployment.Silos))
             {
-                output.WriteLine($"{frontend.Name}: {line}");
+                foreach (var line in process.Output.Where(l => !string.IsNullOrWhiteSpace(l)).TakeLast(40))
+                {
+                    output.WriteLine($"{process.Name}: {line}");
+                }
             }
         }
 
