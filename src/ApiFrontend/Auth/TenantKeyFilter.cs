@@ -1,12 +1,13 @@
 using Gateway.ApiFrontend.Cluster;
 using Gateway.ApiFrontend.Errors;
+using Gateway.Grains;
 using Gateway.Grains.Abstractions.Tenants;
 using Gateway.Grains.Hosting;
 
 namespace Gateway.ApiFrontend.Auth;
 
 /// <summary>Admits only requests with a live tenant key (Bearer or <c>x-api-key</c>); 401 in OpenAI's shape otherwise.</summary>
-internal sealed class TenantKeyFilter(KeyResolver keys, IGrainFactory grains, IdempotentCalls idempotent) : IEndpointFilter
+internal sealed class TenantKeyFilter(KeyResolver keys, GrainReferences references, IdempotentCalls idempotent) : IEndpointFilter
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
@@ -40,5 +41,5 @@ internal sealed class TenantKeyFilter(KeyResolver keys, IGrainFactory grains, Id
 
     private async Task<bool> IsAllowedAsync(string tenantId, string origin, CancellationToken cancellationToken) =>
         BrowserOrigin.Normalize(origin) is { } normalized
-        && await idempotent.RetryAsync(() => grains.GetGrain<ITenantGrain>(tenantId).IsOriginAllowedAsync(normalized), cancellationToken);
+        && await idempotent.RetryAsync(() => references.Get<ITenantGrain>(tenantId).IsOriginAllowedAsync(normalized), cancellationToken);
 }
