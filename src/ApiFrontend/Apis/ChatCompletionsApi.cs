@@ -35,6 +35,7 @@ public static partial class ChatCompletionsApi
         ModelCatalog catalog,
         UpstreamCallWatch watch,
         IdempotentCalls idempotent,
+        LostCallReleases lostReleases,
         IOptions<FrontendOptions> options)
     {
         var identity = TenantIdentity.Of(context);
@@ -87,7 +88,7 @@ public static partial class ChatCompletionsApi
                 }
                 catch (OperationCanceledException) when (watched.IsLost)
                 {
-                    await ReleaseLostAsync(tenant, requestId);
+                    await lostReleases.ReleaseAsync(tenant, requestId);
                     return UpstreamErrors.For(Lost);
                 }
                 catch (OrleansMessageRejectionException) when (!lastAttempt)
@@ -118,7 +119,7 @@ public static partial class ChatCompletionsApi
 
             if (watched.IsLost)
             {
-                await ReleaseLostAsync(tenant, requestId);
+                await lostReleases.ReleaseAsync(tenant, requestId);
             }
 
             return Results.Empty;
@@ -126,22 +127,6 @@ public static partial class ChatCompletionsApi
     }
 
     private const int MaxWorkerAttempts = 4;
-
-    /// <summary>
-    /// A call lost with its silo is not charged: its reservation is given back now rather than held until it expires.
-    /// Should the call still be running somewhere after all, its settlement charges it anyway (idempotent by id).
-    /// </summary>
-    private static async Task ReleaseLostAsync(ITenantGrain tenant, string requestId)
-    {
-        try
-        {
-            await tenant.ReleaseAsync(requestId);
-        }
-        catch (Exception exception) when (exception is OrleansException or TimeoutException)
-        {
-            // The tenant is unreachable too: the reservation expires by itself.
-        }
-    }
 
     /// <summary>
     /// Relays the stream the worker pushes to an observer of this request: the first chunk decides between an error

@@ -50,6 +50,7 @@ public static class FrontendHostingExtensions
         services.AddHostedService(sp => sp.GetRequiredService<UpstreamCallWatch>());
         services.AddSingleton<IClusterConnectionStatusObserver, UpstreamCallWatchConnectionObserver>();
         services.AddSingleton<IdempotentCalls>();
+        services.AddSingleton<LostCallReleases>();
         services.TryAddSingleton<GrainReferences>();
         services.AddSingleton<KeyResolver>();
         services.AddSingleton<TenantKeyFilter>();
