@@ -40,7 +40,7 @@ public sealed class TenantGrain(
     // Built on first use, in activation: after storage has read the state, which the constructor runs before.
     private TenantAccount Account => _account ??= new TenantAccount(state.State, _options, Checkpoint.MarkDirty);
 
-    private TenantCheckpoint Checkpoint => _checkpoint ??= new TenantCheckpoint(WriteStateAsync, ScheduleFlush);
+    private TenantCheckpoint Checkpoint => _checkpoint ??= new TenantCheckpoint(WriteCheckpointAsync, ScheduleFlush);
 
     private string TenantId => this.GetPrimaryKeyString();
 
@@ -226,7 +226,7 @@ public sealed class TenantGrain(
 
     private EffectiveLimits Limits(TenantConfig config) => LimitsInForce.Of(config, tiers.CurrentValue, TenantId);
 
-    private Task WriteStateAsync()
+    private Task WriteCheckpointAsync()
     {
         Account.SaveReservations();
         return state.WriteStateAsync();
