@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text.Json;
 using Gateway.ApiFrontend.Errors;
 using Gateway.Grains.Models;
@@ -7,9 +6,8 @@ using Gateway.Grains.Tokenization;
 namespace Gateway.ApiFrontend.Chat;
 
 /// <summary>
-/// Validates an OpenAI chat completion body, estimates its worst case, and rewrites it for the provider:
-/// the model becomes the provider's name and a stream asks for the usage chunk. Every other field is copied
-/// through untouched (tools, response_format, seed, ...).
+/// Validates an OpenAI chat completion body, estimates its worst case, and has it rewritten for the provider
+/// (<see cref="UpstreamChatBody"/>).
 /// </summary>
 public static class ChatRequestParser
 {
@@ -81,7 +79,7 @@ public static class ChatRequestParser
             var bound = PromptUpperBound(root);
             var large = bound >= CountAtOnceBelow;
             var prompt = large ? bound : CountPrompt(root, long.MaxValue, CancellationToken.None);
-            var upstream = Rewrite(root, stream ?? false);
+            var upstream = UpstreamChatBody.Write(root, stream ?? false);
             return new ChatRequest(modelId, model, stream ?? false, includeUsage, (int)Math.Min(int.MaxValue, prompt), outputPerChoice * (choices ?? 1), upstream,
                 maxCompletion ?? maxTokens, choices ?? 1, PromptIsUpperBound: large);
         }
@@ -244,62 +242,6 @@ public static class ChatRequestParser
 
         includeUsage = value ?? false;
         return true;
-    }
-
-    /// <summary>The body to send upstream, without <c>model</c>: the worker puts in the name of the deployment that serves each attempt.</summary>
-    private static byte[] Rewrite(JsonElement root, bool stream)
-    {
-        var buffer = new ArrayBufferWriter<byte>(4096);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            var wroteStreamOptions = false;
-            foreach (var property in root.EnumerateObject())
-            {
-                if (property.NameEquals("model"))
-                {
-                    continue;
-                }
-
-                if (stream && property.NameEquals("stream_options"))
-                {
-                    WriteStreamOptions(writer, property.Value);
-                    wroteStreamOptions = true;
-                }
-                else
-                {
-                    property.WriteTo(writer);
-                }
-            }
-
-            if (stream && !wroteStreamOptions)
-            {
-                WriteStreamOptions(writer, default);
-            }
-
-            writer.WriteEndObject();
-        }
-
-        return buffer.WrittenSpan.ToArray();
-    }
-
-    // The gateway always asks for the usage chunk: it settles from it. Whether the client sees it is decided on the way back.
-    private static void WriteStreamOptions(Utf8JsonWriter writer, JsonElement clientOptions)
-    {
-        writer.WriteStartObject("stream_options");
-        if (clientOptions.ValueKind == JsonValueKind.Object)
-        {
-            foreach (var option in clientOptions.EnumerateObject())
-            {
-                if (!option.NameEquals("include_usage"))
-                {
-                    option.WriteTo(writer);
-                }
-            }
-        }
-
-        writer.WriteBoolean("include_usage", true);
-        writer.WriteEndObject();
     }
 
     private static string Truncate(string value) => value.Length <= 100 ? value : value[..100] + "…";

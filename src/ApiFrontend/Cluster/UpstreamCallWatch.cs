@@ -10,10 +10,11 @@ namespace Gateway.ApiFrontend.Cluster;
 /// Notices upstream calls whose silo is gone. An Orleans client does not fail a call whose silo was killed: it waits
 /// out the call's response timeout, which for a completion is the provider's (minutes). So every pending call is
 /// asked now and then (and soon after a gateway connection drops) whether its upstream activation is still working
-/// on it; two "no"s (or no answer) a second apart end the call with <see cref="Call.IsLost"/> set. The request
-/// was not charged: the frontend releases its reservation at once. A stream is not asked: its worker pushes to the
-/// frontend, heartbeats included, so silence for ten heartbeat intervals (20 s) is what ends it (a probe could reach a fresh
-/// activation of the worker while a silo drains, which does not know the call, and end a stream that was fine).
+/// on it; two "no"s (or no answer) a second apart end the call with <see cref="Call.IsLost"/> set. A stream is not asked:
+/// its worker pushes to the frontend, heartbeats included, so silence for ten heartbeat intervals (20 s) is what ends it (a
+/// probe could reach a fresh activation of the worker while a silo drains, which does not know the call, and end a stream
+/// that was fine). A lost call is not charged: the request that made it releases its reservation at once, and only when
+/// its tenant cannot be reached either is the reservation left to expire.
 /// </summary>
 public sealed partial class UpstreamCallWatch(IOptions<FrontendOptions> options, ILogger<UpstreamCallWatch> logger) : BackgroundService
 {

@@ -11,7 +11,7 @@ public sealed class FrontendOptions
     /// <summary>The largest request body accepted; larger ones get 413.</summary>
     public long MaxRequestBodyBytes { get; set; } = 4 * 1024 * 1024;
 
-    /// <summary>How many upstream worker activations requests are spread over, per silo.</summary>
+    /// <summary>How many upstream workers (one activation each in the cluster) the tenants are spread over, by a hash of the tenant id.</summary>
     public int UpstreamWorkerShards { get; set; } = 16;
 
     /// <summary>

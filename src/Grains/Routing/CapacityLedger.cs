@@ -41,13 +41,10 @@ internal sealed class CapacityLedger(DeploymentCapacityOptions options)
     private static readonly LeaseResponse ExpiredLease = new(LeaseOutcome.Expired, CapacityAmount.None, CapacityRefusal.None, TimeSpan.Zero, false);
     private static readonly LeaseResponse StaleCall = new(LeaseOutcome.Stale, CapacityAmount.None, CapacityRefusal.None, TimeSpan.Zero, false);
 
-    private readonly Dictionary<string, LeaseState> _leases = new(StringComparer.Ordinal);
+    private readonly CapacityLeases _leases = new();
     private DeploymentLimits _limits = DeploymentLimits.Unlimited;
     private TokenBucket? _requests;
     private TokenBucket? _tokens;
-    private long _slotsLeased;
-    private long _requestsLeased;
-    private long _tokensLeased;
 
     public DeploymentLimits Limits => _limits;
 
@@ -57,7 +54,7 @@ internal sealed class CapacityLedger(DeploymentCapacityOptions options)
     public LeaseResponse Lease(LeaseRequest request, DateTimeOffset now, out int expired)
     {
         expired = Expire(now);
-        if (!_leases.TryGetValue(request.LeaseId, out var lease))
+        if (!_leases.TryGet(request.LeaseId, out var lease))
         {
             // Only a first call registers: a later one means this activation forgot the lease (it expired, or the grain
             // moved), and its spare may have been granted to others since, so the pool must drop it and register anew.
@@ -66,8 +63,7 @@ internal sealed class CapacityLedger(DeploymentCapacityOptions options)
                 return ExpiredLease;
             }
 
-            lease = new LeaseState(request.LeaseId, request.Silo);
-            _leases.Add(request.LeaseId, lease);
+            lease = _leases.Add(request.LeaseId, request.Silo);
         }
         else if (request.Sequence <= lease.Sequence)
         {
@@ -79,9 +75,7 @@ internal sealed class CapacityLedger(DeploymentCapacityOptions options)
         Apply(lease, request, now);
         if (request.Need.IsNone)
         {
-            var giveBack = lease.GiveBack;
-            lease.GiveBack = false;
-            return giveBack ? RenewedGiveBack : Renewed;
+            return lease.TakeGiveBack() ? RenewedGiveBack : Renewed;
         }
 
         return Grant(lease, request, now);
@@ -91,7 +85,7 @@ internal sealed class CapacityLedger(DeploymentCapacityOptions options)
     public DeploymentCapacityReport Report(string deploymentId, DateTimeOffset now)
     {
         Expire(now);
-        var leases = _leases.Values
+        var leases = _leases.All
             .Select(l => new LeaseReport(l.Silo, l.Id, l.InFlight, l.Held, l.LastSeen))
             .OrderBy(l => l.Silo, StringComparer.Ordinal)
             .ToList();
@@ -99,11 +93,11 @@ internal sealed class CapacityLedger(DeploymentCapacityOptions options)
             deploymentId,
             _limits,
             leases.Sum(l => l.InFlight),
-            (int)_slotsLeased,
+            (int)_leases.SlotsLeased,
             _requests?.Available(now),
-            _requestsLeased,
+            _leases.RequestsLeased,
             _tokens?.Available(now),
-            _tokensLeased,
+            _leases.TokensLeased,
             leases,
             now);
     }
@@ -111,29 +105,20 @@ internal sealed class CapacityLedger(DeploymentCapacityOptions options)
     /// <summary>Drops the leases not heard from within the time-to-live; returns how many.</summary>
     public int Expire(DateTimeOffset now)
     {
-        List<LeaseState>? dead = null;
-        foreach (var lease in _leases.Values)
-        {
-            if (now - lease.LastSeen > options.LeaseTimeToLive)
-            {
-                (dead ??= []).Add(lease);
-            }
-        }
-
+        var dead = _leases.Silent(now, options.LeaseTimeToLive);
         foreach (var lease in dead ?? [])
         {
             // Whatever the silo held may have been used before it went silent: count it as used, so the buckets can
             // only err on the side of granting less; refill brings it back within a minute.
             _requests?.Adjust(lease.Held.Requests, now);
             _tokens?.Adjust(lease.Held.Tokens, now);
-            SetHeld(lease, CapacityAmount.None);
-            _leases.Remove(lease.Id);
+            _leases.Remove(lease);
         }
 
         return dead?.Count ?? 0;
     }
 
-    private void Apply(LeaseState lease, LeaseRequest request, DateTimeOffset now)
+    private void Apply(CapacityLeases.Lease lease, LeaseRequest request, DateTimeOffset now)
     {
         lease.Sequence = request.Sequence;
         lease.LastSeen = now;
@@ -145,10 +130,10 @@ internal sealed class CapacityLedger(DeploymentCapacityOptions options)
         _tokens?.Adjust(request.TokensUsed - lease.TokensUsed, now);
         lease.RequestsUsed = request.RequestsUsed;
         lease.TokensUsed = request.TokensUsed;
-        SetHeld(lease, request.Held);
+        _leases.SetHeld(lease, request.Held);
     }
 
-    private LeaseResponse Grant(LeaseState lease, LeaseRequest request, DateTimeOffset now)
+    private LeaseResponse Grant(CapacityLeases.Lease lease, LeaseRequest request, DateTimeOffset now)
     {
         var need = request.Need;
         var want = request.Want;
@@ -160,7 +145,7 @@ internal sealed class CapacityLedger(DeploymentCapacityOptions options)
 
         if (need.Slots > 0 && _limits.MaxConcurrent is { } maxConcurrent)
         {
-            var free = maxConcurrent - _slotsLeased;
+            var free = maxConcurrent - _leases.SlotsLeased;
             if (maxConcurrent <= 0)
             {
                 Refuse(CapacityRefusal.TooLarge, options.BusyRetryAfter);
@@ -169,7 +154,7 @@ internal sealed class CapacityLedger(DeploymentCapacityOptions options)
             {
                 // Slots come back when requests finish, which nothing predicts: a short fixed wait.
                 Refuse(CapacityRefusal.Concurrency, options.BusyRetryAfter);
-                MarkGiveBack(lease, l => l.Held.Slots > l.InFlight);
+                _leases.MarkGiveBack(lease, l => l.Held.Slots > l.InFlight);
             }
             else
             {
@@ -179,26 +164,26 @@ internal sealed class CapacityLedger(DeploymentCapacityOptions options)
 
         if (need.Requests > 0 && _limits.RequestsPerMinute is not null)
         {
-            requests = FromBucket(_requests, need.Requests, want.Requests, _requestsLeased, lease.Held.Requests, CapacityRefusal.Requests, l => l.Held.Requests > 0);
+            requests = FromBucket(_requests, need.Requests, want.Requests, _leases.RequestsLeased, lease.Held.Requests, CapacityRefusal.Requests, l => l.Held.Requests > 0);
         }
 
         if (need.Tokens > 0 && _limits.TokensPerMinute is not null)
         {
-            tokens = FromBucket(_tokens, need.Tokens, want.Tokens, _tokensLeased, lease.Held.Tokens, CapacityRefusal.Tokens, l => l.Held.Tokens > 0);
+            tokens = FromBucket(_tokens, need.Tokens, want.Tokens, _leases.TokensLeased, lease.Held.Tokens, CapacityRefusal.Tokens, l => l.Held.Tokens > 0);
         }
 
         if (refusal != CapacityRefusal.None)
         {
-            return new LeaseResponse(LeaseOutcome.Refused, CapacityAmount.None, refusal, retryAfter, TakeGiveBack(lease));
+            return new LeaseResponse(LeaseOutcome.Refused, CapacityAmount.None, refusal, retryAfter, lease.TakeGiveBack());
         }
 
         // A pool being granted more is short itself: asking it to give back now would only make it ask again.
         lease.GiveBack = false;
         var granted = new CapacityAmount(slots, requests, tokens);
-        SetHeld(lease, new CapacityAmount(lease.Held.Slots + slots, lease.Held.Requests + requests, lease.Held.Tokens + tokens));
+        _leases.SetHeld(lease, new CapacityAmount(lease.Held.Slots + slots, lease.Held.Requests + requests, lease.Held.Tokens + tokens));
         return new LeaseResponse(LeaseOutcome.Granted, granted, CapacityRefusal.None, TimeSpan.Zero, false);
 
-        long FromBucket(TokenBucket? bucket, long needed, long wanted, long leased, long leasedHere, CapacityRefusal kind, Func<LeaseState, bool> holdsSpare)
+        long FromBucket(TokenBucket? bucket, long needed, long wanted, long leased, long leasedHere, CapacityRefusal kind, Func<CapacityLeases.Lease, bool> holdsSpare)
         {
             if (bucket is null || needed > bucket.Capacity)
             {
@@ -220,7 +205,7 @@ internal sealed class CapacityLedger(DeploymentCapacityOptions options)
             var wait = bucket.TimeUntilAvailable(Math.Min(leased + needed, bucket.Capacity), now);
             if (othersHold)
             {
-                MarkGiveBack(lease, holdsSpare);
+                _leases.MarkGiveBack(lease, holdsSpare);
                 wait = wait == TimeSpan.Zero ? options.BusyRetryAfter : TimeSpan.FromTicks(Math.Min(wait.Ticks, options.BusyRetryAfter.Ticks));
             }
 
@@ -254,24 +239,6 @@ internal sealed class CapacityLedger(DeploymentCapacityOptions options)
         return wanted + (free - wanted) / (2L * Math.Max(1, leases));
     }
 
-    private void MarkGiveBack(LeaseState asking, Func<LeaseState, bool> holdsSpare)
-    {
-        foreach (var other in _leases.Values)
-        {
-            if (other != asking && holdsSpare(other))
-            {
-                other.GiveBack = true;
-            }
-        }
-    }
-
-    private static bool TakeGiveBack(LeaseState lease)
-    {
-        var giveBack = lease.GiveBack;
-        lease.GiveBack = false;
-        return giveBack;
-    }
-
     /// <summary>Takes a (changed) limit into use: buckets keep how full they are; anything now over the limit is asked back.</summary>
     private void Adopt(DeploymentLimits limits, DateTimeOffset now)
     {
@@ -283,14 +250,11 @@ internal sealed class CapacityLedger(DeploymentCapacityOptions options)
         _limits = limits;
         _requests = Rebucket(_requests, limits.RequestsPerMinute, now);
         _tokens = Rebucket(_tokens, limits.TokensPerMinute, now);
-        if (_slotsLeased > (limits.MaxConcurrent ?? long.MaxValue)
-            || _requestsLeased > (_requests?.Available(now) ?? long.MaxValue)
-            || _tokensLeased > (_tokens?.Available(now) ?? long.MaxValue))
+        if (_leases.SlotsLeased > (limits.MaxConcurrent ?? long.MaxValue)
+            || _leases.RequestsLeased > (_requests?.Available(now) ?? long.MaxValue)
+            || _leases.TokensLeased > (_tokens?.Available(now) ?? long.MaxValue))
         {
-            foreach (var lease in _leases.Values)
-            {
-                lease.GiveBack = true;
-            }
+            _leases.MarkAllGiveBack();
         }
 
         static TokenBucket? Rebucket(TokenBucket? bucket, long? perMinute, DateTimeOffset now)
@@ -308,34 +272,5 @@ internal sealed class CapacityLedger(DeploymentCapacityOptions options)
             bucket.Resize(capacity, now);
             return bucket;
         }
-    }
-
-    private void SetHeld(LeaseState lease, CapacityAmount held)
-    {
-        _slotsLeased += held.Slots - lease.Held.Slots;
-        _requestsLeased += held.Requests - lease.Held.Requests;
-        _tokensLeased += held.Tokens - lease.Held.Tokens;
-        lease.Held = held;
-    }
-
-    private sealed class LeaseState(string id, string silo)
-    {
-        public string Id { get; } = id;
-
-        public string Silo { get; } = silo;
-
-        public long Sequence { get; set; }
-
-        public DateTimeOffset LastSeen { get; set; }
-
-        public int InFlight { get; set; }
-
-        public CapacityAmount Held { get; set; } = CapacityAmount.None;
-
-        public long RequestsUsed { get; set; }
-
-        public long TokensUsed { get; set; }
-
-        public bool GiveBack { get; set; }
     }
 }

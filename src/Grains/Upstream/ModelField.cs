@@ -2,9 +2,31 @@ using System.Text.Json;
 
 namespace Gateway.Grains.Upstream;
 
-/// <summary>Replaces the value of a JSON object's top-level <c>model</c> string, leaving every other byte as it was.</summary>
+/// <summary>
+/// Writes the top-level <c>model</c> of a JSON object, leaving every other byte as it was: put first into the client's
+/// body (sent without one) for each deployment it goes to, and replaced in a provider's answer by the catalog's name.
+/// </summary>
 internal static class ModelField
 {
+    /// <summary>The client's body (a JSON object without <c>model</c>) with <paramref name="modelJson"/> (a JSON string) put first as its <c>model</c>.</summary>
+    public static byte[] Insert(byte[] body, byte[] modelJson)
+    {
+        ReadOnlySpan<byte> prefix = "{\"model\":"u8;
+        var rest = body.AsSpan(1);
+        var empty = rest.TrimStart(" \t\r\n"u8).StartsWith("}"u8);
+        var result = new byte[prefix.Length + modelJson.Length + (empty ? 0 : 1) + rest.Length];
+        prefix.CopyTo(result);
+        modelJson.CopyTo(result.AsSpan(prefix.Length));
+        var at = prefix.Length + modelJson.Length;
+        if (!empty)
+        {
+            result[at++] = (byte)',';
+        }
+
+        rest.CopyTo(result.AsSpan(at));
+        return result;
+    }
+
     /// <summary><paramref name="json"/> with its top-level <c>model</c> set to <paramref name="modelJson"/> (a JSON string); unchanged when it has none.</summary>
     public static byte[] Replace(byte[] json, byte[] modelJson)
     {

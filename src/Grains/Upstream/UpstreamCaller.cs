@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net.Http.Headers;
 using Gateway.Grains.Abstractions.Upstream;
 using Gateway.Grains.Models;
@@ -203,7 +202,7 @@ public sealed partial class UpstreamCaller
         var handedOver = false;
         try
         {
-            using (var content = new ByteArrayContent(WithModel(plan.Request.Body, deployment.UpstreamModelJson)))
+            using (var content = new ByteArrayContent(ModelField.Insert(plan.Request.Body, deployment.UpstreamModelJson)))
             {
                 content.Headers.ContentType = Json;
                 response = await client.Api.ChatCompletionsAsync(content, client.Authorization, timeouts.Token);
@@ -213,7 +212,7 @@ public sealed partial class UpstreamCaller
             timeouts.Touch();
             if (!response.IsSuccessStatusCode)
             {
-                var error = await ReadBodyAsync(response.Content, MaxErrorBodyBytes, timeouts, truncate: true) ?? [];
+                var error = await UpstreamBody.ReadAsync(response.Content, MaxErrorBodyBytes, timeouts, truncate: true) ?? [];
                 LogUpstreamStatus(_logger, deployment.Id, (int)response.StatusCode);
                 return AttemptResult.Failed(UpstreamFailureRules.FromStatus(response.StatusCode, error, response.Headers, client.Name, _time.GetUtcNow()));
             }
@@ -232,7 +231,7 @@ public sealed partial class UpstreamCaller
             if (!stream)
             {
                 var max = _options.CurrentValue.MaxResponseBytes;
-                body = await ReadBodyAsync(response.Content, max, timeouts, truncate: false);
+                body = await UpstreamBody.ReadAsync(response.Content, max, timeouts, truncate: false);
                 if (body is null || !CompletionUsage.TryRead(body, plan.Request.PromptTokens, out usage))
                 {
                     LogBadResponse(_logger, deployment.Id, body is null ? $"body larger than {max} bytes" : "body is not a JSON object");
@@ -277,57 +276,6 @@ public sealed partial class UpstreamCaller
         }
 
         return inner is System.Net.Sockets.SocketException socket ? socket.SocketErrorCode.ToString() : inner.GetType().Name;
-    }
-
-    /// <summary>
-    /// Reads a body of at most <paramref name="max"/> bytes, restarting the idle timer at every read; null when it is
-    /// larger (or, with <paramref name="truncate"/>, the first <paramref name="max"/> bytes).
-    /// </summary>
-    private static async Task<byte[]?> ReadBodyAsync(
-        HttpContent content, long max, UpstreamTimeouts timeouts, bool truncate)
-    {
-        if (!truncate && content.Headers.ContentLength > max)
-        {
-            return null;
-        }
-
-        await using var stream = await content.ReadAsStreamAsync(timeouts.Token);
-        var buffer = new ArrayBufferWriter<byte>((int)Math.Min(max, content.Headers.ContentLength ?? 16 * 1024) + 1);
-        while (true)
-        {
-            var memory = buffer.GetMemory(16 * 1024);
-            var read = await stream.ReadAsync(memory, timeouts.Token);
-            if (read == 0)
-            {
-                return buffer.WrittenSpan.ToArray();
-            }
-
-            timeouts.Touch();
-            buffer.Advance(read);
-            if (buffer.WrittenCount > max)
-            {
-                return truncate ? buffer.WrittenSpan[..(int)max].ToArray() : null;
-            }
-        }
-    }
-
-    /// <summary>The client's body (a JSON object without <c>model</c>) with the deployment's model name put first.</summary>
-    internal static byte[] WithModel(byte[] body, byte[] modelJson)
-    {
-        ReadOnlySpan<byte> prefix = "{\"model\":"u8;
-        var rest = body.AsSpan(1);
-        var empty = rest.TrimStart(" \t\r\n"u8).StartsWith("}"u8);
-        var result = new byte[prefix.Length + modelJson.Length + (empty ? 0 : 1) + rest.Length];
-        prefix.CopyTo(result);
-        modelJson.CopyTo(result.AsSpan(prefix.Length));
-        var at = prefix.Length + modelJson.Length;
-        if (!empty)
-        {
-            result[at++] = (byte)',';
-        }
-
-        rest.CopyTo(result.AsSpan(at));
-        return result;
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Deployment {Deployment} names provider {Provider}, which is not configured")]

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Gateway.Grains.Abstractions.Tenants;
 using Gateway.Grains.Abstractions.Upstream;
@@ -8,17 +7,18 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
-using Polly;
-using Polly.Retry;
 
 namespace Gateway.Grains.Upstream;
 
 /// <summary>
-/// Calls the provider for admitted requests and settles each with the tenant afterwards: actual usage on
-/// success (or what was streamed when a stream ends early), a release on failure, so nothing is charged for
-/// a request that was not served. Reentrant: calls interleave at every await. Deliberately an ordinary grain (keyed
-/// by shard, placed beside its first caller unless that silo is draining) and not a stateless worker: a stream's enumerator lives in the activation
-/// that started it, and stateless workers are collected whenever momentarily idle, which ended streams mid-way.
+/// Calls the provider for admitted requests and settles each with the tenant afterwards: actual usage on success (or what
+/// was streamed when a stream ends early), a release on failure, so nothing is charged for a request that was not served.
+/// Reentrant: calls interleave at every await; its one piece of state, <see cref="InFlightCalls"/>, is touched only inside
+/// turns. An ordinary grain, not a stateless worker: one activation per key, a shard of tenants (a hash of the tenant id),
+/// so a tenant's calls from every frontend meet on one silo, where identical ones share a provider call (the response
+/// cache's single flight); placed beside its first caller unless that silo drains (<see cref="LocalUnlessDrainingPlacement"/>);
+/// and <see cref="IsInFlightAsync"/> asks the very activation running a call. A stateless worker would have an activation
+/// on every silo that calls it, placed there even while that silo drains.
 /// </summary>
 [Reentrant, LocalUnlessDrainingPlacement]
 public sealed partial class UpstreamGrain(
@@ -31,161 +31,30 @@ public sealed partial class UpstreamGrain(
     GrainReferences references,
     ILogger<UpstreamGrain> logger) : Grain, IUpstreamGrain
 {
-    private readonly HashSet<string> _inFlight = new(StringComparer.Ordinal);
+    private readonly InFlightCalls _calls = new(drain);
 
-    public Task<bool> IsInFlightAsync(string requestId) => Task.FromResult(_inFlight.Contains(requestId));
+    public Task<bool> IsInFlightAsync(string requestId) => Task.FromResult(_calls.Contains(requestId));
 
     public async Task<UpstreamResponse> CompleteAsync(UpstreamRequest request, CancellationToken cancellationToken)
     {
-        if (drain.IsDraining)
+        if (!_calls.TryEnter(request.RequestId, out var running))
         {
             // Nothing sent, nothing released: the frontend retries on a worker elsewhere under the same reservation.
             return new UpstreamResponse(null, new UpstreamFailure(UpstreamFailureKind.Draining));
         }
 
-        using var running = Run(request.RequestId);
-        return await CompleteCoreAsync(request, cancellationToken);
-    }
-
-    public async Task StreamToAsync(UpstreamRequest request, IUpstreamStreamObserver observer, CancellationToken cancellationToken)
-    {
-        if (drain.IsDraining)
+        using (running)
         {
-            await observer.OnChunksAsync(1, [new UpstreamChunk(null, new UpstreamFailure(UpstreamFailureKind.Draining))]);
-            return;
-        }
-
-        using var running = Run(request.RequestId);
-        var beats = new PeriodicTimer(UpstreamChunk.HeartbeatInterval);
-        var heartbeat = HeartbeatAsync(observer, beats);
-        try
-        {
-            // When the observer throws (the client or its frontend is gone), leaving the loop disposes the stream, which
-            // settles what was streamed.
-            // Chunks at hand go together: while the next one is not there yet, what has gathered is pushed.
-            var failed = false;
-            var seq = 0L;
-            var batch = new List<UpstreamChunk>(4);
-            await using (var chunks = StreamCoreAsync(request, cancellationToken).GetAsyncEnumerator(cancellationToken))
-            {
-                while (true)
-                {
-                    var next = chunks.MoveNextAsync();
-                    if (!next.IsCompleted && batch.Count > 0)
-                    {
-                        await PushAsync(observer, ++seq, [.. batch]);
-                        batch.Clear();
-                    }
-
-                    if (!await next)
-                    {
-                        break;
-                    }
-
-                    failed = chunks.Current.Failure is not null;
-                    batch.Add(chunks.Current);
-                }
-            }
-
-            // The end travels the same way as the chunks, so the frontend never has to rely on this call's own answer,
-            // which a rolling update can lose while the pushes still get through. A failure is an end already.
-            if (!failed)
-            {
-                batch.Add(UpstreamChunk.EndOfStream);
-            }
-
-            if (batch.Count > 0)
-            {
-                await PushAsync(observer, ++seq, [.. batch]);
-            }
-        }
-        catch (Exception exception) when (exception is OrleansException or TimeoutException)
-        {
-            LogPushFailed(logger, request.RequestId, exception.GetType().Name, exception.Message);
-            throw;
-        }
-        finally
-        {
-            beats.Dispose();
-            await heartbeat;
+            return await CompleteCoreAsync(request, cancellationToken);
         }
     }
 
-    /// <summary>
-    /// Pushes one chunk to the frontend. A push refused or unanswered on its way (the frontend's connection runs through a
-    /// silo that is stopping, as in a rolling update) is sent again until the client's route through another gateway is
-    /// known; it carries its number, so the frontend takes it once. Anything else ends the stream.
-    /// </summary>
-    private static async Task PushAsync(IUpstreamStreamObserver observer, long seq, UpstreamChunk[] chunks)
-    {
-        var context = ResilienceContextPool.Shared.Get(CancellationToken.None);
-        try
-        {
-            var outcome = await PushRetry.ExecuteFirstAttemptAheadAsync(
-                static async (_, state) =>
-                {
-                    await state.observer.OnChunksAsync(state.seq, state.chunks);
-                    return Outcome.FromResult(true);
-                },
-                context,
-                (observer, seq, chunks),
-                static _ => false);
-            outcome.ThrowIfException();
-        }
-        finally
-        {
-            ResilienceContextPool.Shared.Return(context);
-        }
-    }
-
-    private static readonly ResiliencePipeline PushRetry = new ResiliencePipelineBuilder()
-        .AddRetry(new RetryStrategyOptions
-        {
-            ShouldHandle = new PredicateBuilder().Handle<OrleansMessageRejectionException>().Handle<TimeoutException>(),
-            MaxRetryAttempts = 12,
-            Delay = TimeSpan.FromMilliseconds(50),
-            BackoffType = DelayBackoffType.Exponential,
-            MaxDelay = TimeSpan.FromMilliseconds(500),
-        })
-        .Build();
-
-    /// <summary>
-    /// Tells the frontend, at every tick of <paramref name="beats"/>, that this stream's worker is alive, so that it can tell
-    /// a silo that died (silence) from a silo that is draining or a provider that is slow (heartbeats). Ends when the timer
-    /// is disposed: a stopped timer ends the wait without the exception a cancelled wait throws, which cost a stream more
-    /// CPU than any heartbeat (most streams end before the first).
-    /// </summary>
-    private static async Task HeartbeatAsync(IUpstreamStreamObserver observer, PeriodicTimer beats)
-    {
-        try
-        {
-            while (await beats.WaitForNextTickAsync())
-            {
-                await PushAsync(observer, 0, []);
-            }
-        }
-        catch (Exception exception) when (exception is OperationCanceledException or OrleansException or TimeoutException)
-        {
-            // The frontend is gone: the stream itself notices at its next push.
-        }
-    }
-
-    /// <summary>Counts a call as running (for <see cref="IsInFlightAsync"/> and the silo's drain) until disposed.</summary>
-    private Running Run(string requestId)
-    {
-        _inFlight.Add(requestId);
-        drain.Enter();
-        return new Running(_inFlight, drain, requestId);
-    }
-
-    private readonly struct Running(HashSet<string> inFlight, UpstreamDrain drain, string requestId) : IDisposable
-    {
-        public void Dispose()
-        {
-            drain.Exit();
-            inFlight.Remove(requestId);
-        }
-    }
+    // Not async: the pump holds the call's place among the running ones until the stream's last push, so the stream
+    // costs no frame of its own here.
+    public Task StreamToAsync(UpstreamRequest request, IUpstreamStreamObserver observer, CancellationToken cancellationToken) =>
+        _calls.TryEnter(request.RequestId, out var running)
+            ? UpstreamStreamPump.RunAsync(running, StreamCoreAsync(request, cancellationToken), observer, request.RequestId, logger, cancellationToken)
+            : observer.OnChunksAsync(1, [new UpstreamChunk(null, new UpstreamFailure(UpstreamFailureKind.Draining))]);
 
     private async Task<UpstreamResponse> CompleteCoreAsync(UpstreamRequest request, CancellationToken cancellationToken)
     {
@@ -430,9 +299,6 @@ public sealed partial class UpstreamGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Deployment {Deployment} sent a stream event that is not JSON; the stream ends")]
     private static partial void LogBadEvent(ILogger logger, string deployment);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Stream of request {RequestId} could not reach its frontend ({ExceptionType}: {Reason}); it ends, charged what was streamed")]
-    private static partial void LogPushFailed(ILogger logger, string requestId, string exceptionType, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stream from deployment {Deployment} was cut ({Reason})")]
     private static partial void LogStreamCut(ILogger logger, string deployment, string reason);

@@ -1,0 +1,145 @@
+using Gateway.Grains.Abstractions.Upstream;
+using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.Retry;
+
+namespace Gateway.Grains.Upstream;
+
+/// <summary>
+/// Runs one stream to its end on the frontend's <see cref="IUpstreamStreamObserver"/>: the chunks at hand go in one
+/// numbered push, a heartbeat every <see cref="UpstreamChunk.HeartbeatInterval"/> tells the frontend the worker is alive,
+/// and the end travels as a chunk of its own. A push refused or unanswered on its way is sent again; anything else ends
+/// the stream. Called from grain code, so every await continues in the activation's turns, as the grain's own would.
+/// </summary>
+internal static partial class UpstreamStreamPump
+{
+    private static readonly ResiliencePipeline PushRetry = new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<OrleansMessageRejectionException>().Handle<TimeoutException>(),
+            MaxRetryAttempts = 12,
+            Delay = TimeSpan.FromMilliseconds(50),
+            BackoffType = DelayBackoffType.Exponential,
+            MaxDelay = TimeSpan.FromMilliseconds(500),
+        })
+        .Build();
+
+    /// <summary>
+    /// Pushes <paramref name="stream"/> to <paramref name="observer"/> until it ends, then disposes <paramref name="running"/>:
+    /// the call counts as running (for probes and the silo's drain) until the stream's last push.
+    /// </summary>
+    public static async Task RunAsync(
+        InFlightCalls.Running running,
+        IAsyncEnumerable<UpstreamChunk> stream,
+        IUpstreamStreamObserver observer,
+        string requestId,
+        ILogger logger,
+        CancellationToken cancellationToken)
+    {
+        using var held = running;
+        var beats = new PeriodicTimer(UpstreamChunk.HeartbeatInterval);
+        var heartbeat = HeartbeatAsync(observer, beats);
+        try
+        {
+            // When the observer throws (the client or its frontend is gone), leaving the loop disposes the stream, which
+            // settles what was streamed.
+            // Chunks at hand go together: while the next one is not there yet, what has gathered is pushed.
+            var failed = false;
+            var seq = 0L;
+            var batch = new List<UpstreamChunk>(4);
+            await using (var chunks = stream.GetAsyncEnumerator(cancellationToken))
+            {
+                while (true)
+                {
+                    var next = chunks.MoveNextAsync();
+                    if (!next.IsCompleted && batch.Count > 0)
+                    {
+                        await PushAsync(observer, ++seq, [.. batch]);
+                        batch.Clear();
+                    }
+
+                    if (!await next)
+                    {
+                        break;
+                    }
+
+                    failed = chunks.Current.Failure is not null;
+                    batch.Add(chunks.Current);
+                }
+            }
+
+            // The end travels the same way as the chunks, so the frontend never has to rely on this call's own answer,
+            // which a rolling update can lose while the pushes still get through. A failure is an end already.
+            if (!failed)
+            {
+                batch.Add(UpstreamChunk.EndOfStream);
+            }
+
+            if (batch.Count > 0)
+            {
+                await PushAsync(observer, ++seq, [.. batch]);
+            }
+        }
+        catch (Exception exception) when (exception is OrleansException or TimeoutException)
+        {
+            LogPushFailed(logger, requestId, exception.GetType().Name, exception.Message);
+            throw;
+        }
+        finally
+        {
+            beats.Dispose();
+            await heartbeat;
+        }
+    }
+
+    /// <summary>
+    /// Pushes one chunk to the frontend. A push refused or unanswered on its way (the frontend's connection runs through a
+    /// silo that is stopping, as in a rolling update) is sent again until the client's route through another gateway is
+    /// known; it carries its number, so the frontend takes it once. Anything else ends the stream.
+    /// </summary>
+    private static async Task PushAsync(IUpstreamStreamObserver observer, long seq, UpstreamChunk[] chunks)
+    {
+        var context = ResilienceContextPool.Shared.Get(CancellationToken.None);
+        try
+        {
+            var outcome = await PushRetry.ExecuteFirstAttemptAheadAsync(
+                static async (_, state) =>
+                {
+                    await state.observer.OnChunksAsync(state.seq, state.chunks);
+                    return Outcome.FromResult(true);
+                },
+                context,
+                (observer, seq, chunks),
+                static _ => false);
+            outcome.ThrowIfException();
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    /// <summary>
+    /// Tells the frontend, at every tick of <paramref name="beats"/>, that this stream's worker is alive, so that it can tell
+    /// a silo that died (silence) from a silo that is draining or a provider that is slow (heartbeats). Ends when the timer
+    /// is disposed: a stopped timer ends the wait without the exception a cancelled wait throws, which cost a stream more
+    /// CPU than any heartbeat (most streams end before the first).
+    /// </summary>
+    private static async Task HeartbeatAsync(IUpstreamStreamObserver observer, PeriodicTimer beats)
+    {
+        try
+        {
+            while (await beats.WaitForNextTickAsync())
+            {
+                await PushAsync(observer, 0, []);
+            }
+        }
+        catch (Exception exception) when (exception is OperationCanceledException or OrleansException or TimeoutException)
+        {
+            // The frontend is gone: the stream itself notices at its next push.
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stream of request {RequestId} could not reach its frontend ({ExceptionType}: {Reason}); it ends, charged what was streamed")]
+    private static partial void LogPushFailed(ILogger logger, string requestId, string exceptionType, string reason);
+}
