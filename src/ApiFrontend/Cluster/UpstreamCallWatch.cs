@@ -13,8 +13,8 @@ namespace Gateway.ApiFrontend.Cluster;
 /// on it; two "no"s (or no answer) a second apart end the call with <see cref="Call.IsLost"/> set. A stream is not asked:
 /// its worker pushes to the frontend, heartbeats included, so silence for ten heartbeat intervals (20 s) is what ends it (a
 /// probe could reach a fresh activation of the worker while a silo drains, which does not know the call, and end a stream
-/// that was fine). A lost call is not charged: the request that made it releases its reservation at once, and only when
-/// its tenant cannot be reached either is the reservation left to expire.
+/// that was fine). A lost call is not charged: the request that made it releases its reservation at once, or, when its
+/// tenant cannot be reached yet, keeps retrying in the background (<see cref="LostCallReleases"/>).
 /// </summary>
 public sealed partial class UpstreamCallWatch(IOptions<FrontendOptions> options, ILogger<UpstreamCallWatch> logger) : BackgroundService
 {
