@@ -90,6 +90,11 @@ public static partial class ChatCompletionsApi
                     await ReleaseLostAsync(tenant, requestId);
                     return UpstreamErrors.For(Lost);
                 }
+                catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+                {
+                    await ReleaseLostAsync(tenant, requestId);
+                    throw;
+                }
                 catch (OrleansMessageRejectionException) when (!lastAttempt)
                 {
                     // Refused by a silo on its way down before the worker had it: nothing was sent, try a worker elsewhere.
@@ -116,7 +121,7 @@ public static partial class ChatCompletionsApi
                 continue;
             }
 
-            if (watched.IsLost)
+            if (watched.IsLost || context.RequestAborted.IsCancellationRequested)
             {
                 await ReleaseLostAsync(tenant, requestId);
             }
@@ -130,6 +135,12 @@ public static partial class ChatCompletionsApi
     /// <summary>
     /// A call lost with its silo is not charged: its reservation is given back now rather than held until it expires.
     /// Should the call still be running somewhere after all, its settlement charges it anyway (idempotent by id).
+    /// </summary>
+    /// <summary>
+    /// Releases the reservation of a request whose call was lost or whose client went away. A worker that had the call
+    /// released it or settled what it served (a settlement needs no reservation), and then this changes nothing; but
+    /// Orleans sends no call whose token is already cancelled, so a client gone between admission and the upstream call
+    /// reached no worker, and its reservation would be held until it expired.
     /// </summary>
     private static async Task ReleaseLostAsync(ITenantGrain tenant, string requestId)
     {
