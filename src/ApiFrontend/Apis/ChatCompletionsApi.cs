@@ -91,6 +91,11 @@ public static partial class ChatCompletionsApi
                     await lostReleases.ReleaseAsync(tenant, requestId);
                     return UpstreamErrors.For(Lost);
                 }
+                catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+                {
+                    await lostReleases.ReleaseAsync(tenant, requestId);
+                    throw;
+                }
                 catch (OrleansMessageRejectionException) when (!lastAttempt)
                 {
                     // Refused by a silo on its way down before the worker had it: nothing was sent, try a worker elsewhere.
@@ -117,7 +122,7 @@ public static partial class ChatCompletionsApi
                 continue;
             }
 
-            if (watched.IsLost)
+            if (watched.IsLost || context.RequestAborted.IsCancellationRequested)
             {
                 await lostReleases.ReleaseAsync(tenant, requestId);
             }

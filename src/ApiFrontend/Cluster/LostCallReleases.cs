@@ -6,7 +6,8 @@ namespace Gateway.ApiFrontend.Cluster;
 
 /// <summary>
 /// Gives back the reservation of a call lost with its silo, so a client that was answered <c>503 upstream_lost</c> is
-/// not charged and its budget is not held. The release is tried at once; when the tenant cannot answer yet (its silo
+/// not charged and its budget is not held; and of a call whose client went away (Orleans sends no call whose token is
+/// already cancelled, so a client gone between admission and the upstream call reached no worker that would release). The release is tried at once; when the tenant cannot answer yet (its silo
 /// died too and the cluster has not declared it dead, so the call times out or is refused), it is retried in the
 /// background until the tenant's new activation takes it (it restores the reservation from its checkpoint, then
 /// releases it) or until the reservation would have expired by itself anyway. Releasing is idempotent; a call that was

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Gateway.Grains.Caching;
+using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Caching;
 
@@ -24,7 +25,7 @@ public sealed class CompletionShapesTests
         var rebuilt = streamed.ToCompletion("\"gpt-4.1\""u8.ToArray());
 
         Assert.NotNull(rebuilt);
-        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(Completion), JsonNode.Parse(rebuilt)), Encoding.UTF8.GetString(rebuilt));
+        Expect.JsonEqual(JsonNode.Parse(Completion), JsonNode.Parse(rebuilt), "The rebuilt completion");
         Assert.True(CachePolicy.IsStorable(rebuilt));
     }
 

@@ -43,7 +43,7 @@ public sealed class RedisResponseCacheTests(RealServersFixture servers)
             for (var i = 0; i < 6; i++)
             {
                 var (answer, text) = await ResponseCacheTests.PostAsync(two, ResponseCacheTests.Body(tenantId, seed: i));
-                Assert.True(answer.StatusCode == HttpStatusCode.OK, $"{(int)answer.StatusCode}: {text}");
+                Expect.Equal(HttpStatusCode.OK, answer.StatusCode, text);
                 during.Add(ResponseCacheTests.CacheHeader(answer));
             }
 

@@ -376,7 +376,7 @@ public sealed class ResponseCacheTests(GatewayFactory gateway)
     {
         var response = await client.SendAsync(StreamRequest(body));
         var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode}: {text}");
+        Expect.Equal(HttpStatusCode.OK, response.StatusCode, text);
         var events = text.Split("\n\n", StringSplitOptions.RemoveEmptyEntries).Select(e => e["data: ".Length..]).ToArray();
         if (expectComplete)
         {

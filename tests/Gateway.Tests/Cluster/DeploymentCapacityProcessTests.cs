@@ -68,8 +68,10 @@ public sealed class DeploymentCapacityProcessTests(RealServersFixture servers)
             {
                 using var response = await done;
                 var error = await response.Content.ReadFromJsonAsync<JsonObject>();
-                Assert.True(response.StatusCode == HttpStatusCode.TooManyRequests && error?["error"]?["code"]?.GetValue<string>() == "capacity_exceeded",
-                    $"A request beyond the deployment's capacity gets 429 capacity_exceeded, got {(int)response.StatusCode} {error}.");
+                Expect.Equal(
+                    (HttpStatusCode.TooManyRequests, "capacity_exceeded"),
+                    (response.StatusCode, error?["error"]?["code"]?.GetValue<string>()),
+                    $"A request beyond the deployment's capacity: {error}");
                 Assert.NotNull(response.Headers.RetryAfter);
             }
 
@@ -78,7 +80,7 @@ public sealed class DeploymentCapacityProcessTests(RealServersFixture servers)
             foreach (var pending in requests.Where(r => !r.IsCompleted || r.Result.IsSuccessStatusCode))
             {
                 using var response = await pending;
-                Assert.True(response.StatusCode == HttpStatusCode.OK, $"A request within the capacity is served, got {(int)response.StatusCode}.");
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             }
 
             Assert.Equal(MaxConcurrent, deployment.MockStats.Requests);

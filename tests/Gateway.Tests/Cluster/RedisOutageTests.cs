@@ -72,7 +72,7 @@ public sealed class RedisOutageTests(RealServersFixture servers)
         for (var i = 0; i < 5; i++)
         {
             var response = await client.PostAsJsonAsync("/v1/chat/completions", Body());
-            Assert.True(response.StatusCode == HttpStatusCode.OK, $"Request {i} with Redis down: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            Expect.Equal(HttpStatusCode.OK, response.StatusCode, $"Request {i} with Redis down: {await response.Content.ReadAsStringAsync()}");
         }
 
         foreach (var process in deployment.Silos.Concat(deployment.Frontends))
@@ -109,7 +109,7 @@ public sealed class RedisOutageTests(RealServersFixture servers)
             }
         }, $"{silo.Name} reports '{reason}'", StartBound);
 
-        Assert.True(ready.Status == HttpStatusCode.ServiceUnavailable, $"/health/ready: {(int)ready.Status} {ready.Body}");
+        Expect.Equal(HttpStatusCode.ServiceUnavailable, ready.Status, $"/health/ready: {ready.Body}");
         Assert.DoesNotContain(password, ready.Body);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live")).StatusCode);
         Assert.False(silo.HasLogged(password), $"{silo.Name} logged a password.");

@@ -56,7 +56,7 @@ public sealed class RollingRestartTests(RealServersFixture servers, ITestOutputH
 
         var ledger = await LedgerRowsAsync(tenants.Select(t => t.TenantId).ToArray());
         var missing = load.Served.Where(s => !ledger.Contains(s.RequestId)).ToList();
-        Assert.True(missing.Count == 0, $"{missing.Count} of {load.Served.Count} served requests have no ledger row.");
+        Expect.Equal(0, missing.Count, $"Served requests without a ledger row, of {load.Served.Count}: {string.Join("; ", missing.Take(5))}");
         await deployment.AssertChargedWhatTheMockServedAsync(tenants.Select(t => t.TenantId));
 
         Assert.Equal(mock.Requests, ledger.Count);

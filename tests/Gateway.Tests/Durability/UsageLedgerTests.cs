@@ -2,9 +2,11 @@ using Gateway.Grains.Abstractions.Ledger;
 using Gateway.Grains.Abstractions.Tenants;
 using Gateway.Grains.Ledger;
 using Gateway.Tests.Infrastructure;
-using Microsoft.Extensions.Logging.Abstractions;
+using Gateway.Tests.Resilience;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using Npgsql;
 using Orleans.TestingHost;
 
 namespace Gateway.Tests.Durability;
@@ -134,24 +136,37 @@ public sealed class UsageLedgerTests(RealServersFixture servers)
     }
 
     [Fact]
-    public async Task AnUnreachableDatabaseFillsTheBufferAndThenRefusesNewRequests()
+    public async Task AnUnreachableDatabaseKeepsAppendsWaitingAndTheBufferFullUntilItIsReachableAgain()
     {
-        var unreachable = "Host=127.0.0.1;Port=" + FreePorts.Next() + ";Username=gateway;Database=gateway;Timeout=1";
-        await using var ledger = new PostgreSqlUsageLedger(unreachable,
+        // The database behind a relay that refuses every connection until restored.
+        await using var relay = new TcpRelay(new NpgsqlConnectionStringBuilder(servers.PostgreSql).Port);
+        relay.Cut();
+        var log = new RecordingLogger<PostgreSqlUsageLedger>();
+        await using var ledger = new PostgreSqlUsageLedger(
+            new NpgsqlConnectionStringBuilder(servers.PostgreSql) { Port = relay.Port, Timeout = 1 }.ConnectionString,
             Options.Create(new LedgerOptions { BufferCapacity = 2, MaxRetryDelay = TimeSpan.FromMilliseconds(200) }),
             TimeProvider.System,
-            NullLogger<PostgreSqlUsageLedger>.Instance);
+            log);
         await ledger.StartAsync(CancellationToken.None);
+        var tenantId = NewTenantId();
 
         Assert.True(ledger.IsAcceptingWrites);
-        var waiting = new[] { ledger.AppendAsync(Entry(1)), ledger.AppendAsync(Entry(2)) };
-
+        var waiting = new[] { ledger.AppendAsync(Entry(tenantId, 1)), ledger.AppendAsync(Entry(tenantId, 2)) };
         Assert.False(ledger.IsAcceptingWrites);
+
+        // Not merely "not yet": the writer has tried and failed, and the entries still wait for the database.
+        await Eventually.HoldsAsync(() => Task.FromResult(log.Count(LogLevel.Warning) >= 3), "the ledger's write has failed three times");
         Assert.All(waiting, w => Assert.False(w.IsCompleted, "An entry the database never took must not be reported written."));
+        Assert.False(ledger.IsAcceptingWrites);
+
+        relay.Restore();
+        await Task.WhenAll(waiting).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(ledger.IsAcceptingWrites);
+        Assert.Equal([1L, 2L], (await ledger.ReadAfterAsync(tenantId, 0)).Select(e => e.Seq));
     }
 
-    private static LedgerEntry Entry(long seq) =>
-        new("t-unreachable", seq, "req-" + Guid.NewGuid().ToString("N"), ClusterFixture.Start, "gpt-4.1", "openai", 1, 1, 0.00001m, Settlement.Completed);
+    private static LedgerEntry Entry(string tenantId, long seq) =>
+        new(tenantId, seq, "req-" + Guid.NewGuid().ToString("N"), ClusterFixture.Start, "gpt-4.1", "openai", 1, 1, 0.00001m, Settlement.Completed);
 
     private static string NewTenantId() => "t-" + Guid.NewGuid().ToString("N")[..12];
 

@@ -98,7 +98,7 @@ public sealed class AdminApiTests(GatewayFactory gateway)
         await AssertOpenAiErrorAsync(read, HttpStatusCode.Unauthorized, "invalid_request_error", null, "invalid_admin_key", $"read with '{authorization}'");
         using var admin = gateway.CreateAdminClient();
         using var check = await admin.GetAsync($"/admin/tenants/{id}");
-        Assert.True(check.StatusCode == HttpStatusCode.NotFound, $"The refused create must not have created {id}, got {(int)check.StatusCode}.");
+        Assert.Equal(HttpStatusCode.NotFound, check.StatusCode);
     }
 
     [Fact]
@@ -121,8 +121,8 @@ public sealed class AdminApiTests(GatewayFactory gateway)
         using var response = await admin.PostAsJsonAsync("/admin/tenants", new { id, tier = "silver" });
 
         var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.Created, $"Expected 201, got {(int)response.StatusCode}: {text}");
-        Assert.True(response.Headers.Contains("x-request-id"), "The response carries an x-request-id.");
+        Expect.Equal(HttpStatusCode.Created, response.StatusCode, text);
+        Assert.StartsWith("req_", response.Headers.GetValues("x-request-id").Single(), StringComparison.Ordinal);
         var tenant = JsonNode.Parse(text)!.AsObject();
         AssertJson(tenant, "id", id);
         AssertJson(tenant, "tier", "silver");
@@ -138,15 +138,14 @@ public sealed class AdminApiTests(GatewayFactory gateway)
             Assert.True(tenant["overrides"]!.AsObject().ContainsKey(field) && tenant["overrides"]![field] is null, $"overrides.{field} should be null: {text}");
         }
 
-        Assert.True(tenant["createdAt"]!.GetValue<DateTimeOffset>() == gateway.Clock.GetUtcNow(),
-            $"createdAt should be the gateway clock's now ({gateway.Clock.GetUtcNow():O}), got {tenant["createdAt"]}.");
-        Assert.True(tenant["keys"] is JsonArray { Count: 0 }, $"A new tenant has no keys: {text}");
+        Assert.Equal(gateway.Clock.GetUtcNow(), tenant["createdAt"]!.GetValue<DateTimeOffset>());
+        Expect.Equal("[]", tenant["keys"]?.ToJsonString(), $"A new tenant has no keys: {text}");
         var usage = tenant["usage"]!.AsObject();
         AssertJson(usage, "period", Period());
         AssertJson(usage, "requests", 0L);
         AssertJson(usage, "inputTokens", 0L);
         AssertJson(usage, "outputTokens", 0L);
-        Assert.True(usage["costUsd"]!.GetValue<decimal>() == 0m, $"A new tenant has spent nothing: {text}");
+        Expect.Equal(0m, usage["costUsd"]!.GetValue<decimal>(), $"A new tenant has spent nothing: {text}");
         AssertJson(usage, "remainingTokens", 10_000_000L);
     }
 
@@ -167,20 +166,19 @@ public sealed class AdminApiTests(GatewayFactory gateway)
         });
 
         var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.Created, $"Expected 201, got {(int)response.StatusCode}: {text}");
+        Expect.Equal(HttpStatusCode.Created, response.StatusCode, text);
         var tenant = JsonNode.Parse(text)!.AsObject();
         AssertJson(tenant, "tier", "bronze");
-        Assert.True(
-            tenant["allowedModels"]!.AsArray().Select(m => m!.GetValue<string>()).SequenceEqual(["gpt-4.1", "deepseek-v3.2"]),
+        Expect.Equal(["gpt-4.1", "deepseek-v3.2"], tenant["allowedModels"]!.AsArray().Select(m => m!.GetValue<string>()).ToArray(),
             $"Aliases resolve to catalog ids and duplicates collapse: {text}");
-        Assert.True(tenant["monthlyBudgetUsd"]!.GetValue<decimal>() == 12.5m, $"Budget as given: {text}");
+        Expect.Equal(12.5m, tenant["monthlyBudgetUsd"]!.GetValue<decimal>(), $"Budget as given: {text}");
         AssertJson(tenant, "monthlyTokenQuota", 12345L);
         AssertJson(tenant["limits"]!, "requestsPerMinute", 7L);
         AssertJson(tenant["limits"]!, "tokensPerMinute", 7000L);
         AssertJson(tenant["limits"]!, "maxConcurrent", 2L);
         AssertJson(tenant["overrides"]!, "requestsPerMinute", 7L);
         AssertJson(tenant["overrides"]!, "monthlyTokenQuota", 12345L);
-        Assert.True(tenant["usage"]!["remainingBudgetUsd"]!.GetValue<decimal>() == 12.5m, $"The whole budget remains: {text}");
+        Expect.Equal(12.5m, tenant["usage"]!["remainingBudgetUsd"]!.GetValue<decimal>(), $"The whole budget remains: {text}");
     }
 
     [Theory]
@@ -195,10 +193,10 @@ public sealed class AdminApiTests(GatewayFactory gateway)
         using var response = await admin.PostAsJsonAsync("/admin/tenants", new { id, tier = given });
 
         var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.Created, $"Tier '{given}' should be accepted, got {(int)response.StatusCode}: {text}");
+        Expect.Equal(HttpStatusCode.Created, response.StatusCode, $"Tier '{given}' should be accepted: {text}");
         AssertJson(JsonNode.Parse(text)!, "tier", stored);
         using var patched = await admin.PatchAsync($"/admin/tenants/{id}", Json("{\"tier\":\"" + given.ToUpperInvariant() + "\"}"));
-        Assert.True(patched.StatusCode == HttpStatusCode.OK, $"PATCH with tier '{given.ToUpperInvariant()}' should be accepted, got {(int)patched.StatusCode}.");
+        Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
     }
 
     [Fact]
@@ -208,7 +206,7 @@ public sealed class AdminApiTests(GatewayFactory gateway)
         using var admin = gateway.CreateAdminClient();
         using (var first = await admin.PostAsJsonAsync("/admin/tenants", new { id, tier = "gold" }))
         {
-            Assert.True(first.StatusCode == HttpStatusCode.Created, $"The first create should succeed, got {(int)first.StatusCode}.");
+            Assert.Equal(HttpStatusCode.Created, first.StatusCode);
         }
 
         using var second = await admin.PostAsJsonAsync("/admin/tenants", new { id, tier = "bronze" });
@@ -229,7 +227,7 @@ public sealed class AdminApiTests(GatewayFactory gateway)
 
         await AssertOpenAiErrorAsync(response, HttpStatusCode.BadRequest, "invalid_request_error", param, null, caseName);
         using var check = await admin.GetAsync($"/admin/tenants/{id}");
-        Assert.True(check.StatusCode == HttpStatusCode.NotFound, $"{caseName}: the refused tenant must not exist, got {(int)check.StatusCode}.");
+        Assert.Equal(HttpStatusCode.NotFound, check.StatusCode);
     }
 
     [Theory]
@@ -286,7 +284,7 @@ public sealed class AdminApiTests(GatewayFactory gateway)
         using var response = await admin.SendAsync(request);
 
         var error = await AssertOpenAiErrorAsync(response, HttpStatusCode.NotFound, "invalid_request_error", "id", "tenant_not_found", $"{method} {path}");
-        Assert.True(error["message"]!.GetValue<string>().Contains(id, StringComparison.Ordinal), $"The message should name {id}.");
+        Assert.Contains(id, error["message"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -300,20 +298,20 @@ public sealed class AdminApiTests(GatewayFactory gateway)
             """));
 
         var patchText = await patched.Content.ReadAsStringAsync();
-        Assert.True(patched.StatusCode == HttpStatusCode.OK, $"PATCH should answer 200, got {(int)patched.StatusCode}: {patchText}");
+        Expect.Equal(HttpStatusCode.OK, patched.StatusCode, $"PATCH should answer 200: {patchText}");
         var tenant = (await admin.GetFromJsonAsync<JsonObject>($"/admin/tenants/{tenantId}"))!;
         var text = tenant.ToJsonString();
-        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(patchText), tenant), $"GET should show what PATCH answered: {patchText} vs {text}");
+        Expect.JsonEqual(JsonNode.Parse(patchText), tenant, "GET shows what PATCH answered");
         AssertJson(tenant, "tier", "gold");
         AssertJson(tenant["limits"]!, "requestsPerMinute", 42L);
         AssertJson(tenant["limits"]!, "tokensPerMinute", 2_000_000L);
         AssertJson(tenant["limits"]!, "maxConcurrent", 3L);
         AssertJson(tenant, "monthlyTokenQuota", 100_000_000L);
         AssertJson(tenant, "fairShareWeight", 4L);
-        Assert.True(tenant["allowedModels"]!.AsArray().Select(m => m!.GetValue<string>()).SequenceEqual(["gemini-2.5-flash"]), $"Models as patched: {text}");
-        Assert.True(tenant["monthlyBudgetUsd"]!.GetValue<decimal>() == 99.99m, $"Budget as patched: {text}");
+        Expect.Equal(["gemini-2.5-flash"], tenant["allowedModels"]!.AsArray().Select(m => m!.GetValue<string>()).ToArray(), $"Models as patched: {text}");
+        Expect.Equal(99.99m, tenant["monthlyBudgetUsd"]!.GetValue<decimal>(), $"Budget as patched: {text}");
         AssertJson(tenant["usage"]!, "monthlyTokenQuota", 100_000_000L);
-        Assert.True(tenant["usage"]!["monthlyBudgetUsd"]!.GetValue<decimal>() == 99.99m, $"Usage shows the new budget: {text}");
+        Expect.Equal(99.99m, tenant["usage"]!["monthlyBudgetUsd"]!.GetValue<decimal>(), $"Usage shows the new budget: {text}");
     }
 
     [Fact]
@@ -330,14 +328,14 @@ public sealed class AdminApiTests(GatewayFactory gateway)
 
         using var patched = await admin.PatchAsync($"/admin/tenants/{tenantId}", Json("""{"limits":{"tokensPerMinute":1234}}"""));
 
-        Assert.True(patched.StatusCode == HttpStatusCode.OK, $"PATCH should answer 200, got {(int)patched.StatusCode}.");
+        Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
         var tenant = (await admin.GetFromJsonAsync<JsonObject>($"/admin/tenants/{tenantId}"))!;
         AssertJson(tenant, "tier", "silver");
         AssertJson(tenant["limits"]!, "requestsPerMinute", 11L);
         AssertJson(tenant["limits"]!, "tokensPerMinute", 1234L);
         AssertJson(tenant["limits"]!, "maxConcurrent", 20L);
-        Assert.True(tenant["allowedModels"]!.AsArray().Select(m => m!.GetValue<string>()).SequenceEqual(["gpt-4.1"]), "Models untouched.");
-        Assert.True(tenant["monthlyBudgetUsd"]!.GetValue<decimal>() == 5m, "Budget untouched.");
+        Assert.Equal(["gpt-4.1"], tenant["allowedModels"]!.AsArray().Select(m => m!.GetValue<string>())); // untouched
+        Assert.Equal(5m, tenant["monthlyBudgetUsd"]!.GetValue<decimal>()); // untouched
     }
 
     [Fact]
@@ -356,7 +354,7 @@ public sealed class AdminApiTests(GatewayFactory gateway)
             {"limits":{"requestsPerMinute":null},"monthlyBudgetUsd":null,"allowedModels":null}
             """));
 
-        Assert.True(patched.StatusCode == HttpStatusCode.OK, $"PATCH should answer 200, got {(int)patched.StatusCode}.");
+        Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
         var tenant = (await admin.GetFromJsonAsync<JsonObject>($"/admin/tenants/{tenantId}"))!;
         var text = tenant.ToJsonString();
         AssertJson(tenant["limits"]!, "requestsPerMinute", 300L);
@@ -385,7 +383,7 @@ public sealed class AdminApiTests(GatewayFactory gateway)
 
         await AssertOpenAiErrorAsync(response, HttpStatusCode.BadRequest, "invalid_request_error", param, null, caseName);
         var after = (await admin.GetFromJsonAsync<JsonObject>($"/admin/tenants/{tenantId}"))!;
-        Assert.True(JsonNode.DeepEquals(before, after), $"{caseName}: the tenant must be unchanged: {before.ToJsonString()} vs {after.ToJsonString()}");
+        Expect.JsonEqual(before, after, $"{caseName}: the tenant must be unchanged");
     }
 
     [Fact]
@@ -398,26 +396,24 @@ public sealed class AdminApiTests(GatewayFactory gateway)
         using var second = await admin.PostAsync($"/admin/tenants/{tenantId}/keys", null);
 
         var firstText = await first.Content.ReadAsStringAsync();
-        Assert.True(first.StatusCode == HttpStatusCode.Created, $"Expected 201, got {(int)first.StatusCode}: {firstText}");
-        Assert.True(second.StatusCode == HttpStatusCode.Created, $"Expected 201, got {(int)second.StatusCode}.");
+        Expect.Equal(HttpStatusCode.Created, first.StatusCode, firstText);
+        Assert.Equal(HttpStatusCode.Created, second.StatusCode);
         var one = JsonNode.Parse(firstText)!.AsObject();
         var two = (await second.Content.ReadFromJsonAsync<JsonObject>())!;
-        Assert.True(
-            one.Select(p => p.Key).Order(StringComparer.Ordinal).SequenceEqual(["createdAt", "id", "key"]),
-            $"A created key is exactly {{id, key, createdAt}}: {firstText}");
+        Expect.Equal(["createdAt", "id", "key"], one.Select(p => p.Key).Order(StringComparer.Ordinal).ToArray(), $"A created key is exactly {{id, key, createdAt}}: {firstText}");
         var key = one["key"]!.GetValue<string>();
-        Assert.True(key.StartsWith("sk-", StringComparison.Ordinal), $"Keys start with sk-: {key}");
+        Assert.StartsWith("sk-", key, StringComparison.Ordinal);
         var secret = key["sk-".Length..];
-        Assert.True(secret.Length >= 43, $"256 bits of base64url are at least 43 characters, got {secret.Length}.");
+        Assert.InRange(secret.Length, 43, int.MaxValue); // 256 bits of base64url
         Assert.True(secret.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'), $"The key is base64url: {key}");
         Assert.True(Base64UrlBytes(secret) >= 32, $"The key carries at least 32 random bytes: {key}");
-        Assert.True(one["createdAt"]!.GetValue<DateTimeOffset>() == gateway.Clock.GetUtcNow(), $"createdAt is the gateway clock's now: {firstText}");
-        Assert.True(key != two["key"]!.GetValue<string>(), "Two keys differ.");
-        Assert.True(one["id"]!.GetValue<string>() != two["id"]!.GetValue<string>(), "Two key ids differ.");
+        Assert.Equal(gateway.Clock.GetUtcNow(), one["createdAt"]!.GetValue<DateTimeOffset>());
+        Assert.NotEqual(key, two["key"]!.GetValue<string>());
+        Assert.NotEqual(one["id"]!.GetValue<string>(), two["id"]!.GetValue<string>());
 
         using var client = gateway.CreateTenantClient(key);
         using var models = await client.GetAsync("/v1/models");
-        Assert.True(models.StatusCode == HttpStatusCode.OK, $"The new key works, got {(int)models.StatusCode}.");
+        Assert.Equal(HttpStatusCode.OK, models.StatusCode);
     }
 
     [Fact]
@@ -432,17 +428,16 @@ public sealed class AdminApiTests(GatewayFactory gateway)
         using var response = await admin.GetAsync($"/admin/tenants/{tenantId}");
 
         var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"GET should answer 200, got {(int)response.StatusCode}.");
-        Assert.False(text.Contains(firstKey, StringComparison.Ordinal), "The tenant must never show its first key.");
-        Assert.False(text.Contains(secondKey, StringComparison.Ordinal), "The tenant must never show its second key.");
-        Assert.False(text.Contains(firstKey["sk-".Length..][..16], StringComparison.Ordinal), "Not even part of a key.");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.DoesNotContain(firstKey, text, StringComparison.Ordinal);
+        Assert.DoesNotContain(secondKey, text, StringComparison.Ordinal);
+        Assert.DoesNotContain(firstKey["sk-".Length..][..16], text, StringComparison.Ordinal); // not even part of a key
         var keys = JsonNode.Parse(text)!["keys"]!.AsArray();
-        Assert.True(keys.Count == 2, $"Both keys are listed: {text}");
-        Assert.True(keys[1]!["id"]!.GetValue<string>() == second["id"]!.GetValue<string>(), $"The second key's id is listed: {text}");
+        Expect.Equal(2, keys.Count, $"Both keys are listed: {text}");
+        Expect.Equal(second["id"]!.GetValue<string>(), keys[1]!["id"]!.GetValue<string>(), $"The second key's id is listed: {text}");
         foreach (var listed in keys)
         {
-            Assert.True(
-                listed!.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal).SequenceEqual(["createdAt", "id", "revokedAt"]),
+            Expect.Equal(["createdAt", "id", "revokedAt"], listed!.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal).ToArray(),
                 $"A listed key is {{id, createdAt, revokedAt}}: {text}");
             Assert.True(listed["revokedAt"] is null, $"Neither key is revoked: {text}");
         }
@@ -461,7 +456,7 @@ public sealed class AdminApiTests(GatewayFactory gateway)
         // Used once, so the frontend's key cache holds it as live.
         using (var served = await client.PostAsync("/v1/chat/completions", Json(ChatBody)))
         {
-            Assert.True(served.StatusCode == HttpStatusCode.OK, $"The key works before revocation, got {(int)served.StatusCode}.");
+            Assert.Equal(HttpStatusCode.OK, served.StatusCode);
         }
 
         var tenant = (await admin.GetFromJsonAsync<JsonObject>($"/admin/tenants/{tenantId}"))!;
@@ -469,19 +464,19 @@ public sealed class AdminApiTests(GatewayFactory gateway)
         var revokedAt = gateway.Clock.GetUtcNow();
         using var revoke = await admin.DeleteAsync($"/admin/tenants/{tenantId}/keys/{keyId}");
 
-        Assert.True(revoke.StatusCode == HttpStatusCode.NoContent, $"Revoking should answer 204, got {(int)revoke.StatusCode}.");
-        Assert.True((await revoke.Content.ReadAsByteArrayAsync()).Length == 0, "A 204 has no body.");
+        Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
+        Assert.Empty(await revoke.Content.ReadAsByteArrayAsync());
         gateway.Clock.Advance(TimeSpan.FromSeconds(1));
         using var refused = await client.PostAsync("/v1/chat/completions", Json(ChatBody));
         await AssertOpenAiErrorAsync(refused, HttpStatusCode.Unauthorized, "invalid_request_error", null, "invalid_api_key", "revoked key after 1 s");
         using var refusedModels = await client.GetAsync("/v1/models");
-        Assert.True(refusedModels.StatusCode == HttpStatusCode.Unauthorized, $"The revoked key cannot list models either, got {(int)refusedModels.StatusCode}.");
+        Assert.Equal(HttpStatusCode.Unauthorized, refusedModels.StatusCode);
         using var stillServed = await other.PostAsync("/v1/chat/completions", Json(ChatBody));
-        Assert.True(stillServed.StatusCode == HttpStatusCode.OK, $"The tenant's other key still works, got {(int)stillServed.StatusCode}.");
+        Assert.Equal(HttpStatusCode.OK, stillServed.StatusCode);
 
         var after = (await admin.GetFromJsonAsync<JsonObject>($"/admin/tenants/{tenantId}"))!;
         var listed = after["keys"]!.AsArray().Single(k => k!["id"]!.GetValue<string>() == keyId)!;
-        Assert.True(listed["revokedAt"]!.GetValue<DateTimeOffset>() == revokedAt, $"revokedAt is when it was revoked: {after.ToJsonString()}");
+        Assert.Equal(revokedAt, listed["revokedAt"]!.GetValue<DateTimeOffset>());
         AssertJson(after["usage"]!, "requests", 2L);
     }
 
@@ -495,8 +490,8 @@ public sealed class AdminApiTests(GatewayFactory gateway)
         using var first = await admin.DeleteAsync($"/admin/tenants/{tenantId}/keys/{keyId}");
         using var second = await admin.DeleteAsync($"/admin/tenants/{tenantId}/keys/{keyId}");
 
-        Assert.True(first.StatusCode == HttpStatusCode.NoContent, $"First revocation: 204, got {(int)first.StatusCode}.");
-        Assert.True(second.StatusCode == HttpStatusCode.NoContent, $"A repeated revocation is idempotent: 204, got {(int)second.StatusCode}.");
+        Assert.Equal(HttpStatusCode.NoContent, first.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, second.StatusCode);
     }
 
     [Fact]
@@ -519,7 +514,7 @@ public sealed class AdminApiTests(GatewayFactory gateway)
         using var client = gateway.CreateTenantClient(key);
         using var served = await client.PostAsync("/v1/chat/completions", Json(ChatBody));
         var completion = (await served.Content.ReadFromJsonAsync<JsonObject>())!;
-        Assert.True(served.StatusCode == HttpStatusCode.OK, $"The completion should be served, got {(int)served.StatusCode}.");
+        Assert.Equal(HttpStatusCode.OK, served.StatusCode);
         var input = completion["usage"]!["prompt_tokens"]!.GetValue<long>();
         var output = completion["usage"]!["completion_tokens"]!.GetValue<long>();
         var cost = (input * 2.00m + output * 8.00m) / 1_000_000m;
@@ -528,7 +523,7 @@ public sealed class AdminApiTests(GatewayFactory gateway)
         using var response = await admin.GetAsync($"/admin/tenants/{tenantId}/usage");
 
         var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"Usage should answer 200, got {(int)response.StatusCode}: {text}");
+        Expect.Equal(HttpStatusCode.OK, response.StatusCode, $"Usage should answer 200: {text}");
         var usage = JsonNode.Parse(text)!.AsObject();
         foreach (var field in new[] { "period", "requests", "inputTokens", "outputTokens", "costUsd", "monthlyBudgetUsd", "remainingBudgetUsd", "monthlyTokenQuota", "remainingTokens", "byModel" })
         {
@@ -539,18 +534,19 @@ public sealed class AdminApiTests(GatewayFactory gateway)
         AssertJson(usage, "requests", 1L);
         AssertJson(usage, "inputTokens", input);
         AssertJson(usage, "outputTokens", 3L);
-        Assert.True(usage["costUsd"]!.GetValue<decimal>() == cost, $"costUsd should be {cost}: {text}");
-        Assert.True(usage["monthlyBudgetUsd"]!.GetValue<decimal>() == 10m, $"monthlyBudgetUsd: {text}");
-        Assert.True(usage["remainingBudgetUsd"]!.GetValue<decimal>() == 10m - cost, $"remainingBudgetUsd should be {10m - cost}: {text}");
+        Expect.Equal(
+            (cost, 10m, 10m - cost),
+            (usage["costUsd"]!.GetValue<decimal>(), usage["monthlyBudgetUsd"]!.GetValue<decimal>(), usage["remainingBudgetUsd"]!.GetValue<decimal>()),
+            $"costUsd, monthlyBudgetUsd, remainingBudgetUsd: {text}");
         AssertJson(usage, "monthlyTokenQuota", 1_000_000L);
         AssertJson(usage, "remainingTokens", 1_000_000L - input - 3);
         var byModel = usage["byModel"]!.AsArray();
-        Assert.True(byModel.Count == 1, $"One model was used: {text}");
+        Expect.Equal(1, byModel.Count, $"One model was used: {text}");
         AssertJson(byModel[0]!, "model", "gpt-4.1");
         AssertJson(byModel[0]!, "requests", 1L);
         AssertJson(byModel[0]!, "inputTokens", input);
         AssertJson(byModel[0]!, "outputTokens", 3L);
-        Assert.True(byModel[0]!["costUsd"]!.GetValue<decimal>() == cost, $"byModel cost: {text}");
+        Expect.Equal(cost, byModel[0]!["costUsd"]!.GetValue<decimal>(), $"byModel cost: {text}");
     }
 
     [Theory]
@@ -563,8 +559,8 @@ public sealed class AdminApiTests(GatewayFactory gateway)
         using var response = await client.GetAsync(path);
 
         var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path} should answer 200, got {(int)response.StatusCode}: {text}");
-        Assert.True(text == "Healthy", $"{path} should say Healthy, got '{text}'.");
+        Expect.Equal(HttpStatusCode.OK, response.StatusCode, $"{path} should answer 200: {text}");
+        Assert.Equal("Healthy", text);
     }
 
     [Theory]
@@ -583,7 +579,7 @@ public sealed class AdminApiTests(GatewayFactory gateway)
 
         using var response = await client.GetAsync(path);
 
-        Assert.True(response.StatusCode == HttpStatusCode.Unauthorized, $"The dashboard without the admin key must be 401, got {(int)response.StatusCode}.");
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.True(response.Headers.WwwAuthenticate.Any(h => h.Scheme == "Basic"), "The 401 invites Basic authentication so a browser can prompt.");
     }
 
@@ -595,11 +591,10 @@ public sealed class AdminApiTests(GatewayFactory gateway)
         using var root = await admin.SendAsync(WithAdminKey("/dashboard"));
         using var page = await admin.SendAsync(WithAdminKey("/dashboard/"));
 
-        Assert.True(root.StatusCode != HttpStatusCode.Unauthorized, $"The admin key opens the dashboard, got {(int)root.StatusCode}.");
-        Assert.True(root.StatusCode == HttpStatusCode.MovedPermanently && root.Headers.Location?.OriginalString == "/dashboard/",
-            $"/dashboard redirects to /dashboard/, got {(int)root.StatusCode} to '{root.Headers.Location}'.");
-        Assert.True(page.StatusCode == HttpStatusCode.OK, $"The dashboard page should be served, got {(int)page.StatusCode}.");
-        Assert.True(page.Content.Headers.ContentType?.MediaType == "text/html", $"The dashboard is HTML, got '{page.Content.Headers.ContentType}'.");
+        // The admin key opens the dashboard: /dashboard redirects to /dashboard/, which is the HTML page.
+        Assert.Equal((HttpStatusCode.MovedPermanently, "/dashboard/"), (root.StatusCode, root.Headers.Location?.OriginalString));
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
     }
 
     [Fact]
@@ -611,7 +606,7 @@ public sealed class AdminApiTests(GatewayFactory gateway)
 
         using var response = await client.GetAsync("/dashboard/");
 
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"The admin key as Basic password opens the dashboard, got {(int)response.StatusCode}.");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
     private static HttpRequestMessage WithAdminKey(string path) =>
@@ -626,11 +621,10 @@ public sealed class AdminApiTests(GatewayFactory gateway)
     private static int Base64UrlBytes(string value) =>
         Convert.FromBase64String(value.Replace('-', '+').Replace('_', '/') + new string('=', (4 - value.Length % 4) % 4)).Length;
 
+    // Compared as JSON, so a number where a string belongs (or the reverse) is a mismatch too.
     private static void AssertJson(JsonNode node, string name, string expected) =>
-        Assert.True(node[name] is JsonValue value && value.TryGetValue<string>(out var actual) && actual == expected,
-            $"'{name}' should be \"{expected}\", got {node[name]?.ToJsonString() ?? "null"} in {node.ToJsonString()}");
+        Expect.Equal(JsonValue.Create(expected).ToJsonString(), node[name]?.ToJsonString(), $"'{name}' in {node.ToJsonString()}");
 
     private static void AssertJson(JsonNode node, string name, long expected) =>
-        Assert.True(node[name] is JsonValue value && value.TryGetValue<long>(out var actual) && actual == expected,
-            $"'{name}' should be {expected}, got {node[name]?.ToJsonString() ?? "null"} in {node.ToJsonString()}");
+        Expect.Equal(JsonValue.Create(expected).ToJsonString(), node[name]?.ToJsonString(), $"'{name}' in {node.ToJsonString()}");
 }

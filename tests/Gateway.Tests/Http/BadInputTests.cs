@@ -122,9 +122,9 @@ public sealed class BadInputTests(GatewayFactory gateway)
         using var response = await PostChatAsync(client, "{\"model\":\"gpt-4.1\",\"messages\":" + Messages + fields + ",\"mock\":{\"completion_tokens\":1}}");
 
         var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{caseName}: expected 200, got {(int)response.StatusCode}: {text}");
+        Expect.Equal(HttpStatusCode.OK, response.StatusCode, $"{caseName}: {text}");
         var usage = await gateway.GetUsageAsync(tenantId);
-        Assert.True(usage["outputTokens"]!.GetValue<long>() == outputTokens, $"{caseName}: charged {usage["outputTokens"]} output tokens, expected {outputTokens}.");
+        Assert.Equal(outputTokens, usage["outputTokens"]!.GetValue<long>());
     }
 
     [Fact]
@@ -165,7 +165,7 @@ public sealed class BadInputTests(GatewayFactory gateway)
         using var response = await client.SendAsync(request);
 
         var error = await AssertOpenAiErrorAsync(response, HttpStatusCode.Unauthorized, "invalid_request_error", null, "invalid_api_key", $"{scheme} {prefix}…");
-        Assert.False(error["message"]!.GetValue<string>().Contains(wrong, StringComparison.Ordinal), "The 401 must not echo the presented key.");
+        Assert.DoesNotContain(wrong, error["message"]!.GetValue<string>(), StringComparison.Ordinal); // the 401 does not echo the key
         await AssertNothingChargedAsync(tenantId, before, "unknown key");
     }
 
@@ -179,14 +179,14 @@ public sealed class BadInputTests(GatewayFactory gateway)
         // The key works (and is now in the frontend's key cache) before it is revoked.
         using (var models = await client.GetAsync("/v1/models"))
         {
-            Assert.True(models.StatusCode == HttpStatusCode.OK, $"The live key should list models, got {(int)models.StatusCode}.");
+            Assert.Equal(HttpStatusCode.OK, models.StatusCode);
         }
 
         var tenant = await admin.GetFromJsonAsync<JsonObject>($"/admin/tenants/{tenantId}");
         var keyId = tenant!["keys"]!.AsArray().Single()!["id"]!.GetValue<string>();
         using (var revoke = await admin.DeleteAsync($"/admin/tenants/{tenantId}/keys/{keyId}"))
         {
-            Assert.True(revoke.StatusCode == HttpStatusCode.NoContent, $"Revoking should answer 204, got {(int)revoke.StatusCode}.");
+            Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
         }
 
         gateway.Clock.Advance(TimeSpan.FromSeconds(1));
@@ -238,7 +238,7 @@ public sealed class BadInputTests(GatewayFactory gateway)
         using var response = await PostChatAsync(client, $$"""{"model":"{{model}}","messages":{{Messages}},"max_tokens":5}""");
 
         var error = await AssertOpenAiErrorAsync(response, HttpStatusCode.NotFound, "invalid_request_error", "model", "model_not_found", $"model {model}");
-        Assert.True(error["message"]!.GetValue<string>().Contains(model, StringComparison.Ordinal), $"The message should name the model '{model}'.");
+        Assert.Contains(model, error["message"]!.GetValue<string>(), StringComparison.Ordinal);
         await AssertNothingChargedAsync(tenantId, before, $"model {model}");
     }
 
@@ -284,7 +284,7 @@ public sealed class BadInputTests(GatewayFactory gateway)
 
         // The filler is whitespace outside the messages, so the body is valid and is served.
         var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"A body of exactly the limit should be served, got {(int)response.StatusCode}: {text}");
+        Expect.Equal(HttpStatusCode.OK, response.StatusCode, $"A body of exactly the limit should be served: {text}");
     }
 
     [Fact]
@@ -335,8 +335,7 @@ public sealed class BadInputTests(GatewayFactory gateway)
         using var response = await PostChatAsync(client, ValidBody(mock: """{"fail_status":503,"retry_after":7}"""));
 
         await AssertOpenAiErrorAsync(response, HttpStatusCode.ServiceUnavailable, "server_error", null, "upstream_unavailable", "upstream 503");
-        Assert.True(response.Headers.RetryAfter?.Delta == TimeSpan.FromSeconds(7),
-            $"Retry-After should be the provider's 7 seconds, got '{response.Headers.RetryAfter}'.");
+        Assert.Equal(TimeSpan.FromSeconds(7), response.Headers.RetryAfter?.Delta); // the provider's
         await AssertNothingChargedAsync(tenantId, before, "upstream 503");
         await AssertNothingReservedAsync(tenantId, "upstream 503");
     }
@@ -351,8 +350,7 @@ public sealed class BadInputTests(GatewayFactory gateway)
         using var response = await PostChatAsync(client, ValidBody(mock: """{"fail_status":429}"""));
 
         await AssertOpenAiErrorAsync(response, HttpStatusCode.ServiceUnavailable, "server_error", null, "upstream_rate_limited", "upstream 429");
-        Assert.True(response.Headers.RetryAfter?.Delta == TimeSpan.FromSeconds(1),
-            $"Without a provider Retry-After the gateway advises 1 second, got '{response.Headers.RetryAfter}'.");
+        Assert.Equal(TimeSpan.FromSeconds(1), response.Headers.RetryAfter?.Delta); // the gateway's own advice without the provider's
         await AssertNothingChargedAsync(tenantId, before, "upstream 429");
         await AssertNothingReservedAsync(tenantId, "upstream 429");
     }
@@ -367,8 +365,7 @@ public sealed class BadInputTests(GatewayFactory gateway)
         using var response = await PostChatAsync(client, ValidBody(mock: """{"fail_status":400}"""));
 
         var error = await AssertOpenAiErrorAsync(response, HttpStatusCode.BadRequest, "invalid_request_error", null, "upstream_rejected", "upstream 400");
-        Assert.True(error["message"]!.GetValue<string>().Contains("Mock failure with status 400.", StringComparison.Ordinal),
-            $"The provider's message should be passed on, got '{error["message"]}'.");
+        Assert.Contains("Mock failure with status 400.", error["message"]!.GetValue<string>(), StringComparison.Ordinal);
         await AssertNothingChargedAsync(tenantId, before, "upstream 400");
         await AssertNothingReservedAsync(tenantId, "upstream 400");
     }
@@ -385,7 +382,7 @@ public sealed class BadInputTests(GatewayFactory gateway)
 
         using var response = await PostChatAsync(client, ValidBody());
 
-        Assert.True(gateway.MockFaults.Count == 0, "Every attempt of this request should have used one queued fault.");
+        Assert.Equal(0, gateway.MockFaults.Count); // every attempt of this request took one queued fault
         await AssertOpenAiErrorAsync(response, HttpStatusCode.BadGateway, "server_error", null, "upstream_error", "queued upstream 502");
         await AssertNothingChargedAsync(tenantId, before, "queued upstream 502");
         await AssertNothingReservedAsync(tenantId, "queued upstream 502");
@@ -401,7 +398,7 @@ public sealed class BadInputTests(GatewayFactory gateway)
         using var response = await PostChatAsync(client, ValidBody(stream: true, mock: """{"fail_status":500}"""));
 
         var text = await AssertOpenAiErrorAsync(response, HttpStatusCode.BadGateway, "server_error", null, "upstream_error", "stream, upstream 500");
-        Assert.False(text.ToJsonString().Contains("data:", StringComparison.Ordinal), "No SSE event may precede the error.");
+        Assert.DoesNotContain("data:", text.ToJsonString(), StringComparison.Ordinal); // no SSE event precedes the error
         await AssertNothingChargedAsync(tenantId, before, "stream, upstream 500");
         await AssertNothingReservedAsync(tenantId, "stream, upstream 500");
     }
@@ -416,8 +413,7 @@ public sealed class BadInputTests(GatewayFactory gateway)
         using var response = await PostChatAsync(client, ValidBody(stream: true, mock: """{"fail_status":429,"retry_after":3}"""));
 
         await AssertOpenAiErrorAsync(response, HttpStatusCode.ServiceUnavailable, "server_error", null, "upstream_rate_limited", "stream, upstream 429");
-        Assert.True(response.Headers.RetryAfter?.Delta == TimeSpan.FromSeconds(3),
-            $"Retry-After should be the provider's 3 seconds, got '{response.Headers.RetryAfter}'.");
+        Assert.Equal(TimeSpan.FromSeconds(3), response.Headers.RetryAfter?.Delta); // the provider's
         await AssertNothingChargedAsync(tenantId, before, "stream, upstream 429");
         await AssertNothingReservedAsync(tenantId, "stream, upstream 429");
 
@@ -426,7 +422,7 @@ public sealed class BadInputTests(GatewayFactory gateway)
         await AssertOpenAiErrorAsync(during, HttpStatusCode.ServiceUnavailable, "server_error", null, "upstream_rate_limited", "during the cooldown");
         gateway.Clock.Advance(TimeSpan.FromSeconds(3));
         using var after = await PostChatAsync(client, ValidBody());
-        Assert.True(after.StatusCode == HttpStatusCode.OK, $"After the cooldown the deployment serves again, got {(int)after.StatusCode}.");
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
     }
 
     [Fact]
@@ -436,19 +432,19 @@ public sealed class BadInputTests(GatewayFactory gateway)
         using var client = gateway.CreateTenantClient(key);
         using (var failed = await PostChatAsync(client, ValidBody(mock: """{"fail_status":500}""")))
         {
-            Assert.True(failed.StatusCode == HttpStatusCode.BadGateway, $"Expected the injected failure, got {(int)failed.StatusCode}.");
+            Assert.Equal(HttpStatusCode.BadGateway, failed.StatusCode);
         }
 
         var mockBefore = gateway.MockStats.Requests;
         using var served = await PostChatAsync(client, ValidBody());
 
         var body = await served.Content.ReadFromJsonAsync<JsonObject>();
-        Assert.True(served.StatusCode == HttpStatusCode.OK, $"The retry should be served, got {(int)served.StatusCode}.");
+        Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+        var prompt = body!["usage"]!["prompt_tokens"]!.GetValue<long>();
+        Assert.InRange(prompt, 1, long.MaxValue);
         var usage = await gateway.GetUsageAsync(tenantId);
-        Assert.True(usage["requests"]!.GetValue<long>() == 1, $"Only the served request counts, got {usage["requests"]}.");
-        Assert.True(usage["inputTokens"]!.GetValue<long>() == body!["usage"]!["prompt_tokens"]!.GetValue<long>(), "Input tokens are the served request's.");
-        Assert.True(usage["outputTokens"]!.GetValue<long>() == 5, $"Output tokens are the served request's 5, got {usage["outputTokens"]}.");
-        Assert.True(gateway.MockStats.Requests - mockBefore == 1, "The mock served exactly one request.");
+        Assert.Equal((1L, prompt, 5L, ChatBodies.Gpt41CostUsd(prompt, 5)), UsageFigures.Charged(usage)); // only the served request
+        Assert.Equal(mockBefore + 1, gateway.MockStats.Requests);
     }
 
     private static string WithField(string name, string json) =>
@@ -492,15 +488,13 @@ public sealed class BadInputTests(GatewayFactory gateway)
     private async Task AssertNothingChargedAsync(string tenantId, Snapshot before, string because)
     {
         var after = await SnapshotAsync(tenantId);
-        Assert.True(before == after, $"{because}: nothing may be charged or served, but usage/mock went from {before} to {after}.");
+        Expect.Equal(before, after, $"{because}: nothing may be charged or served");
     }
 
     private async Task AssertNothingReservedAsync(string tenantId, string because)
     {
         var usage = await gateway.GetUsageAsync(tenantId);
-        Assert.True(usage["inFlight"]!.GetValue<int>() == 0, $"{because}: the reservation must be released, inFlight is {usage["inFlight"]}.");
-        Assert.True(usage["reservedTokens"]!.GetValue<long>() == 0, $"{because}: no tokens may stay reserved, got {usage["reservedTokens"]}.");
-        Assert.True(usage["reservedUsd"]!.GetValue<decimal>() == 0m, $"{because}: no money may stay reserved, got {usage["reservedUsd"]}.");
+        Expect.Equal((0, 0L, 0m), UsageFigures.Reserved(usage), $"{because}: the reservation must be released (in flight, tokens, USD)");
     }
 
     private sealed record Snapshot(long Requests, long InputTokens, long OutputTokens, decimal CostUsd, long MockRequests, long MockPromptTokens, long MockCompletionTokens);

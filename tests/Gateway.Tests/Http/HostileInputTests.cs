@@ -46,7 +46,7 @@ public sealed class HostileInputTests(GatewayFactory gateway)
 
         AssertRefused(answer, caseName);
         var after = await UsageAsync(tenantId);
-        Assert.True(before == after, $"{caseName}: usage moved from {before} to {after}.");
+        Assert.Equal(before, after);
     }
 
     [Fact]
@@ -67,7 +67,7 @@ public sealed class HostileInputTests(GatewayFactory gateway)
     {
         var kestrel = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions
             .GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>>(gateway.Services).Value;
-        var (tenantId, key) = await gateway.CreateTenantWithKeyAsync();
+        var (_, key) = await gateway.CreateTenantWithKeyAsync();
 
         // 20 KiB of headers: within Kestrel's default 32 KiB, over the gateway's 16 KiB.
         var answer = await RawExchange.SendAsync(gateway.BaseAddress,
@@ -80,7 +80,6 @@ public sealed class HostileInputTests(GatewayFactory gateway)
         Assert.Equal(1024, kestrel.Limits.MinRequestBodyDataRate!.BytesPerSecond);
         Assert.Equal(TimeSpan.FromSeconds(5), kestrel.Limits.MinRequestBodyDataRate.GracePeriod);
         Assert.Equal(4L * 1024 * 1024 + 1024 * 1024, kestrel.Limits.MaxRequestBodySize);
-        Assert.NotNull(tenantId);
     }
 
     internal static void AssertRefused(RawExchange.Answer answer, string because)

@@ -30,8 +30,10 @@ public sealed class LargePromptTests(GatewayFactory gateway)
         await AssertOpenAiErrorAsync(response, HttpStatusCode.TooManyRequests, "insufficient_quota", null, "insufficient_quota", "1 MiB prompt, 100-token quota");
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"The refusal took {clock.Elapsed}.");
         var usage = await gateway.GetUsageAsync(tenantId);
-        Assert.True(usage["requests"]!.GetValue<long>() == 0 && usage["inputTokens"]!.GetValue<long>() == 0 && usage["reservedTokens"]!.GetValue<long>() == 0,
-            $"Nothing may be charged or reserved: {usage}");
+        Expect.Equal(
+            (0L, 0L, 0L),
+            (usage["requests"]!.GetValue<long>(), usage["inputTokens"]!.GetValue<long>(), usage["reservedTokens"]!.GetValue<long>()),
+            $"Nothing may be charged or reserved (requests, input tokens, reserved tokens): {usage}");
         Assert.Equal(mockBefore, gateway.MockStats.Requests);
     }
 
@@ -57,9 +59,10 @@ public sealed class LargePromptTests(GatewayFactory gateway)
             new { model = "gpt-4.1", messages = new[] { new { role = "user", content = OneLetterMiB } }, max_tokens = 5 });
 
         var body = await response.Content.ReadFromJsonAsync<JsonObject>();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"Expected 200, got {(int)response.StatusCode}: {body}");
+        Expect.Equal(HttpStatusCode.OK, response.StatusCode, $"{body}");
         var usage = await gateway.GetUsageAsync(tenantId);
-        Assert.Equal(body!["usage"]!["prompt_tokens"]!.GetValue<long>(), usage["inputTokens"]!.GetValue<long>());
+        Assert.Equal(ChatBodies.PromptTokens(OneLetterMiB), body!["usage"]!["prompt_tokens"]!.GetValue<long>());
+        Assert.Equal(ChatBodies.PromptTokens(OneLetterMiB), usage["inputTokens"]!.GetValue<long>());
         Assert.Equal(0L, usage["reservedTokens"]!.GetValue<long>());
     }
 
@@ -74,7 +77,7 @@ public sealed class LargePromptTests(GatewayFactory gateway)
             new { model = "gpt-4.1", messages = new[] { new { role = "user", content = prose } }, max_tokens = 5 });
 
         var body = await response.Content.ReadFromJsonAsync<JsonObject>();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"Expected 200, got {(int)response.StatusCode}: {body}");
+        Expect.Equal(HttpStatusCode.OK, response.StatusCode, $"{body}");
         Assert.Equal(ChatBodies.PromptTokens(prose), body!["usage"]!["prompt_tokens"]!.GetValue<long>());
         Assert.Equal(ChatBodies.PromptTokens(prose), (await gateway.GetUsageAsync(tenantId))["inputTokens"]!.GetValue<long>());
     }

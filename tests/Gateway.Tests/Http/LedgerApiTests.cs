@@ -5,6 +5,7 @@ using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Http;
 
+/// <summary><c>GET /admin/tenants/{id}/ledger</c>: every settled request in order, paged, and bad queries refused.</summary>
 [Collection(GatewayCollection.Name)]
 public sealed class LedgerApiTests(GatewayFactory gateway)
 {
@@ -32,7 +33,9 @@ public sealed class LedgerApiTests(GatewayFactory gateway)
         Assert.All(entries, e => Assert.Equal("completed", e["outcome"]!.GetValue<string>()));
         Assert.Null(second["nextAfter"]);
         var usage = await gateway.GetUsageAsync(tenantId);
-        Assert.Equal(usage["costUsd"]!.GetValue<decimal>(), entries.Sum(e => e["costUsd"]!.GetValue<decimal>()));
+        var cost = ChatBodies.Gpt41CostUsd(3 * ChatBodies.PromptTokens(), 2 + 3 + 4);
+        Assert.Equal(cost, usage["costUsd"]!.GetValue<decimal>());
+        Assert.Equal(cost, entries.Sum(e => e["costUsd"]!.GetValue<decimal>()));
     }
 
     [Theory]

@@ -25,22 +25,17 @@ public sealed class OpenAiSdkTests(GatewayFactory gateway)
             new ChatCompletionOptions { MaxOutputTokenCount = 5 });
 
         var completion = result.Value;
-        Assert.True(completion.Content.Count == 1, $"One content part expected, got {completion.Content.Count}.");
-        Assert.True(completion.Content[0].Text == MockUsage.CompletionText(5), $"The mock's five tokens expected, got '{completion.Content[0].Text}'.");
-        Assert.True(completion.FinishReason == ChatFinishReason.Stop, $"Finish reason should be stop, got {completion.FinishReason}.");
-        Assert.True(completion.Usage.OutputTokenCount == 5, $"Five output tokens expected, got {completion.Usage.OutputTokenCount}.");
-        Assert.True(completion.Usage.InputTokenCount > 0, "The prompt has tokens.");
-        Assert.True(result.GetRawResponse().Headers.TryGetValue("x-request-id", out var requestId) && requestId!.StartsWith("req_", StringComparison.Ordinal),
-            "The SDK sees the gateway's request id.");
+        Assert.Equal(MockUsage.CompletionText(5), Assert.Single(completion.Content).Text);
+        Assert.Equal(ChatFinishReason.Stop, completion.FinishReason);
+        Assert.Equal(5, completion.Usage.OutputTokenCount);
+        Assert.InRange(completion.Usage.InputTokenCount, 1, int.MaxValue);
+        Assert.True(result.GetRawResponse().Headers.TryGetValue("x-request-id", out var requestId), "The SDK sees the gateway's request id.");
+        Assert.StartsWith("req_", requestId);
         var usage = await gateway.GetUsageAsync(tenantId);
-        Assert.True(usage["requests"]!.GetValue<long>() == 1, $"One request charged, got {usage["requests"]}.");
-        Assert.True(usage["inputTokens"]!.GetValue<long>() == completion.Usage.InputTokenCount,
-            $"Charged input {usage["inputTokens"]} should equal the reported {completion.Usage.InputTokenCount}.");
-        Assert.True(usage["outputTokens"]!.GetValue<long>() == completion.Usage.OutputTokenCount,
-            $"Charged output {usage["outputTokens"]} should equal the reported {completion.Usage.OutputTokenCount}.");
-        var cost = (completion.Usage.InputTokenCount * 2.00m + completion.Usage.OutputTokenCount * 8.00m) / 1_000_000m;
-        Assert.True(usage["costUsd"]!.GetValue<decimal>() == cost, $"Charged {usage["costUsd"]} USD, expected {cost}.");
-        Assert.True(gateway.MockStats.Requests - mockBefore == 1, "The mock served exactly one request.");
+        Assert.Equal(
+            (1L, (long)completion.Usage.InputTokenCount, 5L, ChatBodies.Gpt41CostUsd(completion.Usage.InputTokenCount, 5)),
+            UsageFigures.Charged(usage));
+        Assert.Equal(mockBefore + 1, gateway.MockStats.Requests);
     }
 
     [Fact]
@@ -64,17 +59,15 @@ public sealed class OpenAiSdkTests(GatewayFactory gateway)
             }
         }
 
-        Assert.True(pieces.SequenceEqual(MockUsage.CompletionPieces(7)),
-            $"The stream should yield the mock's seven pieces, got [{string.Join("|", pieces)}].");
-        Assert.True(usageUpdates == 1, $"Exactly one usage update expected (the SDK asks for it), got {usageUpdates}.");
-        Assert.True(streamedUsage!.OutputTokenCount == 7, $"Seven output tokens streamed, usage says {streamedUsage.OutputTokenCount}.");
+        Assert.Equal(MockUsage.CompletionPieces(7), pieces);
+        Assert.Equal(1, usageUpdates); // the SDK asks for the usage chunk
+        Assert.Equal(7, streamedUsage!.OutputTokenCount);
+        Assert.InRange(streamedUsage.InputTokenCount, 1, int.MaxValue);
         var usage = await gateway.GetUsageAsync(tenantId);
-        Assert.True(usage["requests"]!.GetValue<long>() == 1, $"One request charged, got {usage["requests"]}.");
-        Assert.True(usage["inputTokens"]!.GetValue<long>() == streamedUsage.InputTokenCount,
-            $"Charged input {usage["inputTokens"]} should equal the streamed {streamedUsage.InputTokenCount}.");
-        Assert.True(usage["outputTokens"]!.GetValue<long>() == streamedUsage.OutputTokenCount,
-            $"Charged output {usage["outputTokens"]} should equal the streamed {streamedUsage.OutputTokenCount}.");
-        Assert.True(usage["inFlight"]!.GetValue<int>() == 0, "The stream's reservation is settled.");
+        Assert.Equal(
+            (1L, (long)streamedUsage.InputTokenCount, 7L, ChatBodies.Gpt41CostUsd(streamedUsage.InputTokenCount, 7)),
+            UsageFigures.Charged(usage));
+        Assert.Equal(0, usage["inFlight"]!.GetValue<int>());
     }
 
     [Fact]
@@ -89,15 +82,14 @@ public sealed class OpenAiSdkTests(GatewayFactory gateway)
         {
         }
 
-        await CreateClient(plainKey).GetChatClient("gpt-4.1").CompleteChatAsync(messages, new ChatCompletionOptions { MaxOutputTokenCount = 9 });
+        var completion = (await CreateClient(plainKey).GetChatClient("gpt-4.1").CompleteChatAsync(messages, new ChatCompletionOptions { MaxOutputTokenCount = 9 })).Value;
 
-        var streamed = await gateway.GetUsageAsync(streamTenant);
-        var plain = await gateway.GetUsageAsync(plainTenant);
-        foreach (var field in new[] { "requests", "inputTokens", "outputTokens", "costUsd" })
-        {
-            Assert.True(JsonNode.DeepEquals(streamed[field], plain[field]),
-                $"'{field}' should match: stream {streamed[field]} vs completion {plain[field]}.");
-        }
+        // Both charged what the completion reported (not merely the same, which two empty usages would be).
+        var input = completion.Usage.InputTokenCount;
+        Assert.InRange(input, 1, int.MaxValue);
+        var expected = (1L, (long)input, 9L, ChatBodies.Gpt41CostUsd(input, 9));
+        Assert.Equal(expected, UsageFigures.Charged(await gateway.GetUsageAsync(plainTenant)));
+        Assert.Equal(expected, UsageFigures.Charged(await gateway.GetUsageAsync(streamTenant)));
     }
 
     [Fact]
@@ -108,8 +100,8 @@ public sealed class OpenAiSdkTests(GatewayFactory gateway)
         ClientResult<OpenAIModelCollection> result = await CreateClient(key).GetOpenAIModelClient().GetModelsAsync();
 
         var ids = result.Value.Select(m => m.Id).Order(StringComparer.Ordinal).ToArray();
-        Assert.True(ids.SequenceEqual(["deepseek-v3.2", "gpt-4.1"]), $"Expected exactly the allowed models, got [{string.Join(", ", ids)}].");
-        Assert.True(result.Value.Single(m => m.Id == "deepseek-v3.2").OwnedBy == "deepseek", "A model is owned by its provider.");
+        Assert.Equal(["deepseek-v3.2", "gpt-4.1"], ids);
+        Assert.Equal("deepseek", result.Value.Single(m => m.Id == "deepseek-v3.2").OwnedBy);
     }
 
     [Fact]
@@ -120,8 +112,7 @@ public sealed class OpenAiSdkTests(GatewayFactory gateway)
         ClientResult<OpenAIModelCollection> result = await CreateClient(key).GetOpenAIModelClient().GetModelsAsync();
 
         var ids = result.Value.Select(m => m.Id).Order(StringComparer.Ordinal).ToArray();
-        Assert.True(ids.SequenceEqual(["claude-sonnet-4.5", "deepseek-v3.2", "gemini-2.5-flash", "gpt-4.1"]),
-            $"Expected the whole catalog, got [{string.Join(", ", ids)}].");
+        Assert.Equal(["claude-sonnet-4.5", "deepseek-v3.2", "gemini-2.5-flash", "gpt-4.1"], ids);
     }
 
     [Fact]
@@ -133,9 +124,9 @@ public sealed class OpenAiSdkTests(GatewayFactory gateway)
         var exception = await Assert.ThrowsAsync<ClientResultException>(() =>
             chat.CompleteChatAsync([new UserChatMessage("Hello")], new ChatCompletionOptions { MaxOutputTokenCount = 5 }));
 
-        Assert.True(exception.Status == 401, $"Expected 401, got {exception.Status}.");
-        Assert.True(exception.Message.Contains("invalid_api_key", StringComparison.Ordinal), $"The SDK surfaces the error code: {exception.Message}");
-        Assert.True(gateway.MockStats.Requests == mockBefore, "Nothing reached the provider.");
+        Assert.Equal(401, exception.Status);
+        Assert.Contains("invalid_api_key", exception.Message, StringComparison.Ordinal);
+        Assert.Equal(mockBefore, gateway.MockStats.Requests);
     }
 
     [Fact]
@@ -150,20 +141,18 @@ public sealed class OpenAiSdkTests(GatewayFactory gateway)
 
         var exception = await Assert.ThrowsAsync<ClientResultException>(() => chat.CompleteChatAsync(messages, options));
 
-        Assert.True(exception.Status == 429, $"Expected 429, got {exception.Status}.");
+        Assert.Equal(429, exception.Status);
         var response = exception.GetRawResponse();
-        Assert.True(response is not null, "The exception carries the raw response.");
-        Assert.True(response!.Headers.TryGetValue("Retry-After", out var retryAfter) && retryAfter == "60",
-            $"A one-per-minute tenant waits a whole minute: Retry-After should be 60, got '{retryAfter}'.");
-        Assert.True(response.Headers.TryGetValue("x-ratelimit-limit-requests", out var limit) && limit == "1",
-            $"x-ratelimit-limit-requests should be 1, got '{limit}'.");
-        Assert.True(response.Headers.TryGetValue("x-ratelimit-remaining-requests", out var remaining) && remaining == "0",
-            $"x-ratelimit-remaining-requests should be 0, got '{remaining}'.");
+        Assert.NotNull(response);
+        // A one-per-minute tenant waits a whole minute; its one request is used.
+        Assert.Equal(
+            ("60", "1", "0"),
+            (Header(response, "Retry-After"), Header(response, "x-ratelimit-limit-requests"), Header(response, "x-ratelimit-remaining-requests")));
         var error = JsonNode.Parse(response.Content.ToString())!["error"]!;
-        Assert.True(error["code"]?.GetValue<string>() == "rate_limit_exceeded", $"The code is rate_limit_exceeded: {response.Content}");
-        Assert.True(error["type"]?.GetValue<string>() == "requests", $"The type is requests: {response.Content}");
+        Expect.Equal("rate_limit_exceeded", error["code"]?.GetValue<string>(), response.Content.ToString());
+        Expect.Equal("requests", error["type"]?.GetValue<string>(), response.Content.ToString());
         var usageAfter = await gateway.GetUsageAsync(tenantId);
-        Assert.True(JsonNode.DeepEquals(usageBefore, usageAfter), $"The refused call is not charged: {usageBefore.ToJsonString()} vs {usageAfter.ToJsonString()}");
+        Expect.JsonEqual(usageBefore, usageAfter, "The refused call is not charged");
     }
 
     [Fact]
@@ -175,12 +164,12 @@ public sealed class OpenAiSdkTests(GatewayFactory gateway)
         var options = new ChatCompletionOptions { MaxOutputTokenCount = 5 };
         await chat.CompleteChatAsync(messages, options);
         var refused = await Assert.ThrowsAsync<ClientResultException>(() => chat.CompleteChatAsync(messages, options));
-        Assert.True(refused.Status == 429, $"Expected 429 before the minute passed, got {refused.Status}.");
+        Assert.Equal(429, refused.Status);
 
         gateway.Clock.Advance(TimeSpan.FromSeconds(60));
         ClientResult<ChatCompletion> served = await chat.CompleteChatAsync(messages, options);
 
-        Assert.True(served.GetRawResponse().Status == 200, $"Served again after Retry-After, got {served.GetRawResponse().Status}.");
+        Assert.Equal(200, served.GetRawResponse().Status);
     }
 
     [Fact]
@@ -192,9 +181,11 @@ public sealed class OpenAiSdkTests(GatewayFactory gateway)
         var exception = await Assert.ThrowsAsync<ClientResultException>(() =>
             chat.CompleteChatAsync([new UserChatMessage("Hello")], new ChatCompletionOptions { MaxOutputTokenCount = 5 }));
 
-        Assert.True(exception.Status == 403, $"Expected 403, got {exception.Status}.");
-        Assert.True(exception.Message.Contains("model_not_allowed", StringComparison.Ordinal), $"The SDK surfaces the error code: {exception.Message}");
+        Assert.Equal(403, exception.Status);
+        Assert.Contains("model_not_allowed", exception.Message, StringComparison.Ordinal);
     }
+
+    private static string? Header(PipelineResponse response, string name) => response.Headers.TryGetValue(name, out var value) ? value : null;
 
     private OpenAIClient CreateClient(string key) => new(new ApiKeyCredential(key), new OpenAIClientOptions
     {

@@ -42,8 +42,9 @@ public sealed class StreamingTests(GatewayFactory gateway)
         var usageChunk = JsonNode.Parse(events[^2])!.AsObject();
         Assert.Empty(usageChunk["choices"]!.AsArray());
         Assert.Equal(4, usageChunk["usage"]!["completion_tokens"]!.GetValue<long>());
+        Assert.Equal(ChatBodies.PromptTokens(), usageChunk["usage"]!["prompt_tokens"]!.GetValue<long>());
         var usage = await gateway.GetUsageAsync(tenantId);
-        Assert.Equal(usageChunk["usage"]!["prompt_tokens"]!.GetValue<long>(), usage["inputTokens"]!.GetValue<long>());
+        Assert.Equal(ChatBodies.PromptTokens(), usage["inputTokens"]!.GetValue<long>());
         Assert.Equal(4, usage["outputTokens"]!.GetValue<long>());
     }
 
@@ -127,10 +128,11 @@ public sealed class StreamingTests(GatewayFactory gateway)
         var last = JsonNode.Parse(events[^1])!.AsObject();
         Assert.Equal("upstream_stream_interrupted", last["error"]!["code"]!.GetValue<string>());
 
-        // Charged exactly what reached the client: each content event is one token.
-        // A cut connection may lose the last bytes the provider wrote before they were read.
+        // Charged exactly what reached the client: each content event is one token. A cut connection may lose the last
+        // bytes the provider wrote before they were read, but the mock waits a grace before cutting, so at least the
+        // first chunk arrives (without it, the charge would be compared with an empty stream: 0 == 0).
         var streamed = CountContentEvents(string.Join("\n\n", events));
-        Assert.InRange(streamed, 0, 3);
+        Assert.InRange(streamed, 1, 3);
         var usage = await gateway.GetUsageAsync(tenantId);
         Assert.Equal(streamed, usage["outputTokens"]!.GetValue<long>());
         Assert.Equal(ChatBodies.PromptTokens(), usage["inputTokens"]!.GetValue<long>());
@@ -146,7 +148,7 @@ public sealed class StreamingTests(GatewayFactory gateway)
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
-        Assert.True(response.Headers.Contains("x-request-id"));
+        Assert.StartsWith("req_", response.Headers.GetValues("x-request-id").Single(), StringComparison.Ordinal);
         Assert.Equal("300", response.Headers.GetValues("x-ratelimit-limit-requests").Single());
         Assert.Equal("299", response.Headers.GetValues("x-ratelimit-remaining-requests").Single());
         Assert.Equal("500000", response.Headers.GetValues("x-ratelimit-limit-tokens").Single());
@@ -159,7 +161,11 @@ public sealed class StreamingTests(GatewayFactory gateway)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = JsonContent.Create(body) };
         var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"Expected a stream, got {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            Expect.Equal(HttpStatusCode.OK, response.StatusCode, $"Expected a stream: {await response.Content.ReadAsStringAsync()}");
+        }
+
         return response;
     }
 

@@ -385,12 +385,11 @@ public sealed class UpstreamFailureTests(GatewayFactory gateway, FailingProvider
             var error = await AssertOpenAiErrorAsync(response, (HttpStatusCode)expected, type, null, code, because);
             AssertFaultsTaken(gateway, because);
             var advised = status is 429 or 503 or 529 ? TimeSpan.FromSeconds(retryAfter ?? 1) : (TimeSpan?)null;
-            Assert.True(response.Headers.RetryAfter?.Delta == advised, $"{because}: Retry-After should be {advised?.ToString() ?? "absent"}, got '{response.Headers.RetryAfter}'.");
+            Expect.Equal(advised, response.Headers.RetryAfter?.Delta, $"{because}: Retry-After");
             if (code == "upstream_rejected")
             {
                 var passedOn = body == MockErrorBody.Json ? $"Mock failure with status {status}." : $"status {status}";
-                Assert.True(error["message"]!.GetValue<string>().Contains(passedOn, StringComparison.Ordinal),
-                    $"{because}: the message should carry '{passedOn}', got '{error["message"]}'.");
+                Assert.Contains(passedOn, error["message"]!.GetValue<string>(), StringComparison.Ordinal);
             }
 
             Assert.Equal(mockBefore, MockServed(gateway));
@@ -416,7 +415,7 @@ public sealed class UpstreamFailureTests(GatewayFactory gateway, FailingProvider
         using var response = await PostAsync(client, Body(Gpt41, stream: false));
 
         await AssertOpenAiErrorAsync(response, HttpStatusCode.ServiceUnavailable, "server_error", null, "upstream_unavailable", "503 with retry-after-ms");
-        Assert.True(response.Headers.RetryAfter?.Delta == TimeSpan.FromSeconds(3), $"retry-after-ms 2500 wins over Retry-After and rounds up to 3 s, got '{response.Headers.RetryAfter}'.");
+        Assert.Equal(TimeSpan.FromSeconds(3), response.Headers.RetryAfter?.Delta); // retry-after-ms 2500 wins over Retry-After, rounded up
         AssertFaultsTaken(gateway, "503 with retry-after-ms on every attempt");
         await AssertNothingChargedAsync(gateway, tenantId, "503 with retry-after-ms");
     }
@@ -466,7 +465,7 @@ public sealed class UpstreamFailureTests(GatewayFactory gateway, FailingProvider
         else
         {
             using var response = await PostAsync(client, Body(Gpt41, stream: false, maxTokens: 7));
-            Assert.True(response.StatusCode == HttpStatusCode.OK, $"Expected the answer, got {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+            Expect.Equal(HttpStatusCode.OK, response.StatusCode, await response.Content.ReadAsStringAsync());
             var body = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
             Assert.False(body.ContainsKey("usage"), "The provider reported no usage.");
             text = body["choices"]![0]!["message"]!["content"]!.GetValue<string>();
@@ -587,7 +586,7 @@ public sealed class UpstreamFailureTests(GatewayFactory gateway, FailingProvider
     {
         var left = at.MockFaults.Count;
         at.MockFaults.Clear();
-        Assert.True(left == 0, $"{because}: {left} queued fault(s) were not taken, so the gateway made fewer attempts than expected.");
+        Expect.Equal(0, left, $"{because}: queued faults left untaken mean the gateway made fewer attempts than expected");
     }
 
     private static long MockServed(GatewayFactory at) => at.MockStats.Requests;
@@ -629,20 +628,13 @@ public sealed class UpstreamFailureTests(GatewayFactory gateway, FailingProvider
     private static async Task AssertNothingChargedAsync(GatewayFactory at, string tenantId, string because)
     {
         var usage = await at.GetUsageAsync(tenantId);
-        Assert.True(usage["requests"]!.GetValue<long>() == 0, $"{because}: no request may count, got {usage["requests"]}.");
-        Assert.True(usage["inputTokens"]!.GetValue<long>() == 0 && usage["outputTokens"]!.GetValue<long>() == 0,
-            $"{because}: no tokens may be charged, got {usage["inputTokens"]} in, {usage["outputTokens"]} out.");
-        Assert.True(usage["costUsd"]!.GetValue<decimal>() == 0m, $"{because}: nothing may be charged, got ${usage["costUsd"]}.");
+        Expect.Equal((0L, 0L, 0L, 0m), UsageFigures.Charged(usage), $"{because}: nothing may be charged (requests, input, output, USD)");
         AssertNothingReserved(usage, because);
-        Assert.True((await LedgerAsync(at, tenantId)).Count == 0, $"{because}: the ledger must have no row.");
+        Expect.Equal("[]", (await LedgerAsync(at, tenantId)).ToJsonString(), $"{because}: the ledger must have no row");
     }
 
-    private static void AssertNothingReserved(JsonObject usage, string because)
-    {
-        Assert.True(usage["inFlight"]!.GetValue<int>() == 0, $"{because}: the reservation must be released, inFlight is {usage["inFlight"]}.");
-        Assert.True(usage["reservedTokens"]!.GetValue<long>() == 0, $"{because}: no tokens may stay reserved, got {usage["reservedTokens"]}.");
-        Assert.True(usage["reservedUsd"]!.GetValue<decimal>() == 0m, $"{because}: no money may stay reserved, got {usage["reservedUsd"]}.");
-    }
+    private static void AssertNothingReserved(JsonObject usage, string because) =>
+        Expect.Equal((0, 0L, 0m), UsageFigures.Reserved(usage), $"{because}: the reservation must be released (in flight, tokens, USD)");
 
     /// <summary>Charged exactly once, <paramref name="input"/> and <paramref name="output"/> tokens at gpt-4.1's prices, with one ledger row saying so.</summary>
     private static async Task AssertChargedAsync(
@@ -650,18 +642,15 @@ public sealed class UpstreamFailureTests(GatewayFactory gateway, FailingProvider
     {
         var usage = await at.GetUsageAsync(tenantId);
         var cost = Gpt41CostUsd(input, output);
-        Assert.True(usage["requests"]!.GetValue<long>() == 1, $"{because}: exactly one request counts, got {usage["requests"]}.");
-        Assert.True(usage["inputTokens"]!.GetValue<long>() == input, $"{because}: {input} input tokens should be charged, got {usage["inputTokens"]}.");
-        Assert.True(usage["outputTokens"]!.GetValue<long>() == output, $"{because}: {output} output tokens should be charged, got {usage["outputTokens"]}.");
-        Assert.True(usage["costUsd"]!.GetValue<decimal>() == cost, $"{because}: ${cost} should be charged, got ${usage["costUsd"]}.");
+        Expect.Equal((1L, input, output, cost), UsageFigures.Charged(usage), $"{because}: charged once (requests, input, output, USD)");
         AssertNothingReserved(usage, because);
 
         var row = Assert.Single(await LedgerAsync(at, tenantId))!.AsObject();
-        Assert.True(row["inputTokens"]!.GetValue<long>() == input && row["outputTokens"]!.GetValue<long>() == output && row["costUsd"]!.GetValue<decimal>() == cost,
-            $"{because}: the ledger row should say {input} in, {output} out, ${cost}: {row.ToJsonString()}");
-        Assert.True(row["outcome"]!.GetValue<string>() == outcome, $"{because}: the ledger outcome should be {outcome}: {row.ToJsonString()}");
-        Assert.True(row["attempts"]!.GetValue<int>() == attempts, $"{because}: the ledger should count {attempts} attempt(s): {row.ToJsonString()}");
-        Assert.True(row["usageCounted"]!.GetValue<bool>() == usageCounted, $"{because}: usageCounted should be {usageCounted}: {row.ToJsonString()}");
+        Expect.Equal(
+            (input, output, cost, outcome, attempts, usageCounted),
+            (row["inputTokens"]!.GetValue<long>(), row["outputTokens"]!.GetValue<long>(), row["costUsd"]!.GetValue<decimal>(),
+                row["outcome"]!.GetValue<string>(), row["attempts"]!.GetValue<int>(), row["usageCounted"]!.GetValue<bool>()),
+            $"{because}: the ledger row (input, output, USD, outcome, attempts, usageCounted): {row.ToJsonString()}");
     }
 
     /// <summary>A 200 with the provider's usage, charged once from that usage, one ledger row of two attempts, one answer served by the mock.</summary>
@@ -669,23 +658,23 @@ public sealed class UpstreamFailureTests(GatewayFactory gateway, FailingProvider
         GatewayFactory at, string tenantId, HttpResponseMessage response, long mockBefore, Func<long, long, decimal> price, string because)
     {
         var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{because}: the retry should be served, got {(int)response.StatusCode}: {text}");
+        Expect.Equal(HttpStatusCode.OK, response.StatusCode, $"{because}: the retry should be served: {text}");
         AssertFaultsTaken(at, because);
         var reported = JsonNode.Parse(text)!["usage"]!;
         var input = reported["prompt_tokens"]!.GetValue<long>();
         var output = reported["completion_tokens"]!.GetValue<long>();
         Assert.Equal(5, output);
-        Assert.True(at.MockStats.Requests == mockBefore + 1, $"{because}: the mock served exactly one answer.");
+        Expect.Equal(mockBefore + 1, at.MockStats.Requests, $"{because}: the mock served exactly one answer");
 
         var usage = await at.GetUsageAsync(tenantId);
-        Assert.True(usage["requests"]!.GetValue<long>() == 1, $"{because}: charged once, got {usage["requests"]} requests.");
-        Assert.True(usage["inputTokens"]!.GetValue<long>() == input && usage["outputTokens"]!.GetValue<long>() == output,
-            $"{because}: charged the served answer's {input} in, {output} out, got {usage["inputTokens"]} in, {usage["outputTokens"]} out.");
-        Assert.True(usage["costUsd"]!.GetValue<decimal>() == price(input, output), $"{because}: charged ${price(input, output)}, got ${usage["costUsd"]}.");
+        Expect.Equal((1L, input, output, price(input, output)), UsageFigures.Charged(usage),
+            $"{because}: charged the served answer once (requests, input, output, USD)");
         AssertNothingReserved(usage, because);
         var row = Assert.Single(await LedgerAsync(at, tenantId))!.AsObject();
-        Assert.True(row["attempts"]!.GetValue<int>() == 2, $"{because}: the ledger row should count 2 attempts: {row.ToJsonString()}");
-        Assert.True(row["outcome"]!.GetValue<string>() == "completed" && !row["usageCounted"]!.GetValue<bool>(), $"{because}: {row.ToJsonString()}");
+        Expect.Equal(
+            (2, "completed", false),
+            (row["attempts"]!.GetValue<int>(), row["outcome"]!.GetValue<string>(), row["usageCounted"]!.GetValue<bool>()),
+            $"{because}: the ledger row (attempts, outcome, usageCounted): {row.ToJsonString()}");
     }
 
     private static async Task<JsonArray> LedgerAsync(GatewayFactory at, string tenantId)
@@ -715,12 +704,12 @@ public sealed class UpstreamFailureTests(GatewayFactory gateway, FailingProvider
         var root = JsonNode.Parse(data) as JsonObject;
         Assert.True(root is { Count: 1 } && root["error"] is JsonObject, $"{because}: the last event should be {{\"error\":{{...}}}}, got {data}");
         var error = root!["error"]!.AsObject();
-        Assert.True(error.Select(p => p.Key).Order(StringComparer.Ordinal).SequenceEqual(["code", "message", "param", "type"]),
-            $"{because}: the error should have exactly message, type, param and code, got {data}");
+        Expect.Equal(["code", "message", "param", "type"], error.Select(p => p.Key).Order(StringComparer.Ordinal).ToArray(), $"{because}: the error's fields: {data}");
         Assert.True(error["message"]?.GetValue<string>() is { Length: > 0 }, $"{because}: the error needs a message, got {data}");
-        Assert.True(error["type"]?.GetValue<string>() == "server_error", $"{because}: type should be server_error, got {data}");
-        Assert.True(error["param"] is null, $"{because}: param should be null, got {data}");
-        Assert.True(error["code"]?.GetValue<string>() == code, $"{because}: code should be {code}, got {data}");
+        Expect.Equal(
+            ("server_error", (string?)null, code),
+            (error["type"]?.GetValue<string>(), error["param"]?.ToJsonString(), error["code"]?.GetValue<string>()),
+            $"{because}: the error event's type, param and code: {data}");
     }
 
     /// <summary>The content events among <paramref name="chunks"/> and their text, as the client received them.</summary>

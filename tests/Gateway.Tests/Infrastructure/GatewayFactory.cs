@@ -45,6 +45,9 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>, IAsyncLifet
     /// <summary>A logger provider that also receives the gateway's logs, at every level (set before starting).</summary>
     public ILoggerProvider? LogCapture { get; set; }
 
+    /// <summary>Services a test adds to the gateway's own, after them (set before starting).</summary>
+    public Action<IServiceCollection>? TestServices { get; set; }
+
     public MockProviderStats MockStats => _mock!.Services.GetRequiredService<MockProviderStats>();
 
     public MockFaultQueue MockFaults => _mock!.Services.GetRequiredService<MockFaultQueue>();
@@ -116,6 +119,11 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>, IAsyncLifet
         if (!UseSystemClock)
         {
             builder.ConfigureTestServices(services => services.AddKeyedSingleton<TimeProvider>(GatewayClock.Key, Clock));
+        }
+
+        if (TestServices is { } configure)
+        {
+            builder.ConfigureTestServices(configure);
         }
     }
 

@@ -219,7 +219,7 @@ public sealed record GatewayProcess(string Name, Process Process, Uri Address, i
         body["tier"] = "platinum";
         using var admin = CreateClient(GatewayProcesses.AdminKey);
         var created = await admin.PostAsJsonAsync("/admin/tenants", body);
-        Assert.True(created.StatusCode == HttpStatusCode.Created, $"Creating {tenantId}: {(int)created.StatusCode} {await created.Content.ReadAsStringAsync()}");
+        Expect.Equal(HttpStatusCode.Created, created.StatusCode, $"Creating {tenantId}: {await created.Content.ReadAsStringAsync()}");
         var key = await (await admin.PostAsync($"/admin/tenants/{tenantId}/keys", null)).Content.ReadFromJsonAsync<JsonObject>();
         return (tenantId, key!["key"]!.GetValue<string>());
     }

@@ -76,7 +76,7 @@ public sealed class RealServersFixture : IAsyncLifetime
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
         await process.WaitForExitAsync(timeout.Token);
-        Assert.True(process.ExitCode == 0, $"scripts/deps.sh {command} failed ({process.ExitCode}): {await stderr}");
+        Expect.Equal(0, process.ExitCode, $"scripts/deps.sh {command} failed: {await stderr}");
         return await stdout;
     }
 

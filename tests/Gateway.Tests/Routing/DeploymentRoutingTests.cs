@@ -40,8 +40,7 @@ public sealed class DeploymentRoutingTests(RoutingGatewayFixture fixture)
         var a = Mock("split-a").Stats.Requests;
         var b = Mock("split-b").Stats.Requests;
         Assert.Equal(Requests, a + b);
-        var share = (double)a / Requests;
-        Assert.True(Math.Abs(share - 0.75) <= 0.03, $"Weight 3 of 4 should get 75% ± 3% of the traffic: split-a {a}, split-b {b} ({share:P1}).");
+        Assert.InRange(a, (long)(0.72 * Requests), (long)(0.78 * Requests)); // weight 3 of 4: 75% ± 3% of the traffic
     }
 
     [Fact]
@@ -73,7 +72,7 @@ public sealed class DeploymentRoutingTests(RoutingGatewayFixture fixture)
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
 
-        Assert.True(failing.Stats.Requests == 0, $"Nothing goes to pair-a while its circuit is open; it served {failing.Stats.Requests}.");
+        Assert.Equal(0, failing.Stats.Requests); // nothing goes to pair-a while its circuit is open
         Assert.Equal(served + 20, healthy.Stats.Requests);
 
         Gateway.Clock.Advance(BreakDuration);
@@ -154,7 +153,7 @@ public sealed class DeploymentRoutingTests(RoutingGatewayFixture fixture)
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
 
-        Assert.True(limited.Stats.Requests == 0, $"Nothing goes to cool-a within its Retry-After; it served {limited.Stats.Requests}.");
+        Assert.Equal(0, limited.Stats.Requests); // nothing goes to cool-a within its Retry-After
         Assert.Equal(served + 20, other.Stats.Requests);
         Assert.Equal(1_000, (await Gateway.GetDeploymentsAsync())["cool#0"]["cooldownRemainingMs"]!.GetValue<long>());
 
@@ -184,7 +183,7 @@ public sealed class DeploymentRoutingTests(RoutingGatewayFixture fixture)
             using (var third = await client.ChatAsync("narrow"))
             {
                 await AssertOpenAiErrorAsync(third, HttpStatusCode.TooManyRequests, "requests", null, "capacity_exceeded", "a third request on a deployment with MaxConcurrent 2");
-                Assert.True(third.Headers.RetryAfter?.Delta > TimeSpan.Zero, "A capacity refusal says when to retry.");
+                        Assert.True(third.Headers.RetryAfter?.Delta > TimeSpan.Zero, "A capacity refusal says when to retry.");
             }
 
             Assert.Equal(2, hold.Waiting);
@@ -211,10 +210,12 @@ public sealed class DeploymentRoutingTests(RoutingGatewayFixture fixture)
     private static void AssertHealth(JsonObject deployment, string circuit, int calls, int failures)
     {
         AssertJson(deployment, "circuit", circuit);
-        Assert.True(deployment["recentCalls"]!.GetValue<int>() == calls && deployment["recentFailures"]!.GetValue<int>() == failures,
-            $"Expected {calls} recent calls and {failures} failures: {deployment.ToJsonString()}");
+        Expect.Equal(
+            (calls, failures),
+            (deployment["recentCalls"]!.GetValue<int>(), deployment["recentFailures"]!.GetValue<int>()),
+            $"recentCalls, recentFailures: {deployment.ToJsonString()}");
     }
 
     private static void AssertJson(JsonNode node, string name, string expected) =>
-        Assert.True(node[name] is JsonValue value && value.GetValue<string>() == expected, $"{name} should be '{expected}': {node.ToJsonString()}");
+        Expect.Equal(JsonValue.Create(expected).ToJsonString(), node[name]?.ToJsonString(), $"'{name}' in {node.ToJsonString()}");
 }

@@ -34,7 +34,7 @@ public sealed class FallbackBillingTests(RoutingGatewayFixture fixture)
         using var response = await client.ChatAsync("primary", maxTokens: 7);
 
         var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"The fallback should serve: {(int)response.StatusCode} {text}");
+        Expect.Equal(HttpStatusCode.OK, response.StatusCode, $"The fallback should serve: {text}");
         var body = JsonNode.Parse(text)!.AsObject();
         Assert.Equal("backup", body["model"]!.GetValue<string>());
         var input = body["usage"]!["prompt_tokens"]!.GetValue<long>();
