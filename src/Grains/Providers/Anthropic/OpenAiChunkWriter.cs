@@ -1,0 +1,180 @@
+using System.Buffers;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace Gateway.Grains.Providers.Anthropic;
+
+/// <summary>
+/// Writes OpenAI <c>chat.completion.chunk</c> payloads of one stream, reusing one buffer and one writer: delta chunks
+/// (<c>choices[0].delta</c> with the role, content, reasoning, a tool call's start or a piece of its arguments, a thinking
+/// block), the finish chunk (empty delta and the finish reason) and the usage chunk (no choices), as OpenAI sends them.
+/// Strings from Anthropic's events are copied as they are in the JSON (quoted, escaped). Each payload is one array, the
+/// only allocation per chunk.
+/// </summary>
+internal sealed class OpenAiChunkWriter
+{
+    private static readonly JsonEncodedText ChunkObject = JsonEncodedText.Encode("chat.completion.chunk");
+    private readonly ArrayBufferWriter<byte> _buffer = new(512);
+    private readonly Utf8JsonWriter _writer;
+    private readonly long _created;
+    private JsonEncodedText _id;
+    private JsonEncodedText _model;
+
+    public OpenAiChunkWriter(long created)
+    {
+        _created = created;
+        _writer = new Utf8JsonWriter(_buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+    }
+
+    public void Identify(string id, string model)
+    {
+        _id = JsonEncodedText.Encode(id, JavaScriptEncoder.UnsafeRelaxedJsonEscaping);
+        _model = JsonEncodedText.Encode(model, JavaScriptEncoder.UnsafeRelaxedJsonEscaping);
+    }
+
+    // Starts a chunk; the returned writer is inside choices[0].delta, to be closed by EndDelta.
+    private Utf8JsonWriter BeginDelta()
+    {
+        Begin();
+        _writer.WriteStartArray("choices"u8);
+        _writer.WriteStartObject();
+        _writer.WriteNumber("index"u8, 0);
+        _writer.WriteStartObject("delta"u8);
+        return _writer;
+    }
+
+    private byte[] EndDelta(string? finishReason = null)
+    {
+        _writer.WriteEndObject();
+        _writer.WriteNull("logprobs"u8);
+        if (finishReason is null)
+        {
+            _writer.WriteNull("finish_reason"u8);
+        }
+        else
+        {
+            _writer.WriteString("finish_reason"u8, finishReason);
+        }
+
+        _writer.WriteEndObject();
+        _writer.WriteEndArray();
+        return End();
+    }
+
+    /// <summary>The first chunk of a stream: <c>{"role":"assistant","content":""}</c>.</summary>
+    public byte[] Role()
+    {
+        var writer = BeginDelta();
+        writer.WriteString("role"u8, "assistant"u8);
+        writer.WriteString("content"u8, ""u8);
+        return EndDelta();
+    }
+
+    /// <summary>A delta of one string member (<c>content</c>, <c>reasoning_content</c>), the value a quoted JSON string.</summary>
+    public byte[] Text(ReadOnlySpan<byte> property, ReadOnlySpan<byte> quotedValue)
+    {
+        var writer = BeginDelta();
+        writer.WritePropertyName(property);
+        writer.WriteRawValue(quotedValue, skipInputValidation: true);
+        return EndDelta();
+    }
+
+    /// <summary>The start of tool call <paramref name="index"/>: its id, name and the arguments known so far (raw JSON, or none).</summary>
+    public byte[] ToolCallStart(int index, string id, string name, ReadOnlySpan<byte> arguments)
+    {
+        var writer = BeginToolCall(index);
+        writer.WriteString("id"u8, id);
+        writer.WriteString("type"u8, "function"u8);
+        writer.WriteStartObject("function"u8);
+        writer.WriteString("name"u8, name);
+        writer.WriteString("arguments"u8, arguments);
+        return EndToolCall();
+    }
+
+    /// <summary>A piece of tool call <paramref name="index"/>'s arguments, a quoted JSON string copied as it is.</summary>
+    public byte[] ToolArguments(int index, ReadOnlySpan<byte> quotedValue)
+    {
+        var writer = BeginToolCall(index);
+        writer.WriteStartObject("function"u8);
+        writer.WritePropertyName("arguments"u8);
+        writer.WriteRawValue(quotedValue, skipInputValidation: true);
+        return EndToolCall();
+    }
+
+    /// <summary>A whole thinking block, to be sent back: <c>{"thinking_blocks":[{"type":"thinking","thinking","signature"}]}</c>.</summary>
+    public byte[] ThinkingBlock(JsonStringJoiner thinking, JsonStringJoiner signature)
+    {
+        var writer = BeginDelta();
+        writer.WriteStartArray(OpenAiReasoningFields.ThinkingBlocks);
+        writer.WriteStartObject();
+        writer.WriteString("type"u8, "thinking"u8);
+        writer.WritePropertyName("thinking"u8);
+        thinking.WriteValue(writer);
+        writer.WritePropertyName("signature"u8);
+        signature.WriteValue(writer);
+        writer.WriteEndObject();
+        writer.WriteEndArray();
+        return EndDelta();
+    }
+
+    /// <summary>A redacted thinking block as Anthropic sent it, in <c>thinking_blocks</c>.</summary>
+    public byte[] RedactedThinking(JsonElement block)
+    {
+        var writer = BeginDelta();
+        writer.WriteStartArray(OpenAiReasoningFields.ThinkingBlocks);
+        block.WriteTo(writer);
+        writer.WriteEndArray();
+        return EndDelta();
+    }
+
+    public byte[] Finish(string finishReason)
+    {
+        BeginDelta();
+        return EndDelta(finishReason);
+    }
+
+    public byte[] Usage(AnthropicUsage usage)
+    {
+        Begin();
+        _writer.WriteStartArray("choices"u8);
+        _writer.WriteEndArray();
+        usage.WriteOpenAi(_writer);
+        return End();
+    }
+
+    private Utf8JsonWriter BeginToolCall(int index)
+    {
+        var writer = BeginDelta();
+        writer.WriteStartArray("tool_calls"u8);
+        writer.WriteStartObject();
+        writer.WriteNumber("index"u8, index);
+        return writer;
+    }
+
+    // Closes the function object, the call and the tool_calls array opened by BeginToolCall.
+    private byte[] EndToolCall()
+    {
+        _writer.WriteEndObject();
+        _writer.WriteEndObject();
+        _writer.WriteEndArray();
+        return EndDelta();
+    }
+
+    private void Begin()
+    {
+        _buffer.ResetWrittenCount();
+        _writer.Reset(_buffer);
+        _writer.WriteStartObject();
+        _writer.WriteString("id"u8, _id);
+        _writer.WriteString("object"u8, ChunkObject);
+        _writer.WriteNumber("created"u8, _created);
+        _writer.WriteString("model"u8, _model);
+    }
+
+    private byte[] End()
+    {
+        _writer.WriteEndObject();
+        _writer.Flush();
+        return _buffer.WrittenSpan.ToArray();
+    }
+}
