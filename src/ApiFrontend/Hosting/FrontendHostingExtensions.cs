@@ -57,7 +57,7 @@ public static class FrontendHostingExtensions
         services.AddOpenApi(ApiDocument.Configure);
         services.AddSingleton<AdminKeyFilter>();
         services.AddSingleton<JsonContentTypeFilter>();
-        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, Contracts.GatewayJsonContext.Default));
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, Contracts.GatewayJsonContext.Resolver));
         return builder;
     }
 
