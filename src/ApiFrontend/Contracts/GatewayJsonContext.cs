@@ -5,8 +5,9 @@ using System.Text.Json.Serialization.Metadata;
 namespace Gateway.ApiFrontend.Contracts;
 
 /// <summary>
-/// Source-generated JSON for every body the frontend reads or writes itself. Request bodies are read through
-/// <see cref="Resolver"/>, which binds their <see cref="Optional{T}"/> fields.
+/// Source-generated JSON for every body the frontend reads or writes itself, and for the shapes of the chat completion
+/// bodies it relays (which the API document describes). Request bodies are read through <see cref="Resolver"/>, which
+/// binds their <see cref="Optional{T}"/> fields.
 /// </summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(TenantResponse))]
@@ -17,6 +18,10 @@ namespace Gateway.ApiFrontend.Contracts;
 [JsonSerializable(typeof(DeploymentListResponse))]
 [JsonSerializable(typeof(CreateTenantRequest))]
 [JsonSerializable(typeof(UpdateTenantRequest))]
+[JsonSerializable(typeof(ErrorResponse))]
+[JsonSerializable(typeof(ChatCompletionRequest))]
+[JsonSerializable(typeof(ChatCompletionResponse))]
+[JsonSerializable(typeof(ChatCompletionChunk))]
 public sealed partial class GatewayJsonContext : JsonSerializerContext
 {
     /// <summary>This context with <see cref="Optional{T}"/> fields bound (<see cref="OptionalFields"/>).</summary>
