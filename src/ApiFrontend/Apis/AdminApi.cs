@@ -1,11 +1,10 @@
-using System.Text.Json;
 using Gateway.ApiFrontend.Auth;
-using Gateway.ApiFrontend.Chat;
 using Gateway.ApiFrontend.Contracts;
 using Gateway.ApiFrontend.Errors;
 using Gateway.Grains.Abstractions.Tenants;
 using Gateway.Grains.Models;
 using Gateway.Grains.Tenants;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.ApiFrontend.Apis;
@@ -15,71 +14,71 @@ public static class AdminApi
 {
     private const long MaxAdminBodyBytes = 64 * 1024;
 
-    // A field given twice is ambiguous (which id was meant?): refused.
-    private static readonly JsonDocumentOptions DocumentOptions = new() { AllowDuplicateProperties = false };
-
     public static RouteGroupBuilder MapAdminApi(this RouteGroupBuilder admin)
     {
-        admin.MapPost("/tenants", CreateTenant).WithName("CreateTenant")
-            .Accepts<System.Text.Json.Nodes.JsonObject>("application/json").Produces<TenantResponse>(StatusCodes.Status201Created).WithErrors(400, 401, 409);
-        admin.MapGet("/tenants/{id}", GetTenant).WithName("GetTenant").Produces<TenantResponse>().WithErrors(401, 404);
-        admin.MapPatch("/tenants/{id}", UpdateTenant).WithName("UpdateTenant")
-            .Accepts<System.Text.Json.Nodes.JsonObject>("application/json").Produces<TenantResponse>().WithErrors(400, 401, 404);
-        admin.MapPost("/tenants/{id}/keys", CreateKey).WithName("CreateKey").Produces<CreatedKeyResponse>(StatusCodes.Status201Created).WithErrors(401, 404, 409);
-        admin.MapDelete("/tenants/{id}/keys/{keyId}", RevokeKey).WithName("RevokeKey").Produces(StatusCodes.Status204NoContent).WithErrors(401, 404);
-        admin.MapGet("/tenants/{id}/usage", GetUsage).WithName("GetTenantUsage").Produces<UsageResponse>().WithErrors(401, 404);
-        admin.MapGet("/tenants/{id}/ledger", GetLedger).WithName("GetTenantLedger").Produces<LedgerPageResponse>().WithErrors(400, 401, 404);
+        admin.MapPost("/tenants", CreateTenant).WithName("CreateTenant").Accepts<CreateTenantRequest>("application/json").WithErrors(400, 401, 409, 413);
+        admin.MapGet("/tenants/{id}", GetTenant).WithName("GetTenant").WithErrors(401, 404);
+        admin.MapPatch("/tenants/{id}", UpdateTenant).WithName("UpdateTenant").Accepts<UpdateTenantRequest>("application/json").WithErrors(400, 401, 404, 413);
+        admin.MapPost("/tenants/{id}/keys", CreateKey).WithName("CreateKey").WithErrors(401, 404, 409);
+        admin.MapDelete("/tenants/{id}/keys/{keyId}", RevokeKey).WithName("RevokeKey").WithErrors(401, 404);
+        admin.MapGet("/tenants/{id}/usage", GetUsage).WithName("GetTenantUsage").WithErrors(401, 404);
+        admin.MapGet("/tenants/{id}/ledger", GetLedger).WithName("GetTenantLedger").WithErrors(400, 401, 404);
         return admin;
     }
 
-    public static async Task<IResult> CreateTenant(HttpContext context, IGrainFactory grains, ModelCatalog models, IOptionsMonitor<TierCatalogOptions> tiers)
+    public static async Task<Results<Created<TenantResponse>, OpenAiError>> CreateTenant(
+        HttpContext context, IGrainFactory grains, ModelCatalog models, IOptionsMonitor<TierCatalogOptions> tiers)
     {
-        using var body = await ReadJsonAsync(context);
-        if (body.Error is { } bodyError)
+        var tierCatalog = tiers.CurrentValue;
+        var body = await StrictJsonBody.ReadAsync<CreateTenantRequest>(context, MaxAdminBodyBytes, (field, known) => TenantRequestValidator.BindingError(field, known, tierCatalog));
+        if (body.Value is not { } request)
         {
-            return bodyError;
+            return body.Error!;
         }
 
-        if (TenantRequestParser.ParseCreate(body.Document!.RootElement, models, tiers.CurrentValue, out var error) is not { } request)
+        if (!TenantRequestValidator.TryCreate(request, models, tierCatalog, out var tenant, out var error))
         {
-            return error!;
+            return error;
         }
 
-        var view = await grains.GetGrain<ITenantGrain>(request.Id).CreateAsync(request.Config);
+        // Created without a Location: the answer is the tenant itself.
+        var view = await grains.GetGrain<ITenantGrain>(tenant.Id).CreateAsync(tenant.Config);
         return view is null
-            ? new OpenAiError(StatusCodes.Status409Conflict, $"Tenant '{request.Id}' already exists.", "invalid_request_error", "id", "tenant_exists")
-            : TypedResults.Json(TenantResponse.From(view), GatewayJsonContext.Default.TenantResponse, statusCode: StatusCodes.Status201Created);
+            ? new OpenAiError(StatusCodes.Status409Conflict, $"Tenant '{tenant.Id}' already exists.", "invalid_request_error", "id", "tenant_exists")
+            : TypedResults.Created((string?)null, TenantResponse.From(view));
     }
 
-    public static async Task<IResult> GetTenant(string id, IGrainFactory grains) =>
+    public static async Task<Results<Ok<TenantResponse>, OpenAiError>> GetTenant(string id, IGrainFactory grains) =>
         IsTenantId(id) && await grains.GetGrain<ITenantGrain>(id).GetAsync() is { } view
-            ? TypedResults.Json(TenantResponse.From(view), GatewayJsonContext.Default.TenantResponse)
+            ? TypedResults.Ok(TenantResponse.From(view))
             : TenantNotFound(id);
 
-    public static async Task<IResult> UpdateTenant(string id, HttpContext context, IGrainFactory grains, ModelCatalog models, IOptionsMonitor<TierCatalogOptions> tiers)
+    public static async Task<Results<Ok<TenantResponse>, OpenAiError>> UpdateTenant(
+        string id, HttpContext context, IGrainFactory grains, ModelCatalog models, IOptionsMonitor<TierCatalogOptions> tiers)
     {
         if (!IsTenantId(id))
         {
             return TenantNotFound(id);
         }
 
-        using var body = await ReadJsonAsync(context);
-        if (body.Error is { } bodyError)
+        var tierCatalog = tiers.CurrentValue;
+        var body = await StrictJsonBody.ReadAsync<UpdateTenantRequest>(context, MaxAdminBodyBytes, (field, known) => TenantRequestValidator.BindingError(field, known, tierCatalog));
+        if (body.Value is not { } request)
         {
-            return bodyError;
+            return body.Error!;
         }
 
-        if (TenantRequestParser.ParsePatch(body.Document!.RootElement, models, tiers.CurrentValue, out var error) is not { } patch)
+        if (!TenantRequestValidator.TryUpdate(request, models, tierCatalog, out var patch, out var error))
         {
-            return error!;
+            return error;
         }
 
         return await grains.GetGrain<ITenantGrain>(id).UpdateAsync(patch) is { } view
-            ? TypedResults.Json(TenantResponse.From(view), GatewayJsonContext.Default.TenantResponse)
+            ? TypedResults.Ok(TenantResponse.From(view))
             : TenantNotFound(id);
     }
 
-    public static async Task<IResult> CreateKey(string id, IGrainFactory grains)
+    public static async Task<Results<Created<CreatedKeyResponse>, OpenAiError>> CreateKey(string id, IGrainFactory grains)
     {
         if (!IsTenantId(id))
         {
@@ -90,25 +89,24 @@ public static class AdminApi
         var added = await grains.GetGrain<ITenantGrain>(id).AddKeyAsync(keyId, ApiKeys.Hash(key));
         return added switch
         {
-            { Outcome: AddKeyOutcome.Added, Key: { } info } =>
-                TypedResults.Json(new CreatedKeyResponse(info.Id, key, info.CreatedAt), GatewayJsonContext.Default.CreatedKeyResponse, statusCode: StatusCodes.Status201Created),
+            { Outcome: AddKeyOutcome.Added, Key: { } info } => TypedResults.Created((string?)null, new CreatedKeyResponse(info.Id, key, info.CreatedAt)),
             { Outcome: AddKeyOutcome.TooManyKeys } => new OpenAiError(StatusCodes.Status409Conflict,
                 $"Tenant '{id}' already holds {added.MaxKeys} keys (Gateway:Tenants:MaxKeys); revoke one first.", "invalid_request_error", code: "too_many_keys"),
             _ => TenantNotFound(id),
         };
     }
 
-    public static async Task<IResult> RevokeKey(string id, string keyId, IGrainFactory grains) =>
+    public static async Task<Results<NoContent, OpenAiError>> RevokeKey(string id, string keyId, IGrainFactory grains) =>
         IsTenantId(id) && await grains.GetGrain<ITenantGrain>(id).RevokeKeyAsync(keyId)
             ? TypedResults.NoContent()
             : new OpenAiError(StatusCodes.Status404NotFound, $"Tenant '{id}' has no key '{keyId}'.", "invalid_request_error", "keyId", "key_not_found");
 
-    public static async Task<IResult> GetUsage(string id, IGrainFactory grains) =>
+    public static async Task<Results<Ok<UsageResponse>, OpenAiError>> GetUsage(string id, IGrainFactory grains) =>
         IsTenantId(id) && await grains.GetGrain<ITenantGrain>(id).GetUsageAsync() is { } usage
-            ? TypedResults.Json(UsageResponse.From(usage), GatewayJsonContext.Default.UsageResponse)
+            ? TypedResults.Ok(UsageResponse.From(usage))
             : TenantNotFound(id);
 
-    public static async Task<IResult> GetLedger(string id, HttpContext context, IGrainFactory grains)
+    public static async Task<Results<Ok<LedgerPageResponse>, OpenAiError>> GetLedger(string id, HttpContext context, IGrainFactory grains)
     {
         if (!IsTenantId(id))
         {
@@ -131,7 +129,7 @@ public static class AdminApi
         }
 
         var page = await tenant.GetLedgerAsync(new Gateway.Grains.Abstractions.Ledger.LedgerQuery(from, to, after, (int)limit));
-        return TypedResults.Json(LedgerPageResponse.From(page), GatewayJsonContext.Default.LedgerPageResponse);
+        return TypedResults.Ok(LedgerPageResponse.From(page));
     }
 
     private const int MaxLedgerPage = 1_000;
@@ -174,37 +172,8 @@ public static class AdminApi
         return false;
     }
 
-    private static bool IsTenantId(string id) => TenantRequestParser.TenantIdPattern().IsMatch(id);
+    private static bool IsTenantId(string id) => TenantRequestValidator.TenantIdPattern().IsMatch(id);
 
     private static OpenAiError TenantNotFound(string id) =>
         new(StatusCodes.Status404NotFound, $"No tenant '{(id.Length > 64 ? id[..64] : id)}'.", "invalid_request_error", "id", "tenant_not_found");
-
-    private static async Task<JsonBody> ReadJsonAsync(HttpContext context)
-    {
-        var bytes = await RequestBody.ReadAsync(context.Request, MaxAdminBodyBytes, context.RequestAborted);
-        if (bytes is null)
-        {
-            return new JsonBody(null, new OpenAiError(StatusCodes.Status413RequestEntityTooLarge,
-                $"The request body is larger than {MaxAdminBodyBytes} bytes.", "invalid_request_error", code: "request_too_large"));
-        }
-
-        if (JsonText.Problem(bytes.Value.Span) is { } problem)
-        {
-            return new JsonBody(null, OpenAiError.InvalidRequest(problem));
-        }
-
-        try
-        {
-            return new JsonBody(JsonDocument.Parse(bytes.Value, DocumentOptions), null);
-        }
-        catch (JsonException)
-        {
-            return new JsonBody(null, OpenAiError.InvalidRequest("We could not parse the JSON body of your request."));
-        }
-    }
-
-    private sealed record JsonBody(JsonDocument? Document, OpenAiError? Error) : IDisposable
-    {
-        public void Dispose() => Document?.Dispose();
-    }
 }

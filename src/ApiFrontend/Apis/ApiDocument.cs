@@ -1,5 +1,6 @@
 using Gateway.ApiFrontend.Contracts;
 using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
 
 namespace Gateway.ApiFrontend.Apis;
 
@@ -20,6 +21,26 @@ public static class ApiDocument
         document.Info.Description = "OpenAI-compatible tenant API (/v1) and the operator's admin API (/admin).";
         return Task.CompletedTask;
     });
+
+    /// <summary>
+    /// Declares that the endpoint's 200 may also be a stream of server-sent events whose data are <typeparamref name="TEvent"/>
+    /// (beside the JSON answer declared with <c>Produces</c>: the API explorer keeps one type per status).
+    /// </summary>
+    public static RouteHandlerBuilder WithEventStream<TEvent>(this RouteHandlerBuilder builder, string description) =>
+        builder.AddOpenApiOperationTransformer(async (operation, context, cancellationToken) =>
+        {
+            if (operation.Responses?.GetValueOrDefault("200") is OpenApiResponse ok)
+            {
+                ok.Description = description;
+                ok.Content ??= new Dictionary<string, OpenApiMediaType>();
+                var name = typeof(TEvent).Name;
+                if (context.Document is { } document)
+                {
+                    document.AddComponent(name, await context.GetOrCreateSchemaAsync(typeof(TEvent), null, cancellationToken));
+                    ok.Content["text/event-stream"] = new OpenApiMediaType { Schema = new OpenApiSchemaReference(name, document) };
+                }
+            }
+        });
 
     /// <summary>Declares the error statuses an endpoint answers, each with <see cref="ErrorResponse"/>.</summary>
     public static RouteHandlerBuilder WithErrors(this RouteHandlerBuilder builder, params int[] statuses)

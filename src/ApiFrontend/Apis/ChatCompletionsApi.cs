@@ -22,8 +22,9 @@ public static partial class ChatCompletionsApi
     public static RouteGroupBuilder MapChatCompletionsApi(this RouteGroupBuilder v1)
     {
         v1.MapPost("/chat/completions", CreateChatCompletion).WithName("CreateChatCompletion")
-            .Accepts<System.Text.Json.Nodes.JsonObject>("application/json")
-            .Produces<System.Text.Json.Nodes.JsonObject>(StatusCodes.Status200OK, "application/json", "text/event-stream")
+            .Accepts<Contracts.ChatCompletionRequest>("application/json")
+            .Produces<Contracts.ChatCompletionResponse>(StatusCodes.Status200OK, "application/json")
+            .WithEventStream<Contracts.ChatCompletionChunk>("The completion; with \"stream\": true, its chunks as server-sent events, then 'data: [DONE]'.")
             .WithErrors(400, 401, 403, 404, 413, 415, 429, 502, 503, 504);
         return v1;
     }

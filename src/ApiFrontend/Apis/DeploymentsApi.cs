@@ -27,7 +27,7 @@ public static class DeploymentsApi
         return admin;
     }
 
-    public static async Task<JsonHttpResult<DeploymentListResponse>> GetDeployments(
+    public static async Task<Ok<DeploymentListResponse>> GetDeployments(
         HttpContext context, ModelCatalog catalog, IGrainFactory grains, [FromKeyedServices(GatewayClock.Key)] TimeProvider time)
     {
         // Registered only where a silo runs in this process (embedded mode).
@@ -37,7 +37,7 @@ public static class DeploymentsApi
             : null;
 
         var deployments = await Task.WhenAll(catalog.Deployments.Select(d => DescribeAsync(d, grains, local, time)));
-        return TypedResults.Json(new DeploymentListResponse(deployments), GatewayJsonContext.Default.DeploymentListResponse);
+        return TypedResults.Ok(new DeploymentListResponse(deployments));
     }
 
     private static async Task<DeploymentResponse> DescribeAsync(Deployment deployment, IGrainFactory grains, LocalSilo? local, TimeProvider time)

@@ -3,6 +3,7 @@ using Gateway.ApiFrontend.Contracts;
 using Gateway.ApiFrontend.Errors;
 using Gateway.Grains.Abstractions.Tenants;
 using Gateway.Grains.Models;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Gateway.ApiFrontend.Apis;
 
@@ -11,12 +12,12 @@ public static class TenantApi
 {
     public static RouteGroupBuilder MapTenantApi(this RouteGroupBuilder v1)
     {
-        v1.MapGet("/models", ListModels).WithName("ListModels").Produces<ModelListResponse>().WithErrors(401, 403);
-        v1.MapGet("/usage", GetOwnUsage).WithName("GetOwnUsage").Produces<UsageResponse>().WithErrors(401, 403);
+        v1.MapGet("/models", ListModels).WithName("ListModels").WithErrors(401, 403);
+        v1.MapGet("/usage", GetOwnUsage).WithName("GetOwnUsage").WithErrors(401, 403);
         return v1;
     }
 
-    public static async Task<IResult> ListModels(HttpContext context, IGrainFactory grains, ModelCatalog catalog)
+    public static async Task<Results<Ok<ModelListResponse>, OpenAiError>> ListModels(HttpContext context, IGrainFactory grains, ModelCatalog catalog)
     {
         var tenant = grains.GetGrain<ITenantGrain>(TenantIdentity.Of(context).TenantId);
         if (await tenant.GetAsync() is not { } view)
@@ -30,10 +31,10 @@ public static class TenantApi
             .Where(id => allowed is null || allowed.Contains(id, StringComparer.OrdinalIgnoreCase))
             .Select(id => new ModelResponse(id, catalog.Get(id).Provider))
             .ToArray();
-        return TypedResults.Json(new ModelListResponse(models), GatewayJsonContext.Default.ModelListResponse);
+        return TypedResults.Ok(new ModelListResponse(models));
     }
 
-    public static async Task<IResult> GetOwnUsage(HttpContext context, IGrainFactory grains)
+    public static async Task<Results<Ok<UsageResponse>, OpenAiError>> GetOwnUsage(HttpContext context, IGrainFactory grains)
     {
         var tenant = grains.GetGrain<ITenantGrain>(TenantIdentity.Of(context).TenantId);
         if (await tenant.GetUsageAsync() is not { } usage)
@@ -42,7 +43,7 @@ public static class TenantApi
         }
 
         RateLimitHeaders.Apply(context.Response, await tenant.GetRateLimitsAsync());
-        return TypedResults.Json(UsageResponse.From(usage), GatewayJsonContext.Default.UsageResponse);
+        return TypedResults.Ok(UsageResponse.From(usage));
     }
 
     private static OpenAiError UnknownTenant() =>

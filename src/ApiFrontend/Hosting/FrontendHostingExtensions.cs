@@ -58,7 +58,13 @@ public static class FrontendHostingExtensions
         services.AddOpenApi(ApiDocument.Configure);
         services.AddSingleton<AdminKeyFilter>();
         services.AddSingleton<JsonContentTypeFilter>();
-        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, Contracts.GatewayJsonContext.Default));
+        services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.TypeInfoResolverChain.Insert(0, Contracts.GatewayJsonContext.Resolver);
+            // Numbers are JSON numbers: no body is read with these options (request bodies go through StrictJsonBody), and the
+            // API document, drawn from them, would otherwise offer strings for every number.
+            json.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
+        });
         return builder;
     }
 

@@ -5,7 +5,10 @@ using Microsoft.OpenApi;
 
 namespace Gateway.Tests.Http;
 
-/// <summary>The API document at <c>/openapi/v1.json</c>: valid OpenAPI 3, every endpoint of the API with its responses, nothing else.</summary>
+/// <summary>
+/// The API document at <c>/openapi/v1.json</c>: valid OpenAPI 3, every endpoint of the API with its request body, its
+/// success and error bodies, nothing else; the tenant request schemas are the fields the admin API takes.
+/// </summary>
 [Collection(GatewayCollection.Name)]
 public sealed class OpenApiDocumentTests(GatewayFactory gateway)
 {
@@ -33,4 +36,104 @@ public sealed class OpenApiDocumentTests(GatewayFactory gateway)
         Assert.NotNull(paths["/v1/chat/completions"]!["post"]!["responses"]!["429"]);
         Assert.NotNull(document["components"]!["schemas"]!["UsageResponse"]);
     }
+
+    [Fact]
+    public async Task EveryEndpointNamesItsRequestBodyAndItsSuccessAndErrorBodies()
+    {
+        var document = await DocumentAsync();
+
+        var operations =
+            from path in document["paths"]!.AsObject()
+            from operation in path.Value!.AsObject()
+            let responses = operation.Value!["responses"]!.AsObject()
+            select new DocumentedOperation(
+                $"{operation.Key.ToUpperInvariant()} {path.Key}",
+                operation.Value["requestBody"]?["content"] is JsonObject body ? Bodies(body) : null,
+                string.Join("; ", responses.Where(r => r.Key.StartsWith('2')).Select(r => $"{r.Key} {(r.Value!["content"] is JsonObject content ? Bodies(content) : "no body")}")),
+                responses.Where(r => !r.Key.StartsWith('2')).All(r => Bodies(r.Value!["content"]!.AsObject()) == "application/json ErrorResponse"));
+        Assert.Equal(
+            [
+                new("DELETE /admin/tenants/{id}/keys/{keyId}", null, "204 no body", true),
+                new("GET /admin/deployments", null, "200 application/json DeploymentListResponse", true),
+                new("GET /admin/tenants/{id}", null, "200 application/json TenantResponse", true),
+                new("GET /admin/tenants/{id}/ledger", null, "200 application/json LedgerPageResponse", true),
+                new("GET /admin/tenants/{id}/usage", null, "200 application/json UsageResponse", true),
+                new("GET /v1/models", null, "200 application/json ModelListResponse", true),
+                new("GET /v1/usage", null, "200 application/json UsageResponse", true),
+                new("PATCH /admin/tenants/{id}", "application/json UpdateTenantRequest", "200 application/json TenantResponse", true),
+                new("POST /admin/tenants", "application/json CreateTenantRequest", "201 application/json TenantResponse", true),
+                new("POST /admin/tenants/{id}/keys", null, "201 application/json CreatedKeyResponse", true),
+                new("POST /v1/chat/completions", "application/json ChatCompletionRequest",
+                    "200 application/json ChatCompletionResponse, text/event-stream ChatCompletionChunk", true),
+            ],
+            operations.OrderBy(o => o.Operation, StringComparer.Ordinal));
+        var schemas = document["components"]!["schemas"]!.AsObject();
+        var references = document.ToJsonString().Split("\"$ref\":\"#/components/schemas/")[1..].Select(r => r[..r.IndexOf('"', StringComparison.Ordinal)]).ToHashSet();
+        Assert.Contains("ChatCompletionChunk", references);
+        Assert.DoesNotContain(references, r => !schemas.ContainsKey(r));
+    }
+
+    [Fact]
+    public async Task TheTenantRequestSchemasListTheFieldsTheAdminApiTakesAndRefuseOthers()
+    {
+        var schemas = (await DocumentAsync())["components"]!["schemas"]!;
+
+        Assert.Equal(
+            ["allowedModels", "allowedOrigins", "cache", "id", "limits", "monthlyBudgetUsd", "monthlyTokenQuota", "tier"],
+            Fields(schemas["CreateTenantRequest"]!));
+        Assert.Equal(["id", "tier"], schemas["CreateTenantRequest"]!["required"]!.AsArray().Select(f => f!.GetValue<string>()).Order(StringComparer.Ordinal));
+        Assert.Equal(
+            ["allowedModels", "allowedOrigins", "cache", "limits", "monthlyBudgetUsd", "monthlyTokenQuota", "tier"],
+            Fields(schemas["UpdateTenantRequest"]!));
+        Assert.Null(schemas["UpdateTenantRequest"]!["required"]);
+        Assert.Equal(["maxConcurrent", "requestsPerMinute", "tokensPerMinute"], Fields(schemas["TenantLimitsRequest"]!));
+        Assert.Equal(["deterministicOnly", "enabled", "hitCostFraction", "maxEntries", "ttlSeconds"], Fields(schemas["TenantCacheRequest"]!));
+        foreach (var name in new[] { "CreateTenantRequest", "UpdateTenantRequest", "TenantLimitsRequest", "TenantCacheRequest" })
+        {
+            Assert.False(schemas[name]!["additionalProperties"]!.GetValue<bool>(), $"{name} refuses unknown fields");
+        }
+
+        // A number is a JSON number: the body reader refuses "10" where 10 is meant.
+        Assert.Equal("[\"null\",\"integer\"]", schemas["TenantLimitsRequest"]!["properties"]!["requestsPerMinute"]!["type"]!.ToJsonString());
+        Assert.Equal("[\"null\",\"number\"]", schemas["CreateTenantRequest"]!["properties"]!["monthlyBudgetUsd"]!["type"]!.ToJsonString());
+        Assert.Equal("\"integer\"", schemas["UsageResponse"]!["properties"]!["requests"]!["type"]!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task ATenantWithEveryDocumentedFieldIsCreated()
+    {
+        var schema = (await DocumentAsync())["components"]!["schemas"]!["CreateTenantRequest"]!;
+        var samples = new Dictionary<string, JsonNode?>
+        {
+            ["id"] = "t-" + Guid.NewGuid().ToString("N")[..12],
+            ["tier"] = "gold",
+            ["allowedModels"] = new JsonArray("gpt-4.1"),
+            ["monthlyBudgetUsd"] = 10,
+            ["monthlyTokenQuota"] = 1000,
+            ["limits"] = new JsonObject { ["requestsPerMinute"] = 5, ["tokensPerMinute"] = 500, ["maxConcurrent"] = 2 },
+            ["cache"] = new JsonObject { ["enabled"] = true, ["ttlSeconds"] = 60, ["maxEntries"] = 10, ["deterministicOnly"] = false, ["hitCostFraction"] = 0.5 },
+            ["allowedOrigins"] = new JsonArray("https://app.example.com"),
+        };
+        var body = new JsonObject(Fields(schema).Select(f => KeyValuePair.Create(f, samples[f])));
+        using var admin = gateway.CreateAdminClient();
+
+        using var response = await admin.PostAsync("/admin/tenants", new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.True(response.StatusCode == HttpStatusCode.Created, $"{body.ToJsonString()}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        Assert.Null(response.Headers.Location);
+    }
+
+    private async Task<JsonNode> DocumentAsync()
+    {
+        using var client = gateway.CreateClient();
+        return JsonNode.Parse(await client.GetStringAsync("/openapi/v1.json"))!;
+    }
+
+    private static string[] Fields(JsonNode schema) => [.. schema["properties"]!.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal)];
+
+    /// <summary>"application/json X, text/event-stream Y" for a content map whose schemas reference X and Y.</summary>
+    private static string Bodies(JsonObject content) =>
+        string.Join(", ", content.Select(c => $"{c.Key} {c.Value!["schema"]?["$ref"]?.GetValue<string>().Split('/')[^1] ?? "(inline)"}"));
+
+    private sealed record DocumentedOperation(string Operation, string? RequestBody, string Success, bool ErrorsAreErrorResponses);
 }
