@@ -54,7 +54,19 @@ internal static partial class UpstreamStreamPump
                     var next = chunks.MoveNextAsync();
                     if (!next.IsCompleted && batch.Count > 0)
                     {
-                        await PushAsync(observer, ++seq, [.. batch]);
+                        try
+                        {
+                            await PushAsync(observer, ++seq, [.. batch]);
+                        }
+                        catch
+                        {
+                            // An async iterator cannot be disposed while it reads (its DisposeAsync throws and its finally
+                            // never runs, so the stream would never settle): let the read end first. The call's
+                            // cancellation, the provider's next event or its idle timeout ends it.
+                            await IgnoreOutcomeAsync(next);
+                            throw;
+                        }
+
                         batch.Clear();
                     }
 
@@ -89,6 +101,18 @@ internal static partial class UpstreamStreamPump
         {
             beats.Dispose();
             await heartbeat;
+        }
+    }
+
+    private static async Task IgnoreOutcomeAsync(ValueTask<bool> next)
+    {
+        try
+        {
+            await next;
+        }
+        catch (Exception)
+        {
+            // The stream's own end; the push's failure is the one that ends the call.
         }
     }
 

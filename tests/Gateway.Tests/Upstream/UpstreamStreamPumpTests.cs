@@ -1,0 +1,131 @@
+using System.Runtime.CompilerServices;
+using Gateway.Grains.Abstractions.Upstream;
+using Gateway.Grains.Upstream;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Tests.Upstream;
+
+/// <summary>
+/// The worker's side of a stream on its own: how chunks are batched into numbered pushes, the end marker, and what
+/// happens to the stream (its settlement runs in its <c>finally</c>) when the frontend refuses a push.
+/// </summary>
+public sealed class UpstreamStreamPumpTests
+{
+    private static readonly TimeSpan Bounded = TimeSpan.FromSeconds(10);
+
+    private readonly InFlightCalls _calls = new(new UpstreamDrain(Options.Create(new UpstreamOptions()), NullLogger<UpstreamDrain>.Instance));
+
+    [Fact]
+    public async Task ChunksAtHandGoInOnePushAndTheEndFollowsTheLast()
+    {
+        var observer = new RecordingObserver();
+        var second = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var stream = Stream(["a", "b"], second.Task, ["c"], new StreamEnd());
+
+        var pumping = Pump(stream, observer);
+        await observer.Pushed(1).WaitAsync(Bounded);
+        second.SetResult();
+        await pumping.WaitAsync(Bounded);
+
+        Assert.Equal(["1:a,b", "2:c,END"], observer.Pushes);
+        Assert.False(_calls.Contains("r1"));
+    }
+
+    [Fact]
+    public async Task APushRefusedWhileTheNextEventIsAwaitedStillEndsTheStreamSoItSettles()
+    {
+        var observer = new RecordingObserver { FailFrom = 1 };
+        var nextEvent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var end = new StreamEnd();
+        var stream = Stream(["a"], nextEvent.Task, ["b"], end);
+
+        var pumping = Pump(stream, observer);
+        await observer.Pushed(1).WaitAsync(Bounded);
+
+        // The provider's next event arrives after the push was refused: only then can the stream be ended.
+        Assert.False(pumping.IsCompleted);
+        nextEvent.SetResult();
+        var refused = await Assert.ThrowsAsync<OperationCanceledException>(() => pumping.WaitAsync(Bounded));
+
+        Assert.Equal("The client of this stream is gone.", refused.Message);
+        Assert.True(end.Ran, "The stream's finally (its settlement) did not run.");
+        Assert.False(_calls.Contains("r1"));
+    }
+
+    private Task Pump(IAsyncEnumerable<UpstreamChunk> stream, IUpstreamStreamObserver observer)
+    {
+        Assert.True(_calls.TryEnter("r1", out var running));
+        return UpstreamStreamPump.RunAsync(running, stream, observer, "r1", NullLogger.Instance, CancellationToken.None);
+    }
+
+    /// <summary>The first chunks at once, then the rest once <paramref name="between"/> completes; marks its end as the worker's stream settles in its finally.</summary>
+    private static async IAsyncEnumerable<UpstreamChunk> Stream(
+        string[] first, Task between, string[] rest, StreamEnd end, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            foreach (var data in first)
+            {
+                yield return Chunk(data);
+            }
+
+            await between.WaitAsync(cancellationToken);
+            foreach (var data in rest)
+            {
+                yield return Chunk(data);
+            }
+        }
+        finally
+        {
+            end.Ran = true;
+        }
+    }
+
+    private static UpstreamChunk Chunk(string data) => new(System.Text.Encoding.UTF8.GetBytes(data), null);
+
+    private sealed class StreamEnd
+    {
+        public bool Ran { get; set; }
+    }
+
+    /// <summary>Records pushes (heartbeats left out); from push number <see cref="FailFrom"/> on it refuses them as a closed relay does.</summary>
+    private sealed class RecordingObserver : IUpstreamStreamObserver
+    {
+        private readonly List<TaskCompletionSource> _pushed = [];
+
+        public long FailFrom { get; init; } = long.MaxValue;
+
+        public List<string> Pushes { get; } = [];
+
+        public Task Pushed(int count)
+        {
+            lock (_pushed)
+            {
+                while (_pushed.Count < count)
+                {
+                    _pushed.Add(new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+                }
+
+                return _pushed[count - 1].Task;
+            }
+        }
+
+        public Task OnChunksAsync(long seq, UpstreamChunk[] chunks)
+        {
+            if (seq == 0)
+            {
+                return Task.CompletedTask;
+            }
+
+            lock (_pushed)
+            {
+                Pushes.Add($"{seq}:{string.Join(",", chunks.Select(c => c.End ? "END" : System.Text.Encoding.UTF8.GetString(c.Data!)))}");
+                _ = Pushed((int)seq);
+                _pushed[(int)seq - 1].TrySetResult();
+            }
+
+            return seq >= FailFrom ? Task.FromException(new OperationCanceledException("The client of this stream is gone.")) : Task.CompletedTask;
+        }
+    }
+}
