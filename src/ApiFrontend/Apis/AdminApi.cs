@@ -3,9 +3,9 @@ using Gateway.ApiFrontend.Auth;
 using Gateway.ApiFrontend.Chat;
 using Gateway.ApiFrontend.Contracts;
 using Gateway.ApiFrontend.Errors;
+using Gateway.Catalog.Models;
+using Gateway.Catalog.Tiers;
 using Gateway.Grains.Abstractions.Tenants;
-using Gateway.Grains.Models;
-using Gateway.Grains.Tenants;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.ApiFrontend.Apis;

@@ -2,9 +2,9 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Gateway.ApiFrontend.Auth;
 using Gateway.ApiFrontend.Errors;
+using Gateway.Catalog.Models;
+using Gateway.Catalog.Tiers;
 using Gateway.Grains.Abstractions.Tenants;
-using Gateway.Grains.Models;
-using Gateway.Grains.Tenants;
 
 namespace Gateway.ApiFrontend.Contracts;
 
