@@ -1,4 +1,4 @@
-using Gateway.Grains.Hosting;
+using Gateway.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.UseOrleans(silo => silo.AddGatewaySilo(builder.Configuration).StartBesideHost(builder.Configuration));

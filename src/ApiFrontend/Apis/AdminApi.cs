@@ -1,9 +1,9 @@
 using Gateway.ApiFrontend.Auth;
 using Gateway.ApiFrontend.Contracts;
 using Gateway.ApiFrontend.Errors;
+using Gateway.Catalog.Models;
+using Gateway.Catalog.Tiers;
 using Gateway.Grains.Abstractions.Tenants;
-using Gateway.Grains.Models;
-using Gateway.Grains.Tenants;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 

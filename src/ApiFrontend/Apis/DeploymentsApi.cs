@@ -1,8 +1,8 @@
 using Gateway.ApiFrontend.Contracts;
-using Gateway.Grains;
+using Gateway.Catalog;
+using Gateway.Catalog.Models;
 using Gateway.Grains.Abstractions.Routing;
-using Gateway.Grains.Models;
-using Gateway.Grains.Routing;
+using Gateway.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Gateway.ApiFrontend.Apis;
@@ -31,26 +31,21 @@ public static class DeploymentsApi
         HttpContext context, ModelCatalog catalog, IGrainFactory grains, [FromKeyedServices(GatewayClock.Key)] TimeProvider time)
     {
         // Registered only where a silo runs in this process (embedded mode).
-        var services = context.RequestServices;
-        var local = services.GetService<DeploymentHealth>() is { } health && services.GetService<ILocalSiloDetails>() is { } silo
-            ? new LocalSilo(health, silo.SiloAddress.ToParsableString())
-            : null;
+        var local = context.RequestServices.GetService<LocalDeploymentHealth>();
 
         var deployments = await Task.WhenAll(catalog.Deployments.Select(d => DescribeAsync(d, grains, local, time)));
         return TypedResults.Ok(new DeploymentListResponse(deployments));
     }
 
-    private static async Task<DeploymentResponse> DescribeAsync(Deployment deployment, IGrainFactory grains, LocalSilo? local, TimeProvider time)
+    private static async Task<DeploymentResponse> DescribeAsync(Deployment deployment, IGrainFactory grains, LocalDeploymentHealth? local, TimeProvider time)
     {
         var capacity = deployment.Limits.IsUnlimited ? null : grains.GetGrain<IDeploymentCapacityGrain>(deployment.Id).GetReportAsync();
         IReadOnlyList<DeploymentHealthReport> reports = await grains.GetGrain<IDeploymentStatusGrain>(deployment.Id).GetReportsAsync();
-        if (local?.Health.Find(deployment.Id) is { } state)
+        if (local?.Find(deployment.Id) is { } report)
         {
-            reports = [.. reports.Where(r => r.Silo != local.Silo), state.Report(local.Silo)];
+            reports = [.. reports.Where(r => r.Silo != local.Silo), report];
         }
 
         return DeploymentResponse.From(deployment, reports, capacity is null ? null : await capacity, time.GetUtcNow());
     }
-
-    private sealed record LocalSilo(DeploymentHealth Health, string Silo);
 }

@@ -1,8 +1,8 @@
 using Gateway.ApiFrontend.Auth;
 using Gateway.ApiFrontend.Contracts;
 using Gateway.ApiFrontend.Errors;
+using Gateway.Catalog.Models;
 using Gateway.Grains.Abstractions.Tenants;
-using Gateway.Grains.Models;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Gateway.ApiFrontend.Apis;

@@ -1,5 +1,5 @@
 using Gateway.ApiFrontend.Errors;
-using Gateway.Grains.Hosting;
+using Gateway.Hosting;
 
 namespace Gateway.ApiFrontend.Auth;
 

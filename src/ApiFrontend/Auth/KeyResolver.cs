@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using Gateway.ApiFrontend.Cluster;
-using Gateway.Grains;
+using Gateway.Catalog;
 using Gateway.Grains.Abstractions.Keys;
 
 namespace Gateway.ApiFrontend.Auth;

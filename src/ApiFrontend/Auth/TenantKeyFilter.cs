@@ -1,8 +1,8 @@
 using Gateway.ApiFrontend.Cluster;
 using Gateway.ApiFrontend.Errors;
-using Gateway.Grains;
+using Gateway.Grains.Abstractions;
 using Gateway.Grains.Abstractions.Tenants;
-using Gateway.Grains.Hosting;
+using Gateway.Hosting;
 
 namespace Gateway.ApiFrontend.Auth;
 

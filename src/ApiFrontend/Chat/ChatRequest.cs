@@ -1,4 +1,5 @@
-using Gateway.Grains.Models;
+
+using Gateway.Catalog.Models;
 
 namespace Gateway.ApiFrontend.Chat;
 

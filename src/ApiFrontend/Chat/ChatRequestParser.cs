@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Gateway.ApiFrontend.Errors;
-using Gateway.Grains.Models;
-using Gateway.Grains.Tokenization;
+using Gateway.Catalog.Models;
+using Gateway.Catalog.Tokenization;
 
 namespace Gateway.ApiFrontend.Chat;
 

@@ -1,4 +1,4 @@
-using Gateway.Grains;
+using Gateway.Catalog.Resilience;
 using Polly;
 using Polly.Retry;
 

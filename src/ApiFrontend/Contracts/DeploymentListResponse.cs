@@ -1,5 +1,5 @@
+using Gateway.Catalog.Models;
 using Gateway.Grains.Abstractions.Routing;
-using Gateway.Grains.Models;
 
 namespace Gateway.ApiFrontend.Contracts;
 

@@ -4,8 +4,8 @@ using System.Text.RegularExpressions;
 using Gateway.ApiFrontend.Auth;
 using Gateway.ApiFrontend.Errors;
 using Gateway.Grains.Abstractions.Tenants;
-using Gateway.Grains.Models;
-using Gateway.Grains.Tenants;
+using Gateway.Catalog.Models;
+using Gateway.Catalog.Tiers;
 
 namespace Gateway.ApiFrontend.Contracts;
 

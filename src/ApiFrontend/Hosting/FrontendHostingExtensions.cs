@@ -2,8 +2,9 @@ using Gateway.ApiFrontend.Apis;
 using Gateway.ApiFrontend.Auth;
 using Gateway.ApiFrontend.Errors;
 using Gateway.ApiFrontend.Cluster;
-using Gateway.Grains;
-using Gateway.Grains.Hosting;
+using Gateway.Catalog;
+using Gateway.Grains.Abstractions;
+using Gateway.Hosting;
 using Scalar.AspNetCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -45,6 +46,7 @@ public static class FrontendHostingExtensions
 
         DevelopmentMockProvider.AddIfEnabled(builder);
         services.AddGatewayCatalogs();
+        services.AddGatewayAdminKey();
         services.AddGatewayHealthChecks();
         services.AddSingleton<UpstreamCallWatch>();
         services.AddHostedService(sp => sp.GetRequiredService<UpstreamCallWatch>());

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Gateway.Catalog;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Gateway.Catalog;
 using Gateway.Grains.Upstream;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;

@@ -1,3 +1,4 @@
+using Gateway.Catalog;
 using Gateway.Grains.Abstractions.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Concurrency;

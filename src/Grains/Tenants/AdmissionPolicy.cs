@@ -1,5 +1,5 @@
 using Gateway.Grains.Abstractions.Tenants;
-using Gateway.Grains.Models;
+using Gateway.Catalog.Models;
 
 namespace Gateway.Grains.Tenants;
 

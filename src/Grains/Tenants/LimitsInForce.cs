@@ -1,3 +1,4 @@
+using Gateway.Catalog.Tiers;
 using Gateway.Grains.Abstractions.Tenants;
 
 namespace Gateway.Grains.Tenants;

@@ -1,6 +1,6 @@
 using Gateway.Grains.Abstractions.Ledger;
 using Gateway.Grains.Abstractions.Tenants;
-using Gateway.Grains.Models;
+using Gateway.Catalog.Models;
 
 namespace Gateway.Grains.Tenants;
 

@@ -1,8 +1,10 @@
+using Gateway.Catalog;
+using Gateway.Catalog.Models;
+using Gateway.Catalog.Tiers;
 using Gateway.Grains.Abstractions.Keys;
 using Gateway.Grains.Abstractions.Ledger;
 using Gateway.Grains.Abstractions.Tenants;
 using Gateway.Grains.Ledger;
-using Gateway.Grains.Models;
 using Orleans.Concurrency;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;

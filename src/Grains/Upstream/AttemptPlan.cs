@@ -1,5 +1,5 @@
+using Gateway.Catalog.Models;
 using Gateway.Grains.Abstractions.Upstream;
-using Gateway.Grains.Models;
 using Gateway.Grains.Routing;
 
 namespace Gateway.Grains.Upstream;

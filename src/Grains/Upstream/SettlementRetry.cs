@@ -1,3 +1,5 @@
+using Gateway.Catalog;
+using Gateway.Catalog.Resilience;
 using Gateway.Grains.Abstractions.Tenants;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;

@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using Gateway.Grains.Tokenization;
+using Gateway.Catalog.Tokenization;
 
 namespace Gateway.Grains.Upstream;
 

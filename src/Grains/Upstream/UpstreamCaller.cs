@@ -1,6 +1,8 @@
 using System.Net.Http.Headers;
+using Gateway.Catalog;
+using Gateway.Catalog.Models;
+using Gateway.Catalog.Resilience;
 using Gateway.Grains.Abstractions.Upstream;
-using Gateway.Grains.Models;
 using Gateway.Grains.Providers;
 using Gateway.Grains.Routing;
 using Microsoft.Extensions.DependencyInjection;

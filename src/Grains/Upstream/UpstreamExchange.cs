@@ -1,5 +1,5 @@
 using System.Net.ServerSentEvents;
-using Gateway.Grains.Models;
+using Gateway.Catalog.Models;
 using Gateway.Grains.Routing;
 
 namespace Gateway.Grains.Upstream;

@@ -1,3 +1,4 @@
+using Gateway.Catalog.Resilience;
 using Gateway.Grains.Abstractions.Upstream;
 using Microsoft.Extensions.Logging;
 using Polly;

@@ -1,4 +1,4 @@
-using Gateway.Grains.Hosting;
+using Gateway.Hosting;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -8,7 +8,7 @@ public sealed class MockProviderBoundaryTests
 {
     [Theory]
     [InlineData(typeof(Program))]
-    [InlineData(typeof(Gateway.Grains.Hosting.DevelopmentMockProvider))]
+    [InlineData(typeof(Gateway.Hosting.DevelopmentMockProvider))]
     public void AHostAssemblyDoesNotReferenceTheMockProvider(Type hostType)
     {
         var references = hostType.Assembly.GetReferencedAssemblies().Select(a => a.Name);

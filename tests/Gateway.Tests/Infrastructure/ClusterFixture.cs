@@ -1,5 +1,5 @@
+using Gateway.Catalog;
 using Gateway.Grains;
-using Gateway.Grains.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;

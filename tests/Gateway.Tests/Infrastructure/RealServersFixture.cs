@@ -1,6 +1,6 @@
 using System.Diagnostics;
+using Gateway.Catalog;
 using Gateway.Grains;
-using Gateway.Grains.Hosting;
 using Gateway.Grains.Tenants;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,4 +1,4 @@
-using Gateway.Grains.Hosting;
+using Gateway.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting.Internal;
 using Microsoft.Extensions.Logging;

@@ -1,6 +1,6 @@
+using Gateway.Catalog.Models;
 using Gateway.Grains.Abstractions.Routing;
 using Gateway.Grains.Abstractions.Upstream;
-using Gateway.Grains.Models;
 using Gateway.Grains.Routing;
 using Gateway.Grains.Upstream;
 using Gateway.Tests.Infrastructure;

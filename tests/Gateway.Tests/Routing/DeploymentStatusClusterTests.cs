@@ -1,5 +1,5 @@
 using Gateway.ApiFrontend.Apis;
-using Gateway.Grains.Models;
+using Gateway.Catalog.Models;
 using Gateway.Grains.Routing;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;

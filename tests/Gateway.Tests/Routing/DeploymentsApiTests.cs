@@ -45,7 +45,7 @@ public sealed class DeploymentsApiTests(RoutingGatewayFixture fixture)
         Assert.Equal("list", root["object"]!.GetValue<string>());
         var data = root["data"]!.AsArray().Select(d => d!.AsObject()).ToList();
 
-        var catalog = Gateway.Services.GetRequiredService<Gateway.Grains.Models.ModelCatalog>();
+        var catalog = Gateway.Services.GetRequiredService<Gateway.Catalog.Models.ModelCatalog>();
         Assert.Equal(catalog.Deployments.Select(d => d.Id), data.Select(d => d["id"]!.GetValue<string>()));
         Assert.All(data, d => Expect.Equal(
             ["id", "model", "provider", "upstreamModel", "weight", "limits", "circuit", "inFlight", "latencyMs",
@@ -93,7 +93,7 @@ public sealed class DeploymentsApiTests(RoutingGatewayFixture fixture)
 
         Assert.Equal(["split#0", "split#1"], deployments.Keys.Where(id => id.StartsWith("split#", StringComparison.Ordinal)));
         Assert.Equal(["split-a", "split-b"], deployments.Where(d => d.Key.StartsWith("split#", StringComparison.Ordinal)).Select(d => d.Value["provider"]!.GetValue<string>()));
-        var catalog = Gateway.Services.GetRequiredService<Gateway.Grains.Models.ModelCatalog>();
+        var catalog = Gateway.Services.GetRequiredService<Gateway.Catalog.Models.ModelCatalog>();
         Assert.Equal(["backup"], catalog.Route("primary")!.Fallbacks);
     }
 

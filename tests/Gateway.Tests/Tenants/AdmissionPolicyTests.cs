@@ -14,7 +14,7 @@ public sealed class AdmissionPolicyTests
 {
     private static readonly TimeSpan Timeout = Options.ReservationTimeout;
 
-    private readonly AdmissionPolicy _policy = new(Catalog(), Timeout);
+    private readonly AdmissionPolicy _policy = new(TestCatalog(), Timeout);
     private readonly TenantParts _parts = new();
 
     [Fact]

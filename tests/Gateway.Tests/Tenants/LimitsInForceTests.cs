@@ -1,3 +1,4 @@
+using Gateway.Catalog.Tiers;
 using Gateway.Grains.Abstractions.Tenants;
 using Gateway.Grains.Tenants;
 

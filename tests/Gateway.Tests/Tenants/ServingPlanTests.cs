@@ -10,7 +10,7 @@ namespace Gateway.Tests.Tenants;
 /// </summary>
 public sealed class ServingPlanTests
 {
-    private static readonly Grains.Models.ModelCatalog Catalog = TenantParts.Catalog();
+    private static readonly Gateway.Catalog.Models.ModelCatalog Catalog = TenantParts.TestCatalog();
 
     [Fact]
     public void ChainsTheRequestedModelThenItsFallbacksThatExistOnceEach()

@@ -70,7 +70,7 @@ public sealed class TenantAccountTests
     {
         var account = _parts.Account();
         account.Reserve(new Reservation("r1", new Pricing("alpha", "provider-a", 2m, 8m), 5_000, 0.01m, T0 + Options.ReservationTimeout), T0);
-        var repriced = Catalog(alphaInput: 100m, alphaOutput: 100m);
+        var repriced = TestCatalog(alphaInput: 100m, alphaOutput: 100m);
 
         var entry = account.Charge(new Settlement("r1", "alpha", 1_000, 500), "t1", repriced, T0);
 
@@ -84,7 +84,7 @@ public sealed class TenantAccountTests
         var account = _parts.Account();
         account.Reserve(new Reservation("r1", new Pricing("alpha", "provider-a", 2m, 8m), 5_000, 0.01m, T0 + Options.ReservationTimeout), T0);
 
-        var entry = account.Charge(new Settlement("r1", "beta", 1_000, 500, RequestedModel: "alpha", Attempts: 3, UsageCounted: true, Provider: "beta-eu"), "t1", Catalog(), T0);
+        var entry = account.Charge(new Settlement("r1", "beta", 1_000, 500, RequestedModel: "alpha", Attempts: 3, UsageCounted: true, Provider: "beta-eu"), "t1", TestCatalog(), T0);
 
         Assert.Equal(new LedgerEntry("t1", 1, "r1", T0, "beta", "beta-eu", 1_000, 500, 0.0015m, Settlement.Completed, "alpha", 3, true), entry);
     }
@@ -95,7 +95,7 @@ public sealed class TenantAccountTests
         var account = _parts.Account(Unlimited with { Cache = new TenantCacheSettings(true, HitCostFraction: 0.25m) });
         account.Reserve(Held("r1", 2_000), T0);
 
-        var entry = account.Charge(new Settlement("r1", "delta", 1_000, 1_000, Settlement.Cached), "t1", Catalog(), T0);
+        var entry = account.Charge(new Settlement("r1", "delta", 1_000, 1_000, Settlement.Cached), "t1", TestCatalog(), T0);
         account.Settle(entry, T0);
 
         Assert.Equal(0.00025m, entry.CostUsd);
@@ -108,7 +108,7 @@ public sealed class TenantAccountTests
     {
         var account = _parts.Account();
 
-        var refused = Assert.Throws<InvalidOperationException>(() => account.Charge(new Settlement("r1", "retired", 1, 1), "t1", Catalog(), T0));
+        var refused = Assert.Throws<InvalidOperationException>(() => account.Charge(new Settlement("r1", "retired", 1, 1), "t1", TestCatalog(), T0));
 
         Assert.Contains("'retired'", refused.Message);
     }
@@ -118,7 +118,7 @@ public sealed class TenantAccountTests
     {
         var account = _parts.Account();
         account.Reserve(Held("r1", 2_000), T0);
-        var entry = account.Charge(new Settlement("r1", "delta", 1_000, 3_000), "t1", Catalog(), T0);
+        var entry = account.Charge(new Settlement("r1", "delta", 1_000, 3_000), "t1", TestCatalog(), T0);
 
         account.Settle(entry, T0);
 
@@ -127,7 +127,7 @@ public sealed class TenantAccountTests
         Assert.Equal(996_000, account.TokenBucket.Available(T0));
         Assert.Equal((1L, 1_000L, 3_000L, 0.002m), (account.Month.Requests, account.Month.InputTokens, account.Month.OutputTokens, account.Month.CostUsd));
         Assert.Equal(1, account.State.LedgerSeq);
-        Assert.Equal(2, account.Charge(new Settlement("r2", "delta", 1, 1), "t1", Catalog(), T0).Seq);
+        Assert.Equal(2, account.Charge(new Settlement("r2", "delta", 1, 1), "t1", TestCatalog(), T0).Seq);
     }
 
     [Fact]

@@ -1,5 +1,5 @@
 using Gateway.Grains.Abstractions.Tenants;
-using Gateway.Grains.Models;
+using Gateway.Catalog.Models;
 using Gateway.Grains.Tenants;
 
 namespace Gateway.Tests.Tenants;
@@ -23,7 +23,7 @@ internal sealed class TenantParts
 
     public static readonly EffectiveLimits Wide = new(1_000, 1_000_000, 100, null, null, 1);
 
-    public static ModelCatalog Catalog(decimal alphaInput = 2m, decimal alphaOutput = 8m) => new(new ModelCatalogOptions
+    public static ModelCatalog TestCatalog(decimal alphaInput = 2m, decimal alphaOutput = 8m) => new(new ModelCatalogOptions
     {
         Models =
         {

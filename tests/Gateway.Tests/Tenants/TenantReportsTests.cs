@@ -9,7 +9,7 @@ namespace Gateway.Tests.Tenants;
 public sealed class TenantReportsTests
 {
     private readonly TenantParts _parts = new();
-    private readonly AdmissionPolicy _policy = new(Catalog(), Options.ReservationTimeout);
+    private readonly AdmissionPolicy _policy = new(TestCatalog(), Options.ReservationTimeout);
 
     [Fact]
     public void ReportsTheMonthsUsageWhatIsReservedAndWhatIsLeftOfQuotaAndBudget()

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Gateway.Catalog.Tokenization;
 using CsCheck;
-using Gateway.Grains.Tokenization;
 using Gateway.MockProvider;
 using Microsoft.ML.Tokenizers;
 

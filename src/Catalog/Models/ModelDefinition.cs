@@ -1,0 +1,35 @@
+namespace Gateway.Catalog.Models;
+
+/// <summary>One model of the catalog (configuration <c>Gateway:Models:&lt;id&gt;</c>).</summary>
+public sealed class ModelDefinition
+{
+    /// <summary>
+    /// The provider that serves it, for a model with a single deployment: a key of the <c>Providers</c> section.
+    /// Leave it out when <see cref="Deployments"/> are given (both set is a configuration error).
+    /// </summary>
+    public string Provider { get; set; } = "";
+
+    /// <summary>The model's name at the provider; the catalog id when empty. With <see cref="Provider"/> only.</summary>
+    public string? UpstreamModel { get; set; }
+
+    /// <summary>The deployments that serve it; when empty, the one given by <see cref="Provider"/> and <see cref="UpstreamModel"/>.</summary>
+    public List<DeploymentDefinition> Deployments { get; set; } = [];
+
+    /// <summary>How a request picks a deployment: <c>weighted</c> (default) or <c>least-latency</c>.</summary>
+    public string Routing { get; set; } = RoutingModes.Weighted;
+
+    /// <summary>Catalog ids of the models that serve, in order, when every deployment of this one has failed or is open.</summary>
+    public List<string> Fallbacks { get; set; } = [];
+
+    /// <summary>US dollars per one million input tokens (equal to micro-dollars per token).</summary>
+    public decimal InputPricePerMillionUsd { get; set; }
+
+    /// <summary>US dollars per one million output tokens.</summary>
+    public decimal OutputPricePerMillionUsd { get; set; }
+
+    /// <summary>The most output tokens one completion may produce; reserved when a request sets no limit.</summary>
+    public int MaxOutputTokens { get; set; } = 4096;
+
+    /// <summary>Other names clients may use for this model.</summary>
+    public List<string> Aliases { get; set; } = [];
+}

@@ -1,0 +1,29 @@
+using Gateway.Grains.Abstractions.Keys;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Gateway.Hosting;
+
+/// <summary>Ready when this process's silo (if it hosts one) has joined and a grain call through the cluster (and its key storage) succeeds.</summary>
+internal sealed class ClusterReadyHealthCheck(IGrainFactory grains, SiloJoinState? joinState = null) : IHealthCheck
+{
+    // Not a possible key hash (those are 64 hex digits), so the probe never resolves a real key.
+    private const string ProbeKey = "readiness-probe";
+
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        if (joinState?.NotJoinedReason is { } reason)
+        {
+            return HealthCheckResult.Unhealthy(reason);
+        }
+
+        try
+        {
+            await grains.GetGrain<IApiKeyGrain>(ProbeKey).ResolveAsync().WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
+            return HealthCheckResult.Healthy();
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return HealthCheckResult.Unhealthy("The cluster did not answer a grain call.", exception);
+        }
+    }
+}

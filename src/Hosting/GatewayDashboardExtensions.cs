@@ -1,0 +1,27 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Orleans.Dashboard;
+
+namespace Gateway.Hosting;
+
+/// <summary>Serves the Orleans dashboard of a process that hosts a silo (the silo process, an embedded frontend).</summary>
+public static class GatewayDashboardExtensions
+{
+    public const string DashboardPath = "/dashboard";
+
+    /// <summary>The Orleans dashboard at <c>/dashboard</c>: open in Development, behind the admin key elsewhere.</summary>
+    public static WebApplication MapGatewayDashboard(this WebApplication app)
+    {
+        app.Services.GetRequiredService<AdminKeyVerifier>();
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseWhen(
+                context => context.Request.Path.StartsWithSegments(DashboardPath),
+                branch => branch.UseMiddleware<DashboardAccessMiddleware>());
+        }
+
+        app.MapOrleansDashboard(routePrefix: DashboardPath);
+        return app;
+    }
+}
