@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Text.Json;
-using Microsoft.AspNetCore.Http;
 
 namespace Gateway.MockProvider;
 

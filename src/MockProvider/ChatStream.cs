@@ -1,7 +1,5 @@
 using System.IO.Pipelines;
 using System.Text.Json;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace Gateway.MockProvider;
 

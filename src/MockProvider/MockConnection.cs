@@ -1,7 +1,5 @@
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections.Features;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace Gateway.MockProvider;
 

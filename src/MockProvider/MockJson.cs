@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Http;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 

@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Hosting;
 
 [assembly: HostingStartup(typeof(Gateway.MockProvider.MockProviderHostingStartup))]
 

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Gateway.Grains.Abstractions.Tenants;
 using Gateway.Grains.Abstractions.Upstream;

@@ -8,6 +8,7 @@ namespace Gateway.ApiFrontend.Chat;
 /// client. Bounded: when the client reads slowly the worker's next push waits, so nothing piles up here. Once the request
 /// has stopped reading (the client left, or the stream ended), every further push fails, which ends the worker's stream.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "Its token source has no timer and its semaphore no wait handle, so nothing needs disposing; a push that arrives late must still find them usable.")]
 internal sealed class UpstreamStreamRelay(Action pushed) : IUpstreamStreamObserver
 {
     private readonly Channel<UpstreamChunk> _chunks = Channel.CreateBounded<UpstreamChunk>(new BoundedChannelOptions(16)

@@ -29,7 +29,7 @@ public sealed partial class UpstreamCallWatch(IOptions<FrontendOptions> options,
     /// <summary>Watches a call to <paramref name="grain"/> for <paramref name="requestId"/>; dispose it when the call ends.</summary>
     public Call Watch(IUpstreamGrain grain, string requestId, CancellationToken requestAborted, bool pushed = false)
     {
-        var call = new Call(this, grain, requestId, requestAborted, Stopwatch.GetTimestamp() + ToTicks(options.Value.UpstreamProbeInterval), pushed);
+        var call = new Call(this, grain, requestId, Stopwatch.GetTimestamp() + ToTicks(options.Value.UpstreamProbeInterval), pushed, requestAborted);
         _calls.TryAdd(call, 0);
         return call;
     }
@@ -120,7 +120,7 @@ public sealed partial class UpstreamCallWatch(IOptions<FrontendOptions> options,
         private long _lastPush;
         private int _doubts;
 
-        internal Call(UpstreamCallWatch watch, IUpstreamGrain grain, string requestId, CancellationToken requestAborted, long firstProbe, bool pushed)
+        internal Call(UpstreamCallWatch watch, IUpstreamGrain grain, string requestId, long firstProbe, bool pushed, CancellationToken requestAborted)
         {
             IsPushed = pushed;
             _lastPush = Stopwatch.GetTimestamp();

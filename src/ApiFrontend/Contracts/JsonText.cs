@@ -75,7 +75,7 @@ public static class JsonText
             }
 
             // The reader has checked that four hex digits follow.
-            Utf8Parser.TryParse(raw.Slice(i + 1, 4), out ushort unit, out _, 'x');
+            _ = Utf8Parser.TryParse(raw.Slice(i + 1, 4), out ushort unit, out _, 'x');
             i += 4;
             var isHigh = unit is >= 0xD800 and <= 0xDBFF;
             var isLow = unit is >= 0xDC00 and <= 0xDFFF;

@@ -44,5 +44,6 @@ public static class OptionalFields
         }
     }
 
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1859", Justification = "Boxed on purpose: the serializer's property setter takes object.")]
     private static object Wrap<T>(object? value) => Optional<T>.Of((T)value!);
 }

@@ -1,14 +1,12 @@
 using System.Runtime.CompilerServices;
 using Gateway.Catalog;
 using Gateway.Catalog.Models;
-using Gateway.Catalog.Resilience;
 using Gateway.Grains.Abstractions;
 using Gateway.Grains.Abstractions.Tenants;
 using Gateway.Grains.Abstractions.Upstream;
 using Gateway.Grains.Caching;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 
 namespace Gateway.Grains.Upstream;

@@ -1,6 +1,5 @@
 using System.Net;
 using Gateway.Tests.Infrastructure;
-using static Gateway.Tests.Routing.RoutedGateway;
 
 namespace Gateway.Tests.Routing;
 

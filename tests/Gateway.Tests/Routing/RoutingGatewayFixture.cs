@@ -1,5 +1,4 @@
 using Gateway.Tests.Infrastructure;
-using static Gateway.Tests.Routing.RoutedGateway;
 
 namespace Gateway.Tests.Routing;
 

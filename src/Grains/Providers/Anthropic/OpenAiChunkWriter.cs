@@ -11,6 +11,7 @@ namespace Gateway.Grains.Providers.Anthropic;
 /// Strings from Anthropic's events are copied as they are in the JSON (quoted, escaped). Each payload is one array, the
 /// only allocation per chunk.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The writer targets an in-memory buffer: disposing it would only flush, which every payload already does.")]
 internal sealed class OpenAiChunkWriter
 {
     private static readonly JsonEncodedText ChunkObject = JsonEncodedText.Encode("chat.completion.chunk");

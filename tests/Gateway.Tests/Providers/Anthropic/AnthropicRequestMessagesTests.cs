@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using CsCheck;
 using Gateway.Grains.Providers.Anthropic;
 using static Gateway.Tests.Providers.Anthropic.AnthropicJson;
