@@ -33,9 +33,11 @@ public static class GatewayGrainsExtensions
 
         var services = silo.Services;
         services.TryAddSingleton<IUsageLedger, MemoryUsageLedger>();
-        services.AddOptions<LedgerOptions>().BindConfiguration(LedgerOptions.Section);
+        services.AddOptions<LedgerOptions>().BindConfiguration(LedgerOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<LedgerOptions>, LedgerOptions.Validator>();
         services.AddGatewayCatalogs();
-        services.AddOptions<TenantGrainOptions>().BindConfiguration(TenantGrainOptions.Section);
+        services.AddOptions<TenantGrainOptions>().BindConfiguration(TenantGrainOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TenantGrainOptions>, TenantGrainOptions.Validator>();
         services.AddOptions<UpstreamOptions>().BindConfiguration(UpstreamOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<UpstreamOptions>, UpstreamOptionsValidator>();
         services.AddSingleton<UpstreamDrain>();

@@ -18,7 +18,8 @@ public static class FrontendHostingExtensions
         var configuration = builder.Configuration;
         var services = builder.Services;
         var options = configuration.GetSection(FrontendOptions.Section).Get<FrontendOptions>() ?? new FrontendOptions();
-        services.AddOptions<FrontendOptions>().BindConfiguration(FrontendOptions.Section);
+        services.AddOptionsWithValidateOnStart<FrontendOptions>().BindConfiguration(FrontendOptions.Section);
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<FrontendOptions>, FrontendOptions.Validator>();
         services.AddOptionsWithValidateOnStart<HttpLimitsOptions>().BindConfiguration(HttpLimitsOptions.Section);
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<HttpLimitsOptions>, HttpLimitsOptions.Validator>();
         services.AddSingleton<Microsoft.Extensions.Options.IConfigureOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>, HttpLimitsOptions.Apply>();

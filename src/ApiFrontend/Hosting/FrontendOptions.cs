@@ -19,4 +19,18 @@ public sealed class FrontendOptions
     /// <see cref="Cluster.UpstreamCallWatch"/>); a dropped gateway connection triggers a check at once.
     /// </summary>
     public TimeSpan UpstreamProbeInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Refuses to start with settings that cannot work, naming the setting to fix.</summary>
+    internal sealed class Validator : Microsoft.Extensions.Options.IValidateOptions<FrontendOptions>
+    {
+        public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? name, FrontendOptions options)
+        {
+            var failures = new List<string>();
+            if (!Enum.IsDefined(options.Mode)) failures.Add($"{Section}:Mode must be Embedded or Client.");
+            if (options.MaxRequestBodyBytes < 1024) failures.Add($"{Section}:MaxRequestBodyBytes must be at least 1024 (bytes).");
+            if (options.UpstreamWorkerShards is < 1 or > 4096) failures.Add($"{Section}:UpstreamWorkerShards must be between 1 and 4096.");
+            if (options.UpstreamProbeInterval < TimeSpan.FromMilliseconds(100)) failures.Add($"{Section}:UpstreamProbeInterval must be at least 00:00:00.1.");
+            return failures.Count == 0 ? Microsoft.Extensions.Options.ValidateOptionsResult.Success : Microsoft.Extensions.Options.ValidateOptionsResult.Fail(failures);
+        }
+    }
 }

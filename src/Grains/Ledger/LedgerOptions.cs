@@ -16,4 +16,18 @@ public sealed class LedgerOptions
 
     /// <summary>How long shutdown waits for waiting entries to be written.</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Refuses to start with settings that cannot work, naming the setting to fix.</summary>
+    internal sealed class Validator : Microsoft.Extensions.Options.IValidateOptions<LedgerOptions>
+    {
+        public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? name, LedgerOptions options)
+        {
+            var failures = new List<string>();
+            if (options.BufferCapacity < 1) failures.Add($"{Section}:BufferCapacity must be at least 1.");
+            if (options.MaxBatchSize < 1) failures.Add($"{Section}:MaxBatchSize must be at least 1.");
+            if (options.MaxRetryDelay <= TimeSpan.Zero) failures.Add($"{Section}:MaxRetryDelay must be positive.");
+            if (options.DrainTimeout < TimeSpan.Zero) failures.Add($"{Section}:DrainTimeout must not be negative.");
+            return failures.Count == 0 ? Microsoft.Extensions.Options.ValidateOptionsResult.Success : Microsoft.Extensions.Options.ValidateOptionsResult.Fail(failures);
+        }
+    }
 }

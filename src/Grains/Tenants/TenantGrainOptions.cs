@@ -30,4 +30,20 @@ public sealed class TenantGrainOptions
 
     /// <summary>How many recent settlements are remembered to make a repeated settlement a no-op.</summary>
     public int SettlementMemory { get; set; } = 10_000;
+
+    /// <summary>Refuses to start with settings that cannot work, naming the setting to fix.</summary>
+    internal sealed class Validator : Microsoft.Extensions.Options.IValidateOptions<TenantGrainOptions>
+    {
+        public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? name, TenantGrainOptions options)
+        {
+            var failures = new List<string>();
+            if (options.ReservationTimeout < TimeSpan.FromSeconds(1)) failures.Add($"{Section}:ReservationTimeout must be at least 00:00:01 (longer than the slowest provider call).");
+            if (options.DailyRetentionDays is < 1 or > 3660) failures.Add($"{Section}:DailyRetentionDays must be between 1 and 3660.");
+            if (options.MaxKeys < 1) failures.Add($"{Section}:MaxKeys must be at least 1.");
+            if (options.StateFlushInterval <= TimeSpan.Zero) failures.Add($"{Section}:StateFlushInterval must be positive.");
+            if (options.SettlementDurabilityWait < TimeSpan.Zero) failures.Add($"{Section}:SettlementDurabilityWait must not be negative.");
+            if (options.SettlementMemory < 1) failures.Add($"{Section}:SettlementMemory must be at least 1.");
+            return failures.Count == 0 ? Microsoft.Extensions.Options.ValidateOptionsResult.Success : Microsoft.Extensions.Options.ValidateOptionsResult.Fail(failures);
+        }
+    }
 }
