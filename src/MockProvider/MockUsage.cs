@@ -12,6 +12,11 @@ namespace Gateway.MockProvider;
 /// Counting uses the o200k_base encoding (gpt-4o family), bounded as the gateway bounds it
 /// (a piece longer than 128 characters counts as its UTF-8 length).
 /// </summary>
+/// <remarks>
+/// Its own count on purpose, not the gateway's <c>ChatTokenCounter</c>: as a provider's count is, it is an independent
+/// check of what the gateway reserves and charges (only the bounded piece rule is shared, as source, so both agree on
+/// what a provider would bill).
+/// </remarks>
 public static class MockUsage
 {
     // Per OpenAI's documented chat formula for gpt-4o-family models.

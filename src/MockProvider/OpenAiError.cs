@@ -6,7 +6,11 @@ using Microsoft.AspNetCore.WebUtilities;
 
 namespace Gateway.MockProvider;
 
-/// <summary>Writes errors in OpenAI's shape, <c>{"error":{"message","type","param","code"}}</c>.</summary>
+/// <summary>
+/// Writes errors in OpenAI's shape, <c>{"error":{"message","type","param","code"}}</c>, as the provider it stands for
+/// does. Its own writer on purpose: the mock references nothing of the gateway, so the gateway's parsing of upstream
+/// errors is tested against bytes it did not write.
+/// </summary>
 internal static class OpenAiError
 {
     public static Task WriteInvalidRequestAsync(HttpContext context, string message) =>
