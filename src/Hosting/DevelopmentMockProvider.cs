@@ -14,9 +14,15 @@ public static class DevelopmentMockProvider
 {
     private const string AssemblyName = "Gateway.MockProvider";
 
+    /// <summary>
+    /// The one setting the hosts read of the mock's section, read from configuration directly: whether to load it is
+    /// decided while services are still being added, before any options exist (the mock binds its own section itself).
+    /// </summary>
+    public const string EnabledSetting = "MockProvider:Enabled";
+
     public static void AddIfEnabled(WebApplicationBuilder builder)
     {
-        if (!builder.Configuration.GetValue<bool>("MockProvider:Enabled"))
+        if (!builder.Configuration.GetValue<bool>(EnabledSetting))
         {
             return;
         }
@@ -29,7 +35,7 @@ public static class DevelopmentMockProvider
         catch (FileNotFoundException)
         {
             throw new InvalidOperationException(
-                "MockProvider:Enabled is true, but this build has no mock provider (published images leave it out). "
+                $"{EnabledSetting} is true, but this build has no mock provider (published images leave it out). "
                 + "Set MockProvider__Enabled=false and point Providers:<name>:BaseUrl at real providers.");
         }
 
