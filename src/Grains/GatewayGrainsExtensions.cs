@@ -1,4 +1,5 @@
 using Gateway.Catalog;
+using Gateway.Catalog.Models;
 using Gateway.Grains.Abstractions;
 using Gateway.Grains.Caching;
 using Gateway.Grains.Ledger;
@@ -38,6 +39,7 @@ public static class GatewayGrainsExtensions
         services.AddGatewayCatalogs();
         services.AddOptions<TenantGrainOptions>().BindConfiguration(TenantGrainOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<TenantGrainOptions>, TenantGrainOptions.Validator>();
+        services.TryAddSingleton(sp => new AdmissionPolicy(sp.GetRequiredService<ModelCatalog>(), sp.GetRequiredService<IOptions<TenantGrainOptions>>().Value.ReservationTimeout));
         services.AddOptions<UpstreamOptions>().BindConfiguration(UpstreamOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<UpstreamOptions>, UpstreamOptionsValidator>();
         services.AddSingleton<UpstreamDrain>();

@@ -9,7 +9,11 @@ namespace Gateway.Grains.Tenants;
 /// caller applies what it decided (<see cref="TenantAccount.Reserve"/>) in the same turn, on the account it was decided
 /// on, which has been brought to <c>now</c> first (<see cref="TenantAccount.Refresh"/>).
 /// </summary>
-internal sealed class AdmissionPolicy(ModelCatalog models, TimeSpan reservationTimeout)
+/// <remarks>
+/// Holds no tenant's state, so a silo has one (a singleton the tenant grains are given) rather than one per activation.
+/// Public only so that the public grain can take it in its constructor; what it decides on is internal.
+/// </remarks>
+public sealed class AdmissionPolicy(ModelCatalog models, TimeSpan reservationTimeout)
 {
     /// <summary>Retry-after while the ledger refuses writes (its buffer is full): it drains within seconds once the database answers.</summary>
     public static readonly TimeSpan AccountingRetryAfter = TimeSpan.FromSeconds(1);
@@ -20,7 +24,7 @@ internal sealed class AdmissionPolicy(ModelCatalog models, TimeSpan reservationT
     /// <summary>Retry-after at the concurrency cap: requests in flight usually end within a second or so.</summary>
     public static readonly TimeSpan ConcurrencyRetryAfter = TimeSpan.FromSeconds(1);
 
-    public AdmissionDecision Decide(AdmissionRequest request, TenantAccount account, EffectiveLimits limits, bool ledgerAcceptsWrites, DateTimeOffset now)
+    internal AdmissionDecision Decide(AdmissionRequest request, TenantAccount account, EffectiveLimits limits, bool ledgerAcceptsWrites, DateTimeOffset now)
     {
         if (ServingPlan.For(request, account.Config!, models) is not { } plan)
         {
@@ -79,7 +83,7 @@ internal sealed class AdmissionPolicy(ModelCatalog models, TimeSpan reservationT
     /// 0 when it would refuse whatever the prompt. The checks that depend on the prompt are all monotonic in it, so the
     /// answer is found by bisection over one plan.
     /// </summary>
-    public int PromptCeiling(AdmissionRequest request, TenantAccount account, EffectiveLimits limits, bool ledgerAcceptsWrites, DateTimeOffset now)
+    internal int PromptCeiling(AdmissionRequest request, TenantAccount account, EffectiveLimits limits, bool ledgerAcceptsWrites, DateTimeOffset now)
     {
         if (ServingPlan.For(request, account.Config!, models) is not { } plan || !ledgerAcceptsWrites
             || account.Reservations.Count >= limits.MaxConcurrent || account.RequestBucket.Available(now) < 1)

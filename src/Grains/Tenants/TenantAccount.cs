@@ -7,11 +7,11 @@ namespace Gateway.Grains.Tenants;
 /// <summary>
 /// A tenant's state in memory and every change made to it: configuration, keys, rate buckets, open reservations
 /// (<see cref="ReservationBook"/>) and settled usage (<see cref="UsageBook"/>). Each method is one synchronous change;
-/// one that the saved state must follow within the flush interval calls <c>changed</c> (the checkpoint's dirty flag),
+/// one that the saved state must follow within the flush interval tells <c>changes</c> (the checkpoint's dirty flag),
 /// while configuration and keys are flushed by the caller at once. Whether a request is admitted is
 /// <see cref="AdmissionPolicy"/>'s decision, applied here by <see cref="Reserve"/>.
 /// </summary>
-internal sealed class TenantAccount(TenantState state, TenantGrainOptions options, Action changed)
+internal sealed class TenantAccount(TenantState state, TenantGrainOptions options, IStateChanges changes)
 {
     public TenantState State => state;
 
@@ -109,7 +109,7 @@ internal sealed class TenantAccount(TenantState state, TenantGrainOptions option
             state.TokenBucket?.Adjust(-reservation.Tokens, now);
         }
 
-        changed();
+        changes.MarkDirty();
     }
 
     /// <summary>
@@ -126,7 +126,7 @@ internal sealed class TenantAccount(TenantState state, TenantGrainOptions option
         RequestBucket.Adjust(1, now);
         TokenBucket.Adjust(reservation.Tokens, now);
         Reservations.Add(reservation);
-        changed();
+        changes.MarkDirty();
     }
 
     /// <summary>Gives a reservation back without charging anything; false when none is open under that id.</summary>
@@ -139,7 +139,7 @@ internal sealed class TenantAccount(TenantState state, TenantGrainOptions option
         }
 
         bucket.Adjust(-reservation.Tokens, now);
-        changed();
+        changes.MarkDirty();
         return true;
     }
 
@@ -254,7 +254,7 @@ internal sealed class TenantAccount(TenantState state, TenantGrainOptions option
         Usage.Record(entry);
         Reservations.MarkSettled(entry.RequestId);
         state.LedgerSeq = entry.Seq;
-        changed();
+        changes.MarkDirty();
     }
 
     private InvalidOperationException NoBuckets() => new($"The tenant has no rate buckets yet (it exists: {state.Exists}); they are made when it is created or activated.");

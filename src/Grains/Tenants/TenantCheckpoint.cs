@@ -5,13 +5,14 @@ namespace Gateway.Grains.Tenants;
 /// timer that exists only while there is something to write (an idle tenant holds no timer); a write asked for while
 /// one is running follows it, so there is one write in flight at a time. A failed write leaves the state dirty and the
 /// timer set, so it is retried. The ledger, not this checkpoint, makes each settlement durable: the checkpoint only
-/// bounds how much of the ledger a reactivation replays.
+/// bounds how much of the ledger a reactivation replays. Once no write is queued, the last one's task is let go, so an
+/// idle tenant holds none.
 /// </summary>
-/// <param name="write">Writes the state (grain storage); runs only after the previous write has ended.</param>
-/// <param name="schedule">Starts the one-shot timer that calls the given flush once the interval has passed.</param>
-internal sealed class TenantCheckpoint(Func<Task> write, Func<Func<Task>, IDisposable> schedule)
+/// <param name="host">Writes the state and starts the timer (the grain).</param>
+internal sealed class TenantCheckpoint(ICheckpointHost host) : IStateChanges
 {
     private Task _writing = Task.CompletedTask;
+    private int _queued;
     private bool _dirty;
     private IDisposable? _timer;
 
@@ -25,7 +26,7 @@ internal sealed class TenantCheckpoint(Func<Task> write, Func<Func<Task>, IDispo
     public void MarkDirty()
     {
         _dirty = true;
-        _timer ??= schedule(FlushDueAsync);
+        _timer ??= host.ScheduleFlush(this);
     }
 
     /// <summary>
@@ -40,10 +41,14 @@ internal sealed class TenantCheckpoint(Func<Task> write, Func<Func<Task>, IDispo
         }
 
         _dirty = true;
-        return _writing = WriteAfterAsync(_writing);
+        _queued++;
+        var writing = WriteAfterAsync(_writing);
+        _writing = writing.IsCompleted ? Task.CompletedTask : writing;
+        return writing;
     }
 
-    private Task FlushDueAsync()
+    /// <summary>What the timer calls when the flush is due: lets go of the timer and writes the state if it changed.</summary>
+    public Task FlushDueAsync()
     {
         _timer?.Dispose();
         _timer = null;
@@ -52,21 +57,32 @@ internal sealed class TenantCheckpoint(Func<Task> write, Func<Func<Task>, IDispo
 
     private async Task WriteAfterAsync(Task previous)
     {
-        await previous.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
-        if (!_dirty)
-        {
-            return;
-        }
-
-        _dirty = false;
         try
         {
-            await write();
+            await previous.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+            if (!_dirty)
+            {
+                return;
+            }
+
+            _dirty = false;
+            try
+            {
+                await host.WriteCheckpointAsync();
+            }
+            catch
+            {
+                MarkDirty();
+                throw;
+            }
         }
-        catch
+        finally
         {
-            MarkDirty();
-            throw;
+            // The last write queued has ended: nothing can follow it, so its task need not be kept.
+            if (--_queued == 0)
+            {
+                _writing = Task.CompletedTask;
+            }
         }
     }
 }

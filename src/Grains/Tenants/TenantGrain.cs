@@ -31,18 +31,20 @@ public sealed class TenantGrain(
     IOptionsMonitor<TierCatalogOptions> tiers,
     IOptions<TenantGrainOptions> options,
     ModelCatalog models,
+    AdmissionPolicy admission,
     IUsageLedger ledger,
-    [FromKeyedServices(GatewayClock.Key)] TimeProvider time) : Grain, ITenantGrain
+    [FromKeyedServices(GatewayClock.Key)] TimeProvider time) : Grain, ITenantGrain, ICheckpointHost
 {
     private readonly TenantGrainOptions _options = options.Value;
-    private readonly AdmissionPolicy _admission = new(models, options.Value.ReservationTimeout);
     private TenantCheckpoint? _checkpoint;
     private TenantAccount? _account;
 
-    // Built on first use, in activation: after storage has read the state, which the constructor runs before.
-    private TenantAccount Account => _account ??= new TenantAccount(state.State, _options, Checkpoint.MarkDirty);
+    // Built on first use, in activation: after storage has read the state, which the constructor runs before. The
+    // parts are given the grain itself (ICheckpointHost) or each other, not delegates: an activation holds every tenant's
+    // parts while it lives, so each object it saves is saved once per tenant.
+    private TenantAccount Account => _account ??= new TenantAccount(state.State, _options, Checkpoint);
 
-    private TenantCheckpoint Checkpoint => _checkpoint ??= new TenantCheckpoint(WriteCheckpointAsync, ScheduleFlush);
+    private TenantCheckpoint Checkpoint => _checkpoint ??= new TenantCheckpoint(this);
 
     private string TenantId => this.GetPrimaryKeyString();
 
@@ -135,7 +137,7 @@ public sealed class TenantGrain(
             return Task.FromResult(new AdmissionResult(AdmissionOutcome.UnknownTenant, RateLimitStatus.Empty, TimeSpan.Zero));
         }
 
-        var decision = _admission.Decide(request, Account, limits, ledger.IsAcceptingWrites, now);
+        var decision = admission.Decide(request, Account, limits, ledger.IsAcceptingWrites, now);
         if (decision.Reserve is { } reservation)
         {
             Account.Reserve(reservation, now);
@@ -145,7 +147,7 @@ public sealed class TenantGrain(
     }
 
     public Task<int> GetPromptCeilingAsync(AdmissionRequest request) =>
-        Task.FromResult(Refreshed() is (var now, var limits) ? _admission.PromptCeiling(request, Account, limits, ledger.IsAcceptingWrites, now) : 0);
+        Task.FromResult(Refreshed() is (var now, var limits) ? admission.PromptCeiling(request, Account, limits, ledger.IsAcceptingWrites, now) : 0);
 
     public Task SettleAsync(Settlement settlement)
     {
@@ -228,19 +230,22 @@ public sealed class TenantGrain(
 
     private EffectiveLimits Limits(TenantConfig config) => LimitsInForce.Of(config, tiers.CurrentValue, TenantId);
 
-    private Task WriteCheckpointAsync()
+    Task ICheckpointHost.WriteCheckpointAsync()
     {
         Account.SaveReservations();
         return state.WriteStateAsync();
     }
 
-    private IDisposable ScheduleFlush(Func<Task> flush) => this.RegisterGrainTimer(
-        _ =>
-        {
-            Account.Reservations.Trim();
-            return flush();
-        },
+    IDisposable ICheckpointHost.ScheduleFlush(TenantCheckpoint checkpoint) => this.RegisterGrainTimer(
+        static (grain, _) => grain.FlushDueAsync(),
+        this,
         new GrainTimerCreationOptions(_options.StateFlushInterval, Timeout.InfiniteTimeSpan) { Interleave = true });
+
+    private Task FlushDueAsync()
+    {
+        Account.Reservations.Trim();
+        return Checkpoint.FlushDueAsync();
+    }
 
     private static async Task<T> After<T>(Task task, T result)
     {

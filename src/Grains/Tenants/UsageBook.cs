@@ -8,8 +8,9 @@ namespace Gateway.Grains.Tenants;
 /// A tenant's settled usage as its state keeps it: the calendar month's totals (overall and per model) and per-day,
 /// per-model rollups pruned past the retention window. Counted from ledger entries, alike on the live path and when
 /// recovery replays the ledger. Reads and writes the members of <see cref="TenantState"/>, whose names are persisted.
+/// A struct: it only names the state it works on, and each tenant activation holds one.
 /// </summary>
-internal sealed class UsageBook(TenantState state, int dailyRetentionDays)
+internal readonly struct UsageBook(TenantState state, int dailyRetentionDays)
 {
     /// <summary>The calendar month (UTC) of an instant, as <see cref="TenantState.Period"/> names it: <c>yyyy-MM</c>.</summary>
     public static string PeriodOf(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM", CultureInfo.InvariantCulture);

@@ -7,14 +7,14 @@ namespace Gateway.Tests.Tenants;
 /// one write in flight at a time, writes asked for meanwhile merged into one that follows, a failed write retried.
 /// Writes are completed by hand and the timer is fired by hand, so nothing here waits on a clock.
 /// </summary>
-public sealed class TenantCheckpointTests
+public sealed class TenantCheckpointTests : ICheckpointHost
 {
     private readonly List<TaskCompletionSource> _writes = [];
     private readonly Dictionary<int, TaskCompletionSource> _awaited = [];
     private readonly List<Timer> _timers = [];
     private readonly TenantCheckpoint _checkpoint;
 
-    public TenantCheckpointTests() => _checkpoint = new TenantCheckpoint(Write, Schedule);
+    public TenantCheckpointTests() => _checkpoint = new TenantCheckpoint(this);
 
     [Fact]
     public void AChangeSchedulesOneFlushAndNoMoreWhileItIsPending()
@@ -97,7 +97,7 @@ public sealed class TenantCheckpointTests
         Assert.False(_checkpoint.IsDirty);
     }
 
-    private Task Write()
+    Task ICheckpointHost.WriteCheckpointAsync()
     {
         var write = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_writes)
@@ -112,9 +112,9 @@ public sealed class TenantCheckpointTests
         return write.Task;
     }
 
-    private IDisposable Schedule(Func<Task> flush)
+    IDisposable ICheckpointHost.ScheduleFlush(TenantCheckpoint checkpoint)
     {
-        var timer = new Timer(flush);
+        var timer = new Timer(checkpoint.FlushDueAsync);
         _timers.Add(timer);
         return timer;
     }

@@ -12,7 +12,7 @@ namespace Gateway.Tests.Tenants;
 /// Prices per one million tokens (so micro-dollars per token): alpha $2 in / $8 out, cap 1,000, falls back to beta,
 /// gamma, itself and a model that does not exist; beta $1 / $1, cap 4,000; gamma $1 / $1, cap 500; delta $0.5 / $0.5.
 /// </remarks>
-internal sealed class TenantParts
+internal sealed class TenantParts : IStateChanges
 {
     /// <summary>A Sunday afternoon in the middle of a month, far from any month or day boundary.</summary>
     public static readonly DateTimeOffset T0 = new(2026, 11, 15, 12, 0, 0, TimeSpan.Zero);
@@ -44,13 +44,15 @@ internal sealed class TenantParts
     /// <summary>A tenant created at <see cref="T0"/> with the given configuration and limits.</summary>
     public TenantAccount Account(TenantConfig? config = null, EffectiveLimits? limits = null, TenantState? state = null)
     {
-        var account = new TenantAccount(state ?? new TenantState(), Options, () => Changes++);
+        var account = new TenantAccount(state ?? new TenantState(), Options, this);
         account.Create(config ?? Unlimited, limits ?? Wide, T0);
         return account;
     }
 
     /// <summary>An account over state that exists already (a reactivation), not created again.</summary>
-    public TenantAccount Reactivated(TenantState state) => new(state, Options, () => Changes++);
+    public TenantAccount Reactivated(TenantState state) => new(state, Options, this);
+
+    void IStateChanges.MarkDirty() => Changes++;
 
     public static AdmissionRequest Request(string requestId, string model = "delta", int prompt = 1_000, int output = 1_000) =>
         new(requestId, model, prompt, output);
