@@ -14,6 +14,8 @@ using Microsoft.Diagnostics.Tracing.Parsers.Clr;
 //   touch  --url U --keys F [--conc C] --body JSON                          one request per key (activates grains)
 //   stream --url U --conc C --duration S [--warmup S] --body JSON [--key K | --keys F] [--header "k: v"]...
 //   heap   --pid P                                                          live managed heap after an induced full GC
+namespace Gateway.Bench;
+
 public static class Program
 {
     public static async Task<int> Main(string[] args)
@@ -249,8 +251,15 @@ public static class Program
             string? name = null;
             foreach (var arg in args)
             {
-                if (name is null && arg.StartsWith("--", StringComparison.Ordinal)) name = arg[2..];
-                else if (name is not null) { o._values.Add((name, arg)); name = null; }
+                if (name is null && arg.StartsWith("--", StringComparison.Ordinal))
+                {
+                    name = arg[2..];
+                }
+                else if (name is not null)
+                {
+                    o._values.Add((name, arg));
+                    name = null;
+                }
             }
 
             return o;
