@@ -23,11 +23,11 @@ public sealed class LostCallReleasesTests
         Assert.Equal(1, tenant.Attempts);
         Assert.Equal(1, releases.Pending);
 
-        await AdvanceUntil(time, () => tenant.Released.Count == 1);
+        await AdvanceUntil(time, tenant, () => tenant.Released.Count == 1);
 
         Assert.Equal(["req-1"], tenant.Released);
         Assert.Equal(4, tenant.Attempts);
-        await WaitFor(() => releases.Pending == 0);
+        WaitFor(() => releases.Pending == 0);
     }
 
     [Fact]
@@ -54,10 +54,10 @@ public sealed class LostCallReleasesTests
         for (var waited = TimeSpan.Zero; waited <= LostCallReleases.RetryWindow + TimeSpan.FromMinutes(1); waited += TimeSpan.FromSeconds(5))
         {
             time.Advance(TimeSpan.FromSeconds(5));
-            await Task.Yield();
+            await tenant.Attempted.WaitAsync(TimeSpan.FromMilliseconds(5));
         }
 
-        await WaitFor(() => releases.Pending == 0);
+        WaitFor(() => releases.Pending == 0);
         var attempts = tenant.Attempts;
         Assert.InRange(attempts, 10, 200);
         time.Advance(TimeSpan.FromHours(1));
@@ -86,33 +86,29 @@ public sealed class LostCallReleasesTests
 
         releases.Dispose();
 
-        await WaitFor(() => releases.Pending == 0);
+        WaitFor(() => releases.Pending == 0);
         var attempts = tenant.Attempts;
         time.Advance(TimeSpan.FromMinutes(5));
         Assert.Equal(attempts, tenant.Attempts);
     }
 
-    /// <summary>Advances the fake clock a second at a time until <paramref name="done"/> holds (at most ten minutes).</summary>
-    private static async Task AdvanceUntil(FakeTimeProvider time, Func<bool> done)
+    /// <summary>
+    /// Advances the fake clock a second at a time until <paramref name="done"/> holds (at most ten fake minutes),
+    /// each step waiting for the tenant to be tried (a retry runs on the thread pool once its fake delay has passed).
+    /// </summary>
+    private static async Task AdvanceUntil(FakeTimeProvider time, FakeTenant tenant, Func<bool> done)
     {
         for (var i = 0; i < 600 && !done(); i++)
         {
             time.Advance(TimeSpan.FromSeconds(1));
-            await Task.Delay(1);
+            await tenant.Attempted.WaitAsync(TimeSpan.FromMilliseconds(50));
         }
 
         Assert.True(done(), "the release was not retried to success within ten fake minutes");
     }
 
-    private static async Task WaitFor(Func<bool> done)
-    {
-        for (var i = 0; i < 500 && !done(); i++)
-        {
-            await Task.Delay(10);
-        }
-
-        Assert.True(done());
-    }
+    /// <summary>Waits for a background retry to finish its bookkeeping (it ends on the thread pool after its last attempt).</summary>
+    private static void WaitFor(Func<bool> done) => Assert.True(SpinWait.SpinUntil(done, TimeSpan.FromSeconds(5)));
 
     /// <summary>An <see cref="ITenantGrain"/> whose release fails a number of times, then records the request id.</summary>
     public class FakeTenant : DispatchProxy
@@ -126,6 +122,9 @@ public sealed class LostCallReleasesTests
 
         public int Attempts { get; private set; }
 
+        /// <summary>Released once per attempt.</summary>
+        public SemaphoreSlim Attempted { get; } = new(0);
+
         public static FakeTenant Failing(int times, Exception error)
         {
             var grain = Create<ITenantGrain, FakeTenant>();
@@ -137,6 +136,7 @@ public sealed class LostCallReleasesTests
         protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
         {
             Assert.Equal(nameof(ITenantGrain.ReleaseAsync), targetMethod!.Name);
+            Attempted.Release();
             lock (Released)
             {
                 Attempts++;
