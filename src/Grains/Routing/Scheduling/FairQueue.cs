@@ -1,0 +1,457 @@
+namespace Gateway.Grains.Routing.Scheduling;
+
+/// <summary>
+/// One deployment's weighted fair queue: requests waiting for its capacity leave in start-time fair queuing order, with
+/// tenants as flows, their <c>FairShareWeight</c> as weights and tokens as cost, the Virtual Token Counter of Sheng et
+/// al., "Fairness in Serving Large Language Models" (OSDI 2024). Pure bookkeeping: timestamps of the given clock are
+/// passed in, nothing is awaited and nothing is locked (the caller's lock guards every call).
+/// </summary>
+/// <remarks>
+/// <para>Each tenant has a counter: the virtual time it has been served up to, in tokens divided by its weight. The next
+/// request to leave is the head of the waiting tenant with the lowest counter (ties by the order tenants began to wait),
+/// and leaving adds its cost to that counter. So while tenants wait, each gets capacity in proportion to its weight,
+/// counted in tokens: a tenant sending huge requests gets fewer of them, not more than its share. The charge at dispatch
+/// is the expected cost; <see cref="Complete"/> replaces it by the actual usage.</para>
+/// <para>The virtual time is the counter at which the last request left. A tenant that starts waiting is lifted to it:
+/// no credit is banked while away. A tenant served ahead of the virtual time keeps its counter while idle (a debt), until
+/// the virtual time passes it; only then is it forgotten, so memory holds the tenants that wait, run, or owe. When nothing
+/// waits or runs at all, every counter is forgotten and the virtual time starts again from zero.</para>
+/// <para>Work-conserving: whenever anything waits, <see cref="Peek"/> names a request; the queue never holds one back
+/// for fairness. Bounded: a tenant's and the deployment's waiting requests are capped, and each request has a deadline
+/// (<see cref="SchedulingOptions.QueueTimeout"/> after it joined), reached in the order requests joined.</para>
+/// <para>Every operation is O(log n) in the number of waiting tenants (a binary heap that knows each tenant's place) or
+/// O(1); a waiting request is linked into its tenant's list and the list of all by the links of its own entry.</para>
+/// </remarks>
+internal sealed class FairQueue
+{
+    /// <summary>
+    /// Virtual time per token at weight 1: the least common multiple of 1 to 8, so that a charge is exact at the tiers'
+    /// default weights (8, 4, 2, 1) and any weight up to 8; with at most a million tokens per request the counters of a
+    /// busy period stay far from overflow, and they start again from zero whenever the queue is idle.
+    /// </summary>
+    internal const long UnitsPerToken = 840;
+
+    private readonly SchedulingOptions _options;
+    private readonly TimeProvider _time;
+    private readonly long _timeout;
+    private readonly Dictionary<string, Flow> _flows = new(StringComparer.Ordinal);
+
+    // Tenants with requests waiting, by counter: the lowest is served next.
+    private readonly FlowHeap _waiting = new();
+
+    // Tenants with nothing waiting or running whose counter is ahead of the virtual time: forgotten when it passes them.
+    private readonly FlowHeap _owing = new();
+
+    private FairQueueEntry? _oldest;
+    private FairQueueEntry? _newest;
+    private long _virtualTime;
+    private long _joins;
+
+    public FairQueue(SchedulingOptions options, TimeProvider time)
+    {
+        _options = options;
+        _time = time;
+        _timeout = (long)((Int128)options.QueueTimeout.Ticks * time.TimestampFrequency / TimeSpan.TicksPerSecond);
+    }
+
+    /// <summary>Requests waiting.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>Requests dispatched from the queue and not yet completed.</summary>
+    public int InFlight { get; private set; }
+
+    /// <summary>The counter at which the last request left the queue.</summary>
+    public long VirtualTime => _virtualTime;
+
+    /// <summary>Tenants the queue remembers: waiting, running, or owing.</summary>
+    public int Tenants => _flows.Count;
+
+    /// <summary>The deadline of the oldest waiting request: when <see cref="TakeExpired"/> next has something to do.</summary>
+    public long? NextDeadline => _oldest?.Deadline;
+
+    /// <summary>Requests the tenant has waiting.</summary>
+    public int QueuedBy(string tenant) => _flows.TryGetValue(tenant, out var flow) ? flow.Queued : 0;
+
+    /// <summary>The tenant's counter (virtual time served up to), or null when the queue does not remember the tenant.</summary>
+    public long? CounterOf(string tenant) => _flows.TryGetValue(tenant, out var flow) ? flow.Counter : null;
+
+    /// <summary>
+    /// Puts a new request at the end of its tenant's waiting requests, or refuses it when its tenant's or the deployment's
+    /// bound is reached. A tenant that had nothing waiting starts at the virtual time, or at its own counter if ahead.
+    /// </summary>
+    public FairQueueResult Enqueue(FairQueueEntry entry, long now)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        if (entry.State != FairQueueEntryState.New)
+        {
+            throw new InvalidOperationException($"A request {entry.State} cannot be queued again.");
+        }
+
+        _flows.TryGetValue(entry.Tenant, out var flow);
+        if (flow is not null && flow.Queued >= _options.MaxQueuedPerTenant)
+        {
+            return new FairQueueResult(FairQueueOutcome.TenantFull, Remaining(now, flow.Head!.Deadline));
+        }
+
+        if (Count >= _options.MaxQueuedPerDeployment)
+        {
+            return new FairQueueResult(FairQueueOutcome.DeploymentFull, Remaining(now, _oldest!.Deadline));
+        }
+
+        if (flow is null)
+        {
+            flow = new Flow(entry.Tenant) { Counter = _virtualTime };
+            _flows.Add(entry.Tenant, flow);
+        }
+
+        flow.Weight = entry.Weight;
+        if (flow.Queued == 0)
+        {
+            if (flow.InFlight == 0 && flow.HeapIndex >= 0)
+            {
+                _owing.Remove(flow);
+            }
+
+            flow.Counter = Math.Max(flow.Counter, _virtualTime);
+            flow.Joined = ++_joins;
+            _waiting.Add(flow);
+        }
+
+        entry.Flow = flow;
+        entry.State = FairQueueEntryState.Queued;
+        entry.EnqueuedAt = now;
+        entry.Deadline = now + _timeout;
+        entry.FlowPrevious = flow.Tail;
+        if (flow.Tail is null)
+        {
+            flow.Head = entry;
+        }
+        else
+        {
+            flow.Tail.FlowNext = entry;
+        }
+
+        flow.Tail = entry;
+        entry.ArrivalPrevious = _newest;
+        if (_newest is null)
+        {
+            _oldest = entry;
+        }
+        else
+        {
+            _newest.ArrivalNext = entry;
+        }
+
+        _newest = entry;
+        flow.Queued++;
+        Count++;
+        return new FairQueueResult(FairQueueOutcome.Queued, TimeSpan.Zero);
+    }
+
+    /// <summary>The request to leave next, still waiting; null when none waits.</summary>
+    public FairQueueEntry? Peek() => _waiting.Min?.Head;
+
+    /// <summary>Takes the request <see cref="Peek"/> names out of the queue and charges its tenant its cost.</summary>
+    public FairQueueEntry Take()
+    {
+        var flow = _waiting.Min ?? throw new InvalidOperationException("No request is waiting.");
+        var entry = flow.Head!;
+        Unlink(entry);
+        _virtualTime = Math.Max(_virtualTime, flow.Counter);
+        entry.ChargedUnits = Units(entry.Cost, flow.Weight);
+        flow.Counter += entry.ChargedUnits;
+        flow.InFlight++;
+        InFlight++;
+        entry.State = FairQueueEntryState.Dispatched;
+        if (flow.Queued == 0)
+        {
+            _waiting.Remove(flow);
+        }
+        else
+        {
+            _waiting.Update(flow);
+        }
+
+        while (_owing.Min is { } owing && owing.Counter <= _virtualTime)
+        {
+            _owing.Remove(owing);
+            _flows.Remove(owing.Tenant);
+        }
+
+        return entry;
+    }
+
+    /// <summary>
+    /// A dispatched request finished having used <paramref name="actualCost"/> tokens: its tenant's counter is corrected by
+    /// the difference from what it was charged. Does nothing for a request not dispatched or already completed.
+    /// </summary>
+    public void Complete(FairQueueEntry entry, long actualCost)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        ArgumentOutOfRangeException.ThrowIfNegative(actualCost);
+        if (entry.State != FairQueueEntryState.Dispatched)
+        {
+            return;
+        }
+
+        var flow = entry.Flow!;
+        entry.Flow = null;
+        entry.State = FairQueueEntryState.Completed;
+        flow.Counter += Units(actualCost, flow.Weight) - entry.ChargedUnits;
+        flow.InFlight--;
+        InFlight--;
+        if (flow.Queued > 0)
+        {
+            _waiting.Update(flow);
+        }
+        else
+        {
+            Settle(flow);
+        }
+    }
+
+    /// <summary>Takes a waiting request out of the queue at once (its client went away); false when it was not waiting.</summary>
+    public bool Remove(FairQueueEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        if (entry.State != FairQueueEntryState.Queued)
+        {
+            return false;
+        }
+
+        Leave(entry, FairQueueEntryState.Cancelled);
+        return true;
+    }
+
+    /// <summary>The oldest waiting request when its deadline has come, taken out of the queue; null otherwise.</summary>
+    public FairQueueEntry? TakeExpired(long now)
+    {
+        if (_oldest is not { } oldest || now < oldest.Deadline)
+        {
+            return null;
+        }
+
+        Leave(oldest, FairQueueEntryState.Expired);
+        return oldest;
+    }
+
+    /// <summary>The time from <paramref name="now"/> until <paramref name="timestamp"/> of the queue's clock, at least a tick.</summary>
+    public TimeSpan Remaining(long now, long timestamp)
+    {
+        var remaining = _time.GetElapsedTime(now, timestamp);
+        return remaining > TimeSpan.Zero ? remaining : TimeSpan.FromTicks(1);
+    }
+
+    private static long Units(long tokens, int weight) => Math.Max(tokens, 1) * UnitsPerToken / weight;
+
+    private void Leave(FairQueueEntry entry, FairQueueEntryState state)
+    {
+        var flow = entry.Flow!;
+        Unlink(entry);
+        entry.Flow = null;
+        entry.State = state;
+        if (flow.Queued == 0)
+        {
+            _waiting.Remove(flow);
+            Settle(flow);
+        }
+    }
+
+    /// <summary>A tenant with nothing waiting: forgotten when it neither runs nor owes, else kept until it does not.</summary>
+    private void Settle(Flow flow)
+    {
+        if (flow.InFlight > 0)
+        {
+            return;
+        }
+
+        if (Count == 0 && InFlight == 0)
+        {
+            // Idle: nobody is ahead of anybody any more, and the counters start again from zero.
+            _owing.Clear();
+            _flows.Clear();
+            _virtualTime = 0;
+            _joins = 0;
+        }
+        else if (flow.Counter > _virtualTime)
+        {
+            _owing.Add(flow);
+        }
+        else
+        {
+            _flows.Remove(flow.Tenant);
+        }
+    }
+
+    private void Unlink(FairQueueEntry entry)
+    {
+        var flow = entry.Flow!;
+        if (entry.FlowPrevious is null)
+        {
+            flow.Head = entry.FlowNext;
+        }
+        else
+        {
+            entry.FlowPrevious.FlowNext = entry.FlowNext;
+        }
+
+        if (entry.FlowNext is null)
+        {
+            flow.Tail = entry.FlowPrevious;
+        }
+        else
+        {
+            entry.FlowNext.FlowPrevious = entry.FlowPrevious;
+        }
+
+        if (entry.ArrivalPrevious is null)
+        {
+            _oldest = entry.ArrivalNext;
+        }
+        else
+        {
+            entry.ArrivalPrevious.ArrivalNext = entry.ArrivalNext;
+        }
+
+        if (entry.ArrivalNext is null)
+        {
+            _newest = entry.ArrivalPrevious;
+        }
+        else
+        {
+            entry.ArrivalNext.ArrivalPrevious = entry.ArrivalPrevious;
+        }
+
+        entry.FlowNext = entry.FlowPrevious = entry.ArrivalNext = entry.ArrivalPrevious = null;
+        flow.Queued--;
+        Count--;
+    }
+
+    /// <summary>One tenant as the queue knows it: its counter, its waiting requests (oldest first), how many run.</summary>
+    internal sealed class Flow(string tenant)
+    {
+        public string Tenant { get; } = tenant;
+
+        public int Weight { get; set; } = 1;
+
+        public long Counter { get; set; }
+
+        /// <summary>When the tenant last began to wait: breaks ties between equal counters, first come first.</summary>
+        public long Joined { get; set; }
+
+        public int Queued { get; set; }
+
+        public int InFlight { get; set; }
+
+        public FairQueueEntry? Head { get; set; }
+
+        public FairQueueEntry? Tail { get; set; }
+
+        /// <summary>The tenant's place in the one heap it is in (waiting, or owing), or -1.</summary>
+        public int HeapIndex { get; set; } = -1;
+    }
+
+    /// <summary>A binary min-heap of tenants by counter, then by when they began to wait; each tenant knows its place.</summary>
+    private sealed class FlowHeap
+    {
+        private Flow[] _items = new Flow[8];
+        private int _count;
+
+        public Flow? Min => _count > 0 ? _items[0] : null;
+
+        public void Add(Flow flow)
+        {
+            if (_count == _items.Length)
+            {
+                Array.Resize(ref _items, _count * 2);
+            }
+
+            _items[_count] = flow;
+            flow.HeapIndex = _count++;
+            Up(flow.HeapIndex);
+        }
+
+        public void Remove(Flow flow)
+        {
+            var index = flow.HeapIndex;
+            var last = _items[--_count];
+            _items[_count] = null!;
+            flow.HeapIndex = -1;
+            if (index < _count)
+            {
+                _items[index] = last;
+                last.HeapIndex = index;
+                Update(last);
+            }
+        }
+
+        /// <summary>Restores the order after <paramref name="flow"/>'s counter changed either way.</summary>
+        public void Update(Flow flow)
+        {
+            if (!Up(flow.HeapIndex))
+            {
+                Down(flow.HeapIndex);
+            }
+        }
+
+        public void Clear()
+        {
+            for (var i = 0; i < _count; i++)
+            {
+                _items[i].HeapIndex = -1;
+                _items[i] = null!;
+            }
+
+            _count = 0;
+        }
+
+        private static bool Before(Flow a, Flow b) => a.Counter < b.Counter || a.Counter == b.Counter && a.Joined < b.Joined;
+
+        private bool Up(int index)
+        {
+            var moved = false;
+            while (index > 0)
+            {
+                var parent = (index - 1) / 2;
+                if (!Before(_items[index], _items[parent]))
+                {
+                    break;
+                }
+
+                Swap(index, parent);
+                index = parent;
+                moved = true;
+            }
+
+            return moved;
+        }
+
+        private void Down(int index)
+        {
+            while (true)
+            {
+                var left = 2 * index + 1;
+                if (left >= _count)
+                {
+                    return;
+                }
+
+                var child = left + 1 < _count && Before(_items[left + 1], _items[left]) ? left + 1 : left;
+                if (!Before(_items[child], _items[index]))
+                {
+                    return;
+                }
+
+                Swap(index, child);
+                index = child;
+            }
+        }
+
+        private void Swap(int a, int b)
+        {
+            (_items[a], _items[b]) = (_items[b], _items[a]);
+            _items[a].HeapIndex = a;
+            _items[b].HeapIndex = b;
+        }
+    }
+}

@@ -1,0 +1,28 @@
+namespace Gateway.Grains.Routing.Scheduling;
+
+/// <summary>
+/// How requests wait for a deployment that has no free capacity (configuration <c>Gateway:Scheduling</c>): the bounds of
+/// its weighted fair queue. A request that fits the free capacity never waits and never meets these.
+/// </summary>
+public sealed class SchedulingOptions
+{
+    public const string Section = "Gateway:Scheduling";
+
+    /// <summary>
+    /// How long a request may wait in a deployment's queue before it is refused (429 <c>capacity_exceeded</c>). Bounded so
+    /// that a client's own timeout is not what ends the wait, and so that a saturated deployment's queue drains.
+    /// </summary>
+    public TimeSpan QueueTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Requests one tenant may have waiting for one deployment; beyond it the tenant's next request is refused at once
+    /// (429 <c>capacity_exceeded</c>): a flood queues behind itself only up to here.
+    /// </summary>
+    public int MaxQueuedPerTenant { get; set; } = 1_000;
+
+    /// <summary>
+    /// Requests all tenants together may have waiting for one deployment; beyond it the deployment is saturated and a new
+    /// request is refused at once (503). Bounds the memory a queue holds whatever the number of tenants.
+    /// </summary>
+    public int MaxQueuedPerDeployment { get; set; } = 10_000;
+}

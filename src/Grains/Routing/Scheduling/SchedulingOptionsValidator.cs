@@ -1,0 +1,30 @@
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Grains.Routing.Scheduling;
+
+/// <summary>Refuses to start with queue bounds that cannot work, naming the setting to fix.</summary>
+internal sealed class SchedulingOptionsValidator : IValidateOptions<SchedulingOptions>
+{
+    private const string Section = SchedulingOptions.Section;
+
+    public ValidateOptionsResult Validate(string? name, SchedulingOptions options)
+    {
+        var failures = new List<string>();
+        if (options.QueueTimeout <= TimeSpan.Zero)
+        {
+            failures.Add($"{Section}:QueueTimeout ({options.QueueTimeout}) must be a positive duration, such as 00:00:30.");
+        }
+
+        if (options.MaxQueuedPerTenant <= 0)
+        {
+            failures.Add($"{Section}:MaxQueuedPerTenant ({options.MaxQueuedPerTenant}) must be positive.");
+        }
+
+        if (options.MaxQueuedPerDeployment < options.MaxQueuedPerTenant)
+        {
+            failures.Add($"{Section}:MaxQueuedPerDeployment ({options.MaxQueuedPerDeployment}) must be at least {Section}:MaxQueuedPerTenant ({options.MaxQueuedPerTenant}); raise the one or lower the other.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}
