@@ -1,0 +1,25 @@
+using Gateway.Grains.Routing.Scheduling;
+
+namespace Gateway.Tests.Routing.Scheduling;
+
+/// <summary>Queue bounds that cannot work stop the process at start with a message naming the setting; the defaults pass.</summary>
+public sealed class SchedulingOptionsValidatorTests
+{
+    [Fact]
+    public void TheDefaultsAreValid() =>
+        Assert.True(new SchedulingOptionsValidator().Validate(null, new SchedulingOptions()).Succeeded);
+
+    [Fact]
+    public void EachFailureNamesItsSetting()
+    {
+        var result = new SchedulingOptionsValidator().Validate(null, new SchedulingOptions { QueueTimeout = TimeSpan.Zero, MaxQueuedPerTenant = 0, MaxQueuedPerDeployment = -1 });
+
+        Assert.Equal(
+            [
+                "Gateway:Scheduling:QueueTimeout (00:00:00) must be a positive duration, such as 00:00:30.",
+                "Gateway:Scheduling:MaxQueuedPerTenant (0) must be positive.",
+                "Gateway:Scheduling:MaxQueuedPerDeployment (-1) must be at least Gateway:Scheduling:MaxQueuedPerTenant (0); raise the one or lower the other.",
+            ],
+            result.Failures);
+    }
+}
