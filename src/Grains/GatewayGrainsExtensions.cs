@@ -5,6 +5,7 @@ using Gateway.Grains.Caching;
 using Gateway.Grains.Ledger;
 using Gateway.Grains.Providers;
 using Gateway.Grains.Routing;
+using Gateway.Grains.Routing.Scheduling;
 using Gateway.Grains.Storage;
 using Gateway.Grains.Tenants;
 using Gateway.Grains.Upstream;
@@ -48,6 +49,8 @@ public static class GatewayGrainsExtensions
         services.AddSingleton<SettlementRetry>();
         services.AddOptions<DeploymentCapacityOptions>().BindConfiguration(DeploymentCapacityOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<DeploymentCapacityOptions>, DeploymentCapacityOptionsValidator>();
+        services.AddOptions<FairQueueOptions>().BindConfiguration(FairQueueOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<FairQueueOptions>, FairQueueOptionsValidator>();
         services.AddSingleton<DeploymentCapacity>();
         services.BindEntries<ProviderCatalogOptions>(ProviderCatalogOptions.Section, options => options.Providers);
         services.AddSingleton<IValidateOptions<ProviderCatalogOptions>, ProviderCatalogOptionsValidator>();

@@ -4,6 +4,7 @@ using Gateway.ApiFrontend.Chat;
 using Gateway.ApiFrontend.Errors;
 using Gateway.ApiFrontend.Hosting;
 using Gateway.ApiFrontend.Cluster;
+using Gateway.ApiFrontend.Scheduling;
 using Gateway.Catalog.Models;
 using Gateway.Grains.Abstractions;
 using Gateway.Grains.Abstractions.Tenants;
@@ -73,7 +74,7 @@ public static partial class ChatCompletionsApi
         var cache = CacheKeys.Directive(admission.Cache, cacheHeaders, identity.TenantId, request.ModelId, body.Value);
         context.Response.Headers[CacheHeaders.Name] = cache is null ? CacheHeaders.Bypass : CacheHeaders.Miss;
         var call = new UpstreamRequest(identity.TenantId, requestId, request.ModelId, request.UpstreamBody, request.PromptTokens, request.ClientWantsUsage,
-            admission.Chain, admission.ReservedTokens, cache);
+            admission.Chain, admission.ReservedTokens, cache, admission.FairShareWeight);
         for (var attempt = 0; ; attempt++)
         {
             // A worker on a stopping silo refuses new calls (nothing sent): the next attempt goes to another worker.
@@ -112,6 +113,8 @@ public static partial class ChatCompletionsApi
                 {
                     context.Response.Headers[CacheHeaders.Name] = CacheHeaders.Hit;
                 }
+
+                QueueHeader.Apply(context.Response, response.QueuedMs);
 
                 return response.Failure is { } failure
                     ? UpstreamErrors.For(failure)
@@ -176,6 +179,8 @@ public static partial class ChatCompletionsApi
             {
                 response.Headers[CacheHeaders.Name] = CacheHeaders.Hit;
             }
+
+            QueueHeader.Apply(response, first.QueuedMs);
 
             await SseFormatter.WriteAsync(Relay(first, relay, context, watched), response.Body, static (item, writer) => writer.Write(item.Data), context.RequestAborted);
         }

@@ -32,6 +32,8 @@ public static class UpstreamErrors
             UpstreamFailureKind.CapacityExceeded => new OpenAiError(StatusCodes.Status429TooManyRequests,
                 "Every deployment of this model is at its capacity. Please try again shortly.", "requests", code: "capacity_exceeded",
                 retryAfter: failure.RetryAfter ?? ShortWait),
+            UpstreamFailureKind.DeploymentSaturated => Server(503, "capacity_exceeded",
+                "This model's deployment is saturated: its queue is full. Please try again shortly.", failure.RetryAfter ?? ShortWait),
             UpstreamFailureKind.NoHealthyDeployment => Server(503, "upstream_unavailable",
                 "Every deployment of this model is failing or cooling down; nothing was sent. Please try again shortly.", failure.RetryAfter ?? ShortWait),
             UpstreamFailureKind.Draining => Server(503, "worker_draining",

@@ -20,4 +20,13 @@ public enum CapacityRefusal
 
     /// <summary>The deployment's capacity grain could not be reached; refused rather than admitted blind.</summary>
     Unavailable = 5,
+
+    /// <summary>The tenant has as many requests waiting in the deployment's queue as it may.</summary>
+    TenantQueueFull = 6,
+
+    /// <summary>The deployment's queue holds as many waiting requests as it may.</summary>
+    QueueFull = 7,
+
+    /// <summary>The request waited in the deployment's queue for the queue timeout.</summary>
+    QueueTimeout = 8,
 }

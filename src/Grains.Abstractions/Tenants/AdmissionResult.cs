@@ -4,7 +4,7 @@ namespace Gateway.Grains.Abstractions.Tenants;
 /// The answer to <see cref="ITenantGrain.AdmitAsync"/>: admitted (and reserved), or why not and when to retry. When
 /// admitted, <see cref="Chain"/> lists the models the reservation covers, in serving order (the requested model, then the
 /// fallbacks the tenant may use), <see cref="ReservedTokens"/> the worst case held, and <see cref="Cache"/> the tenant's
-/// response cache when it has one enabled.
+/// response cache when it has one enabled, and <see cref="FairShareWeight"/> its share of a contended deployment.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("gw.AdmissionResult")]
 public sealed record AdmissionResult(
@@ -13,7 +13,8 @@ public sealed record AdmissionResult(
     [property: Id(2)] TimeSpan RetryAfter,
     [property: Id(3)] string[]? Chain = null,
     [property: Id(4)] long ReservedTokens = 0,
-    [property: Id(5)] TenantCacheSettings? Cache = null)
+    [property: Id(5)] TenantCacheSettings? Cache = null,
+    [property: Id(6)] int FairShareWeight = 1)
 {
     public bool IsAdmitted => Outcome == AdmissionOutcome.Admitted;
 }

@@ -52,4 +52,7 @@ public enum UpstreamFailureKind
 
     /// <summary>The cluster lost the call (its silo died or its activation vanished); seen only by the frontend.</summary>
     Lost = 14,
+
+    /// <summary>The deployment's queue holds as many waiting requests as it may: the whole deployment is saturated.</summary>
+    DeploymentSaturated = 15,
 }

@@ -4,7 +4,8 @@ namespace Gateway.Grains.Abstractions.Upstream;
 /// One admitted request on its way to a provider. <see cref="Body"/> is the client's JSON object without its
 /// <c>model</c> member (and, for streams, with the usage chunk requested): the worker writes the upstream model name of
 /// whichever deployment serves each attempt. <see cref="Chain"/> is the model and the fallbacks admission reserved for, in
-/// order; empty means <see cref="Model"/> alone.
+/// order; empty means <see cref="Model"/> alone. <see cref="FairShareWeight"/> is the tenant's weight in a deployment's
+/// fair queue when the deployment is full.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("gw.UpstreamRequest")]
 public sealed record UpstreamRequest(
@@ -16,7 +17,8 @@ public sealed record UpstreamRequest(
     [property: Id(5)] bool ClientWantsUsage,
     [property: Id(6)] string[]? Chain = null,
     [property: Id(7)] long ReservedTokens = 0,
-    [property: Id(8)] CacheDirective? Cache = null)
+    [property: Id(8)] CacheDirective? Cache = null,
+    [property: Id(9)] int FairShareWeight = 1)
 {
     /// <summary>The models that may serve this request, in order.</summary>
     public IReadOnlyList<string> ServingChain => Chain is { Length: > 0 } chain ? chain : [Model];

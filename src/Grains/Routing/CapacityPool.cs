@@ -1,4 +1,5 @@
 using Gateway.Grains.Abstractions.Routing;
+using Gateway.Grains.Routing.Scheduling;
 using Microsoft.Extensions.Logging;
 
 namespace Gateway.Grains.Routing;
@@ -15,6 +16,10 @@ namespace Gateway.Grains.Routing;
 /// <para>While it holds anything the pool reports every <see cref="DeploymentCapacityOptions.RenewInterval"/> (a timer
 /// on the gateway clock). It gives its spare back when it has been idle for
 /// <see cref="DeploymentCapacityOptions.IdleReturn"/> or when the grain says another silo is short.</para>
+/// <para>A request that finds the deployment full everywhere may wait (<see cref="WaitAsync"/>) in the pool's
+/// <see cref="FairQueue"/>: capacity freed on this silo or granted by the grain goes to the waiting requests in weighted
+/// fair order before anyone else, and while any wait, no new request takes the spare past them. The queue is this silo's:
+/// requests arriving at other silos wait in theirs, each silo's share of the deployment being what its lease holds.</para>
 /// <para>Times are monotonic timestamps of the gateway clock: a wall clock stepping would stretch or cut leases.</para>
 /// </remarks>
 internal sealed partial class CapacityPool : IDisposable
@@ -26,14 +31,19 @@ internal sealed partial class CapacityPool : IDisposable
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
     private readonly SiloLease _lease;
+    private readonly FairQueue _queue;
 
     private int _waiting;
     private long _waitingTokens;
+    private long _queuedTokens;
     private Task? _call;
     private ITimer? _timer;
+    private ITimer? _queueTimer;
     private bool _disposed;
 
-    public CapacityPool(string deploymentId, string silo, Func<LeaseRequest, Task<LeaseResponse>> lease, DeploymentCapacityOptions options, TimeProvider time, ILogger logger)
+    public CapacityPool(
+        string deploymentId, string silo, Func<LeaseRequest, Task<LeaseResponse>> lease, DeploymentCapacityOptions options, FairQueueOptions scheduling,
+        TimeProvider time, ILogger logger)
     {
         _deploymentId = deploymentId;
         _leaseAsync = lease;
@@ -41,19 +51,62 @@ internal sealed partial class CapacityPool : IDisposable
         _time = time;
         _logger = logger;
         _lease = new SiloLease(silo, options, time);
+        _queue = new FairQueue(scheduling, time);
     }
 
-    /// <summary>The fast path: a ticket from the spare, or false when the grain has to be asked (or refusal remembered).</summary>
+    /// <summary>
+    /// The fast path: a ticket from the spare, or false when the grain has to be asked (or refusal remembered), or when
+    /// requests wait in the queue: they are served first.
+    /// </summary>
     public bool TryAcquire(DeploymentLimits limits, long tokens, out CapacityTicket? ticket)
     {
         lock (_gate)
         {
-            if (!ReferenceEquals(limits, _lease.Limits) && limits != _lease.Limits)
+            AdoptLimitsLocked(limits);
+            ticket = null;
+            return _queue.Count == 0 && TryTakeLocked(tokens, _time.GetTimestamp(), out ticket);
+        }
+    }
+
+    /// <summary>
+    /// Waits in the deployment's fair queue until the request fits (a ticket that says how long it waited), it times out,
+    /// or a bound refuses it at once (a ticket not acquired, saying which). Throws when <paramref name="cancellationToken"/>
+    /// fires while it waits, having left the queue.
+    /// </summary>
+    public async ValueTask<CapacityTicket> WaitAsync(DeploymentLimits limits, string tenant, int weight, long tokens, CancellationToken cancellationToken)
+    {
+        Waiter waiter;
+        List<(Waiter, CapacityTicket)>? served;
+        lock (_gate)
+        {
+            AdoptLimitsLocked(limits);
+            var now = _time.GetTimestamp();
+            if (_queue.Count == 0 && TryTakeLocked(tokens, now, out var ticket))
             {
-                ChangeLimitsLocked(limits);
+                return ticket!;
             }
 
-            return TryTakeLocked(tokens, _time.GetTimestamp(), out ticket);
+            if (_lease.IsTooLarge(tokens))
+            {
+                return CapacityTicket.Refused(CapacityRefusal.TooLarge, TimeSpan.FromMinutes(1));
+            }
+
+            waiter = new Waiter(this, tenant, weight, tokens);
+            var result = _queue.Enqueue(waiter, now);
+            if (!result.IsQueued)
+            {
+                var refusal = result.Outcome == FairQueueOutcome.TenantFull ? CapacityRefusal.TenantQueueFull : CapacityRefusal.QueueFull;
+                return CapacityTicket.Refused(refusal, result.RetryAfter);
+            }
+
+            _queuedTokens += tokens;
+            served = ServeQueueLocked(now);
+        }
+
+        Hand(served);
+        using (cancellationToken.UnsafeRegister(static (state, token) => ((Waiter)state!).Cancel(token), waiter))
+        {
+            return await waiter.Completion.Task;
         }
     }
 
@@ -73,6 +126,12 @@ internal sealed partial class CapacityPool : IDisposable
                 Task call;
                 lock (_gate)
                 {
+                    if (_queue.Count > 0)
+                    {
+                        // Others wait for this deployment already: this request may join them, not pass them.
+                        return CapacityTicket.Refused(CapacityRefusal.Concurrency, _options.BusyRetryAfter);
+                    }
+
                     var now = _time.GetTimestamp();
                     if (TryTakeLocked(tokens, now, out var ticket))
                     {
@@ -89,7 +148,7 @@ internal sealed partial class CapacityPool : IDisposable
                         return CapacityTicket.Refused(refusal, retryAfter);
                     }
 
-                    call = _call ?? StartCallLocked(_lease.Need(tokens), _lease.Want(tokens, _waiting, _waitingTokens), now);
+                    call = _call ?? StartCallLocked(_lease.Need(tokens), _lease.Want(tokens, _waiting + _queue.Count, _waitingTokens + _queuedTokens), now);
                 }
 
                 await call.WaitAsync(cancellationToken);
@@ -109,17 +168,35 @@ internal sealed partial class CapacityPool : IDisposable
     {
         lock (_gate)
         {
-            return _lease.Load(_time.GetTimestamp());
+            var load = _lease.Load(_time.GetTimestamp());
+            return _queue.Count > 0 ? load with { LooksFull = true, Queued = _queue.Count } : load;
         }
     }
 
-    /// <summary>Gives back what a finished (or cancelled) request held: its slot, and its tokens beyond <paramref name="actualTokens"/>.</summary>
-    internal void Release(CapacityHolds holds, long reservedTokens, long actualTokens, bool cancelled)
+    /// <summary>
+    /// Gives back what a finished (or cancelled) request held: its slot, and its tokens beyond <paramref name="actualTokens"/>;
+    /// a request that waited in the queue settles its tenant's charge there at <paramref name="queueCost"/>. What is freed
+    /// goes to the waiting requests first.
+    /// </summary>
+    internal void Release(CapacityHolds holds, long reservedTokens, long actualTokens, bool cancelled, FairQueueEntry? queued, long queueCost)
     {
+        List<(Waiter, CapacityTicket)>? served = null;
         lock (_gate)
         {
-            _lease.Release(holds, reservedTokens, actualTokens, cancelled, _time.GetTimestamp());
+            var now = _time.GetTimestamp();
+            _lease.Release(holds, reservedTokens, actualTokens, cancelled, now);
+            if (queued is not null)
+            {
+                _queue.Complete(queued, queueCost);
+            }
+
+            if (_queue.Count > 0)
+            {
+                served = ServeQueueLocked(now);
+            }
         }
+
+        Hand(served);
     }
 
     /// <summary>Completes when no call to the grain is running (tests drive the timer, then wait for what it started).</summary>
@@ -144,11 +221,129 @@ internal sealed partial class CapacityPool : IDisposable
 
     public void Dispose()
     {
+        List<(Waiter, CapacityTicket)>? refused = null;
         lock (_gate)
         {
             _disposed = true;
             _timer?.Dispose();
             _timer = null;
+            _queueTimer?.Dispose();
+            _queueTimer = null;
+            while (_queue.TakeExpired(long.MaxValue) is Waiter waiter)
+            {
+                (refused ??= []).Add((waiter, CapacityTicket.Refused(CapacityRefusal.Unavailable, _options.BusyRetryAfter)));
+            }
+        }
+
+        Hand(refused);
+    }
+
+    private void AdoptLimitsLocked(DeploymentLimits limits)
+    {
+        if (!ReferenceEquals(limits, _lease.Limits) && limits != _lease.Limits)
+        {
+            ChangeLimitsLocked(limits);
+        }
+    }
+
+    /// <summary>
+    /// Times out the waiting requests whose deadline has come, gives the spare to the others in fair order while the next
+    /// fits, and when it does not, asks the grain for what it lacks (unless a call runs or a refusal is remembered, in which
+    /// case the queue's timer comes back when it ends). Returns the waiters to answer once the lock is released.
+    /// </summary>
+    private List<(Waiter, CapacityTicket)>? ServeQueueLocked(long now)
+    {
+        List<(Waiter, CapacityTicket)>? served = null;
+        while (_queue.TakeExpired(now) is Waiter expired)
+        {
+            _queuedTokens -= expired.Cost;
+            (served ??= []).Add((expired, CapacityTicket.Refused(CapacityRefusal.QueueTimeout, _options.BusyRetryAfter)));
+        }
+
+        while (_queue.Peek() is Waiter next && _lease.TryTake(next.Cost, now, out var holds, out var reservedTokens))
+        {
+            _queue.Take();
+            _queuedTokens -= next.Cost;
+            next.Waited = _time.GetElapsedTime(next.EnqueuedAt, now);
+            (served ??= []).Add((next, new CapacityTicket(this, holds, reservedTokens, next)));
+        }
+
+        if (_queue.Peek() is { } head && !_disposed)
+        {
+            if (_call is null && now >= _lease.RefusedUntil)
+            {
+                StartCallLocked(_lease.Need(head.Cost), _lease.Want(head.Cost, _waiting + _queue.Count, _waitingTokens + _queuedTokens), now);
+            }
+
+            var due = _queue.NextDeadline!.Value;
+            if (_call is null && _lease.RefusedUntil > now && _lease.RefusedUntil < due)
+            {
+                due = _lease.RefusedUntil;
+            }
+
+            _queueTimer ??= WithoutFlow(() => _time.CreateTimer(static state => ((CapacityPool)state!).OnQueueTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan));
+            var wait = _time.GetElapsedTime(now, due);
+            _queueTimer.Change(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+        }
+
+        return served;
+    }
+
+    /// <summary>At the next deadline of a waiting request, or when a remembered refusal ends while requests wait.</summary>
+    private void OnQueueTimer()
+    {
+        List<(Waiter, CapacityTicket)>? served = null;
+        lock (_gate)
+        {
+            if (!_disposed && _queue.Count > 0)
+            {
+                served = ServeQueueLocked(_time.GetTimestamp());
+            }
+        }
+
+        Hand(served);
+    }
+
+    /// <summary>A waiting request's client went away: it leaves the queue at once, and those behind it may now fit.</summary>
+    private void Cancel(Waiter waiter, CancellationToken token)
+    {
+        List<(Waiter, CapacityTicket)>? served = null;
+        bool removed;
+        lock (_gate)
+        {
+            removed = _queue.Remove(waiter);
+            if (removed)
+            {
+                _queuedTokens -= waiter.Cost;
+                if (_queue.Count > 0)
+                {
+                    served = ServeQueueLocked(_time.GetTimestamp());
+                }
+            }
+        }
+
+        if (removed)
+        {
+            waiter.Completion.TrySetCanceled(token);
+        }
+
+        Hand(served);
+    }
+
+    /// <summary>Answers waiters outside the lock; a ticket whose waiter is gone meanwhile goes back unused.</summary>
+    private static void Hand(List<(Waiter Waiter, CapacityTicket Ticket)>? served)
+    {
+        if (served is null)
+        {
+            return;
+        }
+
+        foreach (var (waiter, ticket) in served)
+        {
+            if (!waiter.Completion.TrySetResult(ticket))
+            {
+                ticket.Cancel();
+            }
         }
     }
 
@@ -191,6 +386,7 @@ internal sealed partial class CapacityPool : IDisposable
 
     private async Task CallAsync(LeaseRequest request, long sentAt)
     {
+        List<(Waiter, CapacityTicket)>? served = null;
         LeaseResponse? response = null;
         try
         {
@@ -215,7 +411,14 @@ internal sealed partial class CapacityPool : IDisposable
                 _lease.GiveBackIfAsked();
                 StartCallLocked(CapacityAmount.None, CapacityAmount.None, now);
             }
+
+            if (_queue.Count > 0)
+            {
+                served = ServeQueueLocked(now);
+            }
         }
+
+        Hand(served);
     }
 
     private void EnsureTimerLocked()
@@ -265,6 +468,14 @@ internal sealed partial class CapacityPool : IDisposable
         {
             return start();
         }
+    }
+
+    /// <summary>A request waiting in the queue, and how it is answered.</summary>
+    private sealed class Waiter(CapacityPool pool, string tenant, int weight, long tokens) : FairQueueEntry(tenant, weight, tokens)
+    {
+        public TaskCompletionSource<CapacityTicket> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Cancel(CancellationToken token) => pool.Cancel(this, token);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Deployment {Deployment}: the capacity grain could not be reached; requests that do not fit the silo's spare are refused for now")]

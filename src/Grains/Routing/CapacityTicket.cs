@@ -1,4 +1,5 @@
 using Gateway.Grains.Abstractions.Routing;
+using Gateway.Grains.Routing.Scheduling;
 
 namespace Gateway.Grains.Routing;
 
@@ -11,18 +12,21 @@ namespace Gateway.Grains.Routing;
 /// A class, not a struct: the first of <see cref="Complete"/>, <see cref="Cancel"/> and <see cref="Dispose"/> wins and
 /// the others do nothing, which needs one shared flag. A struct copied (into a closure, a field, a <c>using</c>) would
 /// carry its own flag, and two copies could free one slot twice, breaking the concurrency limit. It is the only
-/// allocation of a request that fits the silo's spare.
+/// allocation of a request that fits the silo's spare, so it stays small: what a request that waited in the queue needs
+/// beyond that is in its queue entry.
 /// </remarks>
 public sealed class CapacityTicket : IDisposable
 {
     private readonly CapacityPool? _pool;
     private readonly CapacityHolds _holds;
+    private readonly FairQueueEntry? _queued;
     private int _released;
 
-    internal CapacityTicket(CapacityPool pool, CapacityHolds holds, long reservedTokens)
+    internal CapacityTicket(CapacityPool pool, CapacityHolds holds, long reservedTokens, FairQueueEntry? queued = null)
     {
         _pool = pool;
         _holds = holds;
+        _queued = queued;
         ReservedTokens = reservedTokens;
         IsAcquired = true;
     }
@@ -45,13 +49,19 @@ public sealed class CapacityTicket : IDisposable
     /// <summary>The tokens reserved for the request (zero when the deployment has no tokens-per-minute limit).</summary>
     public long ReservedTokens { get; }
 
+    /// <summary>Whether the request waited in the deployment's fair queue for this ticket.</summary>
+    public bool WasQueued => _queued is not null;
+
+    /// <summary>How long the request waited in the deployment's fair queue (zero when it did not).</summary>
+    public TimeSpan QueuedFor => _queued?.Waited ?? TimeSpan.Zero;
+
     /// <summary>The request finished: frees its slot and gives back the tokens reserved beyond <paramref name="actualTokens"/>.</summary>
     public void Complete(long actualTokens)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(actualTokens);
         if (Release())
         {
-            _pool!.Release(_holds, ReservedTokens, actualTokens, cancelled: false);
+            _pool!.Release(_holds, ReservedTokens, actualTokens, cancelled: false, _queued, actualTokens);
         }
     }
 
@@ -60,12 +70,19 @@ public sealed class CapacityTicket : IDisposable
     {
         if (Release())
         {
-            _pool!.Release(_holds, ReservedTokens, 0, cancelled: true);
+            _pool!.Release(_holds, ReservedTokens, 0, cancelled: true, _queued, 0);
         }
     }
 
     /// <summary>Completes with the reserved tokens (the worst case) unless completed or cancelled already.</summary>
-    public void Dispose() => Complete(ReservedTokens);
+    public void Dispose()
+    {
+        if (Release())
+        {
+            // The queue charges the expected cost, which it knows even when the deployment reserves no tokens.
+            _pool!.Release(_holds, ReservedTokens, ReservedTokens, cancelled: false, _queued, _queued?.Cost ?? 0);
+        }
+    }
 
     internal static CapacityTicket Refused(CapacityRefusal refusal, TimeSpan retryAfter) => new(refusal, retryAfter);
 

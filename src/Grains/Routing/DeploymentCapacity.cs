@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Gateway.Catalog;
 using Gateway.Grains.Abstractions.Routing;
+using Gateway.Grains.Routing.Scheduling;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -22,9 +23,10 @@ public sealed class DeploymentCapacity : IDisposable
         IGrainFactory grains,
         ILocalSiloDetails silo,
         IOptions<DeploymentCapacityOptions> options,
+        IOptions<FairQueueOptions> scheduling,
         [FromKeyedServices(GatewayClock.Key)] TimeProvider time,
         ILogger<DeploymentCapacity> logger)
-        : this(id => grains.GetGrain<IDeploymentCapacityGrain>(id).LeaseAsync, silo.SiloAddress.ToParsableString(), options.Value, time, logger)
+        : this(id => grains.GetGrain<IDeploymentCapacityGrain>(id).LeaseAsync, silo.SiloAddress.ToParsableString(), options.Value, time, logger, scheduling.Value)
     {
     }
 
@@ -34,10 +36,13 @@ public sealed class DeploymentCapacity : IDisposable
         string silo,
         DeploymentCapacityOptions options,
         TimeProvider time,
-        ILogger logger)
+        ILogger logger,
+        FairQueueOptions? scheduling = null)
     {
+        scheduling ??= new FairQueueOptions();
+
         // Cached so that finding an existing pool allocates nothing on the request path.
-        _createPool = id => new CapacityPool(id, silo, leaseFor(id), options, time, logger);
+        _createPool = id => new CapacityPool(id, silo, leaseFor(id), options, scheduling, time, logger);
     }
 
     /// <summary>
@@ -54,6 +59,20 @@ public sealed class DeploymentCapacity : IDisposable
         return pool.TryAcquire(limits, tokens, out var ticket)
             ? new ValueTask<CapacityTicket>(ticket!)
             : pool.AcquireAsync(tokens, cancellationToken);
+    }
+
+    /// <summary>
+    /// Waits for capacity on a deployment found full, in its fair queue on this silo: the tenant's requests are served in
+    /// proportion to <paramref name="weight"/>, costing <paramref name="tokens"/> (the worst case; the ticket's completion
+    /// corrects it). A ticket not acquired says which bound refused it or that it timed out, and when to retry. Throws when
+    /// <paramref name="cancellationToken"/> fires while it waits, having left the queue.
+    /// </summary>
+    public ValueTask<CapacityTicket> WaitAsync(
+        string deploymentId, DeploymentLimits limits, long tokens, string tenant, int weight, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        ArgumentOutOfRangeException.ThrowIfNegative(tokens);
+        return _pools.GetOrAdd(deploymentId, _createPool).WaitAsync(limits, tenant, Math.Max(weight, 1), tokens, cancellationToken);
     }
 
     /// <summary>The deployment's load on this silo: in flight, spare slots, whether it looks full.</summary>

@@ -135,6 +135,9 @@ internal sealed class SiloLease(string silo, DeploymentCapacityOptions options, 
         return false;
     }
 
+    /// <summary>Until when (a timestamp) a refusal is remembered, so that the grain is not asked again before.</summary>
+    public long RefusedUntil => _refusedUntil;
+
     /// <summary>What a request costing <paramref name="tokens"/> lacks of each limited kind.</summary>
     public CapacityAmount Need(long tokens) => new(
         Limits.MaxConcurrent is not null && _spareSlots < 1 ? 1 : 0,

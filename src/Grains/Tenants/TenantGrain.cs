@@ -143,7 +143,7 @@ public sealed class TenantGrain(
             Account.Reserve(reservation, now);
         }
 
-        return Task.FromResult(TenantReports.Admission(decision, Account, now));
+        return Task.FromResult(TenantReports.Admission(decision, Account, limits, now));
     }
 
     public Task<int> GetPromptCeilingAsync(AdmissionRequest request) =>

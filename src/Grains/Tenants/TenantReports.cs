@@ -52,9 +52,10 @@ internal static class TenantReports
 
     /// <summary>
     /// The answer to an admission, once its decision is applied: the buckets as they are now and, when admitted, the
-    /// chain and worst case the reservation covers and the tenant's response cache when it has one enabled.
+    /// chain and worst case the reservation covers, the tenant's response cache when it has one enabled, and its weight in
+    /// a full deployment's fair queue.
     /// </summary>
-    public static AdmissionResult Admission(AdmissionDecision decision, TenantAccount account, DateTimeOffset now)
+    public static AdmissionResult Admission(AdmissionDecision decision, TenantAccount account, EffectiveLimits limits, DateTimeOffset now)
     {
         var result = new AdmissionResult(decision.Outcome, RateLimits(account, now), decision.RetryAfter);
         return decision is { IsAdmitted: true, Plan: { } plan }
@@ -63,6 +64,7 @@ internal static class TenantReports
                 Chain = plan.Chain,
                 ReservedTokens = decision.WorstCaseTokens,
                 Cache = account.Config!.Cache is { Enabled: true } cache ? cache : null,
+                FairShareWeight = limits.FairShareWeight,
             }
             : result;
     }

@@ -1,4 +1,5 @@
 using Gateway.Catalog.Models;
+using Gateway.Grains.Abstractions.Routing;
 using Gateway.Grains.Abstractions.Upstream;
 using Gateway.Grains.Routing;
 
@@ -26,6 +27,9 @@ internal sealed class AttemptPlan
     private TimeSpan? _cooldownWait;
     private UpstreamFailure? _lastFailure;
     private UpstreamFailure? _notConfigured;
+    private Deployment? _queueAt;
+    private bool _queueTaken;
+    private bool _saturated;
 
     public AttemptPlan(UpstreamRequest request, ModelCatalog models, DeploymentHealth health, TimeProvider time, UpstreamRetryOptions retry)
     {
@@ -44,6 +48,9 @@ internal sealed class AttemptPlan
     public long ReservedTokens => Request.ReservedTokens > 0 ? Request.ReservedTokens : Request.PromptTokens;
 
     public int Attempts { get; set; }
+
+    /// <summary>How long the request waited in a full deployment's queue; null when it did not wait.</summary>
+    public TimeSpan? QueuedFor { get; set; }
 
     private HashSet<string> Excluded => _excluded ??= new(StringComparer.Ordinal);
 
@@ -129,11 +136,37 @@ internal sealed class AttemptPlan
         _notConfigured ??= reason;
     }
 
-    /// <summary>The deployment is at its capacity.</summary>
-    public void Full(Deployment deployment, TimeSpan retryAfter)
+    /// <summary>The deployment is at its capacity; when <paramref name="mayWait"/>, the request may wait in its queue.</summary>
+    public void Full(Deployment deployment, TimeSpan retryAfter, bool mayWait)
     {
         Excluded.Add(deployment.Id);
         _capacityWait = Min(_capacityWait, retryAfter);
+        if (mayWait)
+        {
+            _queueAt ??= deployment;
+        }
+    }
+
+    /// <summary>
+    /// The deployment whose queue to wait in once nothing of the chain has free capacity: the first found full, so the
+    /// one routing preferred. Given once per request: a request waits in a queue at most once.
+    /// </summary>
+    public Deployment? TakeQueue()
+    {
+        if (_queueTaken || _queueAt is null)
+        {
+            return null;
+        }
+
+        _queueTaken = true;
+        return _queueAt;
+    }
+
+    /// <summary>Waiting in the deployment's queue got no capacity: timed out, or refused by a bound of the queue.</summary>
+    public void QueueRefused(CapacityRefusal refusal, TimeSpan retryAfter)
+    {
+        _capacityWait = retryAfter;
+        _saturated = refusal == CapacityRefusal.QueueFull;
     }
 
     /// <summary>Whether another attempt may start: attempts and the time budget left.</summary>
@@ -151,7 +184,7 @@ internal sealed class AttemptPlan
 
         if (_capacityWait is { } capacity)
         {
-            return new UpstreamFailure(UpstreamFailureKind.CapacityExceeded, RetryAfter: capacity);
+            return new UpstreamFailure(_saturated ? UpstreamFailureKind.DeploymentSaturated : UpstreamFailureKind.CapacityExceeded, RetryAfter: capacity);
         }
 
         if (_cooldownWait is { } cooldown && (_unhealthyWait is not { } open || cooldown <= open))

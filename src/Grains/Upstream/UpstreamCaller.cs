@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using Gateway.Catalog;
 using Gateway.Catalog.Models;
 using Gateway.Catalog.Resilience;
+using Gateway.Grains.Abstractions.Routing;
 using Gateway.Grains.Abstractions.Upstream;
 using Gateway.Grains.Providers;
 using Gateway.Grains.Routing;
@@ -70,6 +71,7 @@ public sealed partial class UpstreamCaller
             if (result.Exchange is { } exchange)
             {
                 exchange.Attempts = plan.Attempts;
+                exchange.QueuedFor = plan.QueuedFor;
             }
 
             return result;
@@ -107,29 +109,52 @@ public sealed partial class UpstreamCaller
         return pipeline;
     }
 
-    /// <summary>One attempt: the next deployment of the plan, its capacity, then the call through its breaker.</summary>
+    /// <summary>
+    /// One attempt: the next deployment of the plan and its capacity, or, when every deployment of the chain is full, a wait
+    /// in the first one's fair queue; then the call through its breaker.
+    /// </summary>
     private async ValueTask<AttemptResult> AttemptAsync(AttemptPlan plan, bool stream, CancellationToken cancellationToken)
     {
         while (true)
         {
-            if (plan.Next() is not { } deployment)
+            Deployment deployment;
+            CapacityTicket ticket;
+            ProviderClient? client;
+            if (plan.Next() is { } next)
+            {
+                deployment = next;
+                if (!_providers.TryGet(deployment.Provider, out client))
+                {
+                    LogProviderMissing(_logger, deployment.Id, deployment.Provider);
+                    plan.Exclude(deployment, new UpstreamFailure(UpstreamFailureKind.NotConfigured, deployment.Provider));
+                    continue;
+                }
+
+                ticket = await _capacity.AcquireAsync(deployment.Id, deployment.Limits, plan.ReservedTokens, cancellationToken);
+                if (!ticket.IsAcquired)
+                {
+                    ticket.Dispose();
+                    plan.Full(deployment, ticket.RetryAfter, mayWait: ticket.Refusal is CapacityRefusal.Concurrency or CapacityRefusal.Requests or CapacityRefusal.Tokens);
+                    continue;
+                }
+            }
+            else if (plan.TakeQueue() is { } full && _providers.TryGet(full.Provider, out client))
+            {
+                deployment = full;
+                var request = plan.Request;
+                ticket = await _capacity.WaitAsync(deployment.Id, deployment.Limits, plan.ReservedTokens, request.TenantId, request.FairShareWeight, cancellationToken);
+                if (!ticket.IsAcquired)
+                {
+                    ticket.Dispose();
+                    plan.QueueRefused(ticket.Refusal, ticket.RetryAfter);
+                    return AttemptResult.NothingToTry(plan.NothingUsable());
+                }
+
+                plan.QueuedFor = ticket.QueuedFor;
+            }
+            else
             {
                 return AttemptResult.NothingToTry(plan.NothingUsable());
-            }
-
-            if (!_providers.TryGet(deployment.Provider, out var client))
-            {
-                LogProviderMissing(_logger, deployment.Id, deployment.Provider);
-                plan.Exclude(deployment, new UpstreamFailure(UpstreamFailureKind.NotConfigured, deployment.Provider));
-                continue;
-            }
-
-            var ticket = await _capacity.AcquireAsync(deployment.Id, deployment.Limits, plan.ReservedTokens, cancellationToken);
-            if (!ticket.IsAcquired)
-            {
-                ticket.Dispose();
-                plan.Full(deployment, ticket.RetryAfter);
-                continue;
             }
 
             var state = _health.Get(deployment.Id);

@@ -35,6 +35,9 @@ public sealed class UpstreamExchange : IAsyncDisposable
     /// <summary>Attempts this request took, this one included.</summary>
     public int Attempts { get; internal set; }
 
+    /// <summary>How long the request waited in a full deployment's queue; null when it did not wait.</summary>
+    public TimeSpan? QueuedFor { get; internal set; }
+
     /// <summary>A completion's body, read and checked (null for a stream).</summary>
     public byte[]? Body { get; internal set; }
 

@@ -90,7 +90,7 @@ public sealed partial class UpstreamGrain(
                 await StoreAsync(request, fill, exchange.Deployment.ModelId, exchange.Deployment.Provider, usage, exchange.Body!);
             }
 
-            return new UpstreamResponse(exchange.Body, null);
+            return new UpstreamResponse(exchange.Body, null, QueuedMs: QueuedMs(exchange));
         }
     }
 
@@ -181,6 +181,7 @@ public sealed partial class UpstreamGrain(
         var assembled = fill is null ? null : new StreamedCompletion();
         var model = models.ModelJson(exchange.Deployment.ModelId);
         var settled = false;
+        var first = true;
         UpstreamFailure? cut = null;
         try
         {
@@ -212,7 +213,8 @@ public sealed partial class UpstreamGrain(
                 }
 
                 meter.MarkStreamed();
-                yield return new UpstreamChunk(ModelField.Replace(request.ClientWantsUsage ? data : NullUsage.Remove(data), model), null);
+                yield return new UpstreamChunk(ModelField.Replace(request.ClientWantsUsage ? data : NullUsage.Remove(data), model), null, QueuedMs: first ? QueuedMs(exchange) : null);
+                first = false;
             }
 
             // Settled before the stream's end reaches the client, so that a client that saw the end sees the charge too.
@@ -278,6 +280,10 @@ public sealed partial class UpstreamGrain(
         await tenant.ReleaseAsync(request.RequestId);
         return false;
     }
+
+    /// <summary>Whole milliseconds the request waited in a full deployment's queue, rounded up; null when it did not wait.</summary>
+    private static long? QueuedMs(UpstreamExchange exchange) =>
+        exchange.QueuedFor is { } queued ? (queued.Ticks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond : null;
 
     private static Settlement SettlementOf(UpstreamRequest request, UpstreamExchange exchange, CompletionUsage.Figures usage, string outcome) =>
         new(request.RequestId, exchange.Deployment.ModelId, usage.Input, usage.Output, outcome,

@@ -25,6 +25,9 @@ public sealed class DeploymentCapacityProcessTests(RealServersFixture servers)
             ["Gateway__Models__capped__InputPricePerMillionUsd"] = "2",
             ["Gateway__Models__capped__OutputPricePerMillionUsd"] = "8",
             ["Gateway__Models__capped__MaxOutputTokens"] = "64",
+
+            // Requests beyond the limit wait in the deployment's queue; nothing frees a slot here, so they time out.
+            ["Gateway__Scheduling__QueueTimeout"] = "00:00:02",
         });
 
         // Several tenants, so that their upstream workers are spread over both silos.
@@ -53,13 +56,13 @@ public sealed class DeploymentCapacityProcessTests(RealServersFixture servers)
 
         try
         {
-            // Every request is either parked at the provider or refused: exactly the limit reach the provider.
+            // Every request is either parked at the provider or refused at the queue timeout: exactly the limit reach the provider.
             var refused = 0;
             while (requests.Count(r => r.IsCompleted) < 12 - MaxConcurrent)
             {
                 await Task.WhenAny(requests.Where(r => !r.IsCompleted).Append(Task.Delay(TimeSpan.FromSeconds(30))));
                 Assert.True(deployment.MockHold.Waiting <= MaxConcurrent, $"{deployment.MockHold.Waiting} requests reached the provider; the limit is {MaxConcurrent}.");
-                Assert.True(requests.Count(r => r.IsCompleted) > refused, "Requests beyond the limit should be refused at once, not wait.");
+                Assert.True(requests.Count(r => r.IsCompleted) > refused, "Requests beyond the limit should be refused at the queue timeout, not wait longer.");
                 refused = requests.Count(r => r.IsCompleted);
             }
 

@@ -1,5 +1,6 @@
 using Gateway.Grains.Abstractions.Routing;
 using Gateway.Grains.Routing;
+using Gateway.Grains.Routing.Scheduling;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -25,9 +26,9 @@ internal sealed class CapacityHarness
     /// <summary>Calls that reached the grain (failed ones included).</summary>
     public int Calls => Volatile.Read(ref _calls);
 
-    public DeploymentCapacity Silo(string name)
+    public DeploymentCapacity Silo(string name, FairQueueOptions? queue = null)
     {
-        var silo = new DeploymentCapacity(id => request => LeaseAsync(name, id, request), name, Options, Clock, NullLogger.Instance);
+        var silo = new DeploymentCapacity(id => request => LeaseAsync(name, id, request), name, Options, Clock, NullLogger.Instance, queue);
         _silos.Add(silo);
         return silo;
     }

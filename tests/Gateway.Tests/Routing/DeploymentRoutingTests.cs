@@ -1,7 +1,9 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Gateway.Grains.Routing;
 using Gateway.MockProvider;
 using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using static Gateway.Tests.Infrastructure.OpenAiErrorAssertions;
 
 namespace Gateway.Tests.Routing;
@@ -18,6 +20,8 @@ public sealed class DeploymentRoutingTests(RoutingGatewayFixture fixture)
     private GatewayFactory Gateway => fixture.Gateway;
 
     private MockDeployment Mock(string name) => Gateway.MockDeployments.Get(name);
+
+    private DeploymentCapacity Capacity => Gateway.Services.GetRequiredService<DeploymentCapacity>();
 
     [Fact]
     public async Task WeightsThreeToOneSplitFourThousandRequestsWithinThreePercent()
@@ -168,11 +172,12 @@ public sealed class DeploymentRoutingTests(RoutingGatewayFixture fixture)
     }
 
     [Fact]
-    public async Task TheThirdConcurrentRequestOnADeploymentWithMaxConcurrentTwoIs429CapacityExceededAndIsNotSent()
+    public async Task TheThirdConcurrentRequestOnADeploymentWithMaxConcurrentTwoWaitsInItsQueueAndIsSentWhenASlotFrees()
     {
         var (_, key) = await Gateway.CreateRoomyTenantAsync();
         using var client = Gateway.CreateTenantClient(key);
         var narrow = Mock("narrow-a");
+        var sent = narrow.Stats.Requests;
         var hold = Gateway.MockHold;
         hold.Close();
         try
@@ -180,18 +185,60 @@ public sealed class DeploymentRoutingTests(RoutingGatewayFixture fixture)
             var running = Enumerable.Range(0, 2).Select(_ => client.ChatAsync("narrow")).ToList();
             await Eventually.HoldsAsync(() => Task.FromResult(hold.Waiting == 2), "both requests wait at the mock");
 
-            using (var third = await client.ChatAsync("narrow"))
-            {
-                await AssertOpenAiErrorAsync(third, HttpStatusCode.TooManyRequests, "requests", null, "capacity_exceeded", "a third request on a deployment with MaxConcurrent 2");
-                        Assert.True(third.Headers.RetryAfter?.Delta > TimeSpan.Zero, "A capacity refusal says when to retry.");
-            }
-
+            var third = client.ChatAsync("narrow");
+            await Eventually.HoldsAsync(() => Task.FromResult(Capacity.GetLoad("narrow#0").Queued == 1), "the third request waits in the deployment's queue");
+            Gateway.Clock.Advance(TimeSpan.FromSeconds(3));
+            Assert.False(third.IsCompleted, "A request on a full deployment waits for a slot within the queue timeout.");
             Assert.Equal(2, hold.Waiting);
             var busy = (await Gateway.GetDeploymentsAsync())["narrow#0"];
             Assert.Equal(2, busy["inFlight"]!.GetValue<int>());
-            Assert.Equal(2, busy["limits"]!["maxConcurrent"]!.GetValue<int>());
             Assert.Equal(2, busy["capacity"]!["slotsLeased"]!.GetValue<int>());
 
+            hold.Open();
+            foreach (var request in running)
+            {
+                using var response = await request;
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                Assert.False(response.Headers.Contains("x-gateway-queue-ms"), "A request that did not wait has no queue time.");
+            }
+
+            using var queued = await third;
+            Assert.Equal(HttpStatusCode.OK, queued.StatusCode);
+            Assert.Equal("3000", Assert.Single(queued.Headers.GetValues("x-gateway-queue-ms")));
+        }
+        finally
+        {
+            hold.Open();
+        }
+
+        Assert.Equal(sent + 3, narrow.Stats.Requests);
+    }
+
+    [Fact]
+    public async Task ARequestWaitingOnAFullDeploymentIs429CapacityExceededAtTheQueueTimeoutAndIsNotSent()
+    {
+        var (_, key) = await Gateway.CreateRoomyTenantAsync();
+        using var client = Gateway.CreateTenantClient(key);
+        var narrow = Mock("narrow-a");
+        var sent = narrow.Stats.Requests;
+        var hold = Gateway.MockHold;
+        hold.Close();
+        try
+        {
+            var running = Enumerable.Range(0, 2).Select(_ => client.ChatAsync("narrow")).ToList();
+            await Eventually.HoldsAsync(() => Task.FromResult(hold.Waiting == 2), "both requests wait at the mock");
+            var third = client.ChatAsync("narrow");
+            await Eventually.HoldsAsync(() => Task.FromResult(Capacity.GetLoad("narrow#0").Queued == 1), "the third request waits in the deployment's queue");
+
+            Gateway.Clock.Advance(TimeSpan.FromSeconds(30));
+
+            using (var refused = await third)
+            {
+                await AssertOpenAiErrorAsync(refused, HttpStatusCode.TooManyRequests, "requests", null, "capacity_exceeded", "a request that waited out the queue timeout");
+                Assert.True(refused.Headers.RetryAfter?.Delta > TimeSpan.Zero, "A capacity refusal says when to retry.");
+            }
+
+            Assert.Equal(0, Capacity.GetLoad("narrow#0").Queued);
             hold.Open();
             foreach (var request in running)
             {
@@ -204,7 +251,7 @@ public sealed class DeploymentRoutingTests(RoutingGatewayFixture fixture)
             hold.Open();
         }
 
-        Assert.Equal(2, narrow.Stats.Requests);
+        Assert.Equal(sent + 2, narrow.Stats.Requests);
     }
 
     private static void AssertHealth(JsonObject deployment, string circuit, int calls, int failures)

@@ -50,16 +50,16 @@ public sealed class TenantReportsTests
     }
 
     [Fact]
-    public void AnAdmissionAnswersTheChainTheWorstCaseAndAnEnabledCache()
+    public void AnAdmissionAnswersTheChainTheWorstCaseAnEnabledCacheAndTheFairShareWeight()
     {
         var cache = new TenantCacheSettings(true);
         var account = _parts.Account(Unlimited with { Cache = cache });
         var decision = _policy.Decide(new AdmissionRequest("r1", "alpha", 1_000, 1_000), account, Wide, true, T0);
         account.Reserve(decision.Reserve!, T0);
 
-        var result = TenantReports.Admission(decision, account, T0);
+        var result = TenantReports.Admission(decision, account, Wide with { FairShareWeight = 4 }, T0);
 
-        Assert.Equal(new AdmissionResult(AdmissionOutcome.Admitted, TenantReports.RateLimits(account, T0), TimeSpan.Zero, result.Chain, 5_000, cache), result);
+        Assert.Equal(new AdmissionResult(AdmissionOutcome.Admitted, TenantReports.RateLimits(account, T0), TimeSpan.Zero, result.Chain, 5_000, cache, FairShareWeight: 4), result);
         Assert.Equal(["alpha", "beta", "gamma"], Assert.IsType<string[]>(result.Chain));
         Assert.Equal(995_000, result.RateLimits.RemainingTokens);
     }
@@ -71,7 +71,7 @@ public sealed class TenantReportsTests
         account.Reserve(_policy.Decide(Request("r1"), account, Wide, true, T0).Reserve!, T0);
         var decision = _policy.Decide(Request("r2"), account, Wide, true, T0);
 
-        var result = TenantReports.Admission(decision, account, T0);
+        var result = TenantReports.Admission(decision, account, Wide, T0);
 
         Assert.Equal(new AdmissionResult(AdmissionOutcome.RequestRateExceeded, TenantReports.RateLimits(account, T0), TimeSpan.FromMinutes(1)), result);
     }
@@ -81,7 +81,7 @@ public sealed class TenantReportsTests
     {
         var account = _parts.Account(Unlimited with { Cache = new TenantCacheSettings(false) });
 
-        var result = TenantReports.Admission(_policy.Decide(Request("r1"), account, Wide, true, T0), account, T0);
+        var result = TenantReports.Admission(_policy.Decide(Request("r1"), account, Wide, true, T0), account, Wide, T0);
 
         Assert.True(result.IsAdmitted, $"Expected admitted, was {result.Outcome}.");
         Assert.Null(result.Cache);

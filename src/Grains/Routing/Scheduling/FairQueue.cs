@@ -18,7 +18,7 @@ namespace Gateway.Grains.Routing.Scheduling;
 /// waits or runs at all, every counter is forgotten and the virtual time starts again from zero.</para>
 /// <para>Work-conserving: whenever anything waits, <see cref="Peek"/> names a request; the queue never holds one back
 /// for fairness. Bounded: a tenant's and the deployment's waiting requests are capped, and each request has a deadline
-/// (<see cref="SchedulingOptions.QueueTimeout"/> after it joined), reached in the order requests joined.</para>
+/// (<see cref="FairQueueOptions.QueueTimeout"/> after it joined), reached in the order requests joined.</para>
 /// <para>Every operation is O(log n) in the number of waiting tenants (a binary heap that knows each tenant's place) or
 /// O(1); a waiting request is linked into its tenant's list and the list of all by the links of its own entry.</para>
 /// </remarks>
@@ -31,7 +31,7 @@ internal sealed class FairQueue
     /// </summary>
     internal const long UnitsPerToken = 840;
 
-    private readonly SchedulingOptions _options;
+    private readonly FairQueueOptions _options;
     private readonly TimeProvider _time;
     private readonly long _timeout;
     private readonly Dictionary<string, Flow> _flows = new(StringComparer.Ordinal);
@@ -47,7 +47,7 @@ internal sealed class FairQueue
     private long _virtualTime;
     private long _joins;
 
-    public FairQueue(SchedulingOptions options, TimeProvider time)
+    public FairQueue(FairQueueOptions options, TimeProvider time)
     {
         _options = options;
         _time = time;

@@ -33,6 +33,9 @@ internal class FairQueueEntry
     /// <summary>When it times out if still waiting (a timestamp of the queue's clock).</summary>
     public long Deadline { get; internal set; }
 
+    /// <summary>How long it waited, once it left the queue for capacity (set by whoever dispatches it).</summary>
+    public TimeSpan Waited { get; set; }
+
     /// <summary>Virtual time charged to the tenant at dispatch, taken back at completion in favour of the actual usage.</summary>
     internal long ChargedUnits { get; set; }
 

@@ -6,9 +6,9 @@ internal enum FairQueueOutcome
     /// <summary>It waits in its tenant's place.</summary>
     Queued,
 
-    /// <summary>Its tenant has as many requests waiting as it may (<see cref="SchedulingOptions.MaxQueuedPerTenant"/>): 429.</summary>
+    /// <summary>Its tenant has as many requests waiting as it may (<see cref="FairQueueOptions.MaxQueuedPerTenant"/>): 429.</summary>
     TenantFull,
 
-    /// <summary>The deployment has as many requests waiting as it may (<see cref="SchedulingOptions.MaxQueuedPerDeployment"/>): 503.</summary>
+    /// <summary>The deployment has as many requests waiting as it may (<see cref="FairQueueOptions.MaxQueuedPerDeployment"/>): 503.</summary>
     DeploymentFull,
 }

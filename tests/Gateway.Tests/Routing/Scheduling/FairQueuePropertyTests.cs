@@ -27,7 +27,7 @@ public sealed class FairQueuePropertyTests
         {
             var (weights, steps) = run;
             var n = weights.Length;
-            var queue = new FairQueue(new SchedulingOptions { MaxQueuedPerTenant = 10_000, MaxQueuedPerDeployment = 100_000 }, TimeProvider.System);
+            var queue = new FairQueue(new FairQueueOptions { MaxQueuedPerTenant = 10_000, MaxQueuedPerDeployment = 100_000 }, TimeProvider.System);
             var served = new long[n];
             var largest = new long[n];
             var since = new (long F, long M)?[n, n];
@@ -92,7 +92,7 @@ public sealed class FairQueuePropertyTests
         Gen.Select(Gen.Int[0, 5], Gen.Int[0, 5_000], Gen.Int[0, 7], Gen.Int[0, 4_000]).Array[1, 400].Sample(steps =>
         {
             var clock = new FakeTimeProvider(ClusterFixture.Start);
-            var options = new SchedulingOptions { QueueTimeout = TimeSpan.FromSeconds(5), MaxQueuedPerTenant = 30, MaxQueuedPerDeployment = 100 };
+            var options = new FairQueueOptions { QueueTimeout = TimeSpan.FromSeconds(5), MaxQueuedPerTenant = 30, MaxQueuedPerDeployment = 100 };
             var queue = new FairQueue(options, clock);
             var waiting = new List<FairQueueEntry>();
             var running = new List<FairQueueEntry>();

@@ -13,7 +13,7 @@ public sealed class FairQueueTests
     private readonly FakeTimeProvider _clock = new(ClusterFixture.Start);
     private readonly FairQueue _queue;
 
-    public FairQueueTests() => _queue = new FairQueue(new SchedulingOptions(), _clock);
+    public FairQueueTests() => _queue = new FairQueue(new FairQueueOptions(), _clock);
 
     private long Now => _clock.GetTimestamp();
 
@@ -208,7 +208,7 @@ public sealed class FairQueueTests
     [Fact]
     public void ACancelledRequestLeavesTheQueueAtOnceAndFreesItsPlace()
     {
-        var queue = new FairQueue(new SchedulingOptions { MaxQueuedPerTenant = 2 }, _clock);
+        var queue = new FairQueue(new FairQueueOptions { MaxQueuedPerTenant = 2 }, _clock);
         var first = Enqueue(queue, "a", 1, 100);
         Enqueue(queue, "a", 1, 100);
         Assert.Equal(FairQueueOutcome.TenantFull, queue.Enqueue(new FairQueueEntry("a", 1, 100), Now).Outcome);
@@ -227,7 +227,7 @@ public sealed class FairQueueTests
     [Fact]
     public void ATenantOverItsBoundIsRefusedUntilItsOldestRequestLeaves()
     {
-        var queue = new FairQueue(new SchedulingOptions { MaxQueuedPerTenant = 3 }, _clock);
+        var queue = new FairQueue(new FairQueueOptions { MaxQueuedPerTenant = 3 }, _clock);
         Fill(queue, "flood", 1, 100, count: 3);
         _clock.Advance(TimeSpan.FromSeconds(5));
 
@@ -241,7 +241,7 @@ public sealed class FairQueueTests
     [Fact]
     public void TheDeploymentOverItsBoundRefusesEveryoneUntilItsOldestRequestLeaves()
     {
-        var queue = new FairQueue(new SchedulingOptions { MaxQueuedPerTenant = 3, MaxQueuedPerDeployment = 5 }, _clock);
+        var queue = new FairQueue(new FairQueueOptions { MaxQueuedPerTenant = 3, MaxQueuedPerDeployment = 5 }, _clock);
         Fill(queue, "a", 1, 100, count: 3);
         _clock.Advance(TimeSpan.FromSeconds(12));
         Fill(queue, "b", 1, 100, count: 2);

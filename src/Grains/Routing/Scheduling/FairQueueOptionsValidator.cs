@@ -3,11 +3,11 @@ using Microsoft.Extensions.Options;
 namespace Gateway.Grains.Routing.Scheduling;
 
 /// <summary>Refuses to start with queue bounds that cannot work, naming the setting to fix.</summary>
-internal sealed class SchedulingOptionsValidator : IValidateOptions<SchedulingOptions>
+internal sealed class FairQueueOptionsValidator : IValidateOptions<FairQueueOptions>
 {
-    private const string Section = SchedulingOptions.Section;
+    private const string Section = FairQueueOptions.Section;
 
-    public ValidateOptionsResult Validate(string? name, SchedulingOptions options)
+    public ValidateOptionsResult Validate(string? name, FairQueueOptions options)
     {
         var failures = new List<string>();
         if (options.QueueTimeout <= TimeSpan.Zero)

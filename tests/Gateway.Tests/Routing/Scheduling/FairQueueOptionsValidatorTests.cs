@@ -3,16 +3,16 @@ using Gateway.Grains.Routing.Scheduling;
 namespace Gateway.Tests.Routing.Scheduling;
 
 /// <summary>Queue bounds that cannot work stop the process at start with a message naming the setting; the defaults pass.</summary>
-public sealed class SchedulingOptionsValidatorTests
+public sealed class FairQueueOptionsValidatorTests
 {
     [Fact]
     public void TheDefaultsAreValid() =>
-        Assert.True(new SchedulingOptionsValidator().Validate(null, new SchedulingOptions()).Succeeded);
+        Assert.True(new FairQueueOptionsValidator().Validate(null, new FairQueueOptions()).Succeeded);
 
     [Fact]
     public void EachFailureNamesItsSetting()
     {
-        var result = new SchedulingOptionsValidator().Validate(null, new SchedulingOptions { QueueTimeout = TimeSpan.Zero, MaxQueuedPerTenant = 0, MaxQueuedPerDeployment = -1 });
+        var result = new FairQueueOptionsValidator().Validate(null, new FairQueueOptions { QueueTimeout = TimeSpan.Zero, MaxQueuedPerTenant = 0, MaxQueuedPerDeployment = -1 });
 
         Assert.Equal(
             [

@@ -4,7 +4,7 @@ namespace Gateway.Grains.Routing.Scheduling;
 /// How requests wait for a deployment that has no free capacity (configuration <c>Gateway:Scheduling</c>): the bounds of
 /// its weighted fair queue. A request that fits the free capacity never waits and never meets these.
 /// </summary>
-public sealed class SchedulingOptions
+public sealed class FairQueueOptions
 {
     public const string Section = "Gateway:Scheduling";
 

@@ -1,0 +1,138 @@
+using Gateway.Grains.Abstractions.Routing;
+using Gateway.Grains.Routing;
+using Gateway.Grains.Routing.Scheduling;
+
+namespace Gateway.Tests.Routing.Scheduling;
+
+/// <summary>
+/// A full deployment's queue on one silo, through <see cref="DeploymentCapacity"/>'s public API against the grain's
+/// decisions in memory (<see cref="CapacityHarness"/>): freed capacity goes to waiting requests in weighted fair order,
+/// new requests do not pass them, and waits end by timeout, by disconnect or at once at a bound. The clock is fake.
+/// </summary>
+public sealed class DeploymentQueueTests
+{
+    private const string Deployment = "gpt-4.1#0";
+    private static readonly DeploymentLimits OneSlot = new(null, null, 1);
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+
+    private readonly CapacityHarness _harness = new();
+
+    [Fact]
+    public async Task FreedSlotsGoToWaitingTenantsByWeight()
+    {
+        var silo = _harness.Silo("a");
+        var running = await Fill(silo);
+        var waits = new List<(string Tenant, Task<CapacityTicket> Wait)>();
+        for (var i = 0; i < 5; i++)
+        {
+            waits.Add(("gold", silo.WaitAsync(Deployment, OneSlot, 100, "gold", 4, default).AsTask()));
+            waits.Add(("bronze", silo.WaitAsync(Deployment, OneSlot, 100, "bronze", 1, default).AsTask()));
+        }
+
+        await _harness.WhenCallsDoneAsync();
+        Assert.DoesNotContain(waits, w => w.Wait.IsCompleted);
+
+        var order = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            running.Complete(100);
+            var next = await Task.WhenAny(waits.Select(w => w.Wait)).WaitAsync(Patience);
+            var served = waits.Single(w => w.Wait == next);
+            waits.Remove(served);
+            order.Add(served.Tenant);
+            running = await next;
+            Assert.True(running.IsAcquired && running.WasQueued);
+        }
+
+        // Gold weighs four bronzes: four of the first five, bronze once (it is not starved).
+        Assert.Equal(4, order.Count(t => t == "gold"));
+        Assert.Equal(1, order.Count(t => t == "bronze"));
+    }
+
+    [Fact]
+    public async Task WhileRequestsWaitANewRequestDoesNotPassThem()
+    {
+        var silo = _harness.Silo("a");
+        var running = await Fill(silo);
+        var waiting = silo.WaitAsync(Deployment, OneSlot, 100, "patient", 1, default).AsTask();
+        await _harness.WhenCallsDoneAsync();
+        var calls = _harness.Calls;
+
+        var passing = await silo.AcquireAsync(Deployment, OneSlot, 100, default);
+
+        Assert.False(passing.IsAcquired, "A request arriving while others wait must join them, not take the next slot.");
+        Assert.Equal(calls, _harness.Calls);
+        running.Complete(100);
+        Assert.True((await waiting.WaitAsync(Patience)).IsAcquired);
+    }
+
+    [Fact]
+    public async Task ATicketFromTheQueueSaysHowLongItWaited()
+    {
+        var silo = _harness.Silo("a");
+        var running = await Fill(silo);
+        var waiting = silo.WaitAsync(Deployment, OneSlot, 100, "t", 1, default).AsTask();
+
+        await _harness.AdvanceAsync(TimeSpan.FromSeconds(3));
+        running.Complete(100);
+
+        var ticket = await waiting.WaitAsync(Patience);
+        Assert.Equal((true, TimeSpan.FromSeconds(3)), (ticket.WasQueued, ticket.QueuedFor));
+    }
+
+    [Fact]
+    public async Task AWaitEndsAtTheQueueTimeoutWithARefusal()
+    {
+        var silo = _harness.Silo("a", new FairQueueOptions { QueueTimeout = TimeSpan.FromSeconds(5) });
+        await Fill(silo);
+        var waiting = silo.WaitAsync(Deployment, OneSlot, 100, "t", 1, default).AsTask();
+
+        await _harness.AdvanceAsync(TimeSpan.FromSeconds(5) - TimeSpan.FromMilliseconds(1));
+        Assert.False(waiting.IsCompleted, "Still within the queue timeout.");
+        await _harness.AdvanceAsync(TimeSpan.FromMilliseconds(1));
+
+        var ticket = await waiting.WaitAsync(Patience);
+        Assert.Equal((false, CapacityRefusal.QueueTimeout), (ticket.IsAcquired, ticket.Refusal));
+        Assert.True(ticket.RetryAfter > TimeSpan.Zero);
+    }
+
+    [Fact]
+    public async Task ADisconnectedWaiterLeavesAtOnceAndTheNextOneGetsTheSlot()
+    {
+        var silo = _harness.Silo("a");
+        var running = await Fill(silo);
+        using var disconnect = new CancellationTokenSource();
+        var leaving = silo.WaitAsync(Deployment, OneSlot, 100, "a", 1, disconnect.Token).AsTask();
+        var staying = silo.WaitAsync(Deployment, OneSlot, 100, "b", 1, default).AsTask();
+
+        await disconnect.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => leaving.WaitAsync(Patience));
+        running.Complete(100);
+        Assert.True((await staying.WaitAsync(Patience)).IsAcquired);
+    }
+
+    [Fact]
+    public async Task BoundsRefuseAtOnceTheTenantsOwnAsFullTheDeploymentsAsSaturated()
+    {
+        var silo = _harness.Silo("a", new FairQueueOptions { MaxQueuedPerTenant = 1, MaxQueuedPerDeployment = 2 });
+        await Fill(silo);
+        _ = silo.WaitAsync(Deployment, OneSlot, 100, "flood", 1, default).AsTask();
+
+        var tenantFull = await silo.WaitAsync(Deployment, OneSlot, 100, "flood", 1, default);
+        _ = silo.WaitAsync(Deployment, OneSlot, 100, "other", 1, default).AsTask();
+        var saturated = await silo.WaitAsync(Deployment, OneSlot, 100, "third", 1, default);
+
+        Assert.Equal((false, CapacityRefusal.TenantQueueFull), (tenantFull.IsAcquired, tenantFull.Refusal));
+        Assert.Equal((false, CapacityRefusal.QueueFull), (saturated.IsAcquired, saturated.Refusal));
+        Assert.Equal(TimeSpan.FromSeconds(30), saturated.RetryAfter);
+    }
+
+    /// <summary>Takes the deployment's one slot.</summary>
+    private static async Task<CapacityTicket> Fill(DeploymentCapacity silo)
+    {
+        var ticket = await silo.AcquireAsync(Deployment, OneSlot, 100, default);
+        Assert.True(ticket.IsAcquired);
+        return ticket;
+    }
+}
