@@ -254,6 +254,50 @@ public sealed class DeploymentRoutingTests(RoutingGatewayFixture fixture)
         Assert.Equal(sent + 2, narrow.Stats.Requests);
     }
 
+    [Fact]
+    public async Task BeyondItsQueueBoundsAFullDeploymentAnswersAtOnce429ForTheTenantsFlood503WhenSaturated()
+    {
+        var (_, floodKey) = await Gateway.CreateRoomyTenantAsync();
+        var (_, otherKey) = await Gateway.CreateRoomyTenantAsync();
+        using var flood = Gateway.CreateTenantClient(floodKey);
+        using var other = Gateway.CreateTenantClient(otherKey);
+        var hold = Gateway.MockHold;
+        hold.Close();
+        var pending = new List<Task<HttpResponseMessage>>();
+        try
+        {
+            pending.AddRange(Enumerable.Range(0, 2).Select(_ => flood.ChatAsync("narrow")));
+            await Eventually.HoldsAsync(() => Task.FromResult(hold.Waiting == 2), "both slots are taken");
+            pending.AddRange(Enumerable.Range(0, 4).Select(_ => flood.ChatAsync("narrow")));
+            await Eventually.HoldsAsync(() => Task.FromResult(Capacity.GetLoad("narrow#0").Queued == 4), "the flood fills its place in the queue (4)");
+
+            using (var tenantFull = await flood.ChatAsync("narrow"))
+            {
+                await AssertOpenAiErrorAsync(tenantFull, HttpStatusCode.TooManyRequests, "requests", null, "capacity_exceeded", "a fifth waiting request of one tenant");
+                Assert.True(tenantFull.Headers.RetryAfter?.Delta > TimeSpan.Zero, "A capacity refusal says when to retry.");
+            }
+
+            pending.AddRange(Enumerable.Range(0, 2).Select(_ => other.ChatAsync("narrow")));
+            await Eventually.HoldsAsync(() => Task.FromResult(Capacity.GetLoad("narrow#0").Queued == 6), "another tenant fills the deployment's queue (6)");
+            using (var saturated = await other.ChatAsync("narrow"))
+            {
+                await AssertOpenAiErrorAsync(saturated, HttpStatusCode.ServiceUnavailable, "server_error", null, "capacity_exceeded", "a request on a deployment whose queue is full");
+                Assert.True(saturated.Headers.RetryAfter?.Delta > TimeSpan.Zero, "A saturated deployment says when to retry.");
+            }
+
+            hold.Open();
+            foreach (var request in pending)
+            {
+                using var response = await request;
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            }
+        }
+        finally
+        {
+            hold.Open();
+        }
+    }
+
     private static void AssertHealth(JsonObject deployment, string circuit, int calls, int failures)
     {
         AssertJson(deployment, "circuit", circuit);

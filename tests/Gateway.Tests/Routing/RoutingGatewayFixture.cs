@@ -12,6 +12,8 @@ public sealed class RoutingGatewayFixture : IAsyncLifetime
     public RoutingGatewayFixture()
     {
         Gateway.Settings["Gateway:Upstream:CircuitBreaker:MinimumThroughput"] = "5";
+        Gateway.Settings["Gateway:Scheduling:MaxQueuedPerTenant"] = "4";
+        Gateway.Settings["Gateway:Scheduling:MaxQueuedPerDeployment"] = "6";
         Gateway.AddModel("split", [new("split-a", Weight: 3), new("split-b", Weight: 1)]);
         Gateway.AddModel("pair", [new("pair-a"), new("pair-b")]);
         Gateway.AddModel("solo", [new("solo-a")]);
