@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Gateway.Grains.Providers.Translation;
 
 namespace Gateway.Grains.Providers.Anthropic;
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Gateway.Grains.Providers.Translation;
 
 namespace Gateway.Grains.Providers.Anthropic;
 
@@ -14,7 +15,7 @@ public readonly record struct AnthropicUsage(
     long CacheWriteTokens,
     long CacheWrite1hTokens,
     long OutputTokens,
-    long ReasoningTokens)
+    long ReasoningTokens) : IOpenAiUsage
 {
     /// <summary>Cache writes kept five minutes, Anthropic's default: every write not reported as an hour's.</summary>
     public long CacheWrite5mTokens => Math.Max(0, CacheWriteTokens - CacheWrite1hTokens);
