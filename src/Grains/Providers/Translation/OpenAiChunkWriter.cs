@@ -80,12 +80,20 @@ internal sealed class OpenAiChunkWriter
         return EndDelta();
     }
 
-    /// <summary>The start of tool call <paramref name="index"/>: its id, name and the arguments known so far (raw JSON, or none).</summary>
-    public byte[] ToolCallStart(int index, string id, string name, ReadOnlySpan<byte> arguments)
+    /// <summary>
+    /// The start of tool call <paramref name="index"/>: its id, name and the arguments known so far (raw JSON, or none),
+    /// with a Gemini thought signature when there is one (<see cref="GoogleThoughtSignature"/>).
+    /// </summary>
+    public byte[] ToolCallStart(int index, string id, string name, ReadOnlySpan<byte> arguments, JsonElement thoughtSignature = default)
     {
         var writer = BeginToolCall(index);
         writer.WriteString("id"u8, id);
         writer.WriteString("type"u8, "function"u8);
+        if (thoughtSignature.ValueKind == JsonValueKind.String)
+        {
+            GoogleThoughtSignature.Write(writer, thoughtSignature);
+        }
+
         writer.WriteStartObject("function"u8);
         writer.WriteString("name"u8, name);
         writer.WriteString("arguments"u8, arguments);
