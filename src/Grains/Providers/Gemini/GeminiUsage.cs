@@ -36,15 +36,15 @@ public readonly record struct GeminiUsage(
     public static bool TryRead(JsonElement usage, out GeminiUsage value)
     {
         value = default;
-        if (!TryCount(usage, "promptTokenCount", out var prompt))
+        if (!TokenCounts.TryRead(usage, "promptTokenCount", out var prompt))
         {
             return false;
         }
 
-        TryCount(usage, "cachedContentTokenCount", out var cached);
-        TryCount(usage, "candidatesTokenCount", out var candidates);
-        TryCount(usage, "thoughtsTokenCount", out var thoughts);
-        TryCount(usage, "toolUsePromptTokenCount", out var toolUse);
+        TokenCounts.TryRead(usage, "cachedContentTokenCount", out var cached);
+        TokenCounts.TryRead(usage, "candidatesTokenCount", out var candidates);
+        TokenCounts.TryRead(usage, "thoughtsTokenCount", out var thoughts);
+        TokenCounts.TryRead(usage, "toolUsePromptTokenCount", out var toolUse);
         value = new GeminiUsage(prompt, cached, candidates, thoughts, toolUse);
         return true;
     }
@@ -63,21 +63,5 @@ public readonly record struct GeminiUsage(
         writer.WriteNumber("reasoning_tokens"u8, ThoughtsTokens);
         writer.WriteEndObject();
         writer.WriteEndObject();
-    }
-
-    // A negative or fractional count is not a count: the field is taken as absent.
-    private static bool TryCount(JsonElement parent, string name, out long value)
-    {
-        if (parent.ValueKind == JsonValueKind.Object
-            && parent.TryGetProperty(name, out var element)
-            && element.ValueKind == JsonValueKind.Number
-            && element.TryGetInt64(out value)
-            && value >= 0)
-        {
-            return true;
-        }
-
-        value = 0;
-        return false;
     }
 }
