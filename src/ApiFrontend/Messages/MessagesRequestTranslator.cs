@@ -121,17 +121,9 @@ public static class MessagesRequestTranslator
     private static AnthropicError? WriteMessages(JsonElement root, JsonElement messages, Utf8JsonWriter writer)
     {
         writer.WriteStartArray("messages");
-        if (root.TryGetProperty("system", out var system) && system.ValueKind != JsonValueKind.Null)
+        if (root.TryGetProperty("system", out var system) && system.ValueKind != JsonValueKind.Null && WriteSystem(system, "system", writer) is { } systemError)
         {
-            if (!TryJoinText(system, out var text))
-            {
-                return Invalid("system: Input should be a string or a list of text blocks");
-            }
-
-            writer.WriteStartObject();
-            writer.WriteString("role", "system");
-            writer.WriteString("content", text);
-            writer.WriteEndObject();
+            return systemError;
         }
 
         var index = 0;
@@ -150,7 +142,8 @@ public static class MessagesRequestTranslator
 
             var error = role.ValueEquals("user") ? MessageBlocks.WriteUser(content, at, writer)
                 : role.ValueEquals("assistant") ? MessageBlocks.WriteAssistant(content, at, writer)
-                : Invalid($"{at}.role: Input should be 'user' or 'assistant'");
+                : role.ValueEquals("system") ? WriteSystem(content, $"{at}.content", writer)
+                : Invalid($"{at}.role: Input should be 'user', 'assistant' or 'system'");
             if (error is not null)
             {
                 return error;
@@ -158,6 +151,21 @@ public static class MessagesRequestTranslator
         }
 
         writer.WriteEndArray();
+        return null;
+    }
+
+    /// <summary>A system prompt (the top-level one, or a system turn of the conversation) as one system message.</summary>
+    private static AnthropicError? WriteSystem(JsonElement content, string at, Utf8JsonWriter writer)
+    {
+        if (!TryJoinText(content, out var text))
+        {
+            return Invalid($"{at}: Input should be a string or a list of text blocks");
+        }
+
+        writer.WriteStartObject();
+        writer.WriteString("role", "system");
+        writer.WriteString("content", text);
+        writer.WriteEndObject();
         return null;
     }
 
