@@ -78,6 +78,13 @@ public sealed class MessagesHttpTests(GatewayFactory gateway)
         { "an unknown role", "2023-06-01", """{"model":"gpt-4.1","max_tokens":5,"messages":[{"role":"robot","content":"hi"}]}""", HttpStatusCode.BadRequest, "invalid_request_error" },
         { "an unknown block", "2023-06-01", """{"model":"gpt-4.1","max_tokens":5,"messages":[{"role":"user","content":[{"type":"hologram"}]}]}""", HttpStatusCode.BadRequest, "invalid_request_error" },
         { "temperature on the newer version", "2026-10-21", """{"model":"gpt-4.1","max_tokens":5,"temperature":0.5,"messages":[{"role":"user","content":"hi"}]}""", HttpStatusCode.BadRequest, "invalid_request_error" },
+        { "a field given twice", "2023-06-01", """{"model":"gpt-4.1","max_tokens":5,"max_tokens":6,"messages":[{"role":"user","content":"hi"}]}""", HttpStatusCode.BadRequest, "invalid_request_error" },
+        { "a lone surrogate", "2023-06-01", """{"model":"gpt-4.1","max_tokens":5,"messages":[{"role":"user","content":"\ud800"}]}""", HttpStatusCode.BadRequest, "invalid_request_error" },
+        { "content a number", "2023-06-01", """{"model":"gpt-4.1","max_tokens":5,"messages":[{"role":"user","content":5}]}""", HttpStatusCode.BadRequest, "invalid_request_error" },
+        { "a block not an object", "2023-06-01", """{"model":"gpt-4.1","max_tokens":5,"messages":[{"role":"user","content":["hi"]}]}""", HttpStatusCode.BadRequest, "invalid_request_error" },
+        { "an image without a source", "2023-06-01", """{"model":"gpt-4.1","max_tokens":5,"messages":[{"role":"user","content":[{"type":"image"}]}]}""", HttpStatusCode.BadRequest, "invalid_request_error" },
+        { "a tool result without its id", "2023-06-01", """{"model":"gpt-4.1","max_tokens":5,"messages":[{"role":"user","content":[{"type":"tool_result","content":"x"}]}]}""", HttpStatusCode.BadRequest, "invalid_request_error" },
+        { "a server tool", "2023-06-01", """{"model":"gpt-4.1","max_tokens":5,"tools":[{"type":"web_search_20250305","name":"web_search"}],"messages":[{"role":"user","content":"hi"}]}""", HttpStatusCode.BadRequest, "invalid_request_error" },
         { "an unknown model", "2023-06-01", """{"model":"no-such-model","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}""", HttpStatusCode.NotFound, "not_found_error" },
     };
 
@@ -98,6 +105,26 @@ public sealed class MessagesHttpTests(GatewayFactory gateway)
         Assert.True(status == response.StatusCode, $"{what}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         await AssertAnthropicErrorAsync(response, type, what);
         Assert.Equal((0L, 0L, 0L, 0m), UsageFigures.Charged(await gateway.GetUsageAsync(tenantId)));
+    }
+
+    [Fact]
+    public async Task ACachedAnswerIsReplayedAsAMessageStreamWithoutAskingTheProviderAgain()
+    {
+        var (tenantId, key) = await gateway.CreateTenantWithKeyAsync(new { tier = "gold", cache = new { enabled = true, ttlSeconds = 60 } });
+        using var client = CreateClient(key);
+        var body = new { model = "gpt-4.1", max_tokens = 4, temperature = 0, metadata = new { user_id = tenantId }, messages = ChatBodies.Messages() };
+
+        var first = await client.PostAsJsonAsync("/v1/messages", body);
+        var second = await client.PostAsJsonAsync("/v1/messages", new { body.model, body.max_tokens, body.temperature, body.metadata, body.messages, stream = true });
+
+        Assert.Equal("MISS", first.Headers.GetValues("x-gateway-cache").Single());
+        Assert.Equal("HIT", second.Headers.GetValues("x-gateway-cache").Single());
+        var message = (await first.Content.ReadFromJsonAsync<JsonObject>())!;
+        var events = ReadEvents(await second.Content.ReadAsStringAsync());
+        Assert.Equal(message["content"]![0]!["text"]!.GetValue<string>(),
+            string.Concat(events.Where(e => e.Name == "content_block_delta").Select(e => e.Data["delta"]!["text"]!.GetValue<string>())));
+        Assert.Equal("message_stop", events[^1].Name);
+        Assert.Equal(1, gateway.MockStats.ByUser[tenantId].Requests);
     }
 
     [Fact]
