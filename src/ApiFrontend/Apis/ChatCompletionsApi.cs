@@ -220,24 +220,26 @@ public static partial class ChatCompletionsApi
     private static async IAsyncEnumerable<SseItem<byte[]>> Relay(
         UpstreamChunk first, UpstreamStreamRelay relay, HttpContext context, UpstreamCallWatch.Call watched, ChatStreamRendering rendering, TimeProvider time)
     {
+        // The chat path's one event per chunk, a translated dialect's several: each batch written in order, the list reused.
         var events = new List<SseItem<byte[]>>(4);
         rendering.Start(events);
+        foreach (var item in events)
+        {
+            yield return item;
+        }
+
         UpstreamChunk? chunk = first;
         while (chunk is { End: false })
         {
             if (chunk.Failure is { } failure)
             {
-                foreach (var item in Drain(events))
-                {
-                    yield return item;
-                }
-
                 yield return rendering.Failure(failure);
                 yield break;
             }
 
+            events.Clear();
             rendering.Chunk(chunk.Data!, events);
-            foreach (var item in Drain(events))
+            foreach (var item in events)
             {
                 yield return item;
             }
@@ -273,23 +275,12 @@ public static partial class ChatCompletionsApi
             yield break;
         }
 
+        events.Clear();
         rendering.End(events);
-        foreach (var item in Drain(events))
+        foreach (var item in events)
         {
             yield return item;
         }
-    }
-
-    private static IEnumerable<SseItem<byte[]>> Drain(List<SseItem<byte[]>> events)
-    {
-        // Taken out before they are handed on, so a rendering may add the next ones while these are written.
-        var count = events.Count;
-        for (var i = 0; i < count; i++)
-        {
-            yield return events[i];
-        }
-
-        events.RemoveRange(0, count);
     }
 
     /// <summary>The next chunk; null when the stream was lost (silence from its worker, or its call ended without the end).</summary>
