@@ -253,7 +253,7 @@ public static partial class ChatCompletionsApi
 
             // A silent upstream (a model thinking, a long queue) still shows the client a live stream.
             var waiting = next.AsTask();
-            while (!waiting.IsCompleted)
+            while (!waiting.IsCompleted && !context.RequestAborted.IsCancellationRequested)
             {
                 using var silence = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
                 if (await Task.WhenAny(waiting, Task.Delay(interval, time, silence.Token)) != waiting && !context.RequestAborted.IsCancellationRequested)
