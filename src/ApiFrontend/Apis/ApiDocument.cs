@@ -6,7 +6,7 @@ namespace Gateway.ApiFrontend.Apis;
 
 /// <summary>
 /// The OpenAPI document of the gateway's HTTP API (<c>/openapi/v1.json</c>): every <c>/v1</c> and <c>/admin</c> endpoint
-/// with its responses and error statuses, all errors in OpenAI's error JSON; the Orleans dashboard's routes are left out.
+/// with its responses and error statuses, errors in OpenAI's error JSON (Anthropic's on <c>/v1/messages</c>); the Orleans dashboard's routes are left out.
 /// </summary>
 public static class ApiDocument
 {
@@ -18,7 +18,7 @@ public static class ApiDocument
         }
 
         document.Info.Title = "LLM gateway API";
-        document.Info.Description = "OpenAI-compatible tenant API (/v1) and the operator's admin API (/admin).";
+        document.Info.Description = "OpenAI-compatible tenant API (/v1), Anthropic's Messages API (/v1/messages) and the operator's admin API (/admin).";
         return Task.CompletedTask;
     });
 
@@ -48,6 +48,17 @@ public static class ApiDocument
         foreach (var status in statuses)
         {
             builder.Produces<ErrorResponse>(status);
+        }
+
+        return builder;
+    }
+
+    /// <summary>Declares the error statuses an Anthropic endpoint answers, each with <see cref="AnthropicErrorResponse"/>.</summary>
+    public static RouteHandlerBuilder WithAnthropicErrors(this RouteHandlerBuilder builder, params int[] statuses)
+    {
+        foreach (var status in statuses)
+        {
+            builder.Produces<AnthropicErrorResponse>(status);
         }
 
         return builder;

@@ -5,6 +5,7 @@ using Gateway.ApiFrontend.Errors;
 using Gateway.ApiFrontend.Hosting;
 using Gateway.ApiFrontend.Cluster;
 using Gateway.ApiFrontend.Scheduling;
+using Gateway.Catalog;
 using Gateway.Catalog.Models;
 using Gateway.Grains.Abstractions;
 using Gateway.Grains.Abstractions.Tenants;
@@ -18,8 +19,6 @@ namespace Gateway.ApiFrontend.Apis;
 /// <summary><c>POST /v1/chat/completions</c>: authenticate, validate, admit (reserve), call upstream through a grain, answer.</summary>
 public static partial class ChatCompletionsApi
 {
-    private static readonly byte[] Done = "[DONE]"u8.ToArray();
-
     public static RouteGroupBuilder MapChatCompletionsApi(this RouteGroupBuilder v1)
     {
         v1.MapPost("/chat/completions", CreateChatCompletion).WithName("CreateChatCompletion")
@@ -38,9 +37,9 @@ public static partial class ChatCompletionsApi
         UpstreamCallWatch watch,
         IdempotentCalls idempotent,
         LostCallReleases lostReleases,
-        IOptions<FrontendOptions> options)
+        IOptions<FrontendOptions> options,
+        [FromKeyedServices(GatewayClock.Key)] TimeProvider time)
     {
-        var identity = TenantIdentity.Of(context);
         var body = await RequestBody.ReadAsync(context.Request, options.Value.MaxRequestBodyBytes, context.RequestAborted);
         if (body is null)
         {
@@ -55,9 +54,27 @@ public static partial class ChatCompletionsApi
             return error!;
         }
 
-        if (!CacheHeaders.TryRead(context.Request, out var cacheHeaders, out error))
+        return await ServeAsync(context, request, body.Value, OpenAiChatDialect.Instance,
+            new ChatServices(grains, references, watch, idempotent, lostReleases, options.Value, time));
+    }
+
+    /// <summary>The services the chat pipeline draws on, as the endpoints of every dialect are given them.</summary>
+    internal sealed record ChatServices(
+        IGrainFactory Grains, GrainReferences References, UpstreamCallWatch Watch, IdempotentCalls Idempotent, LostCallReleases LostReleases,
+        FrontendOptions Options, TimeProvider Time);
+
+    /// <summary>
+    /// Serves a validated chat request, whatever dialect the client spoke: admission (reserve), the worker's upstream call,
+    /// the answer rendered by <paramref name="dialect"/>. <paramref name="cacheBody"/> is the OpenAI chat body the response
+    /// cache keys on.
+    /// </summary>
+    internal static async Task<IResult> ServeAsync(HttpContext context, ChatRequest request, ReadOnlyMemory<byte> cacheBody, ChatDialect dialect, ChatServices services)
+    {
+        var (grains, references, watch, idempotent, lostReleases, frontend, time) = services;
+        var identity = TenantIdentity.Of(context);
+        if (!CacheHeaders.TryRead(context.Request, out var cacheHeaders, out var error))
         {
-            return error!;
+            return dialect.Error(error!);
         }
 
         var requestId = RequestIds.Of(context);
@@ -68,10 +85,10 @@ public static partial class ChatCompletionsApi
         RateLimitHeaders.Apply(context.Response, admission.RateLimits);
         if (!admission.IsAdmitted)
         {
-            return AdmissionErrors.For(admission, request.ModelId);
+            return dialect.Error(AdmissionErrors.For(admission, request.ModelId));
         }
 
-        var cache = CacheKeys.Directive(admission.Cache, cacheHeaders, identity.TenantId, request.ModelId, body.Value);
+        var cache = CacheKeys.Directive(admission.Cache, cacheHeaders, identity.TenantId, request.ModelId, cacheBody);
         context.Response.Headers[CacheHeaders.Name] = cache is null ? CacheHeaders.Bypass : CacheHeaders.Miss;
         var call = new UpstreamRequest(identity.TenantId, requestId, request.ModelId, request.UpstreamBody, request.PromptTokens, request.ClientWantsUsage,
             admission.Chain, admission.ReservedTokens, cache, admission.FairShareWeight);
@@ -79,7 +96,7 @@ public static partial class ChatCompletionsApi
         {
             // A worker on a stopping silo refuses new calls (nothing sent): the next attempt goes to another worker.
             var lastAttempt = attempt == MaxWorkerAttempts - 1;
-            var upstream = references.Get<IUpstreamGrain>(WorkerKey(identity.TenantId, options.Value.UpstreamWorkerShards, attempt));
+            var upstream = references.Get<IUpstreamGrain>(WorkerKey(identity.TenantId, frontend.UpstreamWorkerShards, attempt));
             using var watched = watch.Watch(upstream, requestId, context.RequestAborted, pushed: request.Stream);
             if (!request.Stream)
             {
@@ -91,7 +108,7 @@ public static partial class ChatCompletionsApi
                 catch (OperationCanceledException) when (watched.IsLost)
                 {
                     await lostReleases.ReleaseAsync(tenant, requestId);
-                    return UpstreamErrors.For(Lost);
+                    return dialect.Error(UpstreamErrors.For(Lost));
                 }
                 catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
                 {
@@ -117,11 +134,12 @@ public static partial class ChatCompletionsApi
                 QueueHeader.Apply(context.Response, response.QueuedMs);
 
                 return response.Failure is { } failure
-                    ? UpstreamErrors.For(failure)
-                    : TypedResults.Bytes(response.Body!, "application/json");
+                    ? dialect.Error(UpstreamErrors.For(failure))
+                    : dialect.Completion(response.Body!, request, requestId);
             }
 
-            if (await StreamAsync(context, grains, upstream, call, watched, retryIfDraining: !lastAttempt))
+            using var rendering = dialect.BeginStream(request, requestId);
+            if (await StreamAsync(context, grains, upstream, call, watched, dialect, rendering, time, retryIfDraining: !lastAttempt))
             {
                 continue;
             }
@@ -144,7 +162,8 @@ public static partial class ChatCompletionsApi
     /// go to another worker.
     /// </summary>
     private static async Task<bool> StreamAsync(
-        HttpContext context, IGrainFactory grains, IUpstreamGrain upstream, UpstreamRequest call, UpstreamCallWatch.Call watched, bool retryIfDraining)
+        HttpContext context, IGrainFactory grains, IUpstreamGrain upstream, UpstreamRequest call, UpstreamCallWatch.Call watched,
+        ChatDialect dialect, ChatStreamRendering rendering, TimeProvider time, bool retryIfDraining)
     {
         var relay = new UpstreamStreamRelay(watched.Pushed);
         var observer = grains.CreateObjectReference<IUpstreamStreamObserver>(relay);
@@ -165,7 +184,7 @@ public static partial class ChatCompletionsApi
 
                 if (!context.RequestAborted.IsCancellationRequested)
                 {
-                    await UpstreamErrors.For(first?.Failure ?? Lost).ExecuteAsync(context);
+                    await dialect.Error(UpstreamErrors.For(first?.Failure ?? Lost)).ExecuteAsync(context);
                 }
 
                 return false;
@@ -182,7 +201,7 @@ public static partial class ChatCompletionsApi
 
             QueueHeader.Apply(response, first.QueuedMs);
 
-            await SseFormatter.WriteAsync(Relay(first, relay, context, watched), response.Body, static (item, writer) => writer.Write(item.Data), context.RequestAborted);
+            await SseFormatter.WriteAsync(Relay(first, relay, context, watched, rendering, time), response.Body, static (item, writer) => writer.Write(item.Data), context.RequestAborted);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -190,7 +209,7 @@ public static partial class ChatCompletionsApi
         }
         catch (OperationCanceledException) when (watched.IsLost && !context.Response.HasStarted)
         {
-            await UpstreamErrors.For(Lost).ExecuteAsync(context);
+            await dialect.Error(UpstreamErrors.For(Lost)).ExecuteAsync(context);
         }
         finally
         {
@@ -204,34 +223,73 @@ public static partial class ChatCompletionsApi
     }
 
     private static async IAsyncEnumerable<SseItem<byte[]>> Relay(
-        UpstreamChunk first, UpstreamStreamRelay relay, HttpContext context, UpstreamCallWatch.Call watched)
+        UpstreamChunk first, UpstreamStreamRelay relay, HttpContext context, UpstreamCallWatch.Call watched, ChatStreamRendering rendering, TimeProvider time)
     {
+        // The chat path's one event per chunk, a translated dialect's several: each batch written in order, the list reused.
+        var events = new List<SseItem<byte[]>>(4);
+        rendering.Start(events);
+        foreach (var item in events)
+        {
+            yield return item;
+        }
+
         UpstreamChunk? chunk = first;
         while (chunk is { End: false })
         {
             if (chunk.Failure is { } failure)
             {
-                yield return ErrorEvent(failure);
+                yield return rendering.Failure(failure);
                 yield break;
             }
 
-            yield return new SseItem<byte[]>(chunk.Data!);
-            chunk = await NextOrLostAsync(relay, context, watched);
+            events.Clear();
+            rendering.Chunk(chunk.Data!, events);
+            foreach (var item in events)
+            {
+                yield return item;
+            }
+
+            var next = NextOrLostAsync(relay, context, watched);
+            if (rendering.PingInterval is not { } interval || next.IsCompleted)
+            {
+                chunk = await next;
+                continue;
+            }
+
+            // A silent upstream (a model thinking, a long queue) still shows the client a live stream.
+            var waiting = next.AsTask();
+            while (!waiting.IsCompleted && !context.RequestAborted.IsCancellationRequested)
+            {
+                using var silence = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+                if (await Task.WhenAny(waiting, Task.Delay(interval, time, silence.Token)) != waiting && !context.RequestAborted.IsCancellationRequested)
+                {
+                    yield return rendering.Ping();
+                }
+
+                await silence.CancelAsync();
+            }
+
+            chunk = await waiting;
         }
 
         if (chunk is null)
         {
             // The cluster lost the stream after it began: it ends with an error event, not a bare reset.
             LogStreamLost(context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ChatCompletionsApi).FullName!), watched.RequestId);
-            yield return ErrorEvent(Lost);
+            yield return rendering.Failure(Lost);
             yield break;
         }
 
-        yield return new SseItem<byte[]>(Done);
+        events.Clear();
+        rendering.End(events);
+        foreach (var item in events)
+        {
+            yield return item;
+        }
     }
 
     /// <summary>The next chunk; null when the stream was lost (silence from its worker, or its call ended without the end).</summary>
-    private static async Task<UpstreamChunk?> NextOrLostAsync(UpstreamStreamRelay relay, HttpContext context, UpstreamCallWatch.Call watched)
+    private static async ValueTask<UpstreamChunk?> NextOrLostAsync(UpstreamStreamRelay relay, HttpContext context, UpstreamCallWatch.Call watched)
     {
         try
         {
@@ -259,13 +317,6 @@ public static partial class ChatCompletionsApi
     private static partial void LogStreamLost(ILogger logger, string requestId);
 
     private static readonly UpstreamFailure Lost = new(UpstreamFailureKind.Lost);
-
-    private static SseItem<byte[]> ErrorEvent(UpstreamFailure failure)
-    {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        UpstreamErrors.For(failure).WriteTo(buffer);
-        return new SseItem<byte[]>(buffer.WrittenSpan.ToArray());
-    }
 
     // Requests of one tenant go to one worker key, the same from every frontend (a hash that does not change between
     // processes), so its calls share a gateway connection and meet in one activation, where identical ones make one

@@ -22,6 +22,12 @@ namespace Gateway.ApiFrontend.Contracts;
 [JsonSerializable(typeof(ChatCompletionRequest))]
 [JsonSerializable(typeof(ChatCompletionResponse))]
 [JsonSerializable(typeof(ChatCompletionChunk))]
+[JsonSerializable(typeof(CreateMessageRequest))]
+[JsonSerializable(typeof(CountMessageTokensRequest))]
+[JsonSerializable(typeof(CountMessageTokensResponse))]
+[JsonSerializable(typeof(MessageResponse))]
+[JsonSerializable(typeof(MessageStreamEvent))]
+[JsonSerializable(typeof(AnthropicErrorResponse))]
 public sealed partial class GatewayJsonContext : JsonSerializerContext
 {
     /// <summary>This context with <see cref="Optional{T}"/> fields bound (<see cref="OptionalFields"/>).</summary>

@@ -17,6 +17,11 @@ public sealed class OpenAiError(int statusCode, string message, string type, str
 
     public string? Code => code;
 
+    public string Message => message;
+
+    /// <summary>How long the client should wait before retrying, when waiting helps.</summary>
+    public TimeSpan? RetryAfter => retryAfter;
+
     public static OpenAiError InvalidRequest(string message, string? param = null, string? code = null) =>
         new(StatusCodes.Status400BadRequest, message, "invalid_request_error", param, code);
 

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Diagnostics;
 namespace Gateway.ApiFrontend.Errors;
 
 /// <summary>
-/// The last line: an exception no handler expected still answers in OpenAI's error shape, without its details
+/// The last line: an exception no handler expected still answers in OpenAI's error shape (Anthropic's on its endpoints), without its details
 /// (which may hold prompt text); the cluster being unreachable is a 503 the client may retry; a request Kestrel
 /// found malformed while the body was read (a bad chunk, a body over the server's limit, too slow) keeps the 4xx
 /// Kestrel gave it.
@@ -29,7 +29,7 @@ public static partial class UnhandledErrors
                 if (exception is BadHttpRequestException { StatusCode: >= 400 and < 500 } bad)
                 {
                     LogBadRequest(logger, bad.StatusCode, context.Request.Path);
-                    await For(bad.StatusCode).ExecuteAsync(context);
+                    await Render(context, For(bad.StatusCode));
                     return;
                 }
 
@@ -38,7 +38,7 @@ public static partial class UnhandledErrors
                     // Only the request body is read from a stream on this side of the grains: Kestrel reports some framing
                     // errors (a chunk size that overflows) as an IOException rather than a BadHttpRequestException.
                     LogBadRequest(logger, StatusCodes.Status400BadRequest, context.Request.Path);
-                    await For(StatusCodes.Status400BadRequest).ExecuteAsync(context);
+                    await Render(context, For(StatusCodes.Status400BadRequest));
                     return;
                 }
 
@@ -49,9 +49,13 @@ public static partial class UnhandledErrors
                         "server_error", code: "gateway_unavailable", retryAfter: TimeSpan.FromSeconds(1))
                     : new OpenAiError(StatusCodes.Status500InternalServerError, "The gateway failed to process the request.",
                         "server_error", code: "internal_error");
-                await error.ExecuteAsync(context);
+                await Render(context, error);
             },
         });
+
+    /// <summary>An error in the shape of the endpoint's dialect: Anthropic's on the Anthropic endpoints, OpenAI's elsewhere.</summary>
+    public static Task Render(HttpContext context, OpenAiError error) =>
+        Messages.AnthropicErrorsFilter.Owns(context.Request.Path) ? Messages.AnthropicError.From(error).ExecuteAsync(context) : error.ExecuteAsync(context);
 
     private static OpenAiError For(int status) => status switch
     {

@@ -62,6 +62,7 @@ public static class FrontendHostingExtensions
         services.AddOpenApi(ApiDocument.Configure);
         services.AddSingleton<AdminKeyFilter>();
         services.AddSingleton<JsonContentTypeFilter>();
+        services.AddSingleton<Messages.AnthropicErrorsFilter>();
         services.ConfigureHttpJsonOptions(json =>
         {
             json.SerializerOptions.TypeInfoResolverChain.Insert(0, Contracts.GatewayJsonContext.Resolver);
@@ -86,8 +87,8 @@ public static class FrontendHostingExtensions
             }
 
             var code = response.StatusCode;
-            await new OpenAiError(code, code == 404 ? "Unknown endpoint." : $"The request failed with status {code}.",
-                "invalid_request_error", code: code == 404 ? "unknown_url" : null).ExecuteAsync(status.HttpContext);
+            await UnhandledErrors.Render(status.HttpContext, new OpenAiError(code, code == 404 ? "Unknown endpoint." : $"The request failed with status {code}.",
+                "invalid_request_error", code: code == 404 ? "unknown_url" : null));
         });
 
         app.MapGatewayHealth();
@@ -107,6 +108,11 @@ public static class FrontendHostingExtensions
         var v1 = app.MapGroup("/v1").RequireCors(BrowserCors.Policy).AddEndpointFilter<TenantKeyFilter>().AddEndpointFilter<JsonContentTypeFilter>();
         v1.MapChatCompletionsApi();
         v1.MapTenantApi();
+
+        // Anthropic's Messages API: the same key check and body rules, its own error shape and required version header.
+        var messages = app.MapGroup("/v1").RequireCors(BrowserCors.Policy).AddEndpointFilter<Messages.AnthropicErrorsFilter>()
+            .AddEndpointFilter<TenantKeyFilter>().AddEndpointFilter<JsonContentTypeFilter>();
+        messages.MapMessagesApi();
 
         // Resolved now, so that a generated development admin key is printed at start-up, not at first use.
         app.Services.GetRequiredService<AdminKeyVerifier>();

@@ -16,11 +16,12 @@ public sealed class RawConnection : IDisposable
     {
     }
 
-    public static async Task<RawConnection> OpenAsync(Uri gateway, string key, string jsonBody)
+    /// <summary>Posts <paramref name="jsonBody"/> to <paramref name="path"/> with the key and any <paramref name="headers"/> (each line ending in CRLF).</summary>
+    public static async Task<RawConnection> OpenAsync(Uri gateway, string key, string jsonBody, string path = "/v1/chat/completions", string headers = "")
     {
         var connection = new RawConnection();
         await connection._socket.ConnectAsync(gateway.Host, gateway.Port);
-        var head = $"POST /v1/chat/completions HTTP/1.1\r\nHost: {gateway.Authority}\r\nAuthorization: Bearer {key}\r\n" +
+        var head = $"POST {path} HTTP/1.1\r\nHost: {gateway.Authority}\r\nAuthorization: Bearer {key}\r\n{headers}" +
             $"Content-Type: application/json\r\nContent-Length: {Encoding.UTF8.GetByteCount(jsonBody)}\r\n\r\n";
         await connection._socket.GetStream().WriteAsync(Encoding.UTF8.GetBytes(head + jsonBody));
         return connection;

@@ -1,0 +1,98 @@
+using System.Text.Json;
+using Gateway.ApiFrontend.Chat;
+using Gateway.ApiFrontend.Cluster;
+using Gateway.ApiFrontend.Hosting;
+using Gateway.ApiFrontend.Messages;
+using Gateway.Catalog;
+using Gateway.Catalog.Models;
+using Gateway.Grains.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.ApiFrontend.Apis;
+
+/// <summary>
+/// Anthropic's Messages API: <c>POST /v1/messages</c> translated into a chat completion and served by the same pipeline
+/// (admission, limits, reservation, worker, settlement, ledger), its answer translated back; and
+/// <c>POST /v1/messages/count_tokens</c>, counted with the tokenizer admission uses, never charged.
+/// </summary>
+public static class MessagesApi
+{
+    public static RouteGroupBuilder MapMessagesApi(this RouteGroupBuilder v1)
+    {
+        v1.MapPost("/messages", CreateMessage).WithName("CreateMessage")
+            .Accepts<Contracts.CreateMessageRequest>("application/json")
+            .Produces<Contracts.MessageResponse>(StatusCodes.Status200OK, "application/json")
+            .WithEventStream<Contracts.MessageStreamEvent>("The message; with \"stream\": true, Anthropic's server-sent events from message_start to message_stop.")
+            .WithAnthropicErrors(400, 401, 403, 404, 413, 429, 500, 502, 503, 504, AnthropicError.Overloaded);
+        v1.MapPost("/messages/count_tokens", CountTokens).WithName("CountMessageTokens")
+            .Accepts<Contracts.CountMessageTokensRequest>("application/json")
+            .Produces<Contracts.CountMessageTokensResponse>(StatusCodes.Status200OK, "application/json")
+            .WithAnthropicErrors(400, 401, 403, 404, 413);
+        return v1;
+    }
+
+    public static async Task<IResult> CreateMessage(
+        HttpContext context,
+        IGrainFactory grains,
+        GrainReferences references,
+        ModelCatalog catalog,
+        UpstreamCallWatch watch,
+        IdempotentCalls idempotent,
+        LostCallReleases lostReleases,
+        IOptions<FrontendOptions> options,
+        [FromKeyedServices(GatewayClock.Key)] TimeProvider time)
+    {
+        context.Response.Headers["request-id"] = RequestIds.Of(context);
+        var (request, chatBody, error) = await ReadAsync(context, catalog, options.Value, forCounting: false);
+        if (request is null)
+        {
+            return error!;
+        }
+
+        // The stream's message_delta carries the usage: the worker passes the provider's usage chunk on.
+        return await ChatCompletionsApi.ServeAsync(context, request with { ClientWantsUsage = true }, chatBody, AnthropicDialect.Instance,
+            new ChatCompletionsApi.ChatServices(grains, references, watch, idempotent, lostReleases, options.Value, time));
+    }
+
+    public static async Task<IResult> CountTokens(HttpContext context, ModelCatalog catalog, IOptions<FrontendOptions> options)
+    {
+        context.Response.Headers["request-id"] = RequestIds.Of(context);
+        var (request, _, error) = await ReadAsync(context, catalog, options.Value, forCounting: true);
+        if (request is null)
+        {
+            return error!;
+        }
+
+        long tokens = request.PromptTokens;
+        if (request.PromptIsUpperBound)
+        {
+            // Nothing is reserved for a count, so no tenant limit bounds it: the body's size limit does, and the client leaving.
+            using var document = JsonDocument.Parse(request.UpstreamBody);
+            tokens = ChatRequestParser.CountPrompt(document.RootElement, long.MaxValue, context.RequestAborted);
+        }
+
+        return TypedResults.Json(new Contracts.CountMessageTokensResponse(tokens), Contracts.GatewayJsonContext.Default.CountMessageTokensResponse);
+    }
+
+    /// <summary>The body read, translated, and validated as the chat completion it becomes; or the error in Anthropic's shape.</summary>
+    private static async Task<(ChatRequest? Request, byte[] ChatBody, IResult? Error)> ReadAsync(
+        HttpContext context, ModelCatalog catalog, FrontendOptions options, bool forCounting)
+    {
+        var body = await RequestBody.ReadAsync(context.Request, options.MaxRequestBodyBytes, context.RequestAborted);
+        if (body is null)
+        {
+            return (null, [], new AnthropicError(StatusCodes.Status413RequestEntityTooLarge, "request_too_large",
+                $"The request body is larger than the limit of {options.MaxRequestBodyBytes} bytes."));
+        }
+
+        var version = context.Request.Headers[AnthropicVersions.Header].ToString().Trim();
+        var translated = MessagesRequestTranslator.Translate(body.Value, version, forCounting, out var invalid);
+        if (translated is null)
+        {
+            return (null, [], invalid);
+        }
+
+        var request = ChatRequestParser.Parse(translated.ChatBody, catalog, out var error);
+        return request is null ? (null, [], AnthropicError.From(error!)) : (request, translated.ChatBody, null);
+    }
+}

@@ -1,0 +1,271 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using Gateway.MockProvider;
+using Gateway.Tests.Infrastructure;
+
+namespace Gateway.Tests.AnthropicIngress;
+
+/// <summary>
+/// <c>/v1/messages</c> on the wire: Anthropic's exact stream events, its error shape and statuses, its headers; the same
+/// reservation and charges as the equivalent chat completion, and a client that leaves mid-stream charged what it got.
+/// </summary>
+[Collection(GatewayCollection.Name)]
+public sealed class MessagesHttpTests(GatewayFactory gateway)
+{
+    private const string Version = "anthropic-version";
+
+    [Fact]
+    public async Task AStreamIsAnthropicsExactEventSequenceWithCompleteUsage()
+    {
+        var (_, key) = await gateway.CreateTenantWithKeyAsync();
+        using var client = CreateClient(key);
+
+        var response = await client.PostAsJsonAsync("/v1/messages?beta=true", new { model = "gpt-4.1", max_tokens = 3, stream = true, messages = ChatBodies.Messages() });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        var events = ReadEvents(await response.Content.ReadAsStringAsync());
+
+        Assert.Equal(
+            ["message_start", "ping", "content_block_start", "content_block_delta", "content_block_delta", "content_block_delta", "content_block_stop", "message_delta", "message_stop"],
+            events.Select(e => e.Name));
+        Assert.All(events, e => Assert.Equal(e.Name, e.Data["type"]!.GetValue<string>()));
+        var start = events[0].Data["message"]!;
+        Assert.Equal("assistant", start["role"]!.GetValue<string>());
+        Assert.Empty(start["content"]!.AsArray());
+        Assert.Equal(
+            ["input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens", "output_tokens"],
+            start["usage"]!.AsObject().Select(p => p.Key));
+        Assert.Equal(0, events[2].Data["index"]!.GetValue<int>());
+        Assert.Equal("text", events[2].Data["content_block"]!["type"]!.GetValue<string>());
+        Assert.Equal(MockUsage.CompletionPieces(3), events[3..6].Select(e => e.Data["delta"]!["text"]!.GetValue<string>()));
+        Assert.All(events[3..7], e => Assert.Equal(0, e.Data["index"]!.GetValue<int>()));
+        Assert.All(events[3..6], e => Assert.Equal("text_delta", e.Data["delta"]!["type"]!.GetValue<string>()));
+        var delta = events[7].Data;
+        Assert.Equal("end_turn", delta["delta"]!["stop_reason"]!.GetValue<string>());
+        Assert.Equal(3, delta["usage"]!["output_tokens"]!.GetValue<long>());
+        Assert.Equal(ChatBodies.PromptTokens(), delta["usage"]!["input_tokens"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task TheKeyIsAcceptedAsXApiKeyOrAsBearerAndTheAnswerIsAMessage()
+    {
+        var (_, key) = await gateway.CreateTenantWithKeyAsync();
+        using var bearer = gateway.CreateTenantClient(key);
+        bearer.DefaultRequestHeaders.Add(Version, "2026-10-21");
+        using var apiKey = CreateClient(key);
+
+        foreach (var client in new[] { bearer, apiKey })
+        {
+            var response = await client.PostAsJsonAsync("/v1/messages", new { model = "gpt-4.1", max_tokens = 2, messages = ChatBodies.Messages() });
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var message = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+            Assert.Equal("message", message["type"]!.GetValue<string>());
+            Assert.Equal(MockUsage.CompletionText(2), message["content"]![0]!["text"]!.GetValue<string>());
+            Assert.Equal(response.Headers.GetValues("x-request-id").Single()[4..], message["id"]!.GetValue<string>()[4..]);
+        }
+    }
+
+    public static TheoryData<string, string?, string, HttpStatusCode, string> BadRequests => new()
+    {
+        { "bad JSON", "2023-06-01", """{"model":"gpt-4.1",""", HttpStatusCode.BadRequest, "invalid_request_error" },
+        { "no anthropic-version", null, """{"model":"gpt-4.1","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}""", HttpStatusCode.BadRequest, "invalid_request_error" },
+        { "an unknown anthropic-version", "1999-01-01", """{"model":"gpt-4.1","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}""", HttpStatusCode.BadRequest, "invalid_request_error" },
+        { "no max_tokens", "2023-06-01", """{"model":"gpt-4.1","messages":[{"role":"user","content":"hi"}]}""", HttpStatusCode.BadRequest, "invalid_request_error" },
+        { "max_tokens over the model's", "2023-06-01", """{"model":"gpt-4.1","max_tokens":100000000,"messages":[{"role":"user","content":"hi"}]}""", HttpStatusCode.BadRequest, "invalid_request_error" },
+        { "no messages", "2023-06-01", """{"model":"gpt-4.1","max_tokens":5}""", HttpStatusCode.BadRequest, "invalid_request_error" },
+        { "an unknown role", "2023-06-01", """{"model":"gpt-4.1","max_tokens":5,"messages":[{"role":"robot","content":"hi"}]}""", HttpStatusCode.BadRequest, "invalid_request_error" },
+        { "an unknown block", "2023-06-01", """{"model":"gpt-4.1","max_tokens":5,"messages":[{"role":"user","content":[{"type":"hologram"}]}]}""", HttpStatusCode.BadRequest, "invalid_request_error" },
+        { "temperature on the newer version", "2026-10-21", """{"model":"gpt-4.1","max_tokens":5,"temperature":0.5,"messages":[{"role":"user","content":"hi"}]}""", HttpStatusCode.BadRequest, "invalid_request_error" },
+        { "a field given twice", "2023-06-01", """{"model":"gpt-4.1","max_tokens":5,"max_tokens":6,"messages":[{"role":"user","content":"hi"}]}""", HttpStatusCode.BadRequest, "invalid_request_error" },
+        { "a lone surrogate", "2023-06-01", """{"model":"gpt-4.1","max_tokens":5,"messages":[{"role":"user","content":"\ud800"}]}""", HttpStatusCode.BadRequest, "invalid_request_error" },
+        { "content a number", "2023-06-01", """{"model":"gpt-4.1","max_tokens":5,"messages":[{"role":"user","content":5}]}""", HttpStatusCode.BadRequest, "invalid_request_error" },
+        { "a block not an object", "2023-06-01", """{"model":"gpt-4.1","max_tokens":5,"messages":[{"role":"user","content":["hi"]}]}""", HttpStatusCode.BadRequest, "invalid_request_error" },
+        { "an image without a source", "2023-06-01", """{"model":"gpt-4.1","max_tokens":5,"messages":[{"role":"user","content":[{"type":"image"}]}]}""", HttpStatusCode.BadRequest, "invalid_request_error" },
+        { "a tool result without its id", "2023-06-01", """{"model":"gpt-4.1","max_tokens":5,"messages":[{"role":"user","content":[{"type":"tool_result","content":"x"}]}]}""", HttpStatusCode.BadRequest, "invalid_request_error" },
+        { "a server tool", "2023-06-01", """{"model":"gpt-4.1","max_tokens":5,"tools":[{"type":"web_search_20250305","name":"web_search"}],"messages":[{"role":"user","content":"hi"}]}""", HttpStatusCode.BadRequest, "invalid_request_error" },
+        { "an unknown model", "2023-06-01", """{"model":"no-such-model","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}""", HttpStatusCode.NotFound, "not_found_error" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadRequests))]
+    public async Task BadInputIsAnAnthropicErrorAndChargesNothing(string what, string? version, string body, HttpStatusCode status, string type)
+    {
+        var (tenantId, key) = await gateway.CreateTenantWithKeyAsync();
+        using var client = gateway.CreateClient();
+        client.DefaultRequestHeaders.Add("x-api-key", key);
+        if (version is not null)
+        {
+            client.DefaultRequestHeaders.Add(Version, version);
+        }
+
+        var response = await client.PostAsync("/v1/messages", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        Assert.True(status == response.StatusCode, $"{what}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        await AssertAnthropicErrorAsync(response, type, what);
+        Assert.Equal((0L, 0L, 0L, 0m), UsageFigures.Charged(await gateway.GetUsageAsync(tenantId)));
+    }
+
+    [Fact]
+    public async Task ACachedAnswerIsReplayedAsAMessageStreamWithoutAskingTheProviderAgain()
+    {
+        var (tenantId, key) = await gateway.CreateTenantWithKeyAsync(new { tier = "gold", cache = new { enabled = true, ttlSeconds = 60 } });
+        using var client = CreateClient(key);
+        var body = new { model = "gpt-4.1", max_tokens = 4, temperature = 0, metadata = new { user_id = tenantId }, messages = ChatBodies.Messages() };
+
+        var first = await client.PostAsJsonAsync("/v1/messages", body);
+        var second = await client.PostAsJsonAsync("/v1/messages", new { body.model, body.max_tokens, body.temperature, body.metadata, body.messages, stream = true });
+
+        Assert.Equal("MISS", first.Headers.GetValues("x-gateway-cache").Single());
+        Assert.Equal("HIT", second.Headers.GetValues("x-gateway-cache").Single());
+        var message = (await first.Content.ReadFromJsonAsync<JsonObject>())!;
+        var events = ReadEvents(await second.Content.ReadAsStringAsync());
+        Assert.Equal(message["content"]![0]!["text"]!.GetValue<string>(),
+            string.Concat(events.Where(e => e.Name == "content_block_delta").Select(e => e.Data["delta"]!["text"]!.GetValue<string>())));
+        Assert.Equal("message_stop", events[^1].Name);
+        Assert.Equal(1, gateway.MockStats.ByUser[tenantId].Requests);
+    }
+
+    [Fact]
+    public async Task NoKeyAndUnknownPathsAnswerInAnthropicsShape()
+    {
+        using var client = gateway.CreateClient();
+        client.DefaultRequestHeaders.Add(Version, "2023-06-01");
+
+        var noKey = await client.PostAsJsonAsync("/v1/messages", new { model = "gpt-4.1", max_tokens = 5, messages = ChatBodies.Messages() });
+        Assert.Equal(HttpStatusCode.Unauthorized, noKey.StatusCode);
+        await AssertAnthropicErrorAsync(noKey, "authentication_error", "no key");
+
+        var unknown = await client.PostAsJsonAsync("/v1/messages/batches/nope", new { });
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        await AssertAnthropicErrorAsync(unknown, "not_found_error", "an unknown path");
+    }
+
+    [Fact]
+    public async Task AMessageReservesWhatTheEquivalentChatCompletionReserves()
+    {
+        var (messagesTenant, messagesKey) = await gateway.CreateTenantWithKeyAsync();
+        var (chatTenant, chatKey) = await gateway.CreateTenantWithKeyAsync();
+        using var messages = CreateClient(messagesKey);
+        using var chat = gateway.CreateTenantClient(chatKey);
+        var conversation = new object[] { new { role = "system", content = "Be brief." }, new { role = "user", content = "What is Orleans?" } };
+
+        gateway.MockHold.Close();
+        Task<HttpResponseMessage> messagesCall, chatCall;
+        try
+        {
+            messagesCall = messages.PostAsJsonAsync("/v1/messages", new { model = "gpt-4.1", max_tokens = 9, system = "Be brief.", messages = new[] { conversation[1] } });
+            chatCall = chat.PostAsJsonAsync("/v1/chat/completions", new { model = "gpt-4.1", max_tokens = 9, messages = conversation });
+            await Eventually.HoldsAsync(() => Task.FromResult(gateway.MockHold.Waiting == 2), "both requests wait at the provider");
+
+            Assert.Equal(UsageFigures.Reserved(await gateway.GetUsageAsync(chatTenant)), UsageFigures.Reserved(await gateway.GetUsageAsync(messagesTenant)));
+            Assert.Equal(1, UsageFigures.Reserved(await gateway.GetUsageAsync(messagesTenant)).InFlight);
+        }
+        finally
+        {
+            gateway.MockHold.Open();
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await messagesCall).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await chatCall).StatusCode);
+        Assert.Equal(UsageFigures.Charged(await gateway.GetUsageAsync(chatTenant)), UsageFigures.Charged(await gateway.GetUsageAsync(messagesTenant)));
+    }
+
+    [Fact]
+    public async Task ASilentUpstreamGetsPingsAndAClientThatLeavesIsChargedWhatWasStreamed()
+    {
+        var (tenantId, key) = await gateway.CreateTenantWithKeyAsync();
+        var servedBefore = gateway.MockStats.CompletionTokens;
+        gateway.MockFaults.Enqueue(new MockFault { Kind = MockFaultKind.StallMidBody, StallAfterChunks = 2 });
+        var body = """{"model":"gpt-4.1","max_tokens":50,"stream":true,"messages":[{"role":"user","content":"Hello there"}]}""";
+
+        using (var connection = await RawConnection.OpenAsync(gateway.BaseAddress, key, body, "/v1/messages", $"{Version}: 2023-06-01\r\n"))
+        {
+            var received = await connection.ReadUntilAsync(text => Count(text, "\"text_delta\"") >= 2);
+            Assert.StartsWith("HTTP/1.1 200", received);
+
+            // The stream is stalled at the provider: a silence of the ping interval on the gateway's clock shows the client a
+            // ping. The clock moves in small steps until it does, as the relay starts its wait at a moment the test cannot see.
+            var pings = Count(received, "event: ping");
+            using var stop = new CancellationTokenSource();
+            var ticking = Task.Run(async () =>
+            {
+                for (var i = 0; i < 600 && !stop.IsCancellationRequested; i++)
+                {
+                    gateway.Clock.Advance(TimeSpan.FromSeconds(1));
+                    await Task.Delay(20, CancellationToken.None);
+                }
+            });
+            received = await connection.ReadUntilAsync(text => Count(text, "event: ping") > pings).WaitAsync(TimeSpan.FromSeconds(30));
+            await stop.CancelAsync();
+            await ticking;
+            Assert.True(Count(received, "event: ping") > pings, $"A silent stream gets a ping: {received}");
+        }
+
+        await Eventually.HoldsAsync(async () => (await gateway.GetUsageAsync(tenantId))["requests"]!.GetValue<long>() == 1, "the abandoned stream is settled");
+        var usage = await gateway.GetUsageAsync(tenantId);
+        Assert.Equal(2, usage["outputTokens"]!.GetValue<long>());
+        Assert.Equal(ChatBodies.PromptTokens(), usage["inputTokens"]!.GetValue<long>());
+        Assert.Equal(0, usage["inFlight"]!.GetValue<int>());
+        Assert.Equal(gateway.MockStats.CompletionTokens - servedBefore, usage["outputTokens"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task AStreamCutByTheProviderEndsWithAnErrorEvent()
+    {
+        var (tenantId, key) = await gateway.CreateTenantWithKeyAsync();
+        using var client = CreateClient(key);
+        gateway.MockFaults.Enqueue(new MockFault { Kind = MockFaultKind.ResetMidBody, CutAfterChunks = 2 });
+
+        var response = await client.PostAsJsonAsync("/v1/messages", new { model = "gpt-4.1", max_tokens = 20, stream = true, messages = ChatBodies.Messages() });
+        var events = ReadEvents(await response.Content.ReadAsStringAsync());
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("message_start", events[0].Name);
+        Assert.Equal("error", events[^1].Name);
+        Assert.Equal("error", events[^1].Data["type"]!.GetValue<string>());
+        Assert.Equal("api_error", events[^1].Data["error"]!["type"]!.GetValue<string>());
+        Assert.DoesNotContain(events, e => e.Name == "message_stop");
+        var streamed = events.Count(e => e.Name == "content_block_delta");
+        Assert.Equal(streamed, (await gateway.GetUsageAsync(tenantId))["outputTokens"]!.GetValue<long>());
+    }
+
+    private HttpClient CreateClient(string key)
+    {
+        var client = gateway.CreateClient();
+        client.DefaultRequestHeaders.Add("x-api-key", key);
+        client.DefaultRequestHeaders.Add(Version, "2023-06-01");
+        return client;
+    }
+
+    private static async Task AssertAnthropicErrorAsync(HttpResponseMessage response, string type, string what)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        var json = JsonNode.Parse(body)!.AsObject();
+        Assert.True(json.Select(p => p.Key).SequenceEqual(["type", "error"]), $"{what}: {body}");
+        Assert.Equal("error", json["type"]!.GetValue<string>());
+        Assert.Equal(type, json["error"]!["type"]!.GetValue<string>());
+        Assert.False(string.IsNullOrEmpty(json["error"]!["message"]!.GetValue<string>()), $"{what}: a message says why");
+    }
+
+    private static List<(string Name, JsonObject Data)> ReadEvents(string sse) =>
+        [.. sse.Split("\n\n", StringSplitOptions.RemoveEmptyEntries).Select(block =>
+        {
+            var lines = block.Split('\n');
+            Assert.True(lines.Length == 2 && lines[0].StartsWith("event: ", StringComparison.Ordinal) && lines[1].StartsWith("data: ", StringComparison.Ordinal),
+                $"An event is a name and its data: {block}");
+            return (lines[0][7..], JsonNode.Parse(lines[1][6..])!.AsObject());
+        })];
+
+    private static int Count(string text, string what)
+    {
+        var count = 0;
+        for (var at = text.IndexOf(what, StringComparison.Ordinal); at >= 0; at = text.IndexOf(what, at + what.Length, StringComparison.Ordinal))
+        {
+            count++;
+        }
+
+        return count;
+    }
+}
