@@ -52,4 +52,11 @@ public enum UpstreamFailureKind
 
     /// <summary>The cluster lost the call (its silo died or its activation vanished); seen only by the frontend.</summary>
     Lost = 14,
+
+    /// <summary>
+    /// The request cannot be written in the wire format of the provider that was to serve it (say <c>n</c> above 1 for
+    /// Anthropic): the client's to fix, told with <see cref="UpstreamFailure.ProviderMessage"/>, <c>Param</c> and <c>Code</c>.
+    /// Nothing was sent.
+    /// </summary>
+    Untranslatable = 15,
 }

@@ -177,7 +177,7 @@ public sealed partial class UpstreamGrain(
             yield break;
         }
 
-        var meter = new StreamMeter(request.PromptTokens);
+        var meter = new StreamMeter(request.PromptTokens, exchange.UsageSource);
         var assembled = fill is null ? null : new StreamedCompletion();
         var model = models.ModelJson(exchange.Deployment.ModelId);
         var settled = false;
@@ -260,6 +260,12 @@ public sealed partial class UpstreamGrain(
         if (data is null)
         {
             // The connection closed without [DONE]: the provider cut the stream, unless it had already said everything.
+            if (exchange.StreamFailure is { } failed)
+            {
+                LogStreamCut(logger, exchange.Deployment.Id, failed.Kind.ToString());
+                return (null, failed);
+            }
+
             return meter.HasReportedUsage ? (null, null) : (null, new UpstreamFailure(UpstreamFailureKind.StreamCut, exchange.Deployment.Provider));
         }
 
