@@ -143,6 +143,47 @@ public sealed class AnthropicUpstreamSdkTests(GatewayFactory gateway)
         Assert.Equal("Zürich \"1\"", JsonNode.Parse(completion.ToolCalls[1].FunctionArguments.ToString())!["city"]!.GetValue<string>());
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task CacheReadsAndWritesArePromptTokensAndArePricedAsCacheReadsAndWritesNotAsInput(bool stream)
+    {
+        var (tenantId, key) = await gateway.CreateTenantWithKeyAsync();
+        ChatMessage[] messages = [new SystemChatMessage("""mock: {"cache_read_input_tokens": 1000, "cache_creation_input_tokens": 200}"""), new UserChatMessage("Hello again.")];
+        var options = new ChatCompletionOptions { MaxOutputTokenCount = 6 };
+        ChatTokenUsage usage;
+        if (stream)
+        {
+            ChatTokenUsage? last = null;
+            await foreach (var update in Chat(key).CompleteChatStreamingAsync(messages, options))
+            {
+                last = update.Usage ?? last;
+            }
+
+            usage = last!;
+        }
+        else
+        {
+            usage = (await Chat(key).CompleteChatAsync(messages, options)).Value.Usage;
+        }
+
+        // OpenAI's prompt_tokens includes the cache (Portkey #1564); its cached_tokens are the cache reads.
+        var uncached = usage.InputTokenCount - 1_200;
+        Assert.InRange(uncached, 1, int.MaxValue);
+        Assert.Equal(1_000, usage.InputTokenDetails.CachedTokenCount);
+        Assert.Equal(6, usage.OutputTokenCount);
+
+        var cost = ClaudePrices.CostUsd(usage.InputTokenCount, 1_000, 200, 6);
+        Assert.Equal((uncached * 3.00m + 1_000 * 0.30m + 200 * 3.75m + 6 * 15.00m) / 1_000_000m, cost);
+        Assert.Equal((1L, (long)usage.InputTokenCount, 6L, cost), UsageFigures.Charged(await gateway.GetUsageAsync(tenantId)));
+        using var admin = gateway.CreateAdminClient();
+        var entry = Assert.Single((await admin.GetFromJsonAsync<JsonObject>($"/admin/tenants/{tenantId}/ledger"))!["data"]!.AsArray())!.AsObject();
+        Assert.Equal(
+            ((long)usage.InputTokenCount, 1_000L, 200L, 6L, cost),
+            (entry["inputTokens"]!.GetValue<long>(), entry["cachedInputTokens"]!.GetValue<long>(), entry["cacheWriteTokens"]!.GetValue<long>(),
+                entry["outputTokens"]!.GetValue<long>(), entry["costUsd"]!.GetValue<decimal>()));
+    }
+
     [Fact]
     public async Task ARequestAnthropicCannotTakeIsA400BeforeAnythingIsSentOrCharged()
     {
