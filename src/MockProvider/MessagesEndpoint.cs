@@ -101,9 +101,15 @@ internal sealed class MessagesEndpoint(IOptions<MockProviderOptions> options, Mo
             return;
         }
 
-        if (kind == MockFaultKind.GarbageBody || (cutAfterChunks is not null && !request.Stream))
+        if (kind == MockFaultKind.GarbageBody)
         {
-            // Nothing usable: a non-streaming answer has no chunks to count, so its cut is the dropped connection itself.
+            await ChatCompletionsEndpoint.WriteGarbageAsync(context);
+            return;
+        }
+
+        if (cutAfterChunks is not null && !request.Stream && kind != MockFaultKind.ResetMidBody)
+        {
+            // A non-streaming answer has no chunks to count, so the cut is the dropped connection itself.
             context.Abort();
             return;
         }
@@ -119,6 +125,16 @@ internal sealed class MessagesEndpoint(IOptions<MockProviderOptions> options, Mo
         using (var json = new Utf8JsonWriter(buffer, MockJson.WriterOptions))
         {
             MessagesJson.WriteMessage(json, answer, includeUsage: kind != MockFaultKind.NoUsage);
+        }
+
+        if (kind is MockFaultKind.ResetMidBody or MockFaultKind.StallMidBody)
+        {
+            if (await MockConnection.WriteInterruptedAsync(context, buffer.WrittenMemory, fault!, logger))
+            {
+                deployment.Record(answer.Model, answer.PromptTokens, answer.OutputTokens, request.User);
+            }
+
+            return;
         }
 
         var response = context.Response;
