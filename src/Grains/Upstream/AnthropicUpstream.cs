@@ -13,15 +13,15 @@ namespace Gateway.Grains.Upstream;
 internal static class AnthropicUpstream
 {
     /// <summary>
-    /// The Messages body for <paramref name="deployment"/>, or the refusal to send it (a 400 for the client, nothing sent,
+    /// The Messages body for <paramref name="deployment"/> (whose model may write at most <paramref name="outputCap"/> tokens), or the refusal to send it (a 400 for the client, nothing sent,
     /// nothing charged). <c>max_tokens</c>, which a thinking budget raises, stays within what admission reserved for the
     /// output, so the reservation still covers the most the call can cost.
     /// </summary>
     public static bool TryTranslate(
-        UpstreamRequest request, Deployment deployment, ModelDefinition model, ProviderClient client,
+        UpstreamRequest request, Deployment deployment, int outputCap, ProviderClient client,
         [NotNullWhen(true)] out byte[]? body, [NotNullWhen(false)] out UpstreamFailure? refusal)
     {
-        var cap = model.MaxOutputTokens;
+        var cap = outputCap;
         if (request.ReservedTokens > request.PromptTokens)
         {
             cap = (int)Math.Min(cap, request.ReservedTokens - request.PromptTokens);

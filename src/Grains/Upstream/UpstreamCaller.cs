@@ -128,7 +128,7 @@ public sealed partial class UpstreamCaller
             // nothing was sent or held.
             byte[]? translated = null;
             if (client.Anthropic is not null
-                && !AnthropicUpstream.TryTranslate(plan.Request, deployment, _models.Get(deployment.ModelId), client, out translated, out var refusal))
+                && !AnthropicUpstream.TryTranslate(plan.Request, deployment, OutputCap(deployment), client, out translated, out var refusal))
             {
                 return AttemptResult.Failed(refusal);
             }
@@ -287,6 +287,10 @@ public sealed partial class UpstreamCaller
             }
         }
     }
+
+    // The model's output cap; a model that left the catalog mid-request has none of its own, and only the reservation bounds it.
+    private int OutputCap(Deployment deployment) =>
+        _models.TryResolve(deployment.ModelId, out _, out var model) ? model.MaxOutputTokens : int.MaxValue;
 
     private static string Describe(Exception exception)
     {
