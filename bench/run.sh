@@ -242,6 +242,8 @@ gateway_env=(
   # gpt-4.1 -> fixed completion, gemini-2.5-flash -> fixed stream, claude-sonnet-4.5 -> the mock provider
   Providers__openai__BaseUrl="http://127.0.0.1:$UP/v1"
   Providers__gemini__BaseUrl="http://127.0.0.1:$UP/sv1"
+  # the mock's OpenAI route as it is, kind openai: this row measures pass-through, not translation to Anthropic
+  Providers__anthropic__Kind=openai
   Providers__anthropic__BaseUrl="http://127.0.0.1:$MOCK/v1"
   Providers__deepseek__BaseUrl="http://127.0.0.1:$MOCK/v1"
 )

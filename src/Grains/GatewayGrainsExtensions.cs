@@ -54,6 +54,7 @@ public static class GatewayGrainsExtensions
         services.AddSingleton<DeploymentCapacity>();
         services.BindEntries<ProviderCatalogOptions>(ProviderCatalogOptions.Section, options => options.Providers);
         services.AddSingleton<IValidateOptions<ProviderCatalogOptions>, ProviderCatalogOptionsValidator>();
+        services.AddSingleton<IPostConfigureOptions<ModelCatalogOptions>, AnthropicCachePrices>();
         services.TryAddSingleton<ProviderClients>();
         services.TryAddSingleton<DeploymentHealth>();
         services.AddSingleton<DeploymentStatusPublisher>();

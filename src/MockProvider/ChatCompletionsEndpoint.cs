@@ -10,8 +10,6 @@ namespace Gateway.MockProvider;
 /// </summary>
 internal sealed class ChatCompletionsEndpoint
 {
-    // Long enough for the partial body to leave the socket before the reset discards what is still queued.
-    private static readonly TimeSpan ResetGrace = TimeSpan.FromMilliseconds(50);
     private static readonly byte[] _garbageBody = "<html><body>upstream exploded</body></html>"u8.ToArray();
 
     private readonly IOptions<MockProviderOptions> _options;
@@ -170,10 +168,7 @@ internal sealed class ChatCompletionsEndpoint
         deployment.Record(request.Model, promptTokens, completion.TotalTokens, request.User);
     }
 
-    /// <summary>
-    /// Sends the headers, with the Content-Length of the whole body, and the first half of the body; then resets the
-    /// connection, or stalls and sends the rest. Only a body that arrived whole counts as served.
-    /// </summary>
+    /// <summary>Only a body that arrived whole counts as served (see <see cref="MockConnection.WriteInterruptedAsync"/>).</summary>
     private async Task WriteInterruptedCompletionAsync(
         HttpContext context,
         MockDeployment deployment,
@@ -189,43 +184,10 @@ internal sealed class ChatCompletionsEndpoint
             WriteCompletionObject(context, json, request, head, promptTokens, completion, includeUsage: true);
         }
 
-        var response = context.Response;
-        var aborted = context.RequestAborted;
-        response.ContentType = "application/json";
-        response.ContentLength = buffer.WrittenCount;
-        var half = buffer.WrittenCount / 2;
-        try
+        if (await MockConnection.WriteInterruptedAsync(context, buffer.WrittenMemory, fault, _logger))
         {
-            var first = await response.BodyWriter.WriteAsync(buffer.WrittenMemory[..half], aborted);
-            if (first.IsCanceled || first.IsCompleted)
-            {
-                return;
-            }
-
-            if (fault.Kind == MockFaultKind.ResetMidBody)
-            {
-                await Task.Delay(ResetGrace, CancellationToken.None);
-                MockConnection.Reset(context, _logger);
-                return;
-            }
-
-            if (!await MockConnection.StallAsync(fault.Stall, aborted))
-            {
-                return;
-            }
-
-            var rest = await response.BodyWriter.WriteAsync(buffer.WrittenMemory[half..], aborted);
-            if (rest.IsCanceled || rest.IsCompleted || aborted.IsCancellationRequested)
-            {
-                return;
-            }
+            deployment.Record(request.Model, promptTokens, completion.TotalTokens, request.User);
         }
-        catch (Exception exception) when (exception is OperationCanceledException or IOException)
-        {
-            return;
-        }
-
-        deployment.Record(request.Model, promptTokens, completion.TotalTokens, request.User);
     }
 
     private static void WriteCompletionObject(
@@ -247,7 +209,7 @@ internal sealed class ChatCompletionsEndpoint
     }
 
     /// <summary>Not counted as served: nothing a client could use was delivered.</summary>
-    private static async Task WriteGarbageAsync(HttpContext context)
+    internal static async Task WriteGarbageAsync(HttpContext context)
     {
         var response = context.Response;
         response.ContentType = "application/json";

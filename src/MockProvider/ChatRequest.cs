@@ -152,7 +152,8 @@ internal readonly record struct ChatRequest(
         return true;
     }
 
-    private static bool TryParseDirectives(JsonElement mock, out MockDirectives directives, [NotNullWhen(false)] out string? error)
+    /// <summary>Reads a <c>mock</c> object; an unknown or invalid member is an error, so a misspelt directive never passes silently.</summary>
+    internal static bool TryParseDirectives(JsonElement mock, out MockDirectives directives, [NotNullWhen(false)] out string? error)
     {
         directives = default;
         if (mock.ValueKind == JsonValueKind.Null)
@@ -168,6 +169,7 @@ internal readonly record struct ChatRequest(
         }
 
         int? completionTokens = null, latencyMs = null, chunkDelayMs = null, failStatus = null, retryAfter = null, cutAfterChunks = null;
+        int? toolCalls = null, cacheRead = null, cacheWrite = null;
         var echoHeaders = false;
         foreach (var property in mock.EnumerateObject())
         {
@@ -197,6 +199,18 @@ internal readonly record struct ChatRequest(
             {
                 valid = TryReadInt(value, 0, int.MaxValue, out cutAfterChunks);
             }
+            else if (property.NameEquals("tool_calls"u8))
+            {
+                valid = TryReadInt(value, 0, MaxChoices, out toolCalls);
+            }
+            else if (property.NameEquals("cache_read_input_tokens"u8))
+            {
+                valid = TryReadInt(value, 0, MaxCompletionTokens, out cacheRead);
+            }
+            else if (property.NameEquals("cache_creation_input_tokens"u8))
+            {
+                valid = TryReadInt(value, 0, MaxCompletionTokens, out cacheWrite);
+            }
             else if (property.NameEquals("echo_headers"u8))
             {
                 valid = TryReadBool(value, out echoHeaders);
@@ -215,12 +229,12 @@ internal readonly record struct ChatRequest(
             }
         }
 
-        directives = new MockDirectives(completionTokens, latencyMs, chunkDelayMs, failStatus, retryAfter, cutAfterChunks, echoHeaders);
+        directives = new MockDirectives(completionTokens, latencyMs, chunkDelayMs, failStatus, retryAfter, cutAfterChunks, echoHeaders, toolCalls, cacheRead, cacheWrite);
         error = null;
         return true;
     }
 
-    private static bool TryReadBool(JsonElement value, out bool result)
+    internal static bool TryReadBool(JsonElement value, out bool result)
     {
         switch (value.ValueKind)
         {
@@ -237,7 +251,7 @@ internal readonly record struct ChatRequest(
         }
     }
 
-    private static bool TryReadInt(JsonElement value, int min, int max, out int? result)
+    internal static bool TryReadInt(JsonElement value, int min, int max, out int? result)
     {
         result = null;
         if (value.ValueKind == JsonValueKind.Null)

@@ -3,12 +3,15 @@ using Microsoft.AspNetCore.Connections.Features;
 
 namespace Gateway.MockProvider;
 
-/// <summary>Ends a connection the hard ways a real upstream does: a TCP reset, or a stall.</summary>
+/// <summary>Ends a connection the hard ways a real upstream does: a TCP reset, a stall, a body cut halfway.</summary>
 internal static partial class MockConnection
 {
     // Kestrel's socket transport answers an abort with an abortive close (an RST) unless this switch asks for a FIN.
     private const string FinOnErrorSwitch = "Microsoft.AspNetCore.Server.Kestrel.FinOnError";
     private static readonly bool _kestrelSendsFin = AppContext.TryGetSwitch(FinOnErrorSwitch, out var finOnError) && finOnError;
+
+    // Long enough for a partial body to leave the socket before the reset discards what is still queued.
+    private static readonly TimeSpan ResetGrace = TimeSpan.FromMilliseconds(50);
 
     /// <summary>
     /// Resets the connection, so the peer's next read fails with ECONNRESET instead of seeing an orderly end.
@@ -56,6 +59,46 @@ internal static partial class MockConnection
             return true;
         }
         catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Sends the headers, with the Content-Length of the whole <paramref name="body"/>, and its first half; then resets the
+    /// connection (<see cref="MockFaultKind.ResetMidBody"/>), or stalls and sends the rest. True when the body arrived whole.
+    /// </summary>
+    public static async Task<bool> WriteInterruptedAsync(HttpContext context, ReadOnlyMemory<byte> body, MockFault fault, ILogger logger)
+    {
+        var response = context.Response;
+        var aborted = context.RequestAborted;
+        response.ContentType = "application/json";
+        response.ContentLength = body.Length;
+        var half = body.Length / 2;
+        try
+        {
+            var first = await response.BodyWriter.WriteAsync(body[..half], aborted);
+            if (first.IsCanceled || first.IsCompleted)
+            {
+                return false;
+            }
+
+            if (fault.Kind == MockFaultKind.ResetMidBody)
+            {
+                await Task.Delay(ResetGrace, CancellationToken.None);
+                Reset(context, logger);
+                return false;
+            }
+
+            if (!await StallAsync(fault.Stall, aborted))
+            {
+                return false;
+            }
+
+            var rest = await response.BodyWriter.WriteAsync(body[half..], aborted);
+            return !rest.IsCanceled && !rest.IsCompleted && !aborted.IsCancellationRequested;
+        }
+        catch (Exception exception) when (exception is OperationCanceledException or IOException)
         {
             return false;
         }

@@ -1,6 +1,12 @@
 namespace Gateway.MockProvider;
 
-/// <summary>The request-scoped <c>mock</c> object of a chat completion body; unset members are null.</summary>
+/// <summary>
+/// The request-scoped <c>mock</c> object of a request body; unset members are null. <see cref="ToolCalls"/>,
+/// <see cref="CacheReadTokens"/> and <see cref="CacheWriteTokens"/> act on <c>/v1/messages</c> only (JSON
+/// <c>tool_calls</c>: answer with that many <c>tool_use</c> blocks calling the request's tools in turn;
+/// <c>cache_read_input_tokens</c>, <c>cache_creation_input_tokens</c>: report that much input read from or written to the
+/// prompt cache, besides the counted <c>input_tokens</c>).
+/// </summary>
 internal readonly record struct MockDirectives(
     int? CompletionTokens,
     int? LatencyMs,
@@ -8,4 +14,7 @@ internal readonly record struct MockDirectives(
     int? FailStatus,
     int? RetryAfter,
     int? CutAfterChunks,
-    bool EchoHeaders);
+    bool EchoHeaders,
+    int? ToolCalls = null,
+    int? CacheReadTokens = null,
+    int? CacheWriteTokens = null);

@@ -91,6 +91,16 @@ public static class MockUsage
     }
 
     /// <summary>
+    /// Input tokens of an Anthropic Messages request: <see cref="CountPromptTokens"/> of its <c>messages</c> plus the tokens
+    /// of its <c>system</c> (a string, or the <c>text</c> of each text block). Cache reads and writes come on top.
+    /// </summary>
+    public static int CountMessagesInputTokens(JsonElement system, JsonElement messages) =>
+        CountPromptTokens(messages) + CountContent(system);
+
+    /// <summary>Tokens of a piece of text, as the mock counts everything.</summary>
+    public static int CountText(string text) => Count(text);
+
+    /// <summary>
     /// Completion tokens per choice: <paramref name="requestedByDirective"/> if given, else
     /// <paramref name="maxTokens"/> if given, else <paramref name="defaultTokens"/>; never more than
     /// <paramref name="maxTokens"/> when that is given, never negative.

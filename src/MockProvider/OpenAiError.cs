@@ -25,8 +25,9 @@ internal static class OpenAiError
             "invalid_api_key");
 
     /// <summary>
-    /// An injected failure, shaped like what OpenAI answers with that status unless <paramref name="body"/> asks for
-    /// an HTML page or nothing; <paramref name="message"/> replaces the stock message.
+    /// An injected failure, shaped like what OpenAI answers with that status (or, with <paramref name="writeJson"/>, another
+    /// provider's JSON) unless <paramref name="body"/> asks for an HTML page or nothing; <paramref name="message"/> replaces
+    /// the stock message.
     /// </summary>
     public static Task WriteFailureAsync(
         HttpContext context,
@@ -34,7 +35,8 @@ internal static class OpenAiError
         int? retryAfterSeconds,
         int? retryAfterMilliseconds = null,
         MockErrorBody body = MockErrorBody.Json,
-        string? message = null)
+        string? message = null,
+        Func<HttpContext, int, string?, Task>? writeJson = null)
     {
         var headers = context.Response.Headers;
         if (retryAfterSeconds is int seconds)
@@ -51,7 +53,7 @@ internal static class OpenAiError
         {
             MockErrorBody.Html => WriteHtmlAsync(context, status, message),
             MockErrorBody.Empty => WriteEmptyAsync(context, status),
-            _ => WriteJsonFailureAsync(context, status, message),
+            _ => (writeJson ?? WriteJsonFailureAsync)(context, status, message),
         };
     }
 

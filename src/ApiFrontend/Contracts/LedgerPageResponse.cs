@@ -6,15 +6,17 @@ namespace Gateway.ApiFrontend.Contracts;
 public sealed record LedgerPageResponse(IReadOnlyList<LedgerEntryResponse> Data, long? NextAfter)
 {
     public static LedgerPageResponse From(LedgerPage page) => new(
-        page.Entries.Select(e => new LedgerEntryResponse(e.Seq, e.RequestId, e.RecordedAt, e.Model, e.Provider, e.InputTokens, e.OutputTokens, e.CostUsd, e.Outcome, e.RequestedModel, e.Attempts, e.UsageCounted)).ToArray(),
+        page.Entries.Select(e => new LedgerEntryResponse(e.Seq, e.RequestId, e.RecordedAt, e.Model, e.Provider, e.InputTokens, e.OutputTokens, e.CostUsd, e.Outcome, e.RequestedModel, e.Attempts, e.UsageCounted, e.CachedInputTokens, e.CacheWriteTokens)).ToArray(),
         page.NextAfter);
 }
 
 /// <summary>
 /// One ledger row: <c>model</c> served and was charged; <c>requestedModel</c> is the model asked for when a fallback
 /// served (else null); <c>usageCounted</c>: the provider reported no usage, the gateway's count was charged.
+/// <c>inputTokens</c> includes <c>cachedInputTokens</c> (read from the provider's prompt cache) and <c>cacheWriteTokens</c>
+/// (written to it), each priced at its own price.
 /// </summary>
 public sealed record LedgerEntryResponse(
     long Seq, string RequestId, DateTimeOffset RecordedAt, string Model, string Provider,
     long InputTokens, long OutputTokens, decimal CostUsd, string Outcome,
-    string? RequestedModel, int Attempts, bool UsageCounted);
+    string? RequestedModel, int Attempts, bool UsageCounted, long CachedInputTokens, long CacheWriteTokens);

@@ -27,6 +27,8 @@ public static class UpstreamErrors
                 failure.ProviderStatus is int refused && refused != 404 ? refused : StatusCodes.Status400BadRequest,
                 $"The provider rejected the request: {failure.ProviderMessage ?? StatusText(failure.ProviderStatus)}",
                 "invalid_request_error", code: "upstream_rejected"),
+            UpstreamFailureKind.Untranslatable => OpenAiError.InvalidRequest(
+                failure.ProviderMessage ?? "The request cannot be sent to this model's provider.", failure.Param, failure.Code),
             UpstreamFailureKind.AuthFailed => Server(502, "upstream_auth_failed", $"The gateway could not authenticate with {provider.ToLowerInvariant()}."),
             UpstreamFailureKind.StreamCut => Server(502, "upstream_stream_interrupted", $"{provider} ended the stream early."),
             UpstreamFailureKind.CapacityExceeded => new OpenAiError(StatusCodes.Status429TooManyRequests,

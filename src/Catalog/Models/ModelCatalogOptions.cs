@@ -18,10 +18,15 @@ public sealed class ModelCatalogOptions
             Provider = "openai", UpstreamModel = "gpt-4.1",
             InputPricePerMillionUsd = 2.00m, OutputPricePerMillionUsd = 8.00m, MaxOutputTokens = 32_768,
         },
+        // Anthropic retired claude-sonnet-4-5 on 2026-11-30 (the DEPRECATED_MODELS table of the official SDK,
+        // anthropic-sdk-typescript src/resources/messages/messages.ts); its recommended replacement on Anthropic's model
+        // deprecations page is claude-sonnet-4-6, listed at $3 / $15 per million tokens (platform.claude.com/docs/en/models/
+        // sonnet-4-6/overview), cache reads $0.30 and five-minute cache writes $3.75. The catalog id stays, so clients keep working.
         ["claude-sonnet-4.5"] = new()
         {
-            Provider = "anthropic", UpstreamModel = "claude-sonnet-4-5",
+            Provider = "anthropic", UpstreamModel = "claude-sonnet-4-6",
             InputPricePerMillionUsd = 3.00m, OutputPricePerMillionUsd = 15.00m, MaxOutputTokens = 64_000,
+            CacheReadPricePerMillionUsd = 0.30m, CacheWritePricePerMillionUsd = 3.75m,
             Aliases = ["claude-sonnet-4-5"],
         },
         ["gemini-2.5-flash"] = new()

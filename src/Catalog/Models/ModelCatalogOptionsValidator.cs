@@ -47,7 +47,10 @@ internal sealed class ModelCatalogOptionsValidator : IValidateOptions<ModelCatal
             }
 
             if (model.MaxOutputTokens <= 0) failures.Add($"{at}:MaxOutputTokens must be positive.");
-            if (model.InputPricePerMillionUsd < 0 || model.OutputPricePerMillionUsd < 0) failures.Add($"{at}: prices must not be negative.");
+            if (model.InputPricePerMillionUsd < 0 || model.OutputPricePerMillionUsd < 0 || model.CacheReadPricePerMillionUsd < 0 || model.CacheWritePricePerMillionUsd < 0)
+            {
+                failures.Add($"{at}: prices must not be negative (InputPricePerMillionUsd, OutputPricePerMillionUsd, CacheReadPricePerMillionUsd, CacheWritePricePerMillionUsd).");
+            }
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

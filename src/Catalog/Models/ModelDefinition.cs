@@ -24,7 +24,20 @@ public sealed class ModelDefinition
     /// <summary>US dollars per one million input tokens (equal to micro-dollars per token).</summary>
     public decimal InputPricePerMillionUsd { get; set; }
 
-    /// <summary>US dollars per one million output tokens.</summary>
+    /// <summary>
+    /// US dollars per one million input tokens read from the provider's prompt cache. When absent: a tenth of the input
+    /// price for a model every deployment of which is served by a provider of kind <c>anthropic</c> (Anthropic's list
+    /// price for cache reads), else the input price.
+    /// </summary>
+    public decimal? CacheReadPricePerMillionUsd { get; set; }
+
+    /// <summary>
+    /// US dollars per one million input tokens written to the provider's prompt cache. When absent: 1.25 times the input
+    /// price for a model served only by providers of kind <c>anthropic</c> (Anthropic's five-minute writes), else the input price.
+    /// </summary>
+    public decimal? CacheWritePricePerMillionUsd { get; set; }
+
+    /// <summary>US dollars per one million output tokens (reasoning tokens included: they are output).</summary>
     public decimal OutputPricePerMillionUsd { get; set; }
 
     /// <summary>The most output tokens one completion may produce; reserved when a request sets no limit.</summary>

@@ -4,7 +4,8 @@ namespace Gateway.Grains.Abstractions.Ledger;
 /// One settled request as the usage ledger records it. <see cref="Seq"/> orders a tenant's entries. <see cref="Model"/>
 /// is the model that served and was charged; <see cref="RequestedModel"/> the one the client asked for when a fallback
 /// served instead (else null); <see cref="UsageCounted"/>: the provider reported no usage and the gateway's own count
-/// was charged.
+/// was charged. <see cref="InputTokens"/> includes <see cref="CachedInputTokens"/> and <see cref="CacheWriteTokens"/>, which
+/// were priced apart.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("gw.LedgerEntry")]
 public sealed record LedgerEntry(
@@ -20,4 +21,6 @@ public sealed record LedgerEntry(
     [property: Id(9)] string Outcome,
     [property: Id(10)] string? RequestedModel = null,
     [property: Id(11)] int Attempts = 1,
-    [property: Id(12)] bool UsageCounted = false);
+    [property: Id(12)] bool UsageCounted = false,
+    [property: Id(13)] long CachedInputTokens = 0,
+    [property: Id(14)] long CacheWriteTokens = 0);

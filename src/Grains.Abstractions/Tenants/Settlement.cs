@@ -4,7 +4,9 @@ namespace Gateway.Grains.Abstractions.Tenants;
 /// What a request actually used, as the provider reported it (or as the gateway counted it: <see cref="UsageCounted"/>).
 /// <see cref="Model"/> is the model that served; <see cref="RequestedModel"/> the one the client asked for, when a
 /// fallback served instead. <see cref="Provider"/> is the provider account of the deployment that served; null from an
-/// older sender, when the model's own provider is recorded.
+/// older sender, when the model's own provider is recorded. <see cref="InputTokens"/> counts as OpenAI's prompt tokens do:
+/// <see cref="CachedInputTokens"/> (read from the provider's prompt cache) and <see cref="CacheWriteTokens"/> (written to
+/// it) are part of it, priced at their own prices.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("gw.Settlement")]
 public sealed record Settlement(
@@ -16,7 +18,9 @@ public sealed record Settlement(
     [property: Id(5)] string? RequestedModel = null,
     [property: Id(6)] int Attempts = 1,
     [property: Id(7)] bool UsageCounted = false,
-    [property: Id(8)] string? Provider = null)
+    [property: Id(8)] string? Provider = null,
+    [property: Id(9)] long CachedInputTokens = 0,
+    [property: Id(10)] long CacheWriteTokens = 0)
 {
     public const string Completed = "completed";
     public const string StreamInterrupted = "stream_interrupted";

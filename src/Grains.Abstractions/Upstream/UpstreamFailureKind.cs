@@ -55,4 +55,11 @@ public enum UpstreamFailureKind
 
     /// <summary>The deployment's queue holds as many waiting requests as it may: the whole deployment is saturated.</summary>
     DeploymentSaturated = 15,
+
+    /// <summary>
+    /// The request cannot be written in the wire format of the provider that was to serve it (say <c>n</c> above 1 for
+    /// Anthropic): the client's to fix, told with <see cref="UpstreamFailure.ProviderMessage"/>, <c>Param</c> and <c>Code</c>.
+    /// Nothing was sent.
+    /// </summary>
+    Untranslatable = 16,
 }

@@ -1,3 +1,4 @@
+using Gateway.Grains.Providers.Anthropic;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Grains.Providers;
@@ -11,9 +12,15 @@ internal sealed class ProviderCatalogOptionsValidator : IValidateOptions<Provide
         foreach (var (provider, p) in options.Providers)
         {
             var at = $"{ProviderCatalogOptions.Section}:{provider}";
-            if (p.Kind is { } kind && !string.Equals(kind, ProviderKinds.OpenAi, StringComparison.OrdinalIgnoreCase))
+            if (p.Kind is { } kind && ProviderKinds.Normalize(kind) is null)
             {
-                failures.Add($"{at}:Kind is '{kind}': only '{ProviderKinds.OpenAi}' (OpenAI-compatible, the default) is supported; remove it or set it to '{ProviderKinds.OpenAi}'.");
+                failures.Add($"{at}:Kind is '{kind}': set it to one of {string.Join(", ", ProviderKinds.All)} ('{ProviderKinds.OpenAi}', OpenAI-compatible, when absent).");
+            }
+
+            var anthropic = ProviderCatalogOptions.KindOf(provider, p) == ProviderKinds.Anthropic;
+            if (anthropic && !AnthropicApiVersions.All.Contains(p.AnthropicVersion, StringComparer.Ordinal))
+            {
+                failures.Add($"{at}:AnthropicVersion is '{p.AnthropicVersion}': set it to one of {string.Join(", ", AnthropicApiVersions.All)} (default {AnthropicApiVersions.V20230601}).");
             }
 
             if (p.BaseUrl is null && !ProviderCatalogOptions.Defaults.ContainsKey(provider))
@@ -23,7 +30,9 @@ internal sealed class ProviderCatalogOptionsValidator : IValidateOptions<Provide
 
             if (p.BaseUrl is { IsAbsoluteUri: false } or { Scheme: not ("http" or "https") })
             {
-                failures.Add($"{at}:BaseUrl must be an absolute http or https address (…/v1).");
+                failures.Add(anthropic
+                    ? $"{at}:BaseUrl must be an absolute http or https address: the host root for kind '{ProviderKinds.Anthropic}' (the gateway calls …/v1/messages)."
+                    : $"{at}:BaseUrl must be an absolute http or https address (…/v1).");
             }
 
             foreach (var (setting, value) in new[] { ("ConnectTimeout", p.ConnectTimeout), ("FirstByteTimeout", p.FirstByteTimeout), ("IdleTimeout", p.IdleTimeout), ("Timeout", p.Timeout) })

@@ -49,9 +49,11 @@ public sealed class ProviderClients : IDisposable
 
         // Timeouts are the caller's (first byte, idle, total), driven by the gateway's clock.
         var http = new HttpClient(handler) { BaseAddress = options.BaseUrl, Timeout = Timeout.InfiniteTimeSpan };
-        var api = RestService.For<IOpenAiCompatibleApi>(http);
-        var authorization = string.IsNullOrEmpty(options.ApiKey) ? null : "Bearer " + options.ApiKey;
-        return new ProviderClient(provider, api, authorization, options);
+        var key = string.IsNullOrEmpty(options.ApiKey) ? null : options.ApiKey;
+        var kind = ProviderCatalogOptions.KindOf(provider, options);
+        return kind == ProviderKinds.Anthropic
+            ? new ProviderClient(provider, kind, key, options) { Anthropic = RestService.For<IAnthropicMessagesApi>(http) }
+            : new ProviderClient(provider, kind, key is null ? null : "Bearer " + key, options) { Api = RestService.For<IOpenAiCompatibleApi>(http) };
     }
 
     public void Dispose() => _subscription?.Dispose();

@@ -1,16 +1,31 @@
+using Gateway.Grains.Providers.Anthropic;
+
 namespace Gateway.Grains.Providers;
 
 /// <summary>One upstream provider account (configuration <c>Providers:&lt;name&gt;</c>). Its API key is never logged.</summary>
 public sealed class ProviderOptions
 {
-    /// <summary>The wire format it speaks; <c>openai</c> (OpenAI-compatible chat completions) when absent, the only one so far.</summary>
+    /// <summary>
+    /// The wire format it speaks (<see cref="ProviderKinds"/>): <c>openai</c> (OpenAI-compatible chat completions, the
+    /// default, except for the built-in <c>anthropic</c>) or <c>anthropic</c> (the Messages API).
+    /// </summary>
     public string? Kind { get; set; }
 
-    /// <summary>Base address of its OpenAI-compatible API, up to and including the version segment (…/v1).</summary>
+    /// <summary>
+    /// Base address of its API: for <c>openai</c> up to and including the version segment (…/v1); for <c>anthropic</c> the
+    /// host root (the gateway calls <c>{BaseUrl}/v1/messages</c>).
+    /// </summary>
     public Uri? BaseUrl { get; set; }
 
-    /// <summary>Sent as <c>Authorization: Bearer</c>; none when empty.</summary>
+    /// <summary>Sent as <c>Authorization: Bearer</c> (<c>openai</c>) or <c>x-api-key</c> (<c>anthropic</c>); none when empty.</summary>
     public string? ApiKey { get; set; }
+
+    /// <summary>
+    /// The <c>anthropic-version</c> header sent to a provider of kind <c>anthropic</c>: <c>2023-06-01</c> (the default) or
+    /// <c>2026-10-21</c>. Translation follows it: the later version refuses <c>temperature</c>, <c>top_p</c> and <c>top_k</c>,
+    /// so they are left out.
+    /// </summary>
+    public string AnthropicVersion { get; set; } = AnthropicApiVersions.V20230601;
 
     /// <summary>How long opening a connection (DNS, TCP, TLS) may take.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);

@@ -17,6 +17,12 @@ public sealed class OpenReservation
     [Id(6)] public decimal CostUsd { get; set; }
     [Id(7)] public DateTimeOffset ExpiresAt { get; set; }
 
+    /// <summary>Null in a checkpoint saved before cache prices existed: the input price, as it was then.</summary>
+    [Id(8)] public decimal? CacheReadPricePerMillionUsd { get; set; }
+
+    /// <summary>Null in a checkpoint saved before cache prices existed: the input price, as it was then.</summary>
+    [Id(9)] public decimal? CacheWritePricePerMillionUsd { get; set; }
+
     internal static OpenReservation From(Reservation reservation) => new()
     {
         RequestId = reservation.RequestId,
@@ -27,8 +33,11 @@ public sealed class OpenReservation
         Tokens = reservation.Tokens,
         CostUsd = reservation.CostUsd,
         ExpiresAt = reservation.ExpiresAt,
+        CacheReadPricePerMillionUsd = reservation.Pricing.CacheReadPricePerMillionUsd,
+        CacheWritePricePerMillionUsd = reservation.Pricing.CacheWritePricePerMillionUsd,
     };
 
     internal Reservation ToReservation() =>
-        new(RequestId, new Pricing(ModelId, Provider, InputPricePerMillionUsd, OutputPricePerMillionUsd), Tokens, CostUsd, ExpiresAt);
+        new(RequestId, new Pricing(ModelId, Provider, InputPricePerMillionUsd, OutputPricePerMillionUsd,
+            CacheReadPricePerMillionUsd ?? InputPricePerMillionUsd, CacheWritePricePerMillionUsd ?? InputPricePerMillionUsd), Tokens, CostUsd, ExpiresAt);
 }

@@ -69,7 +69,7 @@ internal sealed class ServingPlan
         foreach (var (pricing, output) in _models)
         {
             tokens = Math.Max(tokens, promptTokens + output);
-            cost = Math.Max(cost, pricing.CostUsd(promptTokens, output));
+            cost = Math.Max(cost, pricing.WorstCaseUsd(promptTokens, output));
         }
 
         return (tokens, cost);

@@ -7,8 +7,12 @@ namespace Gateway.Grains.Upstream;
 /// <summary>Reads the <c>usage</c> a provider reports in a chat completion.</summary>
 public static class CompletionUsage
 {
-    /// <summary>What a request used; <see cref="Counted"/> when the provider reported no usage and the gateway counted it.</summary>
-    public readonly record struct Figures(long Input, long Output, bool Counted)
+    /// <summary>
+    /// What a request used; <see cref="Counted"/> when the provider reported no usage and the gateway counted it.
+    /// <see cref="Input"/> is OpenAI's <c>prompt_tokens</c>: it includes <see cref="CachedInput"/> (cache reads) and
+    /// <see cref="CacheWrite"/> (input written to the provider's prompt cache), which are priced apart.
+    /// </summary>
+    public readonly record struct Figures(long Input, long Output, bool Counted, long CachedInput = 0, long CacheWrite = 0)
     {
         public long Total => Input + Output;
     }

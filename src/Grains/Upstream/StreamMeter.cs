@@ -6,9 +6,11 @@ namespace Gateway.Grains.Upstream;
 
 /// <summary>
 /// Follows a stream's chunks: takes the provider's usage chunk when it comes, and otherwise keeps the generated
-/// text so that a stream cut short (client gone, upstream cut) is charged for what was streamed.
+/// text so that a stream cut short (client gone, upstream cut) is charged for what was streamed. A translated stream's
+/// <see cref="IStreamUsageSource"/> knows more than its chunks: its final usage is charged, and a stream cut short is
+/// charged the input its provider reported at the start and the output streamed.
 /// </summary>
-internal sealed class StreamMeter(int promptEstimate)
+internal sealed class StreamMeter(int promptEstimate, IStreamUsageSource? source = null)
 {
     private readonly StringBuilder _generated = new();
     private (long Input, long Output)? _reported;
@@ -67,9 +69,10 @@ internal sealed class StreamMeter(int promptEstimate)
     public void MarkStreamed() => Streamed = true;
 
     /// <summary>What to charge: the provider's figures when it sent them, else the prompt estimate and the text streamed.</summary>
-    public CompletionUsage.Figures Usage => _reported is var (input, output)
-        ? new CompletionUsage.Figures(input, output, Counted: false)
+    public CompletionUsage.Figures Usage => source?.Final is { } final ? final
+        : _reported is var (input, output) ? new CompletionUsage.Figures(input, output, Counted: false)
+        : source?.Started is { } started ? started with { Output = ChatTokenCounter.CountText(_generated.ToString()), Counted = true }
         : new CompletionUsage.Figures(promptEstimate, ChatTokenCounter.CountText(_generated.ToString()), Counted: true);
 
-    public bool HasReportedUsage => _reported is not null;
+    public bool HasReportedUsage => _reported is not null || source?.Final is not null;
 }

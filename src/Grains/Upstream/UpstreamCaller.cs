@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net.Http.Headers;
 using Gateway.Catalog;
 using Gateway.Catalog.Models;
@@ -120,6 +121,7 @@ public sealed partial class UpstreamCaller
             Deployment deployment;
             CapacityTicket ticket;
             ProviderClient? client;
+            byte[]? translated;
             if (plan.Next() is { } next)
             {
                 deployment = next;
@@ -128,6 +130,11 @@ public sealed partial class UpstreamCaller
                     LogProviderMissing(_logger, deployment.Id, deployment.Provider);
                     plan.Exclude(deployment, new UpstreamFailure(UpstreamFailureKind.NotConfigured, deployment.Provider));
                     continue;
+                }
+
+                if (!TryTranslate(plan, deployment, client, out translated, out var refusal))
+                {
+                    return AttemptResult.Failed(refusal);
                 }
 
                 ticket = await _capacity.AcquireAsync(deployment.Id, deployment.Limits, plan.ReservedTokens, cancellationToken);
@@ -141,6 +148,11 @@ public sealed partial class UpstreamCaller
             else if (plan.TakeQueue() is { } full && _providers.TryGet(full.Provider, out client))
             {
                 deployment = full;
+                if (!TryTranslate(plan, deployment, client, out translated, out var refusal))
+                {
+                    return AttemptResult.Failed(refusal);
+                }
+
                 var request = plan.Request;
                 ticket = await _capacity.WaitAsync(deployment.Id, deployment.Limits, plan.ReservedTokens, request.TenantId, request.FairShareWeight, cancellationToken);
                 if (!ticket.IsAcquired)
@@ -167,9 +179,9 @@ public sealed partial class UpstreamCaller
                 try
                 {
                     outcome = await state.Breaker.ExecuteOutcomeAsync(
-                        static async (context, args) => Outcome.FromResult(await args.Caller.CallAsync(args.Plan, args.Deployment, args.State, args.Client, args.Ticket, args.Stream, context.CancellationToken)),
+                        static async (context, args) => Outcome.FromResult(await args.Caller.CallAsync(args.Plan, args.Deployment, args.State, args.Client, args.Ticket, args.Stream, args.Translated, context.CancellationToken)),
                         context,
-                        (Caller: this, Plan: plan, Deployment: deployment, State: state, Client: client, Ticket: ticket, Stream: stream));
+                        (Caller: this, Plan: plan, Deployment: deployment, State: state, Client: client, Ticket: ticket, Stream: stream, Translated: translated));
                 }
                 finally
                 {
@@ -217,10 +229,12 @@ public sealed partial class UpstreamCaller
     /// <summary>
     /// Sends the request to one deployment and reads as far as the gateway must before answering the client: the headers
     /// of a stream, the whole body of a completion. Every failure becomes an <see cref="UpstreamFailure"/>; only the caller's
-    /// cancellation throws. On success the exchange owns the response, the timers and the ticket.
+    /// cancellation throws. On success the exchange owns the response, the timers and the ticket. <paramref name="translated"/>
+    /// is the Messages body for a provider of kind <c>anthropic</c>, whose answer is translated back to OpenAI's format.
     /// </summary>
     private async Task<AttemptResult> CallAsync(
-        AttemptPlan plan, Deployment deployment, DeploymentState state, ProviderClient client, CapacityTicket ticket, bool stream, CancellationToken cancellationToken)
+        AttemptPlan plan, Deployment deployment, DeploymentState state, ProviderClient client, CapacityTicket ticket, bool stream,
+        byte[]? translated, CancellationToken cancellationToken)
     {
         var provider = client.Options;
         var timeouts = new UpstreamTimeouts(provider, _time, cancellationToken);
@@ -229,10 +243,12 @@ public sealed partial class UpstreamCaller
         var handedOver = false;
         try
         {
-            using (var content = new ByteArrayContent(ModelField.Insert(plan.Request.Body, deployment.UpstreamModelJson)))
+            using (var content = new ByteArrayContent(translated ?? ModelField.Insert(plan.Request.Body, deployment.UpstreamModelJson)))
             {
                 content.Headers.ContentType = Json;
-                response = await client.Api.ChatCompletionsAsync(content, client.Authorization, timeouts.Token);
+                response = client.Anthropic is { } anthropic
+                    ? await anthropic.MessagesAsync(content, client.Authorization, client.Options.AnthropicVersion, timeouts.Token)
+                    : await client.Api!.ChatCompletionsAsync(content, client.Authorization, timeouts.Token);
             }
 
             state.RecordFirstByte(timeouts.Elapsed);
@@ -258,20 +274,26 @@ public sealed partial class UpstreamCaller
             if (!stream)
             {
                 var max = _options.CurrentValue.MaxResponseBytes;
-                body = await UpstreamBody.ReadAsync(response.Content, max, timeouts, truncate: false);
-                if (body is null || !CompletionUsage.TryRead(body, plan.Request.PromptTokens, out usage))
+                var raw = await UpstreamBody.ReadAsync(response.Content, max, timeouts, truncate: false);
+                var read = raw is not null && (translated is null
+                    ? CompletionUsage.TryRead(raw, plan.Request.PromptTokens, out usage)
+                    : AnthropicUpstream.TryReadCompletion(raw, deployment.ModelId, _time.GetUtcNow().ToUnixTimeSeconds(), plan.Request.PromptTokens, out body, out usage));
+                if (!read)
                 {
-                    LogBadResponse(_logger, deployment.Id, body is null ? $"body larger than {max} bytes" : "body is not a JSON object");
+                    LogBadResponse(_logger, deployment.Id, raw is null ? $"body larger than {max} bytes" : translated is null ? "body is not a JSON object" : "body is not a Messages response");
                     return AttemptResult.Failed(new UpstreamFailure(UpstreamFailureKind.BadResponse, client.Name));
                 }
 
-                body = ModelField.Replace(body, _models.ModelJson(deployment.ModelId));
+                body ??= ModelField.Replace(raw!, _models.ModelJson(deployment.ModelId));
             }
 
             var exchange = new UpstreamExchange(deployment, state, ticket, response, timeouts)
             {
                 Body = body,
                 Usage = usage,
+                Anthropic = stream && translated is not null
+                    ? new AnthropicEventStream(deployment.ModelId, _time.GetUtcNow().ToUnixTimeSeconds(), client.Name)
+                    : null,
             };
             handedOver = true;
             return AttemptResult.Succeeded(exchange);
@@ -293,6 +315,21 @@ public sealed partial class UpstreamCaller
             }
         }
     }
+
+    // The model's output cap; a model that left the catalog mid-request has none of its own, and only the reservation bounds it.
+    /// <summary>
+    /// The body in the wire format of <paramref name="client"/>'s kind (null: the OpenAI body as it is), written before
+    /// capacity is taken: a request the provider's format cannot carry is the client's 400, and nothing was sent or held.
+    /// </summary>
+    private bool TryTranslate(AttemptPlan plan, Deployment deployment, ProviderClient client, out byte[]? translated, [NotNullWhen(false)] out UpstreamFailure? refusal)
+    {
+        translated = null;
+        refusal = null;
+        return client.Anthropic is null || AnthropicUpstream.TryTranslate(plan.Request, deployment, OutputCap(deployment), client, out translated, out refusal);
+    }
+
+    private int OutputCap(Deployment deployment) =>
+        _models.TryResolve(deployment.ModelId, out _, out var model) ? model.MaxOutputTokens : int.MaxValue;
 
     private static string Describe(Exception exception)
     {

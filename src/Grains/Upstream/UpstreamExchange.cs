@@ -1,5 +1,6 @@
 using System.Net.ServerSentEvents;
 using Gateway.Catalog.Models;
+using Gateway.Grains.Abstractions.Upstream;
 using Gateway.Grains.Routing;
 
 namespace Gateway.Grains.Upstream;
@@ -52,11 +53,25 @@ public sealed class UpstreamExchange : IAsyncDisposable
 
     internal HttpResponseMessage Response => _response;
 
+    /// <summary>An Anthropic stream's translation into OpenAI chunks; null for a provider that speaks OpenAI's API.</summary>
+    internal AnthropicEventStream? Anthropic { get; init; }
+
+    /// <summary>Why a translated stream ended early, when its provider said so in the stream itself.</summary>
+    public UpstreamFailure? StreamFailure => Anthropic?.Failure;
+
+    /// <summary>Usage the provider reported in a form the chunks cannot carry whole; null for a pass-through stream.</summary>
+    internal IStreamUsageSource? UsageSource => Anthropic;
+
     /// <summary>Restarts the idle timer: another byte or event arrived.</summary>
     internal void Touch() => _timeouts.Touch();
 
-    /// <summary>The next event of a stream, or null at its end; throws on a cut connection or when the idle timer fires.</summary>
-    public async ValueTask<byte[]?> NextEventAsync()
+    /// <summary>
+    /// The next event of a stream as an OpenAI chunk (translated from Anthropic's events for such a provider), or null at
+    /// its end; throws on a cut connection or when the idle timer fires.
+    /// </summary>
+    public ValueTask<byte[]?> NextEventAsync() => Anthropic is { } anthropic ? anthropic.NextAsync(NextRawEventAsync) : NextRawEventAsync();
+
+    private async ValueTask<byte[]?> NextRawEventAsync()
     {
         if (_events is null)
         {

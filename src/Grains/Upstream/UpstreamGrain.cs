@@ -177,7 +177,7 @@ public sealed partial class UpstreamGrain(
             yield break;
         }
 
-        var meter = new StreamMeter(request.PromptTokens);
+        var meter = new StreamMeter(request.PromptTokens, exchange.UsageSource);
         var assembled = fill is null ? null : new StreamedCompletion();
         var model = models.ModelJson(exchange.Deployment.ModelId);
         var settled = false;
@@ -262,6 +262,12 @@ public sealed partial class UpstreamGrain(
         if (data is null)
         {
             // The connection closed without [DONE]: the provider cut the stream, unless it had already said everything.
+            if (exchange.StreamFailure is { } failed)
+            {
+                LogStreamCut(logger, exchange.Deployment.Id, failed.Kind.ToString());
+                return (null, failed);
+            }
+
             return meter.HasReportedUsage ? (null, null) : (null, new UpstreamFailure(UpstreamFailureKind.StreamCut, exchange.Deployment.Provider));
         }
 
@@ -287,7 +293,8 @@ public sealed partial class UpstreamGrain(
 
     private static Settlement SettlementOf(UpstreamRequest request, UpstreamExchange exchange, CompletionUsage.Figures usage, string outcome) =>
         new(request.RequestId, exchange.Deployment.ModelId, usage.Input, usage.Output, outcome,
-            RequestedModel: request.Model, Attempts: exchange.Attempts, UsageCounted: usage.Counted, Provider: exchange.Deployment.Provider);
+            RequestedModel: request.Model, Attempts: exchange.Attempts, UsageCounted: usage.Counted, Provider: exchange.Deployment.Provider,
+            CachedInputTokens: usage.CachedInput, CacheWriteTokens: usage.CacheWrite);
 
     /// <summary>Routes, retries and calls; when the client goes away before an answer, the reservation is released and the cancellation goes on.</summary>
     private async Task<AttemptResult> SendAsync(ITenantGrain tenant, UpstreamRequest request, bool stream, CancellationToken cancellationToken)

@@ -90,7 +90,7 @@ public sealed class UsageLedgerTests(RealServersFixture servers)
     public async Task ASettlementRepeatedAfterARestartIsNotCountedTwice()
     {
         var tenantId = NewTenantId();
-        var settlement = new Settlement($"{tenantId}-req", "gpt-4.1", 40, 4);
+        var settlement = new Settlement($"{tenantId}-req", "gpt-4.1", 40, 4, CachedInputTokens: 30, CacheWriteTokens: 5);
         await using (var first = await StartClusterAsync())
         {
             var tenant = first.Client.GetGrain<ITenantGrain>(tenantId);
@@ -109,6 +109,7 @@ public sealed class UsageLedgerTests(RealServersFixture servers)
         var page = await restarted.GetLedgerAsync(new LedgerQuery(null, null, 0, 10));
         var entry = Assert.Single(page.Entries);
         Assert.Equal((settlement.RequestId, "gpt-4.1", "openai", 40L, 4L, Settlement.Completed), (entry.RequestId, entry.Model, entry.Provider, entry.InputTokens, entry.OutputTokens, entry.Outcome));
+        Assert.Equal((30L, 5L), (entry.CachedInputTokens, entry.CacheWriteTokens)); // the prompt-cache columns round-trip
         Assert.Null(page.NextAfter);
     }
 

@@ -24,7 +24,7 @@ public sealed class FailingProvidersGateway : IAsyncLifetime
     {
         var settings = Gateway.Settings;
         settings["Providers:openai:BaseUrl"] = $"http://127.0.0.1:{FreePorts.Next()}/v1";
-        settings["Providers:anthropic:BaseUrl"] = "http://gateway-test.invalid/v1";
+        settings["Providers:anthropic:BaseUrl"] = "http://gateway-test.invalid";
         var timeout = GeminiTimeout.ToString("c", CultureInfo.InvariantCulture);
         settings["Providers:gemini:FirstByteTimeout"] = timeout;
         settings["Providers:gemini:IdleTimeout"] = timeout;

@@ -22,13 +22,14 @@ public sealed class RawHttp : IDisposable
     /// <summary>Everything received so far, as text.</summary>
     public string Received => _received.ToString();
 
-    public static async Task<RawHttp> PostAsync(Uri server, string path, string jsonBody)
+    /// <summary>Posts <paramref name="jsonBody"/>; <paramref name="headers"/> are extra header lines, each ending in CRLF.</summary>
+    public static async Task<RawHttp> PostAsync(Uri server, string path, string jsonBody, string headers = "")
     {
         var connection = new RawHttp();
         await connection._socket.ConnectAsync(server.Host, server.Port);
         var body = Encoding.UTF8.GetBytes(jsonBody);
         var head = Encoding.ASCII.GetBytes(
-            $"POST {path} HTTP/1.1\r\nHost: {server.Authority}\r\nContent-Type: application/json\r\nContent-Length: {body.Length}\r\n\r\n");
+            $"POST {path} HTTP/1.1\r\nHost: {server.Authority}\r\nContent-Type: application/json\r\n{headers}Content-Length: {body.Length}\r\n\r\n");
         await connection._socket.SendAsync(head.Concat(body).ToArray());
         return connection;
     }

@@ -12,6 +12,9 @@ public static class AnthropicApiVersions
     /// <summary>The version today's official SDKs send; it refuses <c>temperature</c>, <c>top_p</c> and <c>top_k</c>.</summary>
     public const string V20261021 = "2026-10-21";
 
+    /// <summary>Every version the gateway speaks.</summary>
+    public static IReadOnlyList<string> All { get; } = [V20230601, V20261021];
+
     /// <summary>True when <paramref name="version"/> still accepts the sampling parameters (versions before <see cref="V20261021"/>).</summary>
     public static bool AcceptsSamplingParameters(string version) => string.CompareOrdinal(version, V20261021) < 0;
 }

@@ -1,0 +1,17 @@
+using Refit;
+
+namespace Gateway.Grains.Providers;
+
+/// <summary>
+/// Anthropic's Messages API at <c>{BaseUrl}/v1/messages</c>. The body is the translated request as bytes; the response is
+/// returned unread, so streams are not buffered.
+/// </summary>
+public interface IAnthropicMessagesApi
+{
+    [Post("/v1/messages")]
+    Task<HttpResponseMessage> MessagesAsync(
+        [Body] HttpContent body,
+        [Header("x-api-key")] string? apiKey,
+        [Header("anthropic-version")] string version,
+        CancellationToken cancellationToken);
+}
