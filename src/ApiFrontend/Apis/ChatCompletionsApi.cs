@@ -4,6 +4,7 @@ using Gateway.ApiFrontend.Chat;
 using Gateway.ApiFrontend.Errors;
 using Gateway.ApiFrontend.Hosting;
 using Gateway.ApiFrontend.Cluster;
+using Gateway.ApiFrontend.Telemetry;
 using Gateway.Catalog.Models;
 using Gateway.Grains.Abstractions;
 using Gateway.Grains.Abstractions.Tenants;
@@ -113,9 +114,13 @@ public static partial class ChatCompletionsApi
                     context.Response.Headers[CacheHeaders.Name] = CacheHeaders.Hit;
                 }
 
-                return response.Failure is { } failure
-                    ? UpstreamErrors.For(failure)
-                    : TypedResults.Bytes(response.Body!, "application/json");
+                if (response.Failure is { } failure)
+                {
+                    return UpstreamErrors.For(failure);
+                }
+
+                RequestMetrics.RecordAddedTime(context, response.ProviderTime, stream: false);
+                return TypedResults.Bytes(response.Body!, "application/json");
             }
 
             if (await StreamAsync(context, grains, upstream, call, watched, retryIfDraining: !lastAttempt))
@@ -168,6 +173,7 @@ public static partial class ChatCompletionsApi
                 return false;
             }
 
+            RequestMetrics.RecordAddedTime(context, first.ProviderTime, stream: true);
             var response = context.Response;
             response.ContentType = "text/event-stream";
             response.Headers.CacheControl = "no-cache";

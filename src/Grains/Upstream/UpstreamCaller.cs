@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using Gateway.Catalog;
 using Gateway.Catalog.Models;
 using Gateway.Catalog.Resilience;
+using Gateway.Catalog.Telemetry;
 using Gateway.Grains.Abstractions.Upstream;
 using Gateway.Grains.Providers;
 using Gateway.Grains.Routing;
@@ -70,8 +71,13 @@ public sealed partial class UpstreamCaller
             if (result.Exchange is { } exchange)
             {
                 exchange.Attempts = plan.Attempts;
+                if (exchange.Deployment.ModelId != request.Model)
+                {
+                    UpstreamMetrics.RecordFallback(request.Model, exchange.Deployment.ModelId);
+                }
             }
 
+            UpstreamMetrics.RecordRetries(request.Model, plan.Attempts - 1);
             return result;
         }
         finally
@@ -133,6 +139,7 @@ public sealed partial class UpstreamCaller
             }
 
             var state = _health.Get(deployment.Id);
+            var call = ProviderCall.Start(deployment, client.Name, plan.Request.Model);
             AttemptResult result;
             try
             {
@@ -156,6 +163,7 @@ public sealed partial class UpstreamCaller
                     // Opened by another request meanwhile, or a half-open probe is already out: not an attempt, try elsewhere.
                     plan.Attempts--;
                     ticket.Cancel();
+                    call.End("circuit_open");
                     plan.Exclude(deployment, null);
                     continue;
                 }
@@ -166,11 +174,14 @@ public sealed partial class UpstreamCaller
             catch
             {
                 ticket.Cancel();
+                call.End("cancelled");
                 throw;
             }
 
+            plan.ProviderTime += call.Elapsed;
             if (result.Failure is { } failure)
             {
+                call.End(failure);
                 // The provider saw the request (it counts in its requests per minute) but used no tokens of ours.
                 ticket.Complete(0);
                 state.RecordOutcome(result.CountsAgainstDeployment);
@@ -185,6 +196,7 @@ public sealed partial class UpstreamCaller
             }
 
             state.RecordOutcome(failed: false);
+            result.Exchange!.Begin(call, plan.ProviderTime);
             return result;
         }
     }

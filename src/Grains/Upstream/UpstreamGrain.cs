@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Gateway.Catalog;
 using Gateway.Catalog.Models;
+using Gateway.Catalog.Telemetry;
 using Gateway.Grains.Abstractions;
 using Gateway.Grains.Abstractions.Tenants;
 using Gateway.Grains.Abstractions.Upstream;
@@ -90,7 +91,7 @@ public sealed partial class UpstreamGrain(
                 await StoreAsync(request, fill, exchange.Deployment.ModelId, exchange.Deployment.Provider, usage, exchange.Body!);
             }
 
-            return new UpstreamResponse(exchange.Body, null);
+            return new UpstreamResponse(exchange.Body, null, ProviderTime: exchange.ProviderTime);
         }
     }
 
@@ -107,9 +108,14 @@ public sealed partial class UpstreamGrain(
 
         try
         {
-            if (directive.Read && await cache.GetAsync(request.TenantId, directive.Key, cancellationToken) is { } stored)
+            if (directive.Read)
             {
-                return (stored, null);
+                var stored = await cache.GetAsync(request.TenantId, directive.Key, cancellationToken);
+                UpstreamMetrics.RecordCacheLookup(hit: stored is not null);
+                if (stored is not null)
+                {
+                    return (stored, null);
+                }
             }
 
             if (!directive.Write)
@@ -211,8 +217,10 @@ public sealed partial class UpstreamGrain(
                     continue;
                 }
 
+                var first = !meter.Streamed;
                 meter.MarkStreamed();
-                yield return new UpstreamChunk(ModelField.Replace(request.ClientWantsUsage ? data : NullUsage.Remove(data), model), null);
+                yield return new UpstreamChunk(ModelField.Replace(request.ClientWantsUsage ? data : NullUsage.Remove(data), model), null,
+                    ProviderTime: first ? exchange.ProviderTime : default);
             }
 
             // Settled before the stream's end reaches the client, so that a client that saw the end sees the charge too.
