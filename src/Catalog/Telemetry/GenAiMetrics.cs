@@ -27,10 +27,14 @@ public static class GenAiMetrics
         "gen_ai.client.operation.time_to_first_chunk", "s", "Time to receive the first chunk of a streamed response",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10] });
 
-    /// <summary>One provider call ended (a stream at its end): how long it took, and why it failed when it did.</summary>
-    public static void RecordDuration(string provider, string requestModel, string responseModel, TimeSpan elapsed, string? errorType)
+    /// <summary>
+    /// One provider call ended (a stream at its end): how long it took, and why it failed when it did; with the deployment
+    /// (bounded by the catalog), so that an error ratio can be read per deployment.
+    /// </summary>
+    public static void RecordDuration(string provider, string requestModel, string responseModel, string deployment, TimeSpan elapsed, string? errorType)
     {
         var tags = Tags(provider, requestModel, responseModel);
+        tags.Add(TelemetryNames.Deployment, deployment);
         if (errorType is not null)
         {
             tags.Add(TelemetryNames.ErrorType, errorType);

@@ -17,11 +17,12 @@ internal sealed class ProviderCall
     private readonly string _provider;
     private readonly string _requestModel;
     private readonly string _responseModel;
+    private readonly string _deployment;
     private bool _ended;
 
     private ProviderCall(Deployment deployment, string provider, string requestModel)
     {
-        (_provider, _requestModel, _responseModel) = (provider, requestModel, deployment.ModelId);
+        (_provider, _requestModel, _responseModel, _deployment) = (provider, requestModel, deployment.ModelId, deployment.Id);
         _activity = GatewayTracing.Source.StartActivity($"{GenAiMetrics.ChatOperation} {deployment.UpstreamModel}", ActivityKind.Client);
         if (_activity is { IsAllDataRequested: true } span)
         {
@@ -63,7 +64,7 @@ internal sealed class ProviderCall
         }
 
         _ended = true;
-        GenAiMetrics.RecordDuration(_provider, _requestModel, _responseModel, Elapsed, errorType);
+        GenAiMetrics.RecordDuration(_provider, _requestModel, _responseModel, _deployment, Elapsed, errorType);
         if (_activity is not { } span)
         {
             return;
