@@ -34,6 +34,7 @@ public sealed class ManagementPortTests : IAsyncLifetime
         using var mainMetrics = await main.GetAsync("/metrics");
 
         Assert.Contains("target_info", scrape.Text, StringComparison.Ordinal);
+        Assert.Contains("orleans_", scrape.Text, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.NotFound, models.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, admin.StatusCode);
         Assert.Equal(HttpStatusCode.OK, live.StatusCode);
