@@ -1,4 +1,5 @@
 using Gateway.Catalog.Models;
+using Gateway.Catalog.Telemetry;
 using Gateway.Catalog.Tiers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -6,7 +7,7 @@ using Microsoft.Extensions.Options;
 
 namespace Gateway.Catalog;
 
-/// <summary>Registers what frontends and silos both read: the gateway's clock, the model catalog and the tier table.</summary>
+/// <summary>Registers what frontends and silos both read: the gateway's clock, the model catalog, the tier table and the metrics' labels.</summary>
 public static class CatalogServiceCollectionExtensions
 {
     /// <summary>
@@ -30,6 +31,9 @@ public static class CatalogServiceCollectionExtensions
         services.BindEntries<TierCatalogOptions>(TierCatalogOptions.Section, options => options.Tiers);
         services.AddSingleton<IValidateOptions<TierCatalogOptions>, TierCatalogOptionsValidator>();
         services.TryAddSingleton<ModelCatalog>();
+        services.AddOptionsWithValidateOnStart<TelemetryOptions>().BindConfiguration(TelemetryOptions.Section);
+        services.AddSingleton<IValidateOptions<TelemetryOptions>, TelemetryOptions.Validator>();
+        services.TryAddSingleton<MetricLabels>();
         return services;
     }
 

@@ -42,6 +42,8 @@ public static class GatewaySiloExtensions
         }
 
         silo.AddDashboard();
+        // Grain calls carry the caller's trace context, so one trace runs from the frontend through the grains.
+        silo.AddActivityPropagation();
         silo.Services.AddGatewayAdminKey();
         silo.Services.AddSingleton(sp => new LocalDeploymentHealth(sp.GetRequiredService<DeploymentHealth>(), sp.GetRequiredService<ILocalSiloDetails>()));
         if (hosting.Storage == StorageKind.PostgreSql)

@@ -3,9 +3,11 @@ using Gateway.Hosting;
 var builder = WebApplication.CreateBuilder(args);
 builder.UseOrleans(silo => silo.AddGatewaySilo(builder.Configuration).StartBesideHost(builder.Configuration));
 builder.Services.AddGatewayHealthChecks();
+builder.Services.AddGatewayTelemetry(builder.Configuration, "gateway-silo");
 DevelopmentMockProvider.AddIfEnabled(builder);
 
 var app = builder.Build();
+app.MapGatewayMetrics();
 app.MapGatewayHealth();
 app.MapGatewayDashboard();
 app.Run();

@@ -5,6 +5,7 @@ using Gateway.ApiFrontend.Errors;
 using Gateway.ApiFrontend.Hosting;
 using Gateway.ApiFrontend.Cluster;
 using Gateway.ApiFrontend.Scheduling;
+using Gateway.ApiFrontend.Telemetry;
 using Gateway.Catalog;
 using Gateway.Catalog.Models;
 using Gateway.Grains.Abstractions;
@@ -132,10 +133,13 @@ public static partial class ChatCompletionsApi
                 }
 
                 QueueHeader.Apply(context.Response, response.QueuedMs);
+                if (response.Failure is { } failure)
+                {
+                    return dialect.Error(UpstreamErrors.For(failure));
+                }
 
-                return response.Failure is { } failure
-                    ? dialect.Error(UpstreamErrors.For(failure))
-                    : dialect.Completion(response.Body!, request, requestId);
+                RequestMetrics.RecordAddedTime(context, response.ProviderTime, stream: false);
+                return dialect.Completion(response.Body!, request, requestId);
             }
 
             using var rendering = dialect.BeginStream(request, requestId);
@@ -190,6 +194,7 @@ public static partial class ChatCompletionsApi
                 return false;
             }
 
+            RequestMetrics.RecordAddedTime(context, first.ProviderTime, stream: true);
             var response = context.Response;
             response.ContentType = "text/event-stream";
             response.Headers.CacheControl = "no-cache";

@@ -27,6 +27,7 @@ public sealed class OpenAiError(int statusCode, string message, string type, str
 
     public async Task ExecuteAsync(HttpContext httpContext)
     {
+        Telemetry.RequestMetrics.NoteError(httpContext, code ?? type);
         var response = httpContext.Response;
         response.StatusCode = statusCode;
         response.ContentType = "application/json";

@@ -2,6 +2,7 @@ using Gateway.ApiFrontend.Apis;
 using Gateway.ApiFrontend.Auth;
 using Gateway.ApiFrontend.Errors;
 using Gateway.ApiFrontend.Cluster;
+using Gateway.ApiFrontend.Telemetry;
 using Gateway.Catalog;
 using Gateway.Grains.Abstractions;
 using Gateway.Hosting;
@@ -34,6 +35,7 @@ public static class FrontendHostingExtensions
             var hosting = SiloHostingOptions.From(configuration);
             builder.UseOrleansClient(client =>
             {
+                client.AddActivityPropagation();
                 if (hosting.Clustering == ClusteringKind.Redis)
                 {
                     client.UseRedisClustering(SiloHostingOptions.RequiredConnectionString(configuration, "Redis", "Redis clustering"));
@@ -50,6 +52,7 @@ public static class FrontendHostingExtensions
         services.AddGatewayCatalogs();
         services.AddGatewayAdminKey();
         services.AddGatewayHealthChecks();
+        services.AddGatewayTelemetry(configuration, options.Mode == FrontendMode.Embedded ? "gateway" : "gateway-frontend");
         services.AddSingleton<UpstreamCallWatch>();
         services.AddHostedService(sp => sp.GetRequiredService<UpstreamCallWatch>());
         services.AddSingleton<IClusterConnectionStatusObserver, UpstreamCallWatchConnectionObserver>();
@@ -75,7 +78,9 @@ public static class FrontendHostingExtensions
 
     public static WebApplication MapGatewayFrontend(this WebApplication app)
     {
+        app.MapGatewayMetrics();
         app.UseRequestIds();
+        app.UseRequestMetrics();
         app.UseOpenAiErrorsForExceptions();
         app.UseStatusCodePages(async status =>
         {

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Threading.Channels;
+using Gateway.Catalog.Telemetry;
 using Gateway.Grains.Abstractions.Ledger;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -28,6 +30,7 @@ public sealed partial class PostgreSqlUsageLedger : IUsageLedger, IHostedService
     private readonly ResiliencePipeline _retry;
     private int _buffered;
     private int _disposed;
+    private bool _capacityReported;
     private Task _writer = Task.CompletedTask;
 
     public PostgreSqlUsageLedger(string connectionString, IOptions<LedgerOptions> options, TimeProvider time, ILogger<PostgreSqlUsageLedger> logger)
@@ -61,6 +64,8 @@ public sealed partial class PostgreSqlUsageLedger : IUsageLedger, IHostedService
             throw new InvalidOperationException("The usage ledger is shut down.");
         }
 
+        LedgerMetrics.EntriesBuffered(1);
+
         return pending.Written.Task;
     }
 
@@ -92,6 +97,8 @@ public sealed partial class PostgreSqlUsageLedger : IUsageLedger, IHostedService
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _writer = Task.Run(WriteLoopAsync, CancellationToken.None);
+        LedgerMetrics.CapacityChanged(_options.BufferCapacity);
+        _capacityReported = true;
         return Task.CompletedTask;
     }
 
@@ -120,6 +127,11 @@ public sealed partial class PostgreSqlUsageLedger : IUsageLedger, IHostedService
         }
 
         _pending.Writer.TryComplete();
+        if (_capacityReported)
+        {
+            LedgerMetrics.CapacityChanged(-_options.BufferCapacity);
+        }
+
         await _stopping.CancelAsync();
         await _writer.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await _dataSource.DisposeAsync();
@@ -137,13 +149,16 @@ public sealed partial class PostgreSqlUsageLedger : IUsageLedger, IHostedService
                 batch.Add(pending);
             }
 
+            var started = Stopwatch.GetTimestamp();
             await WriteWithRetriesAsync(batch);
+            LedgerMetrics.BatchCommitted(Stopwatch.GetElapsedTime(started));
             foreach (var written in batch)
             {
                 written.Written.TrySetResult();
             }
 
             Interlocked.Add(ref _buffered, -batch.Count);
+            LedgerMetrics.EntriesBuffered(-batch.Count);
             batch.Clear();
         }
     }

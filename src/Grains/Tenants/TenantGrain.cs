@@ -1,5 +1,6 @@
 using Gateway.Catalog;
 using Gateway.Catalog.Models;
+using Gateway.Catalog.Telemetry;
 using Gateway.Catalog.Tiers;
 using Gateway.Grains.Abstractions.Keys;
 using Gateway.Grains.Abstractions.Ledger;
@@ -35,10 +36,12 @@ public sealed partial class TenantGrain(
     AdmissionPolicy admission,
     IUsageLedger ledger,
     ILogger<TenantGrain> logger,
+    MetricLabels labels,
     [FromKeyedServices(GatewayClock.Key)] TimeProvider time) : Grain, ITenantGrain, ICheckpointHost
 {
     private readonly TenantGrainOptions _options = options.Value;
     private bool _toldTierMissing;
+    private TenantGauges _gauges;
     private TenantCheckpoint? _checkpoint;
     private TenantAccount? _account;
 
@@ -63,10 +66,14 @@ public sealed partial class TenantGrain(
         var now = time.GetUtcNow();
         Account.Reopen(Limits(config), now);
         Account.Recover(await ledger.ReadAfterAsync(TenantId, Account.State.LedgerSeq, cancellationToken), now);
+        Observe(Limits(config));
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
-        Checkpoint.FlushAsync(onlyIfDirty: true);
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _gauges.Clear();
+        return Checkpoint.FlushAsync(onlyIfDirty: true);
+    }
 
     public Task<TenantView?> CreateAsync(TenantConfig config)
     {
@@ -93,6 +100,7 @@ public sealed partial class TenantGrain(
         var updated = TenantConfigPatch.Apply(config, patch);
         var (now, limits) = (time.GetUtcNow(), Limits(updated));
         Account.Configure(updated, limits, now);
+        Observe(limits);
         return After(Checkpoint.FlushAsync(), (TenantView?)TenantReports.View(TenantId, Account, limits, now));
     }
 
@@ -143,6 +151,7 @@ public sealed partial class TenantGrain(
         if (limits is null)
         {
             TellTierMissing();
+            AccountingMetrics.RecordAdmission(Account.Config!.Tier, labels.Tenant(TenantId), TenantGauges.OutcomeLabel(AdmissionOutcome.TierNotConfigured));
             return Task.FromResult(new AdmissionResult(AdmissionOutcome.TierNotConfigured, RateLimitStatus.Empty, TimeSpan.Zero));
         }
 
@@ -152,6 +161,9 @@ public sealed partial class TenantGrain(
             Account.Reserve(reservation, now);
         }
 
+        var tier = Account.Config!.Tier;
+        AccountingMetrics.RecordAdmission(tier, labels.Tenant(TenantId), TenantGauges.OutcomeLabel(decision.Outcome));
+        _gauges.Update(tier, Account.Reservations.Count);
         return Task.FromResult(TenantReports.Admission(decision, Account, limits, now));
     }
 
@@ -160,7 +172,7 @@ public sealed partial class TenantGrain(
 
     public Task SettleAsync(Settlement settlement)
     {
-        if (Account.Reservations.WasSettled(settlement.RequestId) || Refreshed() is not (var now, _))
+        if (Account.Reservations.WasSettled(settlement.RequestId) || Refreshed() is not (var now, var limits))
         {
             return Task.CompletedTask;
         }
@@ -174,6 +186,8 @@ public sealed partial class TenantGrain(
         // row is still on the way (admission stops once the buffer is full).
         var written = ledger.AppendAsync(entry);
         Account.Settle(entry, now);
+        RecordCharge(entry);
+        Observe(limits);
         return DurableOrLaterAsync(written, _options.SettlementDurabilityWait);
 
         static async Task DurableOrLaterAsync(Task written, TimeSpan wait)
@@ -192,6 +206,11 @@ public sealed partial class TenantGrain(
     public Task ReleaseAsync(string requestId)
     {
         Account.Release(requestId, time.GetUtcNow());
+        if (Account.Config is { } config)
+        {
+            _gauges.Update(config.Tier, Account.Reservations.Count);
+        }
+
         return Task.CompletedTask;
     }
 
@@ -241,6 +260,21 @@ public sealed partial class TenantGrain(
         Account.Refresh(limits, now);
         return (now, limits);
     }
+
+    /// <summary>The charge as the metrics count it: the same entry the ledger records, so their totals agree.</summary>
+    private void RecordCharge(LedgerEntry entry)
+    {
+        var model = labels.Model(entry.Model);
+        AccountingMetrics.RecordCharge(model, Account.Config!.Tier, labels.Tenant(TenantId), entry.InputTokens, entry.OutputTokens, entry.CostUsd);
+        if (entry.Outcome != Settlement.Cached)
+        {
+            GenAiMetrics.RecordTokens(entry.Provider, entry.RequestedModel is { } requested ? labels.Model(requested) : model, model, entry.InputTokens, entry.OutputTokens);
+        }
+    }
+
+    private void Observe(EffectiveLimits? limits) =>
+        _gauges.Update(Account.Config!.Tier, Account.Reservations.Count, limits is not null && TenantGauges.IsNearlySpent(limits, Account.Month.CostUsd));
+
 
     private EffectiveLimits? Limits(TenantConfig config) => LimitsInForce.Of(config, tiers.CurrentValue);
 

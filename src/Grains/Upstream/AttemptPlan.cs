@@ -52,6 +52,9 @@ internal sealed class AttemptPlan
     /// <summary>How long the request waited in a full deployment's queue; null when it did not wait.</summary>
     public TimeSpan? QueuedFor { get; set; }
 
+    /// <summary>Time spent in provider calls so far (every attempt's, until its answer or its failure): the rest is the gateway's.</summary>
+    public TimeSpan ProviderTime { get; set; }
+
     private HashSet<string> Excluded => _excluded ??= new(StringComparer.Ordinal);
 
     /// <summary>The deployment for the next attempt; null when no deployment of the chain is usable.</summary>

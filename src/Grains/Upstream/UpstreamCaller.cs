@@ -4,6 +4,7 @@ using Gateway.Catalog;
 using Gateway.Catalog.Models;
 using Gateway.Catalog.Resilience;
 using Gateway.Grains.Abstractions.Routing;
+using Gateway.Catalog.Telemetry;
 using Gateway.Grains.Abstractions.Upstream;
 using Gateway.Grains.Providers;
 using Gateway.Grains.Routing;
@@ -73,8 +74,13 @@ public sealed partial class UpstreamCaller
             {
                 exchange.Attempts = plan.Attempts;
                 exchange.QueuedFor = plan.QueuedFor;
+                if (exchange.Deployment.ModelId != request.Model)
+                {
+                    UpstreamMetrics.RecordFallback(request.Model, exchange.Deployment.ModelId);
+                }
             }
 
+            UpstreamMetrics.RecordRetries(request.Model, plan.Attempts - 1);
             return result;
         }
         finally
@@ -170,6 +176,7 @@ public sealed partial class UpstreamCaller
             }
 
             var state = _health.Get(deployment.Id);
+            var call = ProviderCall.Start(deployment, client.Name, plan.Request.Model);
             AttemptResult result;
             try
             {
@@ -193,6 +200,7 @@ public sealed partial class UpstreamCaller
                     // Opened by another request meanwhile, or a half-open probe is already out: not an attempt, try elsewhere.
                     plan.Attempts--;
                     ticket.Cancel();
+                    call.End("circuit_open");
                     plan.Exclude(deployment, null);
                     continue;
                 }
@@ -203,11 +211,14 @@ public sealed partial class UpstreamCaller
             catch
             {
                 ticket.Cancel();
+                call.End("cancelled");
                 throw;
             }
 
+            plan.ProviderTime += call.Elapsed;
             if (result.Failure is { } failure)
             {
+                call.End(failure);
                 // The provider saw the request (it counts in its requests per minute) but used no tokens of ours.
                 ticket.Complete(0);
                 state.RecordOutcome(result.CountsAgainstDeployment);
@@ -222,6 +233,7 @@ public sealed partial class UpstreamCaller
             }
 
             state.RecordOutcome(failed: false);
+            result.Exchange!.Begin(call, plan.ProviderTime);
             return result;
         }
     }

@@ -19,6 +19,10 @@ public sealed class UpstreamExchange : IAsyncDisposable
     private IAsyncEnumerator<SseItem<byte[]>>? _events;
     private long? _actualTokens;
     private int _disposed;
+    private ProviderCall? _call;
+    private TimeSpan _earlierProviderTime;
+    private string? _streamError;
+    private bool _firstChunkSeen;
 
     internal UpstreamExchange(
         Deployment deployment, DeploymentState state, CapacityTicket ticket, HttpResponseMessage response,
@@ -62,6 +66,26 @@ public sealed class UpstreamExchange : IAsyncDisposable
     /// <summary>Usage the provider reported in a form the chunks cannot carry whole; null for a pass-through stream.</summary>
     internal IStreamUsageSource? UsageSource => Anthropic;
 
+    /// <summary>
+    /// Time the providers took for this request up to its answer: every attempt's, until a completion's body was read or
+    /// a stream's first event arrived (the gateway's added time is the rest).
+    /// </summary>
+    public TimeSpan ProviderTime { get; private set; }
+
+    /// <summary>Hands the attempt's telemetry over: a completion's call is over, a stream's lasts until this exchange ends.</summary>
+    internal void Begin(ProviderCall call, TimeSpan providerTime)
+    {
+        ProviderTime = providerTime;
+        if (Body is not null)
+        {
+            call.Usage(Usage.Input, Usage.Output);
+            call.End(errorType: null);
+            return;
+        }
+
+        (_call, _earlierProviderTime) = (call, providerTime - call.Elapsed);
+    }
+
     /// <summary>Restarts the idle timer: another byte or event arrived.</summary>
     internal void Touch() => _timeouts.Touch();
 
@@ -80,7 +104,25 @@ public sealed class UpstreamExchange : IAsyncDisposable
         }
 
         Touch();
-        return await _events.MoveNextAsync() ? _events.Current.Data : null;
+        bool more;
+        try
+        {
+            more = await _events.MoveNextAsync();
+        }
+        catch (Exception) when (_call is not null)
+        {
+            _streamError ??= TimedOut ? "timed_out" : "stream_cut";
+            throw;
+        }
+
+        if (more && _call is { } call && !_firstChunkSeen)
+        {
+            _firstChunkSeen = true;
+            ProviderTime = _earlierProviderTime + call.Elapsed;
+            call.FirstChunk();
+        }
+
+        return more ? _events.Current.Data : null;
     }
 
     /// <summary>The request is over and used <paramref name="tokens"/>: the deployment's capacity gets the rest back.</summary>
@@ -105,6 +147,7 @@ public sealed class UpstreamExchange : IAsyncDisposable
             }
         }
 
+        _call?.End(_streamError);
         _response.Dispose();
         _timeouts.Dispose();
         _state.Exit();

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Gateway.Catalog;
 using Gateway.Catalog.Models;
+using Gateway.Catalog.Telemetry;
 using Gateway.Grains.Abstractions;
 using Gateway.Grains.Abstractions.Tenants;
 using Gateway.Grains.Abstractions.Upstream;
@@ -90,7 +91,7 @@ public sealed partial class UpstreamGrain(
                 await StoreAsync(request, fill, exchange.Deployment.ModelId, exchange.Deployment.Provider, usage, exchange.Body!);
             }
 
-            return new UpstreamResponse(exchange.Body, null, QueuedMs: QueuedMs(exchange));
+            return new UpstreamResponse(exchange.Body, null, QueuedMs: QueuedMs(exchange), ProviderTime: exchange.ProviderTime);
         }
     }
 
@@ -107,9 +108,14 @@ public sealed partial class UpstreamGrain(
 
         try
         {
-            if (directive.Read && await cache.GetAsync(request.TenantId, directive.Key, cancellationToken) is { } stored)
+            if (directive.Read)
             {
-                return (stored, null);
+                var stored = await cache.GetAsync(request.TenantId, directive.Key, cancellationToken);
+                UpstreamMetrics.RecordCacheLookup(hit: stored is not null);
+                if (stored is not null)
+                {
+                    return (stored, null);
+                }
             }
 
             if (!directive.Write)
@@ -181,7 +187,6 @@ public sealed partial class UpstreamGrain(
         var assembled = fill is null ? null : new StreamedCompletion();
         var model = models.ModelJson(exchange.Deployment.ModelId);
         var settled = false;
-        var first = true;
         UpstreamFailure? cut = null;
         try
         {
@@ -212,9 +217,10 @@ public sealed partial class UpstreamGrain(
                     continue;
                 }
 
+                var first = !meter.Streamed;
                 meter.MarkStreamed();
-                yield return new UpstreamChunk(ModelField.Replace(request.ClientWantsUsage ? data : NullUsage.Remove(data), model), null, QueuedMs: first ? QueuedMs(exchange) : null);
-                first = false;
+                yield return new UpstreamChunk(ModelField.Replace(request.ClientWantsUsage ? data : NullUsage.Remove(data), model), null,
+                    QueuedMs: first ? QueuedMs(exchange) : null, ProviderTime: first ? exchange.ProviderTime : default);
             }
 
             // Settled before the stream's end reaches the client, so that a client that saw the end sees the charge too.

@@ -1,4 +1,5 @@
 using Gateway.ApiFrontend.Hosting;
+using Gateway.Catalog.Telemetry;
 using Gateway.Grains.Ledger;
 using Gateway.Grains.Tenants;
 using Microsoft.Extensions.Options;
@@ -17,6 +18,7 @@ public sealed class OptionsValidationTests
         Assert.True(new FrontendOptions.Validator().Validate(null, new FrontendOptions()).Succeeded);
         Assert.True(new LedgerOptions.Validator().Validate(null, new LedgerOptions()).Succeeded);
         Assert.True(new TenantGrainOptions.Validator().Validate(null, new TenantGrainOptions()).Succeeded);
+        Assert.True(new TelemetryOptions.Validator().Validate(null, new TelemetryOptions()).Succeeded);
     }
 
     [Fact]
@@ -34,6 +36,19 @@ public sealed class OptionsValidationTests
         Assert.Equal(
             ["Gateway:Tenants:ReservationTimeout must be at least 00:00:01 (longer than the slowest provider call).", "Gateway:Tenants:MaxKeys must be at least 1."],
             tenants.Failures);
+
+        var telemetry = new TelemetryOptions.Validator().Validate(null, new TelemetryOptions
+        {
+            ManagementPort = 70000,
+            LabeledTenants = [.. Enumerable.Range(0, TelemetryOptions.MaxLabeledTenants).Select(i => $"t{i}"), " "],
+        });
+        Assert.Equal(
+            [
+                "Gateway:Telemetry:ManagementPort must be a TCP port (1-65535), or absent to serve /metrics only to the admin key.",
+                "Gateway:Telemetry:LabeledTenants may name at most 100 tenants (each adds its own series).",
+                "Gateway:Telemetry:LabeledTenants must not hold an empty tenant id.",
+            ],
+            telemetry.Failures);
     }
 
     [Fact]

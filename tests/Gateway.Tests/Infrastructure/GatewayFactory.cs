@@ -42,6 +42,9 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>, IAsyncLifet
 
     public MockProviderOptions MockOptions { get; } = new() { Url = "http://127.0.0.1:0" };
 
+    /// <summary>A second loopback port the gateway listens on besides its own (set before starting), such as a management port.</summary>
+    public int? ExtraPort { get; set; }
+
     /// <summary>A logger provider that also receives the gateway's logs, at every level (set before starting).</summary>
     public ILoggerProvider? LogCapture { get; set; }
 
@@ -68,11 +71,18 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>, IAsyncLifet
         _mock = MockProviderServer.Create(MockOptions);
         await _mock.StartAsync();
         MockAddress = _mock.GetBaseAddress();
-        UseKestrel(options => options.Listen(System.Net.IPAddress.Loopback, 0));
+        UseKestrel(options =>
+        {
+            options.Listen(System.Net.IPAddress.Loopback, 0);
+            if (ExtraPort is { } extra)
+            {
+                options.Listen(System.Net.IPAddress.Loopback, extra);
+            }
+        });
         StartServer();
         var addresses = Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
             .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses;
-        BaseAddress = new Uri(addresses.First());
+        BaseAddress = new Uri(addresses.First(a => ExtraPort is not { } extra || new Uri(a).Port != extra));
         ClientOptions.BaseAddress = BaseAddress;
     }
 

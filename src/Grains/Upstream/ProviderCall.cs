@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using Gateway.Catalog.Models;
+using Gateway.Catalog.Telemetry;
+using Gateway.Grains.Abstractions.Upstream;
+
+namespace Gateway.Grains.Upstream;
+
+/// <summary>
+/// One attempt on a provider as telemetry sees it: a client span with the GenAI attributes (never prompt or answer text),
+/// under which the HTTP call to the provider nests, and the GenAI duration and time-to-first-chunk metrics. A completion's
+/// call ends when its body has been read; a stream's when its exchange is disposed.
+/// </summary>
+internal sealed class ProviderCall
+{
+    private readonly Activity? _activity;
+    private readonly long _started = Stopwatch.GetTimestamp();
+    private readonly string _provider;
+    private readonly string _requestModel;
+    private readonly string _responseModel;
+    private readonly string _deployment;
+    private bool _ended;
+
+    private ProviderCall(Deployment deployment, string provider, string requestModel)
+    {
+        (_provider, _requestModel, _responseModel, _deployment) = (provider, requestModel, deployment.ModelId, deployment.Id);
+        _activity = GatewayTracing.Source.StartActivity($"{GenAiMetrics.ChatOperation} {deployment.UpstreamModel}", ActivityKind.Client);
+        if (_activity is { IsAllDataRequested: true } span)
+        {
+            span.SetTag(TelemetryNames.OperationName, GenAiMetrics.ChatOperation);
+            span.SetTag(TelemetryNames.ProviderName, provider);
+            span.SetTag(TelemetryNames.RequestModel, deployment.UpstreamModel);
+            span.SetTag(TelemetryNames.Model, deployment.ModelId);
+            span.SetTag(TelemetryNames.Deployment, deployment.Id);
+        }
+    }
+
+    /// <summary>Starts the attempt's span, which becomes the current activity of the calling flow (the HTTP call's parent).</summary>
+    public static ProviderCall Start(Deployment deployment, string provider, string requestModel) => new(deployment, provider, requestModel);
+
+    /// <summary>Time since the request was sent.</summary>
+    public TimeSpan Elapsed => Stopwatch.GetElapsedTime(_started);
+
+    /// <summary>The first chunk of a stream arrived.</summary>
+    public void FirstChunk()
+    {
+        var elapsed = Elapsed;
+        GenAiMetrics.RecordTimeToFirstChunk(_provider, _requestModel, _responseModel, elapsed);
+        _activity?.SetTag("gen_ai.response.time_to_first_chunk", elapsed.TotalSeconds);
+    }
+
+    /// <summary>A completion's usage, on its span.</summary>
+    public void Usage(long input, long output)
+    {
+        _activity?.SetTag("gen_ai.usage.input_tokens", input);
+        _activity?.SetTag("gen_ai.usage.output_tokens", output);
+    }
+
+    /// <summary>The call is over: its duration is recorded, and its span ends (as an error when <paramref name="errorType"/> is given).</summary>
+    public void End(string? errorType)
+    {
+        if (_ended)
+        {
+            return;
+        }
+
+        _ended = true;
+        GenAiMetrics.RecordDuration(_provider, _requestModel, _responseModel, _deployment, Elapsed, errorType);
+        if (_activity is not { } span)
+        {
+            return;
+        }
+
+        if (errorType is not null)
+        {
+            span.SetTag(TelemetryNames.ErrorType, errorType);
+            span.SetStatus(ActivityStatusCode.Error);
+        }
+
+        // Ended from wherever the exchange ends (a stream's last read): the flow that ends it keeps its own current activity.
+        var current = Activity.Current;
+        span.Dispose();
+        Activity.Current = current == span ? span.Parent : current;
+    }
+
+    public void End(UpstreamFailure failure) => End(ErrorType(failure.Kind));
+
+    /// <summary>A failure kind as an <c>error.type</c> value: <c>timed_out</c>, <c>provider_error</c>, ...</summary>
+    public static string ErrorType(UpstreamFailureKind kind) => kind switch
+    {
+        UpstreamFailureKind.Unreachable => "unreachable",
+        UpstreamFailureKind.TimedOut => "timed_out",
+        UpstreamFailureKind.Overloaded => "overloaded",
+        UpstreamFailureKind.RateLimited => "rate_limited",
+        UpstreamFailureKind.BadResponse => "bad_response",
+        UpstreamFailureKind.ProviderError => "provider_error",
+        UpstreamFailureKind.Refused => "refused",
+        UpstreamFailureKind.AuthFailed => "auth_failed",
+        UpstreamFailureKind.StreamCut => "stream_cut",
+        _ => "_OTHER",
+    };
+}

@@ -1,0 +1,135 @@
+using Gateway.Catalog;
+using Gateway.Catalog.Telemetry;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace Gateway.Hosting;
+
+/// <summary>
+/// Metrics and traces for every gateway process (frontend, silo, both in one): the gateway's meters, Orleans' and ASP.NET
+/// Core's, scraped at <c>/metrics</c> and pushed over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set; traces across
+/// ASP.NET Core, Orleans grain calls and the HTTP calls to providers when tracing is on; trace ids in the logs' scopes.
+/// </summary>
+public static partial class GatewayTelemetryExtensions
+{
+    public const string MetricsPath = "/metrics";
+
+    private const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
+
+    /// <summary>Registers the meters, the exporters and (when on) tracing; once however often it is called.</summary>
+    public static IServiceCollection AddGatewayTelemetry(this IServiceCollection services, IConfiguration configuration, string serviceName)
+    {
+        if (services.Any(d => d.ServiceType == typeof(TelemetryAdded)))
+        {
+            return services;
+        }
+
+        services.AddSingleton<TelemetryAdded>();
+        services.AddGatewayCatalogs();
+        services.Configure<LoggerFactoryOptions>(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId | ActivityTrackingOptions.ParentId);
+
+        var otlp = !string.IsNullOrWhiteSpace(configuration[OtlpEndpointVariable]);
+        var tracing = configuration.GetSection(TelemetryOptions.Section).GetValue<bool?>(nameof(TelemetryOptions.Tracing)) ?? otlp;
+        var telemetry = services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(serviceName))
+            .WithMetrics(metrics => metrics
+                .AddMeter([.. TelemetryNames.Meters, TelemetryNames.OrleansMeter, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel"])
+                .AddView(OrleansView)
+                .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
+        if (tracing)
+        {
+            telemetry.WithTracing(traces => traces
+                .AddSource(GatewayTracing.SourceName, "Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application")
+                .AddAspNetCoreInstrumentation(o => o.Filter = context => !IsOperational(context.Request.Path))
+                .AddHttpClientInstrumentation());
+        }
+
+        if (otlp)
+        {
+            telemetry.UseOtlpExporter();
+        }
+
+        return services;
+    }
+
+    /// <summary>
+    /// <c>/metrics</c>, before anything else of the pipeline: to the admin key (<c>Authorization: Bearer</c>) on every
+    /// port, and to anyone on <see cref="TelemetryOptions.ManagementPort"/>, which serves nothing but <c>/metrics</c> and
+    /// the health endpoints.
+    /// </summary>
+    public static WebApplication MapGatewayMetrics(this WebApplication app)
+    {
+        app.Services.GetRequiredService<AdminKeyVerifier>();
+        var options = app.Services.GetRequiredService<IOptions<TelemetryOptions>>().Value;
+        if (options.ManagementPort is { } port)
+        {
+            app.Use((context, next) =>
+            {
+                if (context.Connection.LocalPort == port && !IsOperational(context.Request.Path))
+                {
+                    context.Response.StatusCode = StatusCodes.Status404NotFound;
+                    return Task.CompletedTask;
+                }
+
+                return next(context);
+            });
+            app.Lifetime.ApplicationStarted.Register(() => WarnIfNotListening(app, port));
+        }
+
+        app.UseOpenTelemetryPrometheusScrapingEndpoint(
+            meterProvider: null,
+            predicate: context => context.Request.Path == MetricsPath,
+            path: null,
+            configureBranchedPipeline: branch => branch.UseMiddleware<MetricsAccessMiddleware>(),
+            optionsName: null);
+        return app;
+    }
+
+    /// <summary>
+    /// Orleans' instruments as a Prometheus linter (<c>promtool check metrics</c>) accepts them: a help text where Orleans
+    /// gives none, and without the few it measures in milliseconds or megabytes (Prometheus wants base units, and a view
+    /// cannot change an instrument's unit): its grain-call, activation, directory and storage latencies and two memory gauges.
+    /// </summary>
+    private static MetricStreamConfiguration? OrleansView(System.Diagnostics.Metrics.Instrument instrument)
+    {
+        if (instrument.Meter.Name != TelemetryNames.OrleansMeter)
+        {
+            return null;
+        }
+
+        if (instrument.Unit is "ms" or "MB")
+        {
+            return MetricStreamConfiguration.Drop;
+        }
+
+        return string.IsNullOrEmpty(instrument.Description) ? new MetricStreamConfiguration { Description = "Orleans " + instrument.Name } : null;
+    }
+
+    private static bool IsOperational(PathString path) => path == MetricsPath || path.StartsWithSegments("/health");
+
+    private static void WarnIfNotListening(WebApplication app, int port)
+    {
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+        if (!addresses.Any(a => Uri.TryCreate(a.Replace("://+", "://localhost", StringComparison.Ordinal).Replace("://*", "://localhost", StringComparison.Ordinal), UriKind.Absolute, out var uri) && uri.Port == port))
+        {
+            LogManagementPortNotListened(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GatewayTelemetryExtensions).FullName!), port, string.Join(", ", addresses));
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Gateway:Telemetry:ManagementPort is {Port}, but the host does not listen on it (it listens on {Addresses}): add it to its URLs")]
+    private static partial void LogManagementPortNotListened(ILogger logger, int port, string addresses);
+
+    /// <summary>Marks a service collection that <see cref="AddGatewayTelemetry"/> has registered its services in.</summary>
+    private sealed class TelemetryAdded;
+}

@@ -1,0 +1,59 @@
+using System.Globalization;
+using System.Net;
+using Gateway.Tests.Infrastructure;
+
+namespace Gateway.Tests.Telemetry;
+
+/// <summary>
+/// The scraped accounting counters are the ledger's figures, exactly; and tenants add no series unless an operator
+/// opts one in by name.
+/// </summary>
+public sealed class MetricsAccountingTests(MetricsGateway metrics) : IClassFixture<MetricsGateway>
+{
+    private GatewayFactory Gateway => metrics.Gateway;
+
+    [Fact]
+    public async Task ScrapedTokensAndCostEqualTheLedgerTotals()
+    {
+        var key = await metrics.CreateTenantAsync(MetricsGateway.LabeledTenant, "gold");
+        await MetricsTraffic.SendAsync(Gateway, key);
+
+        var ledger = await metrics.LedgerAsync(MetricsGateway.LabeledTenant);
+        var scrape = await PrometheusScrape.ScrapeAsync(Gateway);
+
+        var tenant = ("gateway_tenant", MetricsGateway.LabeledTenant);
+        Assert.Equal(8, ledger.Count);
+        Assert.Equal(ledger.Sum(e => e["inputTokens"]!.GetValue<long>()), (long)scrape.Find("gateway_tokens_total", tenant, ("gen_ai_token_type", "input")).Sum(s => s.Number));
+        Assert.Equal(ledger.Sum(e => e["outputTokens"]!.GetValue<long>()), (long)scrape.Find("gateway_tokens_total", tenant, ("gen_ai_token_type", "output")).Sum(s => s.Number));
+        var cost = Assert.Single(scrape.Find("gateway_cost_usd_total", tenant, ("gateway_model", "gpt-4.1"), ("gateway_tier", "gold")));
+        Assert.Equal(ledger.Sum(e => e["costUsd"]!.GetValue<decimal>()), decimal.Parse(cost.Value, NumberStyles.Float, CultureInfo.InvariantCulture));
+        Assert.NotEmpty(scrape.Find("gateway_admissions_total", tenant, ("gateway_outcome", "admitted")));
+    }
+
+    [Fact]
+    public async Task AThousandTenantsOfOneTierAddNoSeries()
+    {
+        var first = await Task.WhenAll(Enumerable.Range(0, 2).Select(i => metrics.CreateTenantAsync($"few-{i}", MetricsGateway.Tier)));
+        await Task.WhenAll(first.Select(ServeOneAsync));
+        var before = TierSeries(await PrometheusScrape.ScrapeAsync(Gateway));
+
+        const int Tenants = 1000;
+        var ids = Enumerable.Range(0, Tenants).Select(i => $"many-{i:D4}").ToList();
+        await Parallel.ForEachAsync(ids, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (id, _) => await ServeOneAsync(await metrics.CreateTenantAsync(id, MetricsGateway.Tier)));
+        var scrape = await PrometheusScrape.ScrapeAsync(Gateway);
+
+        Assert.Equal(before, TierSeries(scrape));
+        Assert.DoesNotContain(scrape.Samples, s => s.Labels.Values.Any(v => v.StartsWith("many-", StringComparison.Ordinal)));
+        var admitted = Assert.Single(scrape.Find("gateway_admissions_total", ("gateway_tier", MetricsGateway.Tier), ("gateway_outcome", "admitted")));
+        Assert.Equal(Tenants + 2, admitted.Number);
+    }
+
+    private async Task ServeOneAsync(string key)
+    {
+        using var client = Gateway.CreateTenantClient(key);
+        await MetricsTraffic.ExpectAsync(client, new { model = "gpt-4.1", messages = ChatBodies.Messages(), max_tokens = 3 }, HttpStatusCode.OK);
+    }
+
+    private static SortedSet<string> TierSeries(PrometheusScrape scrape) =>
+        new(scrape.Samples.Where(s => s.Labels.TryGetValue("gateway_tier", out var tier) && tier == MetricsGateway.Tier).Select(s => s.Series), StringComparer.Ordinal);
+}

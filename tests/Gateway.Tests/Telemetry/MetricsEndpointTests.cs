@@ -1,0 +1,49 @@
+using System.Net;
+using Gateway.Tests.Infrastructure;
+
+namespace Gateway.Tests.Telemetry;
+
+/// <summary><c>/metrics</c> on the embedded gateway: only to the admin key, and a scrape Prometheus' own linter accepts.</summary>
+[Collection(GatewayCollection.Name)]
+public sealed class MetricsEndpointTests(GatewayFactory gateway)
+{
+    [Fact]
+    public async Task MetricsRefusesAScrapeWithoutTheAdminKey()
+    {
+        var (_, tenantKey) = await gateway.CreateTenantWithKeyAsync();
+        using var anonymous = PrometheusScrape.Anonymous(gateway);
+        using var tenant = PrometheusScrape.WithBearer(gateway, tenantKey);
+        using var wrong = PrometheusScrape.WithBearer(gateway, GatewayFactory.AdminKey + "x");
+        using var admin = gateway.CreateAdminClient();
+
+        foreach (var client in new[] { anonymous, tenant, wrong })
+        {
+            using var refused = await client.GetAsync("/metrics");
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+            Assert.DoesNotContain("gateway_", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        using var scraped = await admin.GetAsync("/metrics");
+        Assert.Equal(HttpStatusCode.OK, scraped.StatusCode);
+        Assert.StartsWith("text/plain", scraped.Content.Headers.ContentType?.MediaType, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AScrapeAfterTrafficPassesPromtoolAndShowsSubMillisecondBuckets()
+    {
+        var (_, key) = await gateway.CreateTenantWithKeyAsync(new { tier = "gold", cache = new { enabled = true } });
+        await MetricsTraffic.SendAsync(gateway, key);
+
+        var scrape = await PrometheusScrape.ScrapeAsync(gateway);
+        var (exitCode, output) = await PrometheusScrape.PromtoolAsync(scrape.Text, "check", "metrics");
+
+        Assert.True(exitCode == 0, $"promtool check metrics failed ({exitCode}):\n{output}");
+        Assert.NotEmpty(scrape.Find("gateway_added_time_seconds_bucket", ("le", "5E-05")));
+        Assert.NotEmpty(scrape.Find("gen_ai_client_token_usage_bucket", ("gen_ai_token_type", "output"), ("gen_ai_operation_name", "chat")));
+        Assert.True(scrape.Find("gen_ai_client_operation_time_to_first_chunk_seconds_count", ("gen_ai_request_model", "gpt-4.1")).Any(),
+            string.Join("\n", scrape.Samples.Where(s => s.Name.StartsWith("gen_ai", StringComparison.Ordinal)).Select(s => s.Series)));
+        Assert.NotEmpty(scrape.Find("gateway_requests_total", ("gateway_outcome", "refused"), ("error_type", "model_not_found")));
+        Assert.NotEmpty(scrape.Find("gateway_cache_lookups_total", ("gateway_outcome", "hit")));
+        Assert.NotEmpty(scrape.Find("gateway_upstream_retries_total", ("gateway_model", "gpt-4.1")));
+    }
+}

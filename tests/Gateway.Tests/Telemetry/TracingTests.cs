@@ -1,0 +1,129 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry.Trace;
+
+namespace Gateway.Tests.Telemetry;
+
+/// <summary>
+/// One trace per request, captured by OpenTelemetry's in-memory exporter: the frontend's server span, the grain calls
+/// (tenant grain, upstream worker) and the provider attempt with its HTTP call, GenAI attributes and no prompt text; the
+/// trace id is in the logs' scopes.
+/// </summary>
+public sealed class TracingTests : IAsyncLifetime
+{
+    private const string Prompt = "purple elephants dance at 4711";
+
+    private readonly GatewayFactory _gateway = new();
+    private readonly SpanList _spans = [];
+    private readonly ScopeCapture _logs = new();
+
+    public async Task InitializeAsync()
+    {
+        _gateway.Settings["Gateway:Telemetry:Tracing"] = "true";
+        _gateway.LogCapture = _logs;
+        _gateway.TestServices = services => services.ConfigureOpenTelemetryTracerProvider(traces => traces.AddInMemoryExporter(_spans));
+        await _gateway.InitializeAsync();
+    }
+
+    public async Task DisposeAsync() => await ((IAsyncLifetime)_gateway).DisposeAsync();
+
+    [Fact]
+    public async Task ATraceSpansTheFrontendTheGrainsAndTheProviderCall()
+    {
+        var (_, key) = await _gateway.CreateTenantWithKeyAsync();
+        using var client = _gateway.CreateTenantClient(key);
+
+        // The first attempt fails and is retried: its warning is logged within the request's trace.
+        _gateway.MockFaults.Enqueue(new MockProvider.MockFault { Status = 500 });
+        await MetricsTraffic.ExpectAsync(client, new { model = "gpt-4.1", messages = ChatBodies.Messages(Prompt), max_tokens = 5 }, HttpStatusCode.OK);
+
+        // Spans are exported as they end, some (the silo's side of a grain call) after the client has its answer.
+        Activity? server = null;
+        List<Activity> trace = [];
+        await Eventually.HoldsAsync(
+            () =>
+            {
+                server = Spans().FirstOrDefault(s => s.Kind == ActivityKind.Server && s.DisplayName.Contains("/v1/chat/completions", StringComparison.Ordinal));
+                trace = server is null ? [] : Spans().Where(s => s.TraceId == server.TraceId).ToList();
+                return Task.FromResult(
+                    trace.Any(s => s.DisplayName.Contains("ITenantGrain", StringComparison.Ordinal) && s.DisplayName.Contains("Admit", StringComparison.Ordinal))
+                    && trace.Any(s => s.DisplayName.Contains("IUpstreamGrain", StringComparison.Ordinal))
+                    && trace.Any(s => s.Source.Name == "Gateway" && s.Status == ActivityStatusCode.Error)
+                    && trace.Any(s => s.Source.Name == "Gateway" && s.Status != ActivityStatusCode.Error));
+            },
+            "the request's trace holds the server span, the tenant and upstream grain calls, the failed provider attempt and the one that served");
+
+        var provider = trace.Single(s => s.Source.Name == "Gateway" && s.Status != ActivityStatusCode.Error);
+        Assert.Contains(trace, s => s.Source.Name == "Gateway" && s.Status == ActivityStatusCode.Error && (string?)s.GetTagItem("error.type") == "provider_error");
+        Assert.Equal(ActivityKind.Client, provider.Kind);
+        Assert.Equal("chat", provider.GetTagItem("gen_ai.operation.name"));
+        Assert.Equal("openai", provider.GetTagItem("gen_ai.provider.name"));
+        Assert.Equal("gpt-4.1", provider.GetTagItem("gen_ai.request.model"));
+        Assert.Equal(5L, provider.GetTagItem("gen_ai.usage.output_tokens"));
+        Assert.True(trace.Any(s => s.Kind == ActivityKind.Client && s.ParentSpanId == provider.SpanId && s.Source.Name.StartsWith("System.Net.Http", StringComparison.Ordinal)),
+            "No HTTP span under the provider span: " + string.Join(", ", trace.Select(s => $"{s.Source.Name}:{s.DisplayName}:{s.Kind}:{s.ParentSpanId}")) + $" provider {provider.SpanId}");
+        Assert.DoesNotContain(trace, s => s.TagObjects.Any(t => t.Value?.ToString()?.Contains("elephants", StringComparison.Ordinal) == true));
+        Assert.Contains(server!.TraceId.ToHexString(), _logs.TraceIds);
+    }
+
+    private List<Activity> Spans() => _spans.Snapshot();
+
+    /// <summary>The exporter's collection, which it adds to from whichever thread ends a span: read only as a copy.</summary>
+    private sealed class SpanList : System.Collections.ObjectModel.Collection<Activity>
+    {
+        private readonly Lock _lock = new();
+
+        public List<Activity> Snapshot()
+        {
+            lock (_lock)
+            {
+                return [.. this];
+            }
+        }
+
+        protected override void InsertItem(int index, Activity item)
+        {
+            lock (_lock)
+            {
+                base.InsertItem(index, item);
+            }
+        }
+    }
+
+    /// <summary>Collects the <c>TraceId</c> of every log scope the gateway's loggers open.</summary>
+    private sealed class ScopeCapture : ILoggerProvider, ISupportExternalScope
+    {
+        private IExternalScopeProvider? _scopes;
+
+        public ConcurrentBag<string> TraceIds { get; } = [];
+
+        public ILogger CreateLogger(string categoryName) => new Logger(this);
+
+        public void SetScopeProvider(IExternalScopeProvider scopeProvider) => _scopes = scopeProvider;
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(ScopeCapture owner) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => owner._scopes?.Push(state);
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+                owner._scopes?.ForEachScope(
+                    static (scope, bag) =>
+                    {
+                        if (scope is IEnumerable<KeyValuePair<string, object?>> pairs && pairs.FirstOrDefault(p => p.Key == "TraceId").Value is { } id)
+                        {
+                            bag.Add(id.ToString()!);
+                        }
+                    },
+                    owner.TraceIds);
+        }
+    }
+}
