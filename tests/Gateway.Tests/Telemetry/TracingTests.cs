@@ -36,9 +36,22 @@ public sealed class TracingTests : IAsyncLifetime
         var (_, key) = await _gateway.CreateTenantWithKeyAsync();
         using var client = _gateway.CreateTenantClient(key);
 
+        // The request is sent within a trace of the test's own (the client propagates it): other tests' gateways in this
+        // process trace through the same sources, so the request's spans are told apart by its trace id.
+        var parent = new Activity("test-request").SetIdFormat(ActivityIdFormat.W3C);
+        parent.ActivityTraceFlags = ActivityTraceFlags.Recorded;
+        var traceId = parent.Start().TraceId;
+
         // The first attempt fails and is retried: its warning is logged within the request's trace.
         _gateway.MockFaults.Enqueue(new MockProvider.MockFault { Status = 500 });
-        await MetricsTraffic.ExpectAsync(client, new { model = "gpt-4.1", messages = ChatBodies.Messages(Prompt), max_tokens = 5 }, HttpStatusCode.OK);
+        try
+        {
+            await MetricsTraffic.ExpectAsync(client, new { model = "gpt-4.1", messages = ChatBodies.Messages(Prompt), max_tokens = 5 }, HttpStatusCode.OK);
+        }
+        finally
+        {
+            parent.Stop();
+        }
 
         // Spans are exported as they end, some (the silo's side of a grain call) after the client has its answer.
         Activity? server = null;
@@ -46,7 +59,7 @@ public sealed class TracingTests : IAsyncLifetime
         await Eventually.HoldsAsync(
             () =>
             {
-                server = Spans().FirstOrDefault(s => s.Kind == ActivityKind.Server && s.DisplayName.Contains("/v1/chat/completions", StringComparison.Ordinal));
+                server = Spans().FirstOrDefault(s => s.Kind == ActivityKind.Server && s.TraceId == traceId && s.DisplayName.Contains("/v1/chat/completions", StringComparison.Ordinal));
                 trace = server is null ? [] : Spans().Where(s => s.TraceId == server.TraceId).ToList();
                 return Task.FromResult(
                     trace.Any(s => s.DisplayName.Contains("ITenantGrain", StringComparison.Ordinal) && s.DisplayName.Contains("Admit", StringComparison.Ordinal))
