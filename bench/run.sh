@@ -262,7 +262,7 @@ else
   start nginx-proxy "$NGINX" -p "$WORK/nginx-proxy" -c "$WORK/nginx-proxy/nginx.conf"; PROXY_PID=$LAST_PID
   start portkey env NODE_ENV=production node -r "$BENCH/portkey/loopback.cjs" "$PORTKEY_JS" "--port=$PORTKEY" --headless; PORTKEY_PID=$LAST_PID
 
-  start gateway env "${gateway_env[@]}" Gateway__Mode=Embedded Cluster__ClusterId=bench-embedded \
+  start gateway env "${gateway_env[@]}" Gateway__Frontend__Mode=Embedded Cluster__ClusterId=bench-embedded \
     Cluster__SiloPort="$GW_SILO" Cluster__GatewayPort="$GW_GATE" \
     dotnet "$FRONTEND_DLL" --urls "http://127.0.0.1:$GW"; GW_PID=$LAST_PID
   start silo env "${gateway_env[@]}" Cluster__ClusterId=bench-split \
@@ -274,7 +274,7 @@ else
   wait_http "http://127.0.0.1:$PROXY/" 20 "$PROXY_PID"
   wait_http "http://127.0.0.1:$PORTKEY/" 30 "$PORTKEY_PID"
   wait_http "http://127.0.0.1:$SPLIT_SILO_HTTP/health/ready" 60 "$SILO_PID"
-  start frontend env "${gateway_env[@]}" Gateway__Mode=Client Cluster__ClusterId=bench-split \
+  start frontend env "${gateway_env[@]}" Gateway__Frontend__Mode=Client Cluster__ClusterId=bench-split \
     Cluster__SiloPort="$SPLIT_SILO" Cluster__GatewayPort="$SPLIT_GATE" \
     dotnet "$FRONTEND_DLL" --urls "http://127.0.0.1:$SPLIT"; FRONTEND_PID=$LAST_PID
   wait_http "http://127.0.0.1:$GW/health/ready" 60 "$GW_PID"
@@ -510,7 +510,7 @@ fi
 if [[ $DURABLE == 1 ]]; then
   deps_ready
   log "starting the durable gateway :$GWD (Cluster:Storage=PostgreSql, PostgreSQL on port $(sed -n 's/.*Port=\([0-9]*\).*/\1/p' <<< "$PG_CONN"))"
-  start gateway-durable env "${gateway_env[@]}" Gateway__Mode=Embedded Cluster__ClusterId=bench-durable \
+  start gateway-durable env "${gateway_env[@]}" Gateway__Frontend__Mode=Embedded Cluster__ClusterId=bench-durable \
     Cluster__SiloPort="$GWD_SILO" Cluster__GatewayPort="$GWD_GATE" Cluster__Storage=PostgreSql ConnectionStrings__Gateway="$PG_CONN" \
     dotnet "$FRONTEND_DLL" --urls "http://127.0.0.1:$GWD"; GWD_PID=$LAST_PID
   wait_http "http://127.0.0.1:$GWD/health/ready" 90 "$GWD_PID"

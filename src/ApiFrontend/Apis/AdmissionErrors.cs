@@ -27,6 +27,9 @@ public static class AdmissionErrors
             AdmissionOutcome.AccountingUnavailable => new OpenAiError(StatusCodes.Status503ServiceUnavailable,
                 "Usage cannot be recorded right now, so the request is not served. Please retry shortly.",
                 "server_error", code: "accounting_unavailable", retryAfter: result.RetryAfter),
+            AdmissionOutcome.TierNotConfigured => new OpenAiError(StatusCodes.Status403Forbidden,
+                "Your tenant's tier is not configured on this gateway, so no request can be served. Please contact the gateway's operator.",
+                "invalid_request_error", code: "tier_not_configured"),
             AdmissionOutcome.TokenQuotaExhausted => Quota(
                 "You exceeded your monthly token quota. It renews at the start of next month (UTC) or when an operator raises it."),
             AdmissionOutcome.BudgetExhausted => Quota(

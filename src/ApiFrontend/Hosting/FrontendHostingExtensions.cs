@@ -17,6 +17,7 @@ public static class FrontendHostingExtensions
     {
         var configuration = builder.Configuration;
         var services = builder.Services;
+        FrontendOptions.RefuseMovedKeys(configuration);
         var options = configuration.GetSection(FrontendOptions.Section).Get<FrontendOptions>() ?? new FrontendOptions();
         services.AddOptionsWithValidateOnStart<FrontendOptions>().BindConfiguration(FrontendOptions.Section);
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<FrontendOptions>, FrontendOptions.Validator>();

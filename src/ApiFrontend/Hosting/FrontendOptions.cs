@@ -1,9 +1,15 @@
 namespace Gateway.ApiFrontend.Hosting;
 
-/// <summary>How the frontend runs (configuration <c>Gateway</c>).</summary>
+/// <summary>How the frontend runs (configuration <c>Gateway:Frontend</c>).</summary>
 public sealed class FrontendOptions
 {
-    public const string Section = "Gateway";
+    public const string Section = "Gateway:Frontend";
+
+    /// <summary>
+    /// Where these settings lived before they got a section of their own. A process given one of them refuses to start
+    /// rather than ignore it: a frontend meant to be a cluster client would otherwise start a silo of its own.
+    /// </summary>
+    private static readonly string[] MovedKeys = [nameof(Mode), nameof(MaxRequestBodyBytes), nameof(UpstreamWorkerShards), nameof(UpstreamProbeInterval)];
 
     /// <summary><see cref="FrontendMode.Embedded"/> co-hosts a silo; <see cref="FrontendMode.Client"/> joins a cluster as an Orleans client.</summary>
     public FrontendMode Mode { get; set; } = FrontendMode.Embedded;
@@ -19,6 +25,16 @@ public sealed class FrontendOptions
     /// <see cref="Cluster.UpstreamCallWatch"/>); a dropped gateway connection triggers a check at once.
     /// </summary>
     public TimeSpan UpstreamProbeInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Throws, naming the new key, when <paramref name="configuration"/> sets one of these under <c>Gateway</c>.</summary>
+    public static void RefuseMovedKeys(IConfiguration configuration)
+    {
+        var moved = MovedKeys.Where(key => configuration[$"Gateway:{key}"] is not null).Select(key => $"Gateway:{key} is now {Section}:{key} (environment Gateway__Frontend__{key}).").ToArray();
+        if (moved.Length > 0)
+        {
+            throw new Microsoft.Extensions.Options.OptionsValidationException(Section, typeof(FrontendOptions), moved);
+        }
+    }
 
     /// <summary>Refuses to start with settings that cannot work, naming the setting to fix.</summary>
     internal sealed class Validator : Microsoft.Extensions.Options.IValidateOptions<FrontendOptions>

@@ -13,4 +13,7 @@ public enum AdmissionOutcome
     BudgetExhausted = 7,
     RequestTooLarge = 8,
     AccountingUnavailable = 9,
+
+    /// <summary>The tenant's tier is not configured (removed from <c>Gateway:Tiers</c>): nothing can be admitted until an operator fixes it.</summary>
+    TierNotConfigured = 10,
 }

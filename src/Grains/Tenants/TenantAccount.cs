@@ -36,7 +36,7 @@ internal sealed class TenantAccount(TenantState state, TenantGrainOptions option
     /// After a reactivation: the current month, the buckets at <paramref name="limits"/>, and the reservations open at the
     /// last checkpoint held again (requests in flight then still hold what they reserved until they settle or expire).
     /// </summary>
-    public void Reopen(EffectiveLimits limits, DateTimeOffset now)
+    public void Reopen(EffectiveLimits? limits, DateTimeOffset now)
     {
         Usage.RollPeriod(now);
         EnsureBuckets(limits, now);
@@ -46,7 +46,7 @@ internal sealed class TenantAccount(TenantState state, TenantGrainOptions option
         }
     }
 
-    public void Create(TenantConfig config, EffectiveLimits limits, DateTimeOffset now)
+    public void Create(TenantConfig config, EffectiveLimits? limits, DateTimeOffset now)
     {
         state.Config = config;
         state.CreatedAt = now;
@@ -55,7 +55,7 @@ internal sealed class TenantAccount(TenantState state, TenantGrainOptions option
     }
 
     /// <summary>Replaces the configuration; <paramref name="limits"/> are those of the new one, to which the buckets are resized.</summary>
-    public void Configure(TenantConfig config, EffectiveLimits limits, DateTimeOffset now)
+    public void Configure(TenantConfig config, EffectiveLimits? limits, DateTimeOffset now)
     {
         state.Config = config;
         EnsureBuckets(limits, now);
@@ -69,15 +69,23 @@ internal sealed class TenantAccount(TenantState state, TenantGrainOptions option
     }
 
     /// <summary><see cref="Advance"/>, then the buckets at <paramref name="limits"/>: what every admission and settlement starts from.</summary>
-    public void Refresh(EffectiveLimits limits, DateTimeOffset now)
+    public void Refresh(EffectiveLimits? limits, DateTimeOffset now)
     {
         Advance(now);
         EnsureBuckets(limits, now);
     }
 
-    /// <summary>Creates the rate buckets, or resizes them to changed limits keeping how full they are.</summary>
-    public void EnsureBuckets(EffectiveLimits limits, DateTimeOffset now)
+    /// <summary>
+    /// Creates the rate buckets, or resizes them to changed limits keeping how full they are; leaves them as they are
+    /// while the tenant's tier is not configured (no limits: nothing is admitted, so nothing takes from them).
+    /// </summary>
+    public void EnsureBuckets(EffectiveLimits? limits, DateTimeOffset now)
     {
+        if (limits is null)
+        {
+            return;
+        }
+
         if (state.RequestBucket is null)
         {
             state.RequestBucket = new TokenBucket(limits.RequestsPerMinute, now);

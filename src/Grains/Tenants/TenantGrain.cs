@@ -7,6 +7,7 @@ using Gateway.Grains.Abstractions.Tenants;
 using Gateway.Grains.Ledger;
 using Orleans.Concurrency;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Grains.Tenants;
@@ -26,16 +27,18 @@ namespace Gateway.Grains.Tenants;
 /// before it changes state, and nothing interleaves with activation.
 /// </remarks>
 [Reentrant]
-public sealed class TenantGrain(
+public sealed partial class TenantGrain(
     [PersistentState("tenant", StorageNames.Tenants)] IPersistentState<TenantState> state,
     IOptionsMonitor<TierCatalogOptions> tiers,
     IOptions<TenantGrainOptions> options,
     ModelCatalog models,
     AdmissionPolicy admission,
     IUsageLedger ledger,
+    ILogger<TenantGrain> logger,
     [FromKeyedServices(GatewayClock.Key)] TimeProvider time) : Grain, ITenantGrain, ICheckpointHost
 {
     private readonly TenantGrainOptions _options = options.Value;
+    private bool _toldTierMissing;
     private TenantCheckpoint? _checkpoint;
     private TenantAccount? _account;
 
@@ -137,6 +140,12 @@ public sealed class TenantGrain(
             return Task.FromResult(new AdmissionResult(AdmissionOutcome.UnknownTenant, RateLimitStatus.Empty, TimeSpan.Zero));
         }
 
+        if (limits is null)
+        {
+            TellTierMissing();
+            return Task.FromResult(new AdmissionResult(AdmissionOutcome.TierNotConfigured, RateLimitStatus.Empty, TimeSpan.Zero));
+        }
+
         var decision = admission.Decide(request, Account, limits, ledger.IsAcceptingWrites, now);
         if (decision.Reserve is { } reservation)
         {
@@ -147,7 +156,7 @@ public sealed class TenantGrain(
     }
 
     public Task<int> GetPromptCeilingAsync(AdmissionRequest request) =>
-        Task.FromResult(Refreshed() is (var now, var limits) ? admission.PromptCeiling(request, Account, limits, ledger.IsAcceptingWrites, now) : 0);
+        Task.FromResult(Refreshed() is (var now, { } limits) ? admission.PromptCeiling(request, Account, limits, ledger.IsAcceptingWrites, now) : 0);
 
     public Task SettleAsync(Settlement settlement)
     {
@@ -207,16 +216,21 @@ public sealed class TenantGrain(
             return Task.FromResult(RateLimitStatus.Empty);
         }
 
+        if (Limits(config) is not { } limits)
+        {
+            return Task.FromResult(RateLimitStatus.Empty);
+        }
+
         var now = time.GetUtcNow();
-        Account.EnsureBuckets(Limits(config), now);
+        Account.EnsureBuckets(limits, now);
         return Task.FromResult(TenantReports.RateLimits(Account, now));
     }
 
     /// <summary>
     /// How a turn that admits, settles or reads starts: the limits in force, computed once, and the account brought to
-    /// now with them; null when the tenant does not exist.
+    /// now with them; null when the tenant does not exist. The limits are null when its tier is not configured.
     /// </summary>
-    private (DateTimeOffset Now, EffectiveLimits Limits)? Refreshed()
+    private (DateTimeOffset Now, EffectiveLimits? Limits)? Refreshed()
     {
         if (Account.Config is not { } config)
         {
@@ -228,7 +242,20 @@ public sealed class TenantGrain(
         return (now, limits);
     }
 
-    private EffectiveLimits Limits(TenantConfig config) => LimitsInForce.Of(config, tiers.CurrentValue, TenantId);
+    private EffectiveLimits? Limits(TenantConfig config) => LimitsInForce.Of(config, tiers.CurrentValue);
+
+    /// <summary>Tells the operator once per activation, not once per refused request, that the tenant's tier is missing.</summary>
+    private void TellTierMissing()
+    {
+        if (!_toldTierMissing)
+        {
+            _toldTierMissing = true;
+            LogTierNotConfigured(logger, TenantId, Account.Config!.Tier);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Tenant {TenantId} has tier {Tier}, which is not configured (Gateway:Tiers): its requests are refused until the tier is configured again or the tenant is moved to another.")]
+    private static partial void LogTierNotConfigured(ILogger logger, string tenantId, string tier);
 
     Task ICheckpointHost.WriteCheckpointAsync()
     {

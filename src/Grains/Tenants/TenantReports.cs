@@ -8,17 +8,22 @@ namespace Gateway.Grains.Tenants;
 /// </summary>
 internal static class TenantReports
 {
-    public static TenantView View(string tenantId, TenantAccount account, EffectiveLimits limits, DateTimeOffset now) =>
-        new(tenantId,
+    /// <summary>The admin view; <paramref name="limits"/> null (tier not configured) shows that nothing is allowed.</summary>
+    public static TenantView View(string tenantId, TenantAccount account, EffectiveLimits? limits, DateTimeOffset now)
+    {
+        var shown = limits ?? LimitsInForce.Nothing(account.Config!);
+        return new(tenantId,
             account.Config!,
-            limits,
+            shown,
             account.State.Keys.Select(KeyInfo).ToArray(),
-            Usage(account, limits, now),
+            Usage(account, shown, now),
             account.State.CreatedAt);
+    }
 
     /// <summary>The usage of the month of <paramref name="now"/>, what is left of its quota and budget, and what is reserved.</summary>
-    public static UsageReport Usage(TenantAccount account, EffectiveLimits limits, DateTimeOffset now)
+    public static UsageReport Usage(TenantAccount account, EffectiveLimits? limits, DateTimeOffset now)
     {
+        limits ??= LimitsInForce.Nothing(account.Config!);
         var month = account.Usage.MonthAt(now);
         var reservations = account.Reservations;
         return new UsageReport(

@@ -24,7 +24,7 @@ public sealed class OptionsValidationTests
     {
         var frontend = new FrontendOptions.Validator().Validate(null, new FrontendOptions { UpstreamWorkerShards = 0, MaxRequestBodyBytes = 10, Mode = (FrontendMode)7 });
         Assert.Equal(
-            ["Gateway:Mode must be Embedded or Client.", "Gateway:MaxRequestBodyBytes must be at least 1024 (bytes).", "Gateway:UpstreamWorkerShards must be between 1 and 4096."],
+            ["Gateway:Frontend:Mode must be Embedded or Client.", "Gateway:Frontend:MaxRequestBodyBytes must be at least 1024 (bytes).", "Gateway:Frontend:UpstreamWorkerShards must be between 1 and 4096."],
             frontend.Failures);
 
         var ledger = new LedgerOptions.Validator().Validate(null, new LedgerOptions { BufferCapacity = 0, MaxRetryDelay = TimeSpan.Zero });
@@ -44,6 +44,17 @@ public sealed class OptionsValidationTests
         var failure = await Assert.ThrowsAnyAsync<Exception>(gateway.InitializeAsync);
         var validation = Assert.IsType<OptionsValidationException>(Unwrap(failure));
         Assert.Contains("Gateway:Tenants:MaxKeys must be at least 1.", validation.Failures);
+        await ((IAsyncLifetime)gateway).DisposeAsync();
+    }
+
+    [Fact]
+    public async Task AFrontendGivenASettingUnderItsOldKeyDoesNotStart()
+    {
+        var gateway = new Infrastructure.GatewayFactory();
+        gateway.Settings["Gateway:Mode"] = "Client";
+        var failure = await Assert.ThrowsAnyAsync<Exception>(gateway.InitializeAsync);
+        var validation = Assert.IsType<OptionsValidationException>(Unwrap(failure));
+        Assert.Equal(["Gateway:Mode is now Gateway:Frontend:Mode (environment Gateway__Frontend__Mode)."], validation.Failures);
         await ((IAsyncLifetime)gateway).DisposeAsync();
     }
 

@@ -89,7 +89,7 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>, IAsyncLifet
     {
         builder.UseEnvironment("Testing");
         builder.UseSetting("Gateway:AdminKey", AdminKey);
-        builder.UseSetting("Gateway:Mode", "Embedded");
+        builder.UseSetting("Gateway:Frontend:Mode", "Embedded");
         builder.UseSetting("Cluster:SiloPort", FreePorts.Next().ToString());
         builder.UseSetting("Cluster:GatewayPort", FreePorts.Next().ToString());
         builder.UseSetting("Cluster:ClusterId", "test-" + Guid.NewGuid().ToString("N"));

@@ -145,7 +145,7 @@ public sealed class GatewayProcesses : IAsyncDisposable
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
             ["Logging__LogLevel__Default"] = "Warning",
             ["Gateway__AdminKey"] = AdminKey,
-            ["Gateway__Mode"] = "Client",
+            ["Gateway__Frontend__Mode"] = "Client",
             ["MockProvider__Enabled"] = "false",
             ["Cluster__Clustering"] = "Redis",
             ["Cluster__Storage"] = "PostgreSql",

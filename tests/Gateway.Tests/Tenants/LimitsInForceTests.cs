@@ -10,7 +10,7 @@ public sealed class LimitsInForceTests
     [Fact]
     public void TheTiersDefaultsApplyWhereTheTenantSetsNothing()
     {
-        var limits = LimitsInForce.Of(new TenantConfig("silver", null, null, null, TenantLimits.None), new TierCatalogOptions(), "t1");
+        var limits = LimitsInForce.Of(new TenantConfig("silver", null, null, null, TenantLimits.None), new TierCatalogOptions());
 
         Assert.Equal(new EffectiveLimits(300, 500_000, 20, 10_000_000, null, 2), limits);
     }
@@ -20,7 +20,7 @@ public sealed class LimitsInForceTests
     {
         var config = new TenantConfig("silver", null, 12.5m, 42_000, new TenantLimits(7, 9_000, 3));
 
-        var limits = LimitsInForce.Of(config, new TierCatalogOptions(), "t1");
+        var limits = LimitsInForce.Of(config, new TierCatalogOptions());
 
         Assert.Equal(new EffectiveLimits(7, 9_000, 3, 42_000, 12.5m, 2), limits);
     }
@@ -30,18 +30,17 @@ public sealed class LimitsInForceTests
     {
         var tiers = new TierCatalogOptions { Tiers = { ["silver"] = new() { RequestsPerMinute = 1, TokensPerMinute = 2, MaxConcurrent = 3, FairShareWeight = 5 } } };
 
-        var limits = LimitsInForce.Of(new TenantConfig("Silver", null, null, null, TenantLimits.None), tiers, "t1");
+        var limits = LimitsInForce.Of(new TenantConfig("Silver", null, null, null, TenantLimits.None), tiers);
 
         Assert.Equal(new EffectiveLimits(1, 2, 3, null, null, 5), limits);
     }
 
     [Fact]
-    public void ATierThatIsNotConfiguredIsAnError()
+    public void ATierThatIsNotConfiguredPutsNoLimitsInForce()
     {
-        var config = new TenantConfig("copper", null, null, null, TenantLimits.None);
+        var config = new TenantConfig("copper", null, 4m, null, TenantLimits.None);
 
-        var error = Assert.Throws<InvalidOperationException>(() => LimitsInForce.Of(config, new TierCatalogOptions(), "t1"));
-
-        Assert.Equal("Tenant 't1' has tier 'copper', which is not configured (Gateway:Tiers).", error.Message);
+        Assert.Null(LimitsInForce.Of(config, new TierCatalogOptions()));
+        Assert.Equal(new EffectiveLimits(0, 0, 0, 0, 4m, 0), LimitsInForce.Nothing(config));
     }
 }

@@ -106,6 +106,26 @@ public sealed class TenantGrainTests(ClusterFixture cluster)
     }
 
     [Fact]
+    public async Task ATenantWhoseTierIsNotConfiguredIsRefusedButStillReadableAndMovable()
+    {
+        // As after an operator removed a custom tier from Gateway:Tiers that the tenant was in.
+        var tenant = Tenant(NewTenantId());
+        var view = await tenant.CreateAsync(new TenantConfig("copper", null, 5m, null, TenantLimits.None));
+
+        Assert.Equal(new EffectiveLimits(0, 0, 0, 0, 5m, 0), view!.Effective);
+        var refused = await tenant.AdmitAsync(new AdmissionRequest(NewRequestId(), Gpt, 10, 10));
+        Assert.Equal((AdmissionOutcome.TierNotConfigured, RateLimitStatus.Empty), (refused.Outcome, refused.RateLimits));
+        Assert.Equal(0, (await tenant.GetUsageAsync())!.Requests);
+        Assert.Equal(RateLimitStatus.Empty, await tenant.GetRateLimitsAsync());
+        Assert.Equal(0, await tenant.GetPromptCeilingAsync(new AdmissionRequest(NewRequestId(), Gpt, 10, 10)));
+
+        var moved = await tenant.UpdateAsync(Patch(tier: "gold"));
+
+        Assert.Equal(1_000, moved!.Effective.RequestsPerMinute);
+        Assert.Equal(AdmissionOutcome.Admitted, (await tenant.AdmitAsync(new AdmissionRequest(NewRequestId(), Gpt, 10, 10))).Outcome);
+    }
+
+    [Fact]
     public async Task RefusesAdmissionForAnUnknownTenant()
     {
         var result = await Tenant(NewTenantId()).AdmitAsync(new AdmissionRequest(NewRequestId(), Gpt, 10, 10));

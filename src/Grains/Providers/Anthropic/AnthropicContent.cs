@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Gateway.Grains.Providers.Translation;
 
 namespace Gateway.Grains.Providers.Anthropic;
 
@@ -109,37 +110,7 @@ internal static class AnthropicContent
         writer.WritePropertyName("name"u8);
         function.GetProperty("name").WriteTo(writer);
         writer.WritePropertyName("input"u8);
-        WriteArguments(writer, function.TryGetProperty("arguments", out var arguments) ? arguments : default);
-        writer.WriteEndObject();
-    }
-
-    // OpenAI carries arguments as a string of JSON that the model produced and that may be empty or broken; Anthropic
-    // wants an object. Anything that is not a JSON object is sent as an empty one.
-    private static void WriteArguments(Utf8JsonWriter writer, JsonElement arguments)
-    {
-        if (arguments.ValueKind == JsonValueKind.Object)
-        {
-            arguments.WriteTo(writer);
-            return;
-        }
-
-        if (arguments.ValueKind == JsonValueKind.String && arguments.GetString() is { } text && !string.IsNullOrWhiteSpace(text))
-        {
-            try
-            {
-                using var parsed = JsonDocument.Parse(text);
-                if (parsed.RootElement.ValueKind == JsonValueKind.Object)
-                {
-                    parsed.RootElement.WriteTo(writer);
-                    return;
-                }
-            }
-            catch (JsonException)
-            {
-            }
-        }
-
-        writer.WriteStartObject();
+        OpenAiToolArguments.Write(writer, function.TryGetProperty("arguments", out var arguments) ? arguments : default);
         writer.WriteEndObject();
     }
 

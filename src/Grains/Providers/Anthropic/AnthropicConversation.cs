@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Gateway.Grains.Providers.Translation;
 
 namespace Gateway.Grains.Providers.Anthropic;
 

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Gateway.Grains.Providers.Translation;
 
 namespace Gateway.Grains.Providers.Anthropic;
 
@@ -58,8 +59,8 @@ public static class AnthropicRequestTranslator
             }
 
             if ((refusal = CheckChoices(root)) is not null
-                || (refusal = ReadMaxTokens(root, options, out var maxTokens)) is not null
-                || (refusal = AnthropicThinking.Plan(root, options, maxTokens, out var thinking)) is not null
+                || (refusal = OpenAiRequestFields.ReadMaxTokens(root, out var maxTokens)) is not null
+                || (refusal = AnthropicThinking.Plan(root, options, maxTokens ?? options.DefaultMaxTokens, out var thinking)) is not null
                 || (refusal = AnthropicTools.Check(root, thinking.Enabled)) is not null
                 || (refusal = ReadResponseFormat(root, options, out var schema, out var instruction)) is not null
                 || (refusal = AnthropicConversation.Build(root.TryGetProperty("messages", out var messages) ? messages : default, out var conversation)) is not null)
@@ -85,7 +86,7 @@ public static class AnthropicRequestTranslator
                 thinking.Write(writer);
                 WriteOutputConfig(writer, instruction ? default : schema, thinking.AdaptiveEffort);
                 WriteMetadata(writer, root);
-                var stream = root.TryGetProperty("stream", out var streamValue) && streamValue.ValueKind == JsonValueKind.True;
+                var stream = OpenAiRequestFields.IsStream(root);
                 if (stream)
                 {
                     writer.WriteBoolean("stream"u8, true);
@@ -104,25 +105,6 @@ public static class AnthropicRequestTranslator
         root.TryGetProperty("n", out var n) && n.ValueKind == JsonValueKind.Number && (!n.TryGetInt32(out var count) || count != 1)
             ? TranslationRefusal.Unsupported("This model returns one choice per request: 'n' must be 1.", "n")
             : null;
-
-    private static TranslationRefusal? ReadMaxTokens(JsonElement root, AnthropicRequestOptions options, out int maxTokens)
-    {
-        maxTokens = options.DefaultMaxTokens;
-        foreach (var name in (ReadOnlySpan<string>)["max_completion_tokens", "max_tokens"])
-        {
-            if (root.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null)
-            {
-                if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt32(out maxTokens) || maxTokens < 1)
-                {
-                    return new TranslationRefusal($"'{name}' must be a positive integer.", name, "invalid_value");
-                }
-
-                return null;
-            }
-        }
-
-        return null;
-    }
 
     // schema: the json_schema's schema when it is to be enforced natively; instruction: JSON is asked for in words.
     private static TranslationRefusal? ReadResponseFormat(JsonElement root, AnthropicRequestOptions options, out JsonElement schema, out bool instruction)

@@ -3,6 +3,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Runtime.InteropServices;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Gateway.Grains.Providers.Translation;
 
 namespace Gateway.Grains.Providers.Anthropic;
 

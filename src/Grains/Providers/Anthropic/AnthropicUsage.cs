@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Gateway.Grains.Providers.Translation;
 
 namespace Gateway.Grains.Providers.Anthropic;
 
@@ -14,7 +15,7 @@ public readonly record struct AnthropicUsage(
     long CacheWriteTokens,
     long CacheWrite1hTokens,
     long OutputTokens,
-    long ReasoningTokens)
+    long ReasoningTokens) : IOpenAiUsage
 {
     /// <summary>Cache writes kept five minutes, Anthropic's default: every write not reported as an hour's.</summary>
     public long CacheWrite5mTokens => Math.Max(0, CacheWriteTokens - CacheWrite1hTokens);
@@ -29,8 +30,8 @@ public readonly record struct AnthropicUsage(
     {
         value = default;
         if (usage.ValueKind != JsonValueKind.Object
-            || !TryCount(usage, "input_tokens", out var input)
-            || !TryCount(usage, "output_tokens", out var output))
+            || !TokenCounts.TryRead(usage, "input_tokens", out var input)
+            || !TokenCounts.TryRead(usage, "output_tokens", out var output))
         {
             return false;
         }
@@ -51,15 +52,15 @@ public readonly record struct AnthropicUsage(
         }
 
         var result = this;
-        if (TryCount(usage, "input_tokens", out var input)) result = result with { InputTokens = input };
-        if (TryCount(usage, "output_tokens", out var output)) result = result with { OutputTokens = output };
-        if (TryCount(usage, "cache_read_input_tokens", out var read)) result = result with { CacheReadTokens = read };
+        if (TokenCounts.TryRead(usage, "input_tokens", out var input)) result = result with { InputTokens = input };
+        if (TokenCounts.TryRead(usage, "output_tokens", out var output)) result = result with { OutputTokens = output };
+        if (TokenCounts.TryRead(usage, "cache_read_input_tokens", out var read)) result = result with { CacheReadTokens = read };
 
-        var hasTotal = TryCount(usage, "cache_creation_input_tokens", out var written);
+        var hasTotal = TokenCounts.TryRead(usage, "cache_creation_input_tokens", out var written);
         if (usage.TryGetProperty("cache_creation", out var creation) && creation.ValueKind == JsonValueKind.Object)
         {
-            TryCount(creation, "ephemeral_5m_input_tokens", out var fiveMinutes);
-            TryCount(creation, "ephemeral_1h_input_tokens", out var oneHour);
+            TokenCounts.TryRead(creation, "ephemeral_5m_input_tokens", out var fiveMinutes);
+            TokenCounts.TryRead(creation, "ephemeral_1h_input_tokens", out var oneHour);
             result = result with { CacheWriteTokens = hasTotal ? written : fiveMinutes + oneHour, CacheWrite1hTokens = oneHour };
         }
         else if (hasTotal)
@@ -67,7 +68,7 @@ public readonly record struct AnthropicUsage(
             result = result with { CacheWriteTokens = written };
         }
 
-        if (usage.TryGetProperty("output_tokens_details", out var details) && TryCount(details, "thinking_tokens", out var thinking))
+        if (usage.TryGetProperty("output_tokens_details", out var details) && TokenCounts.TryRead(details, "thinking_tokens", out var thinking))
         {
             result = result with { ReasoningTokens = thinking };
         }
@@ -89,16 +90,5 @@ public readonly record struct AnthropicUsage(
         writer.WriteNumber("reasoning_tokens"u8, ReasoningTokens);
         writer.WriteEndObject();
         writer.WriteEndObject();
-    }
-
-    // A negative or fractional count is not a count: the field is taken as absent.
-    private static bool TryCount(JsonElement parent, string name, out long value)
-    {
-        value = 0;
-        return parent.ValueKind == JsonValueKind.Object
-            && parent.TryGetProperty(name, out var element)
-            && element.ValueKind == JsonValueKind.Number
-            && element.TryGetInt64(out value)
-            && value >= 0;
     }
 }

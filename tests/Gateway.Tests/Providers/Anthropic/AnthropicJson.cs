@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Gateway.Grains.Providers.Anthropic;
+using Gateway.Grains.Providers.Translation;
 
 namespace Gateway.Tests.Providers.Anthropic;
 

@@ -1,5 +1,6 @@
 using CsCheck;
 using Gateway.Grains.Providers.Anthropic;
+using Gateway.Grains.Providers.Translation;
 using static Gateway.Tests.Providers.Anthropic.AnthropicJson;
 
 namespace Gateway.Tests.Providers.Anthropic;

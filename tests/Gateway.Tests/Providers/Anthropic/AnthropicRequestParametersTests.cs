@@ -1,4 +1,5 @@
 using Gateway.Grains.Providers.Anthropic;
+using Gateway.Grains.Providers.Translation;
 using static Gateway.Tests.Providers.Anthropic.AnthropicJson;
 
 namespace Gateway.Tests.Providers.Anthropic;

@@ -110,6 +110,17 @@ public sealed class AnthropicResponseTranslatorTests
     }
 
     [Fact]
+    public void NegativeCacheWriteCountsAreTakenAsAbsent()
+    {
+        Completion("""
+            {"id":"m","type":"message","role":"assistant","model":"m","stop_reason":"end_turn","content":[{"type":"text","text":"x"}],
+             "usage":{"input_tokens":10,"cache_creation":{"ephemeral_5m_input_tokens":-200,"ephemeral_1h_input_tokens":300},"output_tokens":2}}
+            """, out var usage);
+
+        Assert.Equal(new AnthropicUsage(10, 0, 300, 300, 2, 0), usage);
+    }
+
+    [Fact]
     public void AResponseWithoutValidUsageHasNone()
     {
         var completion = Completion("""

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 
-namespace Gateway.Grains.Providers.Anthropic;
+namespace Gateway.Grains.Providers.Translation;
 
 /// <summary>
 /// Joins JSON string values without decoding them: the escaped bodies of JSON strings, put one after another between

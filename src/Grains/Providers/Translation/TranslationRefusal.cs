@@ -1,4 +1,4 @@
-namespace Gateway.Grains.Providers.Anthropic;
+namespace Gateway.Grains.Providers.Translation;
 
 /// <summary>
 /// Why an OpenAI request cannot be translated for the provider: answered to the client as a 400 in OpenAI's error

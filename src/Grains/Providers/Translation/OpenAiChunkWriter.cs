@@ -2,13 +2,13 @@ using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
-namespace Gateway.Grains.Providers.Anthropic;
+namespace Gateway.Grains.Providers.Translation;
 
 /// <summary>
 /// Writes OpenAI <c>chat.completion.chunk</c> payloads of one stream, reusing one buffer and one writer: delta chunks
 /// (<c>choices[0].delta</c> with the role, content, reasoning, a tool call's start or a piece of its arguments, a thinking
 /// block), the finish chunk (empty delta and the finish reason) and the usage chunk (no choices), as OpenAI sends them.
-/// Strings from Anthropic's events are copied as they are in the JSON (quoted, escaped). Each payload is one array, the
+/// Strings from the provider's events are copied as they are in the JSON (quoted, escaped). Each payload is one array, the
 /// only allocation per chunk.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The writer targets an in-memory buffer: disposing it would only flush, which every payload already does.")]
@@ -80,12 +80,20 @@ internal sealed class OpenAiChunkWriter
         return EndDelta();
     }
 
-    /// <summary>The start of tool call <paramref name="index"/>: its id, name and the arguments known so far (raw JSON, or none).</summary>
-    public byte[] ToolCallStart(int index, string id, string name, ReadOnlySpan<byte> arguments)
+    /// <summary>
+    /// The start of tool call <paramref name="index"/>: its id, name and the arguments known so far (raw JSON, or none),
+    /// with a Gemini thought signature when there is one (<see cref="GoogleThoughtSignature"/>).
+    /// </summary>
+    public byte[] ToolCallStart(int index, string id, string name, ReadOnlySpan<byte> arguments, JsonElement thoughtSignature = default)
     {
         var writer = BeginToolCall(index);
         writer.WriteString("id"u8, id);
         writer.WriteString("type"u8, "function"u8);
+        if (thoughtSignature.ValueKind == JsonValueKind.String)
+        {
+            GoogleThoughtSignature.Write(writer, thoughtSignature);
+        }
+
         writer.WriteStartObject("function"u8);
         writer.WriteString("name"u8, name);
         writer.WriteString("arguments"u8, arguments);
@@ -134,7 +142,8 @@ internal sealed class OpenAiChunkWriter
         return EndDelta(finishReason);
     }
 
-    public byte[] Usage(AnthropicUsage usage)
+    public byte[] Usage<TUsage>(TUsage usage)
+        where TUsage : IOpenAiUsage
     {
         Begin();
         _writer.WriteStartArray("choices"u8);
