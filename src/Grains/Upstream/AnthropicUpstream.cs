@@ -3,6 +3,7 @@ using Gateway.Catalog.Models;
 using Gateway.Grains.Abstractions.Upstream;
 using Gateway.Grains.Providers;
 using Gateway.Grains.Providers.Anthropic;
+using Gateway.Grains.Providers.Translation;
 
 namespace Gateway.Grains.Upstream;
 
