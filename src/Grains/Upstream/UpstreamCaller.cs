@@ -133,6 +133,12 @@ public sealed partial class UpstreamCaller
                 return AttemptResult.Failed(refusal);
             }
 
+            if (client.Gemini is not null
+                && !GeminiUpstream.TryTranslate(plan.Request, _models.Get(deployment.ModelId), client, out translated, out var geminiRefusal))
+            {
+                return AttemptResult.Failed(geminiRefusal);
+            }
+
             var ticket = await _capacity.AcquireAsync(deployment.Id, deployment.Limits, plan.ReservedTokens, cancellationToken);
             if (!ticket.IsAcquired)
             {
@@ -202,7 +208,8 @@ public sealed partial class UpstreamCaller
     /// Sends the request to one deployment and reads as far as the gateway must before answering the client: the headers
     /// of a stream, the whole body of a completion. Every failure becomes an <see cref="UpstreamFailure"/>; only the caller's
     /// cancellation throws. On success the exchange owns the response, the timers and the ticket. <paramref name="translated"/>
-    /// is the Messages body for a provider of kind <c>anthropic</c>, whose answer is translated back to OpenAI's format.
+    /// is the Messages body for a provider of kind <c>anthropic</c>, the <c>generateContent</c> body for one of kind
+    /// <c>gemini</c>, whose answer is translated back to OpenAI's format.
     /// </summary>
     private async Task<AttemptResult> CallAsync(
         AttemptPlan plan, Deployment deployment, DeploymentState state, ProviderClient client, CapacityTicket ticket, bool stream,
@@ -220,6 +227,10 @@ public sealed partial class UpstreamCaller
                 content.Headers.ContentType = Json;
                 response = client.Anthropic is { } anthropic
                     ? await anthropic.MessagesAsync(content, client.Authorization, client.Options.AnthropicVersion, timeouts.Token)
+                    : client.Gemini is { } gemini
+                    ? await (stream
+                        ? gemini.StreamGenerateContentAsync(deployment.UpstreamModel, content, client.Authorization, timeouts.Token)
+                        : gemini.GenerateContentAsync(deployment.UpstreamModel, content, client.Authorization, timeouts.Token))
                     : await client.Api!.ChatCompletionsAsync(content, client.Authorization, timeouts.Token);
             }
 
@@ -229,7 +240,9 @@ public sealed partial class UpstreamCaller
             {
                 var error = await UpstreamBody.ReadAsync(response.Content, MaxErrorBodyBytes, timeouts, truncate: true) ?? [];
                 LogUpstreamStatus(_logger, deployment.Id, (int)response.StatusCode);
-                return AttemptResult.Failed(UpstreamFailureRules.FromStatus(response.StatusCode, error, response.Headers, client.Name, _time.GetUtcNow()));
+                return AttemptResult.Failed(client.Gemini is not null
+                    ? GeminiUpstream.FromStatus(response.StatusCode, error, response.Headers, client.Name, _time.GetUtcNow())
+                    : UpstreamFailureRules.FromStatus(response.StatusCode, error, response.Headers, client.Name, _time.GetUtcNow()));
             }
 
             // An SSE reader skips lines that are not fields, so an HTML page or a JSON body would read as a stream that
@@ -247,12 +260,17 @@ public sealed partial class UpstreamCaller
             {
                 var max = _options.CurrentValue.MaxResponseBytes;
                 var raw = await UpstreamBody.ReadAsync(response.Content, max, timeouts, truncate: false);
+                var created = _time.GetUtcNow().ToUnixTimeSeconds();
                 var read = raw is not null && (translated is null
                     ? CompletionUsage.TryRead(raw, plan.Request.PromptTokens, out usage)
-                    : AnthropicUpstream.TryReadCompletion(raw, deployment.ModelId, _time.GetUtcNow().ToUnixTimeSeconds(), plan.Request.PromptTokens, out body, out usage));
+                    : client.Gemini is not null
+                    ? GeminiUpstream.TryReadCompletion(raw, deployment.ModelId, created, plan.Request.PromptTokens, out body, out usage)
+                    : AnthropicUpstream.TryReadCompletion(raw, deployment.ModelId, created, plan.Request.PromptTokens, out body, out usage));
                 if (!read)
                 {
-                    LogBadResponse(_logger, deployment.Id, raw is null ? $"body larger than {max} bytes" : translated is null ? "body is not a JSON object" : "body is not a Messages response");
+                    LogBadResponse(_logger, deployment.Id, raw is null ? $"body larger than {max} bytes"
+                        : translated is null ? "body is not a JSON object"
+                        : client.Gemini is not null ? "body is not a generateContent response" : "body is not a Messages response");
                     return AttemptResult.Failed(new UpstreamFailure(UpstreamFailureKind.BadResponse, client.Name));
                 }
 
@@ -263,9 +281,9 @@ public sealed partial class UpstreamCaller
             {
                 Body = body,
                 Usage = usage,
-                Anthropic = stream && translated is not null
-                    ? new AnthropicEventStream(deployment.ModelId, _time.GetUtcNow().ToUnixTimeSeconds(), client.Name)
-                    : null,
+                Translation = !stream || translated is null ? null
+                    : client.Gemini is not null ? new GeminiEventStream(deployment.ModelId, _time.GetUtcNow().ToUnixTimeSeconds(), client.Name)
+                    : new AnthropicEventStream(deployment.ModelId, _time.GetUtcNow().ToUnixTimeSeconds(), client.Name),
             };
             handedOver = true;
             return AttemptResult.Succeeded(exchange);
