@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Text.Json;
 using Gateway.Catalog.Models;
 using Gateway.Grains.Abstractions.Upstream;
 using Gateway.Grains.Providers;
@@ -72,15 +73,31 @@ internal static class GeminiUpstream
 
     /// <summary>
     /// A Gemini error status as a failure: the <c>google.rpc</c> status in its body decides the kind (429
-    /// <c>RESOURCE_EXHAUSTED</c> and 503 <c>UNAVAILABLE</c> are retried elsewhere, 400 <c>INVALID_ARGUMENT</c> is the
-    /// client's, 400 <c>FAILED_PRECONDITION</c> the gateway's account), the status alone when the body says nothing.
+    /// <c>RESOURCE_EXHAUSTED</c> and 503 <c>UNAVAILABLE</c> are retried, 400 <c>INVALID_ARGUMENT</c> is the client's,
+    /// 400 <c>FAILED_PRECONDITION</c> the gateway's account), the status alone when the body says nothing. Gemini answers
+    /// a key it does not know with 400 <c>INVALID_ARGUMENT</c> too, told apart by the reason <c>API_KEY_INVALID</c> of its
+    /// details: the gateway's key, not the client's request.
     /// </summary>
     public static UpstreamFailure FromStatus(HttpStatusCode status, byte[] body, HttpResponseHeaders headers, string provider, DateTimeOffset now)
     {
         var failure = UpstreamFailureRules.FromStatus(status, body, headers, provider, now);
-        return GeminiError.TryReadBody(body, out var error) && error!.Kind != failure.Kind
-            ? failure with { Kind = error.Kind, ProviderMessage = error.Kind == UpstreamFailureKind.Refused ? error.Message : null }
-            : failure;
+        if (!GeminiError.TryReadBody(body, out var error))
+        {
+            return failure;
+        }
+
+        var kind = RefusesTheKey(body) ? UpstreamFailureKind.AuthFailed : error!.Kind;
+        return kind == failure.Kind ? failure : failure with { Kind = kind, ProviderMessage = kind == UpstreamFailureKind.Refused ? error!.Message : null };
+    }
+
+    private static bool RefusesTheKey(byte[] body)
+    {
+        using var document = JsonDocument.Parse(body);
+        var root = document.RootElement.ValueKind == JsonValueKind.Array ? document.RootElement[0] : document.RootElement;
+        return root.TryGetProperty("error"u8, out var error) && error.ValueKind == JsonValueKind.Object
+            && error.TryGetProperty("details"u8, out var details) && details.ValueKind == JsonValueKind.Array
+            && details.EnumerateArray().Any(detail => detail.ValueKind == JsonValueKind.Object
+                && detail.TryGetProperty("reason"u8, out var reason) && reason.ValueKind == JsonValueKind.String && reason.ValueEquals("API_KEY_INVALID"u8));
     }
 
     /// <summary>Gemini's usage as the gateway charges it: OpenAI's prompt tokens (cached input included, priced apart) and output with the thoughts.</summary>
