@@ -241,6 +241,8 @@ gateway_env=(
   MockProvider__Enabled=false
   # gpt-4.1 -> fixed completion, gemini-2.5-flash -> fixed stream, claude-sonnet-4.5 -> the mock provider
   Providers__openai__BaseUrl="http://127.0.0.1:$UP/v1"
+  # the fixed stream speaks OpenAI's format, kind openai: this row measures pass-through, not translation to Gemini
+  Providers__gemini__Kind=openai
   Providers__gemini__BaseUrl="http://127.0.0.1:$UP/sv1"
   # the mock's OpenAI route as it is, kind openai: this row measures pass-through, not translation to Anthropic
   Providers__anthropic__Kind=openai

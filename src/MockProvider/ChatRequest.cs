@@ -171,6 +171,7 @@ internal readonly record struct ChatRequest(
         int? completionTokens = null, latencyMs = null, chunkDelayMs = null, failStatus = null, retryAfter = null, cutAfterChunks = null;
         int? toolCalls = null, cacheRead = null, cacheWrite = null;
         var echoHeaders = false;
+        var blockPrompt = false;
         foreach (var property in mock.EnumerateObject())
         {
             var value = property.Value;
@@ -215,6 +216,10 @@ internal readonly record struct ChatRequest(
             {
                 valid = TryReadBool(value, out echoHeaders);
             }
+            else if (property.NameEquals("block_prompt"u8))
+            {
+                valid = TryReadBool(value, out blockPrompt);
+            }
             else
             {
                 // A misspelt directive would otherwise be ignored silently and the test would pass for the wrong reason.
@@ -229,7 +234,7 @@ internal readonly record struct ChatRequest(
             }
         }
 
-        directives = new MockDirectives(completionTokens, latencyMs, chunkDelayMs, failStatus, retryAfter, cutAfterChunks, echoHeaders, toolCalls, cacheRead, cacheWrite);
+        directives = new MockDirectives(completionTokens, latencyMs, chunkDelayMs, failStatus, retryAfter, cutAfterChunks, echoHeaders, toolCalls, cacheRead, cacheWrite, blockPrompt);
         error = null;
         return true;
     }

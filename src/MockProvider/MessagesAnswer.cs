@@ -64,13 +64,17 @@ internal sealed record MessagesAnswer(
     /// its type (numbers <c>call + 1</c>, booleans true, strings <c>Zürich "call"</c>, quotes and a non-ASCII letter
     /// included so that a split stream has escapes to cut through); <c>{}</c> for a tool without properties.
     /// </summary>
-    public static string ToolInput(JsonElement tool, int call)
+    public static string ToolInput(JsonElement tool, int call) =>
+        ToolArguments(tool.TryGetProperty("input_schema"u8, out var schema) ? schema : default, call);
+
+    /// <summary>Arguments for the <paramref name="call"/>-th call of a tool whose parameters are <paramref name="schema"/> (see <see cref="ToolInput"/>).</summary>
+    public static string ToolArguments(JsonElement schema, int call)
     {
         var buffer = new ArrayBufferWriter<byte>();
         using (var json = new Utf8JsonWriter(buffer, MockJson.WriterOptions))
         {
             json.WriteStartObject();
-            if (tool.TryGetProperty("input_schema"u8, out var schema) && schema.ValueKind == JsonValueKind.Object
+            if (schema.ValueKind == JsonValueKind.Object
                 && schema.TryGetProperty("properties"u8, out var properties) && properties.ValueKind == JsonValueKind.Object)
             {
                 foreach (var property in properties.EnumerateObject())

@@ -163,7 +163,7 @@ internal readonly record struct MessagesRequest(
         return true;
     }
 
-    private static bool TryReadDirectiveText(string text, ref MockDirectives directives, [NotNullWhen(false)] out string? error)
+    internal static bool TryReadDirectiveText(string text, ref MockDirectives directives, [NotNullWhen(false)] out string? error)
     {
         error = null;
         var trimmed = text.AsSpan().Trim();

@@ -5,7 +5,10 @@ namespace Gateway.MockProvider;
 /// <see cref="CacheReadTokens"/> and <see cref="CacheWriteTokens"/> act on <c>/v1/messages</c> only (JSON
 /// <c>tool_calls</c>: answer with that many <c>tool_use</c> blocks calling the request's tools in turn;
 /// <c>cache_read_input_tokens</c>, <c>cache_creation_input_tokens</c>: report that much input read from or written to the
-/// prompt cache, besides the counted <c>input_tokens</c>).
+/// prompt cache, besides the counted <c>input_tokens</c>). On Gemini's <c>generateContent</c> routes
+/// <see cref="ToolCalls"/> answers with <c>functionCall</c> parts, <see cref="CacheReadTokens"/> is the
+/// <c>cachedContentTokenCount</c> (on top of the counted prompt) and <see cref="BlockPrompt"/> (JSON
+/// <c>block_prompt</c>) blocks the prompt for safety: <c>promptFeedback.blockReason</c> and no candidates.
 /// </summary>
 internal readonly record struct MockDirectives(
     int? CompletionTokens,
@@ -17,4 +20,5 @@ internal readonly record struct MockDirectives(
     bool EchoHeaders,
     int? ToolCalls = null,
     int? CacheReadTokens = null,
-    int? CacheWriteTokens = null);
+    int? CacheWriteTokens = null,
+    bool BlockPrompt = false);

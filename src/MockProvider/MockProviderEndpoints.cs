@@ -34,6 +34,8 @@ public static class MockProviderEndpoints
     /// <list type="bullet">
     /// <item><c>POST /v1/chat/completions</c>, <c>GET /v1/models</c>;</item>
     /// <item><c>POST /v1/messages</c>: Anthropic's Messages API (<see cref="MessagesEndpoint"/>), plain and streamed;</item>
+    /// <item><c>POST /v1beta/models/{model}:generateContent</c> and <c>:streamGenerateContent?alt=sse</c>: Gemini's API
+    /// (<see cref="GenerateContentEndpoint"/>);</item>
     /// <item><c>GET|DELETE /mock/stats</c>: totals over every deployment plus <c>byDeployment</c>; DELETE zeroes all;</item>
     /// <item><c>GET|POST|DELETE /mock/faults</c>: the default deployment's fault queue (pending count, enqueue, clear);</item>
     /// <item><c>GET|POST|DELETE /mock/hold</c>: the gate shared by every deployment (read, close, open);</item>
@@ -41,7 +43,8 @@ public static class MockProviderEndpoints
     /// </list>
     /// Any name is a deployment of its own, created on first use, with its own faults, stats and delays:
     /// <list type="bullet">
-    /// <item><c>POST /d/{deployment}/v1/chat/completions</c>, <c>POST /d/{deployment}/v1/messages</c>, <c>GET /d/{deployment}/v1/models</c>;</item>
+    /// <item><c>POST /d/{deployment}/v1/chat/completions</c>, <c>POST /d/{deployment}/v1/messages</c>,
+    /// <c>POST /d/{deployment}/v1beta/models/{model}:generateContent</c> (and <c>:streamGenerateContent</c>), <c>GET /d/{deployment}/v1/models</c>;</item>
     /// <item><c>GET|POST|DELETE /d/{deployment}/mock/faults</c>;</item>
     /// <item><c>GET|DELETE /d/{deployment}/mock/stats</c> (also counted in the totals);</item>
     /// <item><c>GET|PUT|DELETE /d/{deployment}/mock/latency</c>: <c>{"latency_ms":N,"chunk_delay_ms":M}</c>, null or
@@ -71,6 +74,8 @@ public static class MockProviderEndpoints
         endpoints.MapPost("/v1/chat/completions", (RequestDelegate)chat.HandleDefaultAsync);
         var messages = new MessagesEndpoint(options, deployments, hold, logger);
         endpoints.MapPost("/v1/messages", (RequestDelegate)messages.HandleDefaultAsync);
+        var gemini = new GenerateContentEndpoint(options, deployments, hold, logger);
+        endpoints.MapPost($"/v1beta/models/{{{GenerateContentEndpoint.CallParameter}}}", (RequestDelegate)gemini.HandleDefaultAsync);
         endpoints.MapGet("/v1/models", (RequestDelegate)(context => MockControlEndpoints.ModelsAsync(context, options)));
         endpoints.MapGet("/mock/stats", (RequestDelegate)(context => MockControlEndpoints.GetStatsAsync(context, stats, deployments)));
         endpoints.MapDelete("/mock/stats", (RequestDelegate)(context => MockControlEndpoints.ResetStatsAsync(context, deployments)));
@@ -85,6 +90,7 @@ public static class MockProviderEndpoints
         var deployment = endpoints.MapGroup($"/d/{{{MockDeployments.RouteParameter}}}");
         deployment.MapPost("/v1/chat/completions", (RequestDelegate)chat.HandleDeploymentAsync);
         deployment.MapPost("/v1/messages", (RequestDelegate)messages.HandleDeploymentAsync);
+        deployment.MapPost($"/v1beta/models/{{{GenerateContentEndpoint.CallParameter}}}", (RequestDelegate)gemini.HandleDeploymentAsync);
         deployment.MapGet("/v1/models", (RequestDelegate)(context => MockControlEndpoints.ModelsAsync(context, options)));
         deployment.MapGet("/mock/stats", (RequestDelegate)(context =>
             MockControlEndpoints.GetDeploymentStatsAsync(context, deployments.FromRoute(context))));

@@ -97,6 +97,61 @@ public static class MockUsage
     public static int CountMessagesInputTokens(JsonElement system, JsonElement messages) =>
         CountPromptTokens(messages) + CountContent(system);
 
+    /// <summary>
+    /// Input tokens of a Gemini <c>generateContent</c> request: per content 3 + tokens(role) + tokens of each part (its
+    /// <c>text</c>; a <c>functionCall</c>'s name and args; a <c>functionResponse</c>'s name and response, as JSON text), plus
+    /// the parts of <c>systemInstruction</c> and 3 for the reply priming. Cached input comes on top.
+    /// </summary>
+    public static int CountGeminiInputTokens(JsonElement system, JsonElement contents)
+    {
+        var total = ReplyPrimingTokens + CountGeminiParts(system);
+        if (contents.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var content in contents.EnumerateArray())
+            {
+                if (content.ValueKind == JsonValueKind.Object)
+                {
+                    total += TokensPerMessage + (content.TryGetProperty("role"u8, out var role) ? CountText(role) : 0) + CountGeminiParts(content);
+                }
+            }
+        }
+
+        return total;
+    }
+
+    private static int CountGeminiParts(JsonElement content)
+    {
+        var total = 0;
+        if (content.ValueKind != JsonValueKind.Object || !content.TryGetProperty("parts"u8, out var parts) || parts.ValueKind != JsonValueKind.Array)
+        {
+            return 0;
+        }
+
+        foreach (var part in parts.EnumerateArray())
+        {
+            if (part.ValueKind != JsonValueKind.Object)
+            {
+                continue;
+            }
+
+            if (part.TryGetProperty("text"u8, out var text))
+            {
+                total += CountText(text);
+            }
+
+            foreach (var (call, payload) in (ReadOnlySpan<(string, string)>)[("functionCall", "args"), ("functionResponse", "response")])
+            {
+                if (part.TryGetProperty(call, out var function) && function.ValueKind == JsonValueKind.Object)
+                {
+                    total += (function.TryGetProperty("name"u8, out var name) ? CountText(name) : 0)
+                        + (function.TryGetProperty(payload, out var value) ? Count(value.GetRawText()) : 0);
+                }
+            }
+        }
+
+        return total;
+    }
+
     /// <summary>Tokens of a piece of text, as the mock counts everything.</summary>
     public static int CountText(string text) => Count(text);
 

@@ -29,10 +29,14 @@ public sealed class ModelCatalogOptions
             CacheReadPricePerMillionUsd = 0.30m, CacheWritePricePerMillionUsd = 3.75m,
             Aliases = ["claude-sonnet-4-5"],
         },
+        // Google's pricing page (ai.google.dev/gemini-api/docs/pricing, paid tier): $0.30 input, $2.50 output (thinking
+        // included), context caching $0.03 per million cached text, image or video tokens read (cache storage is billed by
+        // the hour to whoever created the cache, not per request). Gemini reports no cache writes.
         ["gemini-2.5-flash"] = new()
         {
             Provider = "gemini", UpstreamModel = "gemini-2.5-flash",
             InputPricePerMillionUsd = 0.30m, OutputPricePerMillionUsd = 2.50m, MaxOutputTokens = 65_536,
+            CacheReadPricePerMillionUsd = 0.03m,
         },
         ["deepseek-v3.2"] = new()
         {

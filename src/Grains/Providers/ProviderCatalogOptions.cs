@@ -17,7 +17,7 @@ public sealed class ProviderCatalogOptions
     {
         ["openai"] = new("https://api.openai.com/v1"),
         ["anthropic"] = new("https://api.anthropic.com"),
-        ["gemini"] = new("https://generativelanguage.googleapis.com/v1beta/openai"),
+        ["gemini"] = new("https://generativelanguage.googleapis.com"),
         ["deepseek"] = new("https://api.deepseek.com/v1"),
     };
 
@@ -25,6 +25,7 @@ public sealed class ProviderCatalogOptions
     public static IReadOnlyDictionary<string, string> DefaultKinds { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
     {
         ["anthropic"] = ProviderKinds.Anthropic,
+        ["gemini"] = ProviderKinds.Gemini,
     };
 
     /// <summary>The wire format of provider <paramref name="name"/>: its configured <c>Kind</c>, else its built-in one, else <c>openai</c>.</summary>

@@ -17,7 +17,8 @@ internal sealed class ProviderCatalogOptionsValidator : IValidateOptions<Provide
                 failures.Add($"{at}:Kind is '{kind}': set it to one of {string.Join(", ", ProviderKinds.All)} ('{ProviderKinds.OpenAi}', OpenAI-compatible, when absent).");
             }
 
-            var anthropic = ProviderCatalogOptions.KindOf(provider, p) == ProviderKinds.Anthropic;
+            var resolved = ProviderCatalogOptions.KindOf(provider, p);
+            var anthropic = resolved == ProviderKinds.Anthropic;
             if (anthropic && !AnthropicApiVersions.All.Contains(p.AnthropicVersion, StringComparer.Ordinal))
             {
                 failures.Add($"{at}:AnthropicVersion is '{p.AnthropicVersion}': set it to one of {string.Join(", ", AnthropicApiVersions.All)} (default {AnthropicApiVersions.V20230601}).");
@@ -32,6 +33,8 @@ internal sealed class ProviderCatalogOptionsValidator : IValidateOptions<Provide
             {
                 failures.Add(anthropic
                     ? $"{at}:BaseUrl must be an absolute http or https address: the host root for kind '{ProviderKinds.Anthropic}' (the gateway calls …/v1/messages)."
+                    : resolved == ProviderKinds.Gemini
+                    ? $"{at}:BaseUrl must be an absolute http or https address: the host root for kind '{ProviderKinds.Gemini}' (the gateway calls …/v1beta/models/{{model}}:generateContent)."
                     : $"{at}:BaseUrl must be an absolute http or https address (…/v1).");
             }
 

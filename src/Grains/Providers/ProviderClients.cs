@@ -53,6 +53,8 @@ public sealed class ProviderClients : IDisposable
         var kind = ProviderCatalogOptions.KindOf(provider, options);
         return kind == ProviderKinds.Anthropic
             ? new ProviderClient(provider, kind, key, options) { Anthropic = RestService.For<IAnthropicMessagesApi>(http) }
+            : kind == ProviderKinds.Gemini
+            ? new ProviderClient(provider, kind, key, options) { Gemini = RestService.For<IGeminiApi>(http) }
             : new ProviderClient(provider, kind, key is null ? null : "Bearer " + key, options) { Api = RestService.For<IOpenAiCompatibleApi>(http) };
     }
 

@@ -9,8 +9,14 @@ public static class ProviderKinds
     /// <summary>Anthropic's Messages API (<c>POST {BaseUrl}/v1/messages</c>): OpenAI requests are translated to it and its answers back.</summary>
     public const string Anthropic = "anthropic";
 
+    /// <summary>
+    /// Gemini's <c>generateContent</c> API (<c>POST {BaseUrl}/v1beta/models/{model}:generateContent</c>, streams at
+    /// <c>:streamGenerateContent?alt=sse</c>): OpenAI requests are translated to it and its answers back.
+    /// </summary>
+    public const string Gemini = "gemini";
+
     /// <summary>Every kind the gateway speaks.</summary>
-    public static IReadOnlyList<string> All { get; } = [OpenAi, Anthropic];
+    public static IReadOnlyList<string> All { get; } = [OpenAi, Anthropic, Gemini];
 
     /// <summary>The kind named by <paramref name="kind"/> (any casing), or null when the gateway does not speak it.</summary>
     public static string? Normalize(string kind) =>

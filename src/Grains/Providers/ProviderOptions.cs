@@ -7,17 +7,19 @@ public sealed class ProviderOptions
 {
     /// <summary>
     /// The wire format it speaks (<see cref="ProviderKinds"/>): <c>openai</c> (OpenAI-compatible chat completions, the
-    /// default, except for the built-in <c>anthropic</c>) or <c>anthropic</c> (the Messages API).
+    /// default, except for the built-in <c>anthropic</c> and <c>gemini</c>), <c>anthropic</c> (the Messages API) or <c>gemini</c>
+    /// (<c>generateContent</c>).
     /// </summary>
     public string? Kind { get; set; }
 
     /// <summary>
     /// Base address of its API: for <c>openai</c> up to and including the version segment (…/v1); for <c>anthropic</c> the
-    /// host root (the gateway calls <c>{BaseUrl}/v1/messages</c>).
+    /// host root (the gateway calls <c>{BaseUrl}/v1/messages</c>); for <c>gemini</c> the host root too (the gateway calls
+    /// <c>{BaseUrl}/v1beta/models/{model}:generateContent</c> and <c>:streamGenerateContent?alt=sse</c>).
     /// </summary>
     public Uri? BaseUrl { get; set; }
 
-    /// <summary>Sent as <c>Authorization: Bearer</c> (<c>openai</c>) or <c>x-api-key</c> (<c>anthropic</c>); none when empty.</summary>
+    /// <summary>Sent as <c>Authorization: Bearer</c> (<c>openai</c>), <c>x-api-key</c> (<c>anthropic</c>) or <c>x-goog-api-key</c> (<c>gemini</c>); none when empty.</summary>
     public string? ApiKey { get; set; }
 
     /// <summary>

@@ -9,7 +9,7 @@ namespace Gateway.Grains.Upstream;
 /// <see cref="Failure"/>. Its usage (from <c>message_start</c>, overwritten by each cumulative <c>message_delta</c>)
 /// is what the stream is charged. One per stream; not thread-safe.
 /// </summary>
-internal sealed class AnthropicEventStream(string model, long created, string provider) : IStreamUsageSource
+internal sealed class AnthropicEventStream(string model, long created, string provider) : ITranslatedStream
 {
     private static readonly byte[] Done = "[DONE]"u8.ToArray();
 

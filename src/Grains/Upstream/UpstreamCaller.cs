@@ -242,7 +242,8 @@ public sealed partial class UpstreamCaller
     /// Sends the request to one deployment and reads as far as the gateway must before answering the client: the headers
     /// of a stream, the whole body of a completion. Every failure becomes an <see cref="UpstreamFailure"/>; only the caller's
     /// cancellation throws. On success the exchange owns the response, the timers and the ticket. <paramref name="translated"/>
-    /// is the Messages body for a provider of kind <c>anthropic</c>, whose answer is translated back to OpenAI's format.
+    /// is the Messages body for a provider of kind <c>anthropic</c>, the <c>generateContent</c> body for one of kind
+    /// <c>gemini</c>, whose answer is translated back to OpenAI's format.
     /// </summary>
     private async Task<AttemptResult> CallAsync(
         AttemptPlan plan, Deployment deployment, DeploymentState state, ProviderClient client, CapacityTicket ticket, bool stream,
@@ -260,6 +261,10 @@ public sealed partial class UpstreamCaller
                 content.Headers.ContentType = Json;
                 response = client.Anthropic is { } anthropic
                     ? await anthropic.MessagesAsync(content, client.Authorization, client.Options.AnthropicVersion, timeouts.Token)
+                    : client.Gemini is { } gemini
+                    ? await (stream
+                        ? gemini.StreamGenerateContentAsync(deployment.UpstreamModel, content, client.Authorization, timeouts.Token)
+                        : gemini.GenerateContentAsync(deployment.UpstreamModel, content, client.Authorization, timeouts.Token))
                     : await client.Api!.ChatCompletionsAsync(content, client.Authorization, timeouts.Token);
             }
 
@@ -269,7 +274,9 @@ public sealed partial class UpstreamCaller
             {
                 var error = await UpstreamBody.ReadAsync(response.Content, MaxErrorBodyBytes, timeouts, truncate: true) ?? [];
                 LogUpstreamStatus(_logger, deployment.Id, (int)response.StatusCode);
-                return AttemptResult.Failed(UpstreamFailureRules.FromStatus(response.StatusCode, error, response.Headers, client.Name, _time.GetUtcNow()));
+                return AttemptResult.Failed(client.Gemini is not null
+                    ? GeminiUpstream.FromStatus(response.StatusCode, error, response.Headers, client.Name, _time.GetUtcNow())
+                    : UpstreamFailureRules.FromStatus(response.StatusCode, error, response.Headers, client.Name, _time.GetUtcNow()));
             }
 
             // An SSE reader skips lines that are not fields, so an HTML page or a JSON body would read as a stream that
@@ -287,12 +294,17 @@ public sealed partial class UpstreamCaller
             {
                 var max = _options.CurrentValue.MaxResponseBytes;
                 var raw = await UpstreamBody.ReadAsync(response.Content, max, timeouts, truncate: false);
+                var created = _time.GetUtcNow().ToUnixTimeSeconds();
                 var read = raw is not null && (translated is null
                     ? CompletionUsage.TryRead(raw, plan.Request.PromptTokens, out usage)
-                    : AnthropicUpstream.TryReadCompletion(raw, deployment.ModelId, _time.GetUtcNow().ToUnixTimeSeconds(), plan.Request.PromptTokens, out body, out usage));
+                    : client.Gemini is not null
+                    ? GeminiUpstream.TryReadCompletion(raw, deployment.ModelId, created, plan.Request.PromptTokens, out body, out usage)
+                    : AnthropicUpstream.TryReadCompletion(raw, deployment.ModelId, created, plan.Request.PromptTokens, out body, out usage));
                 if (!read)
                 {
-                    LogBadResponse(_logger, deployment.Id, raw is null ? $"body larger than {max} bytes" : translated is null ? "body is not a JSON object" : "body is not a Messages response");
+                    LogBadResponse(_logger, deployment.Id, raw is null ? $"body larger than {max} bytes"
+                        : translated is null ? "body is not a JSON object"
+                        : client.Gemini is not null ? "body is not a generateContent response" : "body is not a Messages response");
                     return AttemptResult.Failed(new UpstreamFailure(UpstreamFailureKind.BadResponse, client.Name));
                 }
 
@@ -303,9 +315,9 @@ public sealed partial class UpstreamCaller
             {
                 Body = body,
                 Usage = usage,
-                Anthropic = stream && translated is not null
-                    ? new AnthropicEventStream(deployment.ModelId, _time.GetUtcNow().ToUnixTimeSeconds(), client.Name)
-                    : null,
+                Translation = !stream || translated is null ? null
+                    : client.Gemini is not null ? new GeminiEventStream(deployment.ModelId, _time.GetUtcNow().ToUnixTimeSeconds(), client.Name)
+                    : new AnthropicEventStream(deployment.ModelId, _time.GetUtcNow().ToUnixTimeSeconds(), client.Name),
             };
             handedOver = true;
             return AttemptResult.Succeeded(exchange);
@@ -335,9 +347,19 @@ public sealed partial class UpstreamCaller
     /// </summary>
     private bool TryTranslate(AttemptPlan plan, Deployment deployment, ProviderClient client, out byte[]? translated, [NotNullWhen(false)] out UpstreamFailure? refusal)
     {
+        if (client.Anthropic is not null)
+        {
+            return AnthropicUpstream.TryTranslate(plan.Request, deployment, OutputCap(deployment), client, out translated, out refusal);
+        }
+
+        if (client.Gemini is not null)
+        {
+            return GeminiUpstream.TryTranslate(plan.Request, _models.Get(deployment.ModelId), client, out translated, out refusal);
+        }
+
         translated = null;
         refusal = null;
-        return client.Anthropic is null || AnthropicUpstream.TryTranslate(plan.Request, deployment, OutputCap(deployment), client, out translated, out refusal);
+        return true;
     }
 
     private int OutputCap(Deployment deployment) =>

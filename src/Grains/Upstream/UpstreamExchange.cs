@@ -57,14 +57,14 @@ public sealed class UpstreamExchange : IAsyncDisposable
 
     internal HttpResponseMessage Response => _response;
 
-    /// <summary>An Anthropic stream's translation into OpenAI chunks; null for a provider that speaks OpenAI's API.</summary>
-    internal AnthropicEventStream? Anthropic { get; init; }
+    /// <summary>An Anthropic or Gemini stream's translation into OpenAI chunks; null for a provider that speaks OpenAI's API.</summary>
+    internal ITranslatedStream? Translation { get; init; }
 
     /// <summary>Why a translated stream ended early, when its provider said so in the stream itself.</summary>
-    public UpstreamFailure? StreamFailure => Anthropic?.Failure;
+    public UpstreamFailure? StreamFailure => Translation?.Failure;
 
     /// <summary>Usage the provider reported in a form the chunks cannot carry whole; null for a pass-through stream.</summary>
-    internal IStreamUsageSource? UsageSource => Anthropic;
+    internal IStreamUsageSource? UsageSource => Translation;
 
     /// <summary>
     /// Time the providers took for this request up to its answer: every attempt's, until a completion's body was read or
@@ -90,10 +90,10 @@ public sealed class UpstreamExchange : IAsyncDisposable
     internal void Touch() => _timeouts.Touch();
 
     /// <summary>
-    /// The next event of a stream as an OpenAI chunk (translated from Anthropic's events for such a provider), or null at
+    /// The next event of a stream as an OpenAI chunk (translated from Anthropic's or Gemini's events for such a provider), or null at
     /// its end; throws on a cut connection or when the idle timer fires.
     /// </summary>
-    public ValueTask<byte[]?> NextEventAsync() => Anthropic is { } anthropic ? anthropic.NextAsync(NextRawEventAsync) : NextRawEventAsync();
+    public ValueTask<byte[]?> NextEventAsync() => Translation is { } translation ? translation.NextAsync(NextRawEventAsync) : NextRawEventAsync();
 
     private async ValueTask<byte[]?> NextRawEventAsync()
     {

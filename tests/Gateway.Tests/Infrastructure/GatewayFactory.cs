@@ -103,13 +103,14 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>, IAsyncLifet
         builder.UseSetting("Cluster:SiloPort", FreePorts.Next().ToString());
         builder.UseSetting("Cluster:GatewayPort", FreePorts.Next().ToString());
         builder.UseSetting("Cluster:ClusterId", "test-" + Guid.NewGuid().ToString("N"));
-        foreach (var provider in new[] { "openai", "gemini", "deepseek" })
+        foreach (var provider in new[] { "openai", "deepseek" })
         {
             builder.UseSetting($"Providers:{provider}:BaseUrl", new Uri(MockAddress, "v1").ToString());
         }
 
-        // Kind anthropic: the host root, where the mock serves /v1/messages.
+        // Kinds anthropic and gemini: the host root, where the mock serves /v1/messages and /v1beta/models/….
         builder.UseSetting("Providers:anthropic:BaseUrl", MockAddress.ToString());
+        builder.UseSetting("Providers:gemini:BaseUrl", MockAddress.ToString());
 
         // Retries back off on the gateway's clock, which the tests hold still: no backoff unless a test asks for it.
         builder.UseSetting("Gateway:Upstream:Retry:BaseDelay", "00:00:00");

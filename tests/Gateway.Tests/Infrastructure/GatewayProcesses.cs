@@ -163,9 +163,15 @@ public sealed class GatewayProcesses : IAsyncDisposable
             ["Cluster__Membership__NumMissedProbesLimit"] = "3",
             ["Cluster__Membership__NumVotesForDeathDeclaration"] = "2",
         };
-        foreach (var provider in new[] { "openai", "anthropic", "gemini", "deepseek" })
+        foreach (var provider in new[] { "openai", "deepseek" })
         {
             environment[$"Providers__{provider}__BaseUrl"] = new Uri(mock, "v1").ToString();
+        }
+
+        // Kinds anthropic and gemini: the host root, where the mock serves /v1/messages and /v1beta/models/….
+        foreach (var provider in new[] { "anthropic", "gemini" })
+        {
+            environment[$"Providers__{provider}__BaseUrl"] = mock.ToString();
         }
 
         foreach (var (name, value) in environment.Concat(_settings).Concat(settings ?? new Dictionary<string, string>()))

@@ -23,6 +23,13 @@ public sealed class RoutingGatewayFixture : IAsyncLifetime
         Gateway.AddModel("backup", [new("backup-a")], inputPrice: 0.37m, outputPrice: 1.13m);
         Gateway.AddModel("guarded", [new("guarded-a")], fallbacks: ["guarded-backup"]);
         Gateway.AddModel("guarded-backup", [new("guarded-backup-a")], inputPrice: 0.37m, outputPrice: 1.13m);
+        Gateway.AddModel("gem", [new("gem-a"), new("gem-b")]);
+        foreach (var provider in new[] { "gem-a", "gem-b" })
+        {
+            // Kind gemini: the mock deployment's root, where it serves /v1beta/models/….
+            Gateway.Settings[$"Providers:{provider}:Kind"] = "gemini";
+            Gateway.Settings[$"Providers:{provider}:BaseUrl"] = "{mock}/d/" + provider;
+        }
     }
 
     public GatewayFactory Gateway { get; } = new();
