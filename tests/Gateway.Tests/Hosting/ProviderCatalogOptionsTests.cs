@@ -21,7 +21,7 @@ public sealed class ProviderCatalogOptionsTests
 
         Assert.Equal(
             [
-                "Providers:azure:Kind is 'azure': set it to one of openai, anthropic ('openai', OpenAI-compatible, when absent).",
+                "Providers:azure:Kind is 'azure': set it to one of openai, anthropic, gemini ('openai', OpenAI-compatible, when absent).",
                 "Providers:claude:AnthropicVersion is '2024-01-01': set it to one of 2023-06-01, 2026-10-21 (default 2023-06-01).",
             ],
             result.Failures);
