@@ -76,43 +76,12 @@ internal sealed class GenerateContentEndpoint(IOptions<MockProviderOptions> opti
 
     private async Task RespondAsync(HttpContext context, MockProviderOptions settings, MockDeployment deployment, GenerateContentRequest request, bool stream)
     {
-        var aborted = context.RequestAborted;
-        if (!await hold.PassAsync(aborted))
+        if (await MockAttempt.BeginAsync(context, settings, deployment, hold, request.Mock, GoogleError.WriteFailureAsync, logger) is not { } attempt)
         {
             return;
         }
 
-        deployment.Faults.TryDequeue(out var fault);
-        var kind = fault?.Kind ?? MockFaultKind.None;
-        var directives = request.Mock;
-        var latency = directives.LatencyMs is int latencyMs ? TimeSpan.FromMilliseconds(latencyMs) : fault?.Latency ?? deployment.Latency ?? settings.Latency;
-        var chunkDelay = directives.ChunkDelayMs is int chunkDelayMs ? TimeSpan.FromMilliseconds(chunkDelayMs) : deployment.ChunkDelay ?? settings.ChunkDelay;
-        var failStatus = directives.FailStatus ?? fault?.Status;
-        var cutAfterChunks = directives.CutAfterChunks ?? fault?.CutAfterChunks;
-
-        if (latency > TimeSpan.Zero && !await MockConnection.StallAsync(latency, aborted))
-        {
-            return;
-        }
-
-        if (kind == MockFaultKind.ResetBeforeHeaders)
-        {
-            MockConnection.Reset(context, logger);
-            return;
-        }
-
-        if (kind == MockFaultKind.StallBeforeHeaders && !await MockConnection.StallAsync(fault!.Stall, aborted))
-        {
-            return;
-        }
-
-        if (failStatus is int status)
-        {
-            await GoogleError.WriteFailureAsync(context, status, directives.RetryAfter ?? fault?.RetryAfterSeconds, fault?.RetryAfterMilliseconds,
-                fault?.ErrorBody ?? MockErrorBody.Json, fault?.Message);
-            return;
-        }
-
+        var (fault, kind, chunkDelay, cutAfterChunks) = attempt;
         if (kind == MockFaultKind.GarbageBody || (cutAfterChunks is not null && !stream))
         {
             // Nothing usable: a non-streaming answer has no chunks to count, so its cut is the dropped connection itself.
@@ -141,8 +110,8 @@ internal sealed class GenerateContentEndpoint(IOptions<MockProviderOptions> opti
         var response = context.Response;
         response.ContentType = "application/json; charset=UTF-8";
         response.ContentLength = buffer.WrittenCount;
-        var flushed = await response.BodyWriter.WriteAsync(buffer.WrittenMemory, aborted);
-        if (flushed.IsCanceled || flushed.IsCompleted || aborted.IsCancellationRequested)
+        var flushed = await response.BodyWriter.WriteAsync(buffer.WrittenMemory, context.RequestAborted);
+        if (flushed.IsCanceled || flushed.IsCompleted || context.RequestAborted.IsCancellationRequested)
         {
             // The caller is gone: the answer was not delivered, so it is not counted as served.
             return;

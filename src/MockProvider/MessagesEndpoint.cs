@@ -64,43 +64,12 @@ internal sealed class MessagesEndpoint(IOptions<MockProviderOptions> options, Mo
 
     private async Task RespondAsync(HttpContext context, MockProviderOptions settings, MockDeployment deployment, MessagesRequest request)
     {
-        var aborted = context.RequestAborted;
-        if (!await hold.PassAsync(aborted))
+        if (await MockAttempt.BeginAsync(context, settings, deployment, hold, request.Mock, AnthropicError.WriteFailureAsync, logger) is not { } attempt)
         {
             return;
         }
 
-        deployment.Faults.TryDequeue(out var fault);
-        var kind = fault?.Kind ?? MockFaultKind.None;
-        var directives = request.Mock;
-        var latency = directives.LatencyMs is int latencyMs ? TimeSpan.FromMilliseconds(latencyMs) : fault?.Latency ?? deployment.Latency ?? settings.Latency;
-        var chunkDelay = directives.ChunkDelayMs is int chunkDelayMs ? TimeSpan.FromMilliseconds(chunkDelayMs) : deployment.ChunkDelay ?? settings.ChunkDelay;
-        var failStatus = directives.FailStatus ?? fault?.Status;
-        var cutAfterChunks = directives.CutAfterChunks ?? fault?.CutAfterChunks;
-
-        if (latency > TimeSpan.Zero && !await MockConnection.StallAsync(latency, aborted))
-        {
-            return;
-        }
-
-        if (kind == MockFaultKind.ResetBeforeHeaders)
-        {
-            MockConnection.Reset(context, logger);
-            return;
-        }
-
-        if (kind == MockFaultKind.StallBeforeHeaders && !await MockConnection.StallAsync(fault!.Stall, aborted))
-        {
-            return;
-        }
-
-        if (failStatus is int status)
-        {
-            await AnthropicError.WriteFailureAsync(context, status, directives.RetryAfter ?? fault?.RetryAfterSeconds, fault?.RetryAfterMilliseconds,
-                fault?.ErrorBody ?? MockErrorBody.Json, fault?.Message);
-            return;
-        }
-
+        var (fault, kind, chunkDelay, cutAfterChunks) = attempt;
         if (kind == MockFaultKind.GarbageBody)
         {
             await ChatCompletionsEndpoint.WriteGarbageAsync(context);
@@ -140,8 +109,8 @@ internal sealed class MessagesEndpoint(IOptions<MockProviderOptions> options, Mo
         var response = context.Response;
         response.ContentType = "application/json";
         response.ContentLength = buffer.WrittenCount;
-        var flushed = await response.BodyWriter.WriteAsync(buffer.WrittenMemory, aborted);
-        if (flushed.IsCanceled || flushed.IsCompleted || aborted.IsCancellationRequested)
+        var flushed = await response.BodyWriter.WriteAsync(buffer.WrittenMemory, context.RequestAborted);
+        if (flushed.IsCanceled || flushed.IsCompleted || context.RequestAborted.IsCancellationRequested)
         {
             // The caller is gone: the answer was not delivered, so it is not counted as served.
             return;

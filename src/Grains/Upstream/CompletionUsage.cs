@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Gateway.Catalog.Tokenization;
+using Gateway.Grains.Providers.Translation;
 
 namespace Gateway.Grains.Upstream;
 
@@ -25,12 +26,7 @@ public static class CompletionUsage
     public static bool TryRead(byte[] body, int promptEstimate, out Figures figures)
     {
         figures = default;
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(body);
-        }
-        catch (JsonException)
+        if (!JsonObjectBody.TryParse(body, out var document))
         {
             return false;
         }
@@ -38,11 +34,6 @@ public static class CompletionUsage
         using (document)
         {
             var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                return false;
-            }
-
             if (TryReadUsage(root, out var input, out var output))
             {
                 figures = new Figures(input, output, Counted: false);

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using Gateway.Grains.Providers.Translation;
 
@@ -28,8 +27,6 @@ namespace Gateway.Grains.Providers.Anthropic;
 public static class AnthropicRequestTranslator
 {
     private const string JsonInstruction = "Respond with a single valid JSON object and nothing else: no prose before or after it and no code fences.";
-    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64 };
-    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static bool TryTranslate(
         ReadOnlyMemory<byte> openAiBody,
@@ -38,26 +35,14 @@ public static class AnthropicRequestTranslator
         [NotNullWhen(false)] out TranslationRefusal? refusal)
     {
         translation = null;
-        JsonDocument document;
-        try
+        if (!OpenAiRequestBody.TryParse(openAiBody, out var document, out refusal))
         {
-            document = JsonDocument.Parse(openAiBody, DocumentOptions);
-        }
-        catch (JsonException)
-        {
-            refusal = new TranslationRefusal("The request body must be a JSON object.", null, "invalid_value");
             return false;
         }
 
         using (document)
         {
             var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                refusal = new TranslationRefusal("The request body must be a JSON object.", null, "invalid_value");
-                return false;
-            }
-
             if ((refusal = CheckChoices(root)) is not null
                 || (refusal = OpenAiRequestFields.ReadMaxTokens(root, out var maxTokens)) is not null
                 || (refusal = AnthropicThinking.Plan(root, options, maxTokens ?? options.DefaultMaxTokens, out var thinking)) is not null
@@ -69,7 +54,7 @@ public static class AnthropicRequestTranslator
             }
 
             var buffer = new ArrayBufferWriter<byte>(openAiBody.Length + 256);
-            using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+            using (var writer = new Utf8JsonWriter(buffer, OpenAiRequestBody.WriterOptions))
             {
                 writer.WriteStartObject();
                 writer.WriteString("model"u8, options.UpstreamModel);

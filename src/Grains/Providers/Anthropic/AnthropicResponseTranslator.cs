@@ -28,12 +28,7 @@ public static class AnthropicResponseTranslator
     {
         completion = null;
         usage = null;
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(body);
-        }
-        catch (JsonException)
+        if (!JsonObjectBody.TryParse(body, out var document))
         {
             return false;
         }
@@ -41,8 +36,7 @@ public static class AnthropicResponseTranslator
         using (document)
         {
             var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object
-                || !root.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String || !type.ValueEquals("message"u8)
+            if (!root.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String || !type.ValueEquals("message"u8)
                 || !root.TryGetProperty("content", out var content) || content.ValueKind != JsonValueKind.Array)
             {
                 return false;

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Gateway.Grains.Providers.Translation;
@@ -28,8 +27,6 @@ namespace Gateway.Grains.Providers.Gemini;
 /// </summary>
 public static class GeminiRequestTranslator
 {
-    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64 };
-    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static bool TryTranslate(
         ReadOnlyMemory<byte> openAiBody,
@@ -38,26 +35,14 @@ public static class GeminiRequestTranslator
         [NotNullWhen(false)] out TranslationRefusal? refusal)
     {
         translation = null;
-        JsonDocument document;
-        try
+        if (!OpenAiRequestBody.TryParse(openAiBody, out var document, out refusal))
         {
-            document = JsonDocument.Parse(openAiBody, DocumentOptions);
-        }
-        catch (JsonException)
-        {
-            refusal = new TranslationRefusal("The request body must be a JSON object.", null, "invalid_value");
             return false;
         }
 
         using (document)
         {
             var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                refusal = new TranslationRefusal("The request body must be a JSON object.", null, "invalid_value");
-                return false;
-            }
-
             var stream = OpenAiRequestFields.IsStream(root);
             if ((refusal = ReadCandidates(root, options, stream, out var candidates)) is not null
                 || (refusal = OpenAiRequestFields.ReadMaxTokens(root, out var maxTokens)) is not null
@@ -70,7 +55,7 @@ public static class GeminiRequestTranslator
             }
 
             var buffer = new ArrayBufferWriter<byte>(openAiBody.Length + 256);
-            using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+            using (var writer = new Utf8JsonWriter(buffer, OpenAiRequestBody.WriterOptions))
             {
                 writer.WriteStartObject();
                 GeminiContent.WriteContents(writer, conversation.Turns);

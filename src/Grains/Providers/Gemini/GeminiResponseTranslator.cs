@@ -29,12 +29,7 @@ public static class GeminiResponseTranslator
     {
         completion = null;
         usage = null;
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(body);
-        }
-        catch (JsonException)
+        if (!JsonObjectBody.TryParse(body, out var document))
         {
             return false;
         }
@@ -42,11 +37,6 @@ public static class GeminiResponseTranslator
         using (document)
         {
             var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                return false;
-            }
-
             var candidates = root.TryGetProperty("candidates", out var c) && c.ValueKind == JsonValueKind.Array && c.GetArrayLength() > 0 ? c : default;
             var blockReason = BlockReason(root);
             if (candidates.ValueKind != JsonValueKind.Array && blockReason is null)
