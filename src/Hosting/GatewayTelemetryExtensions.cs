@@ -26,6 +26,8 @@ public static partial class GatewayTelemetryExtensions
     public const string MetricsPath = "/metrics";
 
     private const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
+    private const string MessagesSentSize = "orleans-messaging-sent-messages-size";
+    private const string MessagesReceivedSize = "orleans-messaging-received-messages-size";
 
     /// <summary>Registers the meters, the exporters and (when on) tracing; once however often it is called.</summary>
     public static IServiceCollection AddGatewayTelemetry(this IServiceCollection services, IConfiguration configuration, string serviceName)
@@ -100,6 +102,8 @@ public static partial class GatewayTelemetryExtensions
     /// Orleans' instruments as a Prometheus linter (<c>promtool check metrics</c>) accepts them: a help text where Orleans
     /// gives none, and without the few it measures in milliseconds or megabytes (Prometheus wants base units, and a view
     /// cannot change an instrument's unit): its grain-call, activation, directory and storage latencies and two memory gauges.
+    /// Its message-size histograms go too: they are recorded for every message between processes, labelled in camel case
+    /// (<c>ConnectionDirection</c>, which the linter refuses) and by remote silo address.
     /// </summary>
     private static MetricStreamConfiguration? OrleansView(System.Diagnostics.Metrics.Instrument instrument)
     {
@@ -108,7 +112,7 @@ public static partial class GatewayTelemetryExtensions
             return null;
         }
 
-        if (instrument.Unit is "ms" or "MB")
+        if (instrument.Unit is "ms" or "MB" || instrument.Name is MessagesSentSize or MessagesReceivedSize)
         {
             return MetricStreamConfiguration.Drop;
         }
