@@ -12,8 +12,17 @@ namespace Gateway.Grains.Upstream;
 /// and the end travels as a chunk of its own. A push refused or unanswered on its way is sent again; anything else ends
 /// the stream. Called from grain code, so every await continues in the activation's turns, as the grain's own would.
 /// </summary>
+/// <remarks>
+/// A push holds at most <see cref="MaxChunksPerPush"/> chunks: a provider that delivers faster than the gateway reads
+/// (a long answer already in the socket's buffers) would otherwise be read to its end in one turn of the activation, held
+/// in memory whole and reach the client in one piece at the end (seen with Claude Code: a 32,000-token answer
+/// took one 3.8 s turn and its first chunk came with its last).
+/// </remarks>
 internal static partial class UpstreamStreamPump
 {
+    /// <summary>The most chunks one push carries; the next read waits for that push, which yields the activation's turn.</summary>
+    internal const int MaxChunksPerPush = 64;
+
     private static readonly ResiliencePipeline PushRetry = new ResiliencePipelineBuilder()
         .AddRetry(new RetryStrategyOptions
         {
@@ -44,7 +53,8 @@ internal static partial class UpstreamStreamPump
         {
             // When the observer throws (the client or its frontend is gone), leaving the loop disposes the stream, which
             // settles what was streamed.
-            // Chunks at hand go together: while the next one is not there yet, what has gathered is pushed.
+            // Chunks at hand go together: while the next one is not there yet, or once a push is full, what has gathered is
+            // pushed.
             var failed = false;
             var seq = 0L;
             var batch = new List<UpstreamChunk>(4);
@@ -53,7 +63,7 @@ internal static partial class UpstreamStreamPump
                 while (true)
                 {
                     var next = chunks.MoveNextAsync();
-                    if (!next.IsCompleted && batch.Count > 0)
+                    if (batch.Count > 0 && (!next.IsCompleted || batch.Count >= MaxChunksPerPush))
                     {
                         try
                         {

@@ -33,6 +33,19 @@ public sealed class UpstreamStreamPumpTests
     }
 
     [Fact]
+    public async Task AStreamAllAtHandGoesInBoundedPushesNotInOneAtItsEnd()
+    {
+        var observer = new RecordingObserver();
+        var chunks = Enumerable.Range(0, (UpstreamStreamPump.MaxChunksPerPush * 2) + 1).Select(i => $"c{i}").ToArray();
+
+        await Pump(Stream(chunks, Task.CompletedTask, [], new StreamEnd()), observer).WaitAsync(Bounded);
+
+        var sizes = observer.Pushes.Select(p => p.Split(':')[1].Split(',').Length).ToArray();
+        Assert.Equal([UpstreamStreamPump.MaxChunksPerPush, UpstreamStreamPump.MaxChunksPerPush, 2], sizes);
+        Assert.EndsWith($"c{chunks.Length - 1},END", observer.Pushes[^1], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task APushRefusedWhileTheNextEventIsAwaitedStillEndsTheStreamSoItSettles()
     {
         var observer = new RecordingObserver { FailFrom = 1 };
