@@ -10,9 +10,17 @@ public static class GatewayDashboardExtensions
 {
     public const string DashboardPath = "/dashboard";
 
-    /// <summary>The Orleans dashboard at <c>/dashboard</c>: open in Development, behind the admin key elsewhere.</summary>
+    /// <summary>
+    /// The Orleans dashboard at <c>/dashboard</c> when <see cref="GatewayDashboardOptions.Enabled"/>: open in Development,
+    /// behind the admin key elsewhere; <c>/dashboard</c> itself serves the page instead of redirecting (<see cref="DashboardRootPage"/>).
+    /// </summary>
     public static WebApplication MapGatewayDashboard(this WebApplication app)
     {
+        if (!GatewayDashboardOptions.From(app.Configuration).Enabled)
+        {
+            return app;
+        }
+
         app.Services.GetRequiredService<AdminKeyVerifier>();
         if (!app.Environment.IsDevelopment())
         {
@@ -21,6 +29,8 @@ public static class GatewayDashboardExtensions
                 branch => branch.UseMiddleware<DashboardAccessMiddleware>());
         }
 
+        var page = new DashboardRootPage();
+        app.MapWhen(context => DashboardRootPage.Serves(context.Request), branch => branch.Run(page.WriteAsync));
         app.MapOrleansDashboard(routePrefix: DashboardPath);
         return app;
     }

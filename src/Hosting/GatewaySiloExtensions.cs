@@ -41,7 +41,11 @@ public static class GatewaySiloExtensions
             silo.UseLocalhostClustering(hosting.SiloPort, hosting.GatewayPort, serviceId: hosting.ServiceId, clusterId: hosting.ClusterId);
         }
 
-        silo.AddDashboard();
+        if (GatewayDashboardOptions.From(configuration).Enabled)
+        {
+            silo.AddDashboard();
+        }
+
         // Grain calls carry the caller's trace context, so one trace runs from the frontend through the grains.
         silo.AddActivityPropagation();
         silo.Services.AddGatewayAdminKey();

@@ -46,7 +46,8 @@ public static partial class GatewayTelemetryExtensions
         var telemetry = services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(serviceName))
             .WithMetrics(metrics => metrics
-                .AddMeter([.. TelemetryNames.Meters, TelemetryNames.OrleansMeter, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel"])
+                .AddMeter([.. TelemetryNames.Meters, TelemetryNames.OrleansMeter, OrleansBaseUnitMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel"])
+                .AddInstrumentation(sp => new OrleansBaseUnitMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()))
                 .AddView(OrleansView)
                 .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         if (tracing)
@@ -101,8 +102,8 @@ public static partial class GatewayTelemetryExtensions
     /// <summary>
     /// Orleans' instruments as a Prometheus linter (<c>promtool check metrics</c>) accepts them: a help text where Orleans
     /// gives none, and without the few it measures in milliseconds or megabytes (Prometheus wants base units, and a view
-    /// cannot change an instrument's unit): its grain-call, activation, directory and storage latencies and two memory gauges.
-    /// Its message-size histograms go too: they are recorded for every message between processes, labelled in camel case
+    /// cannot change an instrument's unit), which <see cref="OrleansBaseUnitMetrics"/> publishes again in seconds and bytes.
+    /// Its message-size histograms go: they are recorded for every message between processes, labelled in camel case
     /// (<c>ConnectionDirection</c>, which the linter refuses) and by remote silo address.
     /// </summary>
     private static MetricStreamConfiguration? OrleansView(System.Diagnostics.Metrics.Instrument instrument)

@@ -179,27 +179,20 @@ public sealed class MessagesHttpTests(GatewayFactory gateway)
         var servedBefore = gateway.MockStats.CompletionTokens;
         gateway.MockFaults.Enqueue(new MockFault { Kind = MockFaultKind.StallMidBody, StallAfterChunks = 2 });
         var body = """{"model":"gpt-4.1","max_tokens":50,"stream":true,"messages":[{"role":"user","content":"Hello there"}]}""";
+        var timersBefore = gateway.Clock.TimersStarted;
 
         using (var connection = await RawConnection.OpenAsync(gateway.BaseAddress, key, body, "/v1/messages", $"{Version}: 2023-06-01\r\n"))
         {
             var received = await connection.ReadUntilAsync(text => Count(text, "\"text_delta\"") >= 2);
             Assert.StartsWith("HTTP/1.1 200", received);
 
-            // The stream is stalled at the provider: a silence of the ping interval on the gateway's clock shows the client a
-            // ping. The clock moves in small steps until it does, as the relay starts its wait at a moment the test cannot see.
+            // The stream is stalled at the provider: once the relay waits for the next chunk, a silence of the ping interval
+            // on the gateway's clock shows the client a ping. A wait that began before the second chunk has ended with it.
             var pings = Count(received, "event: ping");
-            using var stop = new CancellationTokenSource();
-            var ticking = Task.Run(async () =>
-            {
-                for (var i = 0; i < 600 && !stop.IsCancellationRequested; i++)
-                {
-                    gateway.Clock.Advance(TimeSpan.FromSeconds(1));
-                    await Task.Delay(20, CancellationToken.None);
-                }
-            });
+            var silence = Gateway.ApiFrontend.Messages.MessageStreamRendering.SilencePing;
+            await Eventually.HoldsAsync(() => Task.FromResult(gateway.Clock.HasPendingWait(silence, timersBefore)), "the relay waits out a silence for a ping");
+            gateway.Clock.Advance(silence);
             received = await connection.ReadUntilAsync(text => Count(text, "event: ping") > pings).WaitAsync(TimeSpan.FromSeconds(30));
-            await stop.CancelAsync();
-            await ticking;
             Assert.True(Count(received, "event: ping") > pings, $"A silent stream gets a ping: {received}");
         }
 

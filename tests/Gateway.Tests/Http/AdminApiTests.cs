@@ -584,17 +584,63 @@ public sealed class AdminApiTests(GatewayFactory gateway)
     }
 
     [Fact]
-    public async Task TheDashboardWithTheAdminKeyAsBearerIsServed()
+    public async Task TheDashboardWithTheAdminKeyAsBearerIsServedAtItsPathWithoutARedirect()
     {
-        // Without auto-redirect: the test client's redirect handler drops Authorization when it follows the 301.
+        // Without auto-redirect, so a redirect shows; a client following one would drop Authorization.
         using var admin = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { BaseAddress = gateway.BaseAddress };
+
         using var root = await admin.SendAsync(WithAdminKey("/dashboard"));
+        using var counters = await admin.SendAsync(WithAdminKey("/dashboard/DashboardCounters"));
+
+        var page = await root.Content.ReadAsStringAsync();
+        Expect.Equal(HttpStatusCode.OK, root.StatusCode, $"/dashboard with the admin key: {root.Headers.Location} {page}");
+        Assert.Equal("text/html", root.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("history.replaceState", page, StringComparison.Ordinal);
+        Expect.Equal(HttpStatusCode.OK, counters.StatusCode, $"The dashboard's API: {await counters.Content.ReadAsStringAsync()}");
+        Assert.Equal("application/json", counters.Content.Headers.ContentType?.MediaType);
+
+        // The page's script moves its address to /dashboard/ before anything loads: what it references resolves there.
+        var referenced = System.Text.RegularExpressions.Regex.Matches(page, "(?:src|href)=\"([^\"#]+)\"").Select(m => m.Groups[1].Value).ToList();
+        Assert.Contains("./index.min.js", referenced);
+        foreach (var reference in referenced)
+        {
+            var resolved = new Uri(new Uri(gateway.BaseAddress, "/dashboard/"), reference);
+            using var asset = await admin.SendAsync(WithAdminKey(resolved.PathAndQuery));
+            Expect.Equal(HttpStatusCode.OK, asset.StatusCode, $"{reference} from /dashboard/ ({resolved.PathAndQuery})");
+        }
+    }
+
+    [Fact]
+    public async Task TheDashboardUnderItsPathIsOrleansOwnPage()
+    {
+        using var admin = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { BaseAddress = gateway.BaseAddress };
+
         using var page = await admin.SendAsync(WithAdminKey("/dashboard/"));
 
-        // The admin key opens the dashboard: /dashboard redirects to /dashboard/, which is the HTML page.
-        Assert.Equal((HttpStatusCode.MovedPermanently, "/dashboard/"), (root.StatusCode, root.Headers.Location?.OriginalString));
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+        Assert.DoesNotContain("history.replaceState", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheDashboardSwitchedOffIsNotServed()
+    {
+        var off = new GatewayFactory();
+        off.Settings["Gateway:Dashboard:Enabled"] = "false";
+        await off.InitializeAsync();
+        try
+        {
+            using var admin = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { BaseAddress = off.BaseAddress };
+
+            using var root = await admin.SendAsync(WithAdminKey("/dashboard"));
+            using var counters = await admin.SendAsync(WithAdminKey("/dashboard/DashboardCounters"));
+
+            Assert.Equal((HttpStatusCode.NotFound, HttpStatusCode.NotFound), (root.StatusCode, counters.StatusCode));
+        }
+        finally
+        {
+            await off.DisposeAsync();
+        }
     }
 
     [Fact]

@@ -10,7 +10,6 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Time.Testing;
 
 namespace Gateway.Tests.Infrastructure;
 
@@ -25,7 +24,7 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>, IAsyncLifet
 
     private WebApplication? _mock;
 
-    public FakeTimeProvider Clock { get; } = new(ClusterFixture.Start);
+    public WatchedClock Clock { get; } = new();
 
     /// <summary>
     /// Configuration over the test defaults, for a gateway a test starts for itself (set before starting). <c>{mock}</c>
