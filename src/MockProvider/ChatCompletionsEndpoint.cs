@@ -118,13 +118,15 @@ internal sealed class ChatCompletionsEndpoint
             return;
         }
 
-        var promptTokens = MockUsage.CountPromptTokens(request.Messages);
+        var promptTokens = MockUsage.CountPromptTokens(request.Messages) + (directives.CacheReadTokens ?? 0);
         var completion = kind == MockFaultKind.OversizeBody
             ? new CompletionPlan(OversizeTokens(fault!.BodyBytes ?? MockFault.DefaultBodyBytes), false, request.N)
             : new CompletionPlan(
                 MockUsage.CompletionTokens(request.MaxTokens, directives.CompletionTokens, options.DefaultCompletionTokens),
                 MockUsage.IsCappedByMaxTokens(request.MaxTokens, directives.CompletionTokens),
-                request.N);
+                request.N,
+                directives.CacheReadTokens ?? 0,
+                directives.ReasoningTokens ?? 0);
         var head = ResponseHead.Create(request.Model);
 
         if (request.Stream)

@@ -38,7 +38,7 @@ internal static class ChatJson
         json.WriteEndArray();
         if (includeUsage)
         {
-            WriteUsage(json, promptTokens, completion.TotalTokens);
+            WriteUsage(json, promptTokens, completion.TotalTokens, completion);
         }
     }
 
@@ -86,14 +86,15 @@ internal static class ChatJson
         EndChunk(body, json, FinishReason(capped), includeUsage);
     }
 
-    public static void WriteUsageChunk(PipeWriter body, Utf8JsonWriter json, in ResponseHead head, int promptTokens, int completionTokens)
+    public static void WriteUsageChunk(
+        PipeWriter body, Utf8JsonWriter json, in ResponseHead head, int promptTokens, int completionTokens, in CompletionPlan completion)
     {
         body.Write("data: "u8);
         json.WriteStartObject();
         head.WriteTo(json, "chat.completion.chunk"u8);
         json.WriteStartArray("choices"u8);
         json.WriteEndArray();
-        WriteUsage(json, promptTokens, completionTokens);
+        WriteUsage(json, promptTokens, completionTokens, completion);
         json.WriteEndObject();
         EndEvent(body, json);
     }
@@ -148,12 +149,27 @@ internal static class ChatJson
         body.Write("\n\n"u8);
     }
 
-    private static void WriteUsage(Utf8JsonWriter json, int promptTokens, int completionTokens)
+    /// <summary>
+    /// The usage of <paramref name="completionTokens"/> streamed or answered, plus the plan's reasoning; the token details
+    /// only when the plan has cached or reasoning tokens, so answers without those directives keep their shape.
+    /// </summary>
+    private static void WriteUsage(Utf8JsonWriter json, int promptTokens, int completionTokens, in CompletionPlan completion)
     {
+        completionTokens += completion.ReasoningTokens;
         json.WriteStartObject("usage"u8);
         json.WriteNumber("prompt_tokens"u8, promptTokens);
         json.WriteNumber("completion_tokens"u8, completionTokens);
         json.WriteNumber("total_tokens"u8, promptTokens + completionTokens);
+        if (completion.CachedTokens > 0 || completion.ReasoningTokens > 0)
+        {
+            json.WriteStartObject("prompt_tokens_details"u8);
+            json.WriteNumber("cached_tokens"u8, completion.CachedTokens);
+            json.WriteEndObject();
+            json.WriteStartObject("completion_tokens_details"u8);
+            json.WriteNumber("reasoning_tokens"u8, completion.ReasoningTokens);
+            json.WriteEndObject();
+        }
+
         json.WriteEndObject();
     }
 }

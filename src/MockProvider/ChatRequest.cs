@@ -169,7 +169,7 @@ internal readonly record struct ChatRequest(
         }
 
         int? completionTokens = null, latencyMs = null, chunkDelayMs = null, failStatus = null, retryAfter = null, cutAfterChunks = null;
-        int? toolCalls = null, cacheRead = null, cacheWrite = null;
+        int? toolCalls = null, cacheRead = null, cacheWrite = null, cacheWrite1h = null, reasoning = null;
         var echoHeaders = false;
         var blockPrompt = false;
         foreach (var property in mock.EnumerateObject())
@@ -212,6 +212,14 @@ internal readonly record struct ChatRequest(
             {
                 valid = TryReadInt(value, 0, MaxCompletionTokens, out cacheWrite);
             }
+            else if (property.NameEquals("ephemeral_1h_input_tokens"u8))
+            {
+                valid = TryReadInt(value, 0, MaxCompletionTokens, out cacheWrite1h);
+            }
+            else if (property.NameEquals("reasoning_tokens"u8))
+            {
+                valid = TryReadInt(value, 0, MaxCompletionTokens, out reasoning);
+            }
             else if (property.NameEquals("echo_headers"u8))
             {
                 valid = TryReadBool(value, out echoHeaders);
@@ -234,7 +242,8 @@ internal readonly record struct ChatRequest(
             }
         }
 
-        directives = new MockDirectives(completionTokens, latencyMs, chunkDelayMs, failStatus, retryAfter, cutAfterChunks, echoHeaders, toolCalls, cacheRead, cacheWrite, blockPrompt);
+        directives = new MockDirectives(completionTokens, latencyMs, chunkDelayMs, failStatus, retryAfter, cutAfterChunks, echoHeaders, toolCalls, cacheRead, cacheWrite, blockPrompt,
+            cacheWrite1h, reasoning);
         error = null;
         return true;
     }

@@ -89,7 +89,7 @@ internal sealed class ChatStream
             if (usage)
             {
                 await _transport.PaceAsync();
-                ChatJson.WriteUsageChunk(_body, json, head, promptTokens, _transport.Written * tokensPerChunk);
+                ChatJson.WriteUsageChunk(_body, json, head, promptTokens, _transport.Written * tokensPerChunk, completion);
                 if (!await _transport.SendAsync())
                 {
                     return;

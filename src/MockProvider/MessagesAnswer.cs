@@ -7,8 +7,9 @@ namespace Gateway.MockProvider;
 /// What the mock answers one Messages request with, decided once for the plain and the streamed form: a thinking block
 /// when thinking is asked for (<see cref="ThinkingTokens"/> tokens of the mock's text), the text, then
 /// <see cref="MockDirectives.ToolCalls"/> <c>tool_use</c> blocks calling the request's tools in turn, each with input
-/// made from its schema (<see cref="ToolInput"/>); and the usage: counted input plus the cache directives' reads and writes,
-/// output the sum of every block's tokens.
+/// made from its schema (<see cref="ToolInput"/>); and the usage: counted input plus the cache directives' reads and writes
+/// (<see cref="CacheWriteTokens"/> all of them, <see cref="CacheWrite1hTokens"/> those kept an hour), output the sum of
+/// every block's tokens.
 /// </summary>
 internal sealed record MessagesAnswer(
     string Id,
@@ -16,6 +17,7 @@ internal sealed record MessagesAnswer(
     int InputTokens,
     int CacheReadTokens,
     int CacheWriteTokens,
+    int CacheWrite1hTokens,
     int ThinkingTokens,
     int TextTokens,
     IReadOnlyList<MessagesAnswer.ToolCall> Tools,
@@ -52,7 +54,8 @@ internal sealed record MessagesAnswer(
             request.Model,
             MockUsage.CountMessagesInputTokens(request.System, request.Messages),
             directives.CacheReadTokens ?? 0,
-            directives.CacheWriteTokens ?? 0,
+            (directives.CacheWriteTokens ?? 0) + (directives.CacheWrite1hTokens ?? 0),
+            directives.CacheWrite1hTokens ?? 0,
             request.Thinking ? DefaultThinkingTokens : 0,
             MockUsage.CompletionTokens(request.MaxTokens, directives.CompletionTokens, defaultCompletionTokens),
             tools,

@@ -156,6 +156,10 @@ internal static class MessagesJson
         json.WriteNumber("input_tokens"u8, answer.InputTokens);
         json.WriteNumber("cache_creation_input_tokens"u8, answer.CacheWriteTokens);
         json.WriteNumber("cache_read_input_tokens"u8, answer.CacheReadTokens);
+        json.WriteStartObject("cache_creation"u8);
+        json.WriteNumber("ephemeral_5m_input_tokens"u8, answer.CacheWriteTokens - answer.CacheWrite1hTokens);
+        json.WriteNumber("ephemeral_1h_input_tokens"u8, answer.CacheWrite1hTokens);
+        json.WriteEndObject();
         json.WriteNumber("output_tokens"u8, outputTokens);
         json.WriteEndObject();
     }

@@ -6,7 +6,8 @@ namespace Gateway.ApiFrontend.Contracts;
 public sealed record LedgerPageResponse(IReadOnlyList<LedgerEntryResponse> Data, long? NextAfter)
 {
     public static LedgerPageResponse From(LedgerPage page) => new(
-        page.Entries.Select(e => new LedgerEntryResponse(e.Seq, e.RequestId, e.RecordedAt, e.Model, e.Provider, e.InputTokens, e.OutputTokens, e.CostUsd, e.Outcome, e.RequestedModel, e.Attempts, e.UsageCounted, e.CachedInputTokens, e.CacheWriteTokens)).ToArray(),
+        page.Entries.Select(e => new LedgerEntryResponse(e.Seq, e.RequestId, e.RecordedAt, e.Model, e.Provider, e.InputTokens, e.OutputTokens, e.CostUsd, e.Outcome, e.RequestedModel, e.Attempts, e.UsageCounted, e.CachedInputTokens, e.CacheWriteTokens,
+            e.CacheWrite1hTokens, e.ReasoningTokens)).ToArray(),
         page.NextAfter);
 }
 
@@ -14,9 +15,11 @@ public sealed record LedgerPageResponse(IReadOnlyList<LedgerEntryResponse> Data,
 /// One ledger row: <c>model</c> served and was charged; <c>requestedModel</c> is the model asked for when a fallback
 /// served (else null); <c>usageCounted</c>: the provider reported no usage, the gateway's count was charged.
 /// <c>inputTokens</c> includes <c>cachedInputTokens</c> (read from the provider's prompt cache) and <c>cacheWriteTokens</c>
-/// (written to it), each priced at its own price.
+/// (written to it; <c>cacheWrite1hTokens</c> of these kept an hour), each priced at its own price; <c>outputTokens</c>
+/// includes <c>reasoningTokens</c>, priced as output. With the model's prices these recompute <c>costUsd</c>.
 /// </summary>
 public sealed record LedgerEntryResponse(
     long Seq, string RequestId, DateTimeOffset RecordedAt, string Model, string Provider,
     long InputTokens, long OutputTokens, decimal CostUsd, string Outcome,
-    string? RequestedModel, int Attempts, bool UsageCounted, long CachedInputTokens, long CacheWriteTokens);
+    string? RequestedModel, int Attempts, bool UsageCounted, long CachedInputTokens, long CacheWriteTokens,
+    long CacheWrite1hTokens, long ReasoningTokens);

@@ -47,9 +47,10 @@ internal sealed class ModelCatalogOptionsValidator : IValidateOptions<ModelCatal
             }
 
             if (model.MaxOutputTokens <= 0) failures.Add($"{at}:MaxOutputTokens must be positive.");
-            if (model.InputPricePerMillionUsd < 0 || model.OutputPricePerMillionUsd < 0 || model.CacheReadPricePerMillionUsd < 0 || model.CacheWritePricePerMillionUsd < 0)
+            if (model.InputPricePerMillionUsd < 0 || model.OutputPricePerMillionUsd < 0 || model.CacheReadPricePerMillionUsd < 0 || model.CacheWritePricePerMillionUsd < 0
+                || model.CacheWrite1hPricePerMillionUsd < 0)
             {
-                failures.Add($"{at}: prices must not be negative (InputPricePerMillionUsd, OutputPricePerMillionUsd, CacheReadPricePerMillionUsd, CacheWritePricePerMillionUsd).");
+                failures.Add($"{at}: prices must not be negative (InputPricePerMillionUsd, OutputPricePerMillionUsd, CacheReadPricePerMillionUsd, CacheWritePricePerMillionUsd, CacheWrite1hPricePerMillionUsd).");
             }
         }
 

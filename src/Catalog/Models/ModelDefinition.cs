@@ -32,10 +32,18 @@ public sealed class ModelDefinition
     public decimal? CacheReadPricePerMillionUsd { get; set; }
 
     /// <summary>
-    /// US dollars per one million input tokens written to the provider's prompt cache. When absent: 1.25 times the input
-    /// price for a model served only by providers of kind <c>anthropic</c> (Anthropic's five-minute writes), else the input price.
+    /// US dollars per one million input tokens written to the provider's prompt cache (Anthropic's five-minute writes, its
+    /// default). When absent: 1.25 times the input price for a model served only by providers of kind <c>anthropic</c>,
+    /// else the input price.
     /// </summary>
     public decimal? CacheWritePricePerMillionUsd { get; set; }
+
+    /// <summary>
+    /// US dollars per one million input tokens written to the provider's prompt cache to be kept an hour (Anthropic's
+    /// <c>ttl: "1h"</c>). When absent: twice the input price for a model served only by providers of kind <c>anthropic</c>
+    /// (Anthropic's list price), else <see cref="CacheWritePricePerMillionUsd"/> (no other provider reports such writes).
+    /// </summary>
+    public decimal? CacheWrite1hPricePerMillionUsd { get; set; }
 
     /// <summary>US dollars per one million output tokens (reasoning tokens included: they are output).</summary>
     public decimal OutputPricePerMillionUsd { get; set; }

@@ -4,8 +4,9 @@ namespace Gateway.Grains.Abstractions.Ledger;
 /// One settled request as the usage ledger records it. <see cref="Seq"/> orders a tenant's entries. <see cref="Model"/>
 /// is the model that served and was charged; <see cref="RequestedModel"/> the one the client asked for when a fallback
 /// served instead (else null); <see cref="UsageCounted"/>: the provider reported no usage and the gateway's own count
-/// was charged. <see cref="InputTokens"/> includes <see cref="CachedInputTokens"/> and <see cref="CacheWriteTokens"/>, which
-/// were priced apart.
+/// was charged. <see cref="InputTokens"/> includes <see cref="CachedInputTokens"/> and <see cref="CacheWriteTokens"/> (of which
+/// <see cref="CacheWrite1hTokens"/> were kept an hour), which were priced apart; <see cref="OutputTokens"/> includes
+/// <see cref="ReasoningTokens"/>, priced as output. With the model's prices these recompute <see cref="CostUsd"/>.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("gw.LedgerEntry")]
 public sealed record LedgerEntry(
@@ -23,4 +24,6 @@ public sealed record LedgerEntry(
     [property: Id(11)] int Attempts = 1,
     [property: Id(12)] bool UsageCounted = false,
     [property: Id(13)] long CachedInputTokens = 0,
-    [property: Id(14)] long CacheWriteTokens = 0);
+    [property: Id(14)] long CacheWriteTokens = 0,
+    [property: Id(15)] long CacheWrite1hTokens = 0,
+    [property: Id(16)] long ReasoningTokens = 0);

@@ -1,27 +1,36 @@
 using System.Buffers.Binary;
 using System.Text;
+using Gateway.Grains.Upstream;
 
 namespace Gateway.Grains.Caching;
 
 /// <summary>
 /// One stored answer of a tenant's response cache: the completion as a non-streamed request got it (its <c>model</c> the
-/// catalog id of the model that served), what it used, and until when it may serve. Encoded compactly for the stores.
+/// catalog id of the model that served), what it used, split as it was priced (so a hit is charged with the same split),
+/// and until when it may serve. Encoded compactly for the stores.
 /// </summary>
-public sealed record CachedCompletion(string ModelId, string? Provider, long InputTokens, long OutputTokens, byte[] Body, DateTimeOffset ExpiresAt)
+public sealed record CachedCompletion(string ModelId, string? Provider, CompletionUsage.Figures Usage, byte[] Body, DateTimeOffset ExpiresAt)
 {
-    private const byte Version = 1;
+    // Version 1 held only input and output: read as a miss, so no hit is priced without its cache split.
+    private const byte Version = 2;
+    private const int Counts = 6;
+    private const int Header = 1 + 8 + Counts * 8;
 
     public byte[] Encode()
     {
         var model = Encoding.UTF8.GetBytes(ModelId);
         var provider = Encoding.UTF8.GetBytes(Provider ?? "");
-        var buffer = new byte[1 + 8 + 8 + 8 + 4 + model.Length + 4 + provider.Length + Body.Length];
+        var buffer = new byte[Header + 4 + model.Length + 4 + provider.Length + Body.Length];
         var span = buffer.AsSpan();
         span[0] = Version;
         BinaryPrimitives.WriteInt64LittleEndian(span[1..], ExpiresAt.ToUnixTimeMilliseconds());
-        BinaryPrimitives.WriteInt64LittleEndian(span[9..], InputTokens);
-        BinaryPrimitives.WriteInt64LittleEndian(span[17..], OutputTokens);
-        var at = 25;
+        ReadOnlySpan<long> counts = [Usage.Input, Usage.Output, Usage.CachedInput, Usage.CacheWrite, Usage.CacheWrite1h, Usage.Reasoning];
+        for (var i = 0; i < Counts; i++)
+        {
+            BinaryPrimitives.WriteInt64LittleEndian(span[(9 + i * 8)..], counts[i]);
+        }
+
+        var at = Header;
         at = WriteBytes(span, at, model);
         at = WriteBytes(span, at, provider);
         Body.CopyTo(span[at..]);
@@ -31,22 +40,27 @@ public sealed record CachedCompletion(string ModelId, string? Provider, long Inp
     /// <summary>The entry, or null when the bytes are not one (another version, truncated): a miss, never an error.</summary>
     public static CachedCompletion? Decode(ReadOnlySpan<byte> bytes)
     {
-        if (bytes.Length < 33 || bytes[0] != Version)
+        if (bytes.Length < Header + 8 || bytes[0] != Version)
         {
             return null;
         }
 
         var expires = DateTimeOffset.FromUnixTimeMilliseconds(BinaryPrimitives.ReadInt64LittleEndian(bytes[1..]));
-        var input = BinaryPrimitives.ReadInt64LittleEndian(bytes[9..]);
-        var output = BinaryPrimitives.ReadInt64LittleEndian(bytes[17..]);
-        var at = 25;
+        Span<long> counts = stackalloc long[Counts];
+        for (var i = 0; i < Counts; i++)
+        {
+            counts[i] = BinaryPrimitives.ReadInt64LittleEndian(bytes[(9 + i * 8)..]);
+        }
+
+        var at = Header;
         if (!TryReadBytes(bytes, ref at, out var model) || !TryReadBytes(bytes, ref at, out var provider))
         {
             return null;
         }
 
+        var usage = new CompletionUsage.Figures(counts[0], counts[1], Counted: false, counts[2], counts[3], counts[4], counts[5]);
         return new CachedCompletion(Encoding.UTF8.GetString(model), provider.Length == 0 ? null : Encoding.UTF8.GetString(provider),
-            input, output, bytes[at..].ToArray(), expires);
+            usage, bytes[at..].ToArray(), expires);
     }
 
     private static int WriteBytes(Span<byte> span, int at, byte[] value)

@@ -23,6 +23,9 @@ public sealed class OpenReservation
     /// <summary>Null in a checkpoint saved before cache prices existed: the input price, as it was then.</summary>
     [Id(9)] public decimal? CacheWritePricePerMillionUsd { get; set; }
 
+    /// <summary>Null in a checkpoint saved before one-hour cache writes were priced apart: the cache-write price, as it was then.</summary>
+    [Id(10)] public decimal? CacheWrite1hPricePerMillionUsd { get; set; }
+
     internal static OpenReservation From(Reservation reservation) => new()
     {
         RequestId = reservation.RequestId,
@@ -35,9 +38,13 @@ public sealed class OpenReservation
         ExpiresAt = reservation.ExpiresAt,
         CacheReadPricePerMillionUsd = reservation.Pricing.CacheReadPricePerMillionUsd,
         CacheWritePricePerMillionUsd = reservation.Pricing.CacheWritePricePerMillionUsd,
+        CacheWrite1hPricePerMillionUsd = reservation.Pricing.CacheWrite1hPricePerMillionUsd,
     };
 
-    internal Reservation ToReservation() =>
-        new(RequestId, new Pricing(ModelId, Provider, InputPricePerMillionUsd, OutputPricePerMillionUsd,
-            CacheReadPricePerMillionUsd ?? InputPricePerMillionUsd, CacheWritePricePerMillionUsd ?? InputPricePerMillionUsd), Tokens, CostUsd, ExpiresAt);
+    internal Reservation ToReservation()
+    {
+        var write = CacheWritePricePerMillionUsd ?? InputPricePerMillionUsd;
+        return new(RequestId, new Pricing(ModelId, Provider, InputPricePerMillionUsd, OutputPricePerMillionUsd,
+            CacheReadPricePerMillionUsd ?? InputPricePerMillionUsd, write, CacheWrite1hPricePerMillionUsd ?? write), Tokens, CostUsd, ExpiresAt);
+    }
 }

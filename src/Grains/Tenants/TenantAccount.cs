@@ -163,7 +163,7 @@ internal sealed class TenantAccount(TenantState state, TenantGrainOptions option
             ?? (models.TryResolve(settlement.Model, out var id, out var model) ? new Pricing(id, model) : null)
             ?? throw new InvalidOperationException($"Model '{settlement.Model}' is not in the catalog; request {settlement.RequestId} cannot be priced.");
 
-        var cost = pricing.CostUsd(settlement.InputTokens, settlement.OutputTokens, settlement.CachedInputTokens, settlement.CacheWriteTokens);
+        var cost = pricing.CostUsd(TokenUsage.Of(settlement));
         if (settlement.Outcome == Settlement.Cached)
         {
             cost *= state.Config!.Cache?.HitCostFraction ?? 0m;
@@ -172,7 +172,8 @@ internal sealed class TenantAccount(TenantState state, TenantGrainOptions option
         return new LedgerEntry(tenantId, state.LedgerSeq + 1, settlement.RequestId, now, pricing.ModelId, settlement.Provider ?? pricing.Provider,
             settlement.InputTokens, settlement.OutputTokens, cost, settlement.Outcome,
             settlement.RequestedModel is { } requested && !string.Equals(requested, pricing.ModelId, StringComparison.OrdinalIgnoreCase) ? requested : null,
-            settlement.Attempts, settlement.UsageCounted, settlement.CachedInputTokens, settlement.CacheWriteTokens);
+            settlement.Attempts, settlement.UsageCounted, settlement.CachedInputTokens, settlement.CacheWriteTokens,
+            settlement.CacheWrite1hTokens, settlement.ReasoningTokens);
     }
 
     /// <summary>Counts a settlement that <see cref="Charge"/> priced: its reservation replaced by what it used.</summary>

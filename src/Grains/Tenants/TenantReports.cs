@@ -42,7 +42,11 @@ internal static class TenantReports
             reservations.Tokens,
             reservations.CostUsd,
             month.CacheHits,
-            month.CacheSavedTokens);
+            month.CacheSavedTokens,
+            month.CachedInputTokens,
+            month.CacheWriteTokens,
+            month.CacheWrite1hTokens,
+            month.ReasoningTokens);
     }
 
     /// <summary>The buckets as the <c>x-ratelimit-*</c> headers report them.</summary>

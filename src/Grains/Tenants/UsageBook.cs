@@ -63,7 +63,8 @@ internal readonly struct UsageBook(TenantState state, int dailyRetentionDays)
     public ModelUsage[] ByModelAt(DateTimeOffset now) =>
         state.Period == PeriodOf(now)
             ? state.MonthByModel.OrderBy(m => m.Key, StringComparer.Ordinal)
-                .Select(m => new ModelUsage(m.Key, m.Value.Requests, m.Value.InputTokens, m.Value.OutputTokens, m.Value.CostUsd))
+                .Select(m => new ModelUsage(m.Key, m.Value.Requests, m.Value.InputTokens, m.Value.OutputTokens, m.Value.CostUsd,
+                    m.Value.CachedInputTokens, m.Value.CacheWriteTokens, m.Value.CacheWrite1hTokens, m.Value.ReasoningTokens))
                 .ToArray()
             : [];
 
@@ -74,7 +75,8 @@ internal readonly struct UsageBook(TenantState state, int dailyRetentionDays)
         return state.Daily.Where(d => d.Key >= monthStart)
             .OrderBy(d => d.Key)
             .SelectMany(d => d.Value.OrderBy(m => m.Key, StringComparer.Ordinal)
-                .Select(m => new DailyUsage(d.Key, m.Key, m.Value.Requests, m.Value.InputTokens, m.Value.OutputTokens, m.Value.CostUsd)))
+                .Select(m => new DailyUsage(d.Key, m.Key, m.Value.Requests, m.Value.InputTokens, m.Value.OutputTokens, m.Value.CostUsd,
+                    m.Value.CachedInputTokens, m.Value.CacheWriteTokens, m.Value.CacheWrite1hTokens, m.Value.ReasoningTokens)))
             .ToArray();
     }
 

@@ -3,7 +3,11 @@ using Gateway.Grains.Abstractions.Tenants;
 
 namespace Gateway.Grains.Tenants;
 
-/// <summary>Settled usage totals: requests, tokens and exact cost.</summary>
+/// <summary>
+/// Settled usage totals: requests, tokens and exact cost. <see cref="InputTokens"/> includes <see cref="CachedInputTokens"/>
+/// and <see cref="CacheWriteTokens"/> (of which <see cref="CacheWrite1hTokens"/> kept an hour); <see cref="OutputTokens"/>
+/// includes <see cref="ReasoningTokens"/>. Totals saved before these were counted start them at zero.
+/// </summary>
 [GenerateSerializer, Alias("gw.UsageCounters")]
 public sealed class UsageCounters
 {
@@ -17,6 +21,11 @@ public sealed class UsageCounters
 
     /// <summary>Tokens the cache hits did not take from the provider.</summary>
     [Id(5)] public long CacheSavedTokens { get; set; }
+
+    [Id(6)] public long CachedInputTokens { get; set; }
+    [Id(7)] public long CacheWriteTokens { get; set; }
+    [Id(8)] public long CacheWrite1hTokens { get; set; }
+    [Id(9)] public long ReasoningTokens { get; set; }
 
     public long TotalTokens => InputTokens + OutputTokens;
 
@@ -33,5 +42,9 @@ public sealed class UsageCounters
 
         InputTokens += entry.InputTokens;
         OutputTokens += entry.OutputTokens;
+        CachedInputTokens += entry.CachedInputTokens;
+        CacheWriteTokens += entry.CacheWriteTokens;
+        CacheWrite1hTokens += entry.CacheWrite1hTokens;
+        ReasoningTokens += entry.ReasoningTokens;
     }
 }

@@ -66,5 +66,6 @@ internal static class AnthropicUpstream
 
     /// <summary>Anthropic's usage as the gateway charges it: OpenAI's prompt tokens (cache reads and writes included), split by price.</summary>
     public static CompletionUsage.Figures Figures(AnthropicUsage usage) =>
-        new(usage.PromptTokens, usage.OutputTokens, Counted: false, CachedInput: usage.CacheReadTokens, CacheWrite: usage.CacheWriteTokens);
+        new(usage.PromptTokens, usage.OutputTokens, Counted: false, CachedInput: usage.CacheReadTokens, CacheWrite: usage.CacheWriteTokens,
+            CacheWrite1h: Math.Min(usage.CacheWrite1hTokens, usage.CacheWriteTokens), Reasoning: Math.Min(usage.ReasoningTokens, usage.OutputTokens));
 }

@@ -11,9 +11,11 @@ public static class CompletionUsage
     /// <summary>
     /// What a request used; <see cref="Counted"/> when the provider reported no usage and the gateway counted it.
     /// <see cref="Input"/> is OpenAI's <c>prompt_tokens</c>: it includes <see cref="CachedInput"/> (cache reads) and
-    /// <see cref="CacheWrite"/> (input written to the provider's prompt cache), which are priced apart.
+    /// <see cref="CacheWrite"/> (input written to the provider's prompt cache, <see cref="CacheWrite1h"/> of it to be kept
+    /// an hour), which are priced apart. <see cref="Output"/> is <c>completion_tokens</c>: it includes
+    /// <see cref="Reasoning"/>, priced as output.
     /// </summary>
-    public readonly record struct Figures(long Input, long Output, bool Counted, long CachedInput = 0, long CacheWrite = 0)
+    public readonly record struct Figures(long Input, long Output, bool Counted, long CachedInput = 0, long CacheWrite = 0, long CacheWrite1h = 0, long Reasoning = 0)
     {
         public long Total => Input + Output;
     }
@@ -34,9 +36,8 @@ public static class CompletionUsage
         using (document)
         {
             var root = document.RootElement;
-            if (TryReadUsage(root, out var input, out var output))
+            if (TryReadUsage(root, out figures))
             {
-                figures = new Figures(input, output, Counted: false);
                 return true;
             }
 
@@ -57,23 +58,36 @@ public static class CompletionUsage
         }
     }
 
-    public static bool TryReadUsage(JsonElement root, out long input, out long output)
+    /// <summary>
+    /// The <c>usage</c> of a completion or chunk of an OpenAI-format provider; false when it has none or it is nonsense
+    /// (negative or non-integer counts), and the gateway counts instead. <c>prompt_tokens_details.cached_tokens</c> (DeepSeek:
+    /// <c>prompt_cache_hit_tokens</c>) are cache reads inside <c>prompt_tokens</c> (the bug of LiteLLM #9812: priced as input);
+    /// <c>completion_tokens_details.reasoning_tokens</c> are inside <c>completion_tokens</c>, never added to it. A detail
+    /// larger than the total it is part of is clamped to it.
+    /// </summary>
+    public static bool TryReadUsage(JsonElement root, out Figures figures)
     {
-        input = output = 0;
+        figures = default;
         if (root.ValueKind != JsonValueKind.Object
-            || !root.TryGetProperty("usage", out var usage) || usage.ValueKind != JsonValueKind.Object)
+            || !root.TryGetProperty("usage", out var usage) || usage.ValueKind != JsonValueKind.Object
+            || !TokenCounts.TryRead(usage, "prompt_tokens", out var input)
+            || !TokenCounts.TryRead(usage, "completion_tokens", out var output))
         {
             return false;
         }
 
-        // A provider's nonsense (negative or non-integer counts) is not a report: the gateway counts instead.
-        if (!usage.TryGetProperty("prompt_tokens", out var prompt) || prompt.ValueKind != JsonValueKind.Number || !prompt.TryGetInt64(out input) || input < 0
-            || !usage.TryGetProperty("completion_tokens", out var completion) || completion.ValueKind != JsonValueKind.Number || !completion.TryGetInt64(out output) || output < 0)
+        if (!(usage.TryGetProperty("prompt_tokens_details", out var prompt) && TokenCounts.TryRead(prompt, "cached_tokens", out var cached)))
         {
-            input = output = 0;
-            return false;
+            TokenCounts.TryRead(usage, "prompt_cache_hit_tokens", out cached);
         }
 
+        long reasoning = 0;
+        if (usage.TryGetProperty("completion_tokens_details", out var completion))
+        {
+            TokenCounts.TryRead(completion, "reasoning_tokens", out reasoning);
+        }
+
+        figures = new Figures(input, output, Counted: false, CachedInput: Math.Min(cached, input), Reasoning: Math.Min(reasoning, output));
         return true;
     }
 

@@ -102,5 +102,5 @@ internal static class GeminiUpstream
 
     /// <summary>Gemini's usage as the gateway charges it: OpenAI's prompt tokens (cached input included, priced apart) and output with the thoughts.</summary>
     public static CompletionUsage.Figures Figures(GeminiUsage usage) =>
-        new(usage.InputTokens, usage.OutputTokens, Counted: false, CachedInput: usage.CachedTokens);
+        new(usage.InputTokens, usage.OutputTokens, Counted: false, CachedInput: usage.CachedTokens, Reasoning: usage.ThoughtsTokens);
 }

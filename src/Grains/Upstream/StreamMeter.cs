@@ -13,7 +13,7 @@ namespace Gateway.Grains.Upstream;
 internal sealed class StreamMeter(int promptEstimate, IStreamUsageSource? source = null)
 {
     private readonly StringBuilder _generated = new();
-    private (long Input, long Output)? _reported;
+    private CompletionUsage.Figures? _reported;
 
     /// <summary>True once anything has been streamed to the client.</summary>
     public bool Streamed { get; private set; }
@@ -42,9 +42,9 @@ internal sealed class StreamMeter(int promptEstimate, IStreamUsageSource? source
             return false;
         }
 
-        if (CompletionUsage.TryReadUsage(root, out var input, out var output))
+        if (CompletionUsage.TryReadUsage(root, out var reported))
         {
-            _reported = (input, output);
+            _reported = reported;
         }
 
         if (!root.TryGetProperty("choices", out var choices) || choices.ValueKind != JsonValueKind.Array)
@@ -70,9 +70,16 @@ internal sealed class StreamMeter(int promptEstimate, IStreamUsageSource? source
 
     /// <summary>What to charge: the provider's figures when it sent them, else the prompt estimate and the text streamed.</summary>
     public CompletionUsage.Figures Usage => source?.Final is { } final ? final
-        : _reported is var (input, output) ? new CompletionUsage.Figures(input, output, Counted: false)
-        : source?.Started is { } started ? started with { Output = ChatTokenCounter.CountText(_generated.ToString()), Counted = true }
+        : _reported is { } reported ? reported
+        : source?.Started is { } started ? CountedAfter(started)
         : new CompletionUsage.Figures(promptEstimate, ChatTokenCounter.CountText(_generated.ToString()), Counted: true);
+
+    /// <summary>The input a translated stream reported at its start, and the output streamed (its reasoning no more than that).</summary>
+    private CompletionUsage.Figures CountedAfter(CompletionUsage.Figures started)
+    {
+        var output = ChatTokenCounter.CountText(_generated.ToString());
+        return started with { Output = output, Reasoning = Math.Min(started.Reasoning, output), Counted = true };
+    }
 
     public bool HasReportedUsage => _reported is not null || source?.Final is not null;
 }

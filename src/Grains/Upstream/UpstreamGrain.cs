@@ -139,15 +139,18 @@ public sealed partial class UpstreamGrain(
         }
     }
 
-    /// <summary>Charges a hit (the tenant's fraction of the stored answer's cost) and writes its ledger row, marked cached.</summary>
+    /// <summary>
+    /// Charges a hit (the tenant's fraction of the stored answer's cost, its cache reads and writes priced as they were) and
+    /// writes its ledger row, marked cached.
+    /// </summary>
     private Task<bool> SettleHitAsync(ITenantGrain tenant, UpstreamRequest request, CachedCompletion hit) =>
-        settlements.SettleAsync(tenant, new Settlement(request.RequestId, hit.ModelId, hit.InputTokens, hit.OutputTokens, Settlement.Cached,
-            RequestedModel: request.Model, Attempts: 0, Provider: hit.Provider));
+        settlements.SettleAsync(tenant, WithUsage(new Settlement(request.RequestId, hit.ModelId, 0, 0, Settlement.Cached,
+            RequestedModel: request.Model, Attempts: 0, Provider: hit.Provider), hit.Usage));
 
     private async Task StoreAsync(UpstreamRequest request, ResponseCache.Fill fill, string modelId, string provider, CompletionUsage.Figures usage, byte[] body)
     {
         var directive = request.Cache!;
-        var entry = new CachedCompletion(modelId, provider, usage.Input, usage.Output, body, time.GetUtcNow() + directive.Ttl);
+        var entry = new CachedCompletion(modelId, provider, usage with { Counted = false }, body, time.GetUtcNow() + directive.Ttl);
         await cache.SetAsync(request.TenantId, directive.Key, entry, directive.Ttl, directive.MaxEntries);
         fill.Complete(entry);
     }
@@ -298,9 +301,19 @@ public sealed partial class UpstreamGrain(
         exchange.QueuedFor is { } queued ? (queued.Ticks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond : null;
 
     private static Settlement SettlementOf(UpstreamRequest request, UpstreamExchange exchange, CompletionUsage.Figures usage, string outcome) =>
-        new(request.RequestId, exchange.Deployment.ModelId, usage.Input, usage.Output, outcome,
-            RequestedModel: request.Model, Attempts: exchange.Attempts, UsageCounted: usage.Counted, Provider: exchange.Deployment.Provider,
-            CachedInputTokens: usage.CachedInput, CacheWriteTokens: usage.CacheWrite);
+        WithUsage(new Settlement(request.RequestId, exchange.Deployment.ModelId, 0, 0, outcome,
+            RequestedModel: request.Model, Attempts: exchange.Attempts, UsageCounted: usage.Counted, Provider: exchange.Deployment.Provider), usage);
+
+    /// <summary>A settlement carrying every token count of <paramref name="usage"/>, split as they are priced.</summary>
+    private static Settlement WithUsage(Settlement settlement, CompletionUsage.Figures usage) => settlement with
+    {
+        InputTokens = usage.Input,
+        OutputTokens = usage.Output,
+        CachedInputTokens = usage.CachedInput,
+        CacheWriteTokens = usage.CacheWrite,
+        CacheWrite1hTokens = usage.CacheWrite1h,
+        ReasoningTokens = usage.Reasoning,
+    };
 
     /// <summary>Routes, retries and calls; when the client goes away before an answer, the reservation is released and the cancellation goes on.</summary>
     private async Task<AttemptResult> SendAsync(ITenantGrain tenant, UpstreamRequest request, bool stream, CancellationToken cancellationToken)

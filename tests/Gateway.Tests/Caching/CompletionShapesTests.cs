@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Gateway.Grains.Caching;
+using Gateway.Grains.Upstream;
 using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Caching;
@@ -69,12 +70,13 @@ public sealed class CompletionShapesTests
     [Fact]
     public void AnEntryReadsBackAsItWasStoredAndGarbageReadsAsNothing()
     {
-        var entry = new CachedCompletion("gpt-4.1", "openai", 9, 3, Encoding.UTF8.GetBytes(Completion), DateTimeOffset.FromUnixTimeMilliseconds(1_800_000_000_000));
+        var usage = new CompletionUsage.Figures(9, 3, Counted: false, CachedInput: 4, CacheWrite: 3, CacheWrite1h: 2, Reasoning: 1);
+        var entry = new CachedCompletion("gpt-4.1", "openai", usage, Encoding.UTF8.GetBytes(Completion), DateTimeOffset.FromUnixTimeMilliseconds(1_800_000_000_000));
 
         var read = CachedCompletion.Decode(entry.Encode());
 
         Assert.NotNull(read);
-        Assert.Equal((entry.ModelId, entry.Provider, entry.InputTokens, entry.OutputTokens, entry.ExpiresAt), (read.ModelId, read.Provider, read.InputTokens, read.OutputTokens, read.ExpiresAt));
+        Assert.Equal((entry.ModelId, entry.Provider, usage, entry.ExpiresAt), (read.ModelId, read.Provider, read.Usage, read.ExpiresAt));
         Assert.Equal(entry.Body, read.Body);
         Assert.Null(CachedCompletion.Decode("not an entry at all, just some bytes"u8));
         Assert.Null(CachedCompletion.Decode(entry.Encode()[..30]));

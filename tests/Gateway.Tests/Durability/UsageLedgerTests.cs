@@ -90,7 +90,7 @@ public sealed class UsageLedgerTests(RealServersFixture servers)
     public async Task ASettlementRepeatedAfterARestartIsNotCountedTwice()
     {
         var tenantId = NewTenantId();
-        var settlement = new Settlement($"{tenantId}-req", "gpt-4.1", 40, 4, CachedInputTokens: 30, CacheWriteTokens: 5);
+        var settlement = new Settlement($"{tenantId}-req", "gpt-4.1", 40, 4, CachedInputTokens: 30, CacheWriteTokens: 5, CacheWrite1hTokens: 3, ReasoningTokens: 2);
         await using (var first = await StartClusterAsync())
         {
             var tenant = first.Client.GetGrain<ITenantGrain>(tenantId);
@@ -106,10 +106,14 @@ public sealed class UsageLedgerTests(RealServersFixture servers)
 
         var usage = await restarted.GetUsageAsync();
         Assert.Equal(1, usage!.Requests);
+        Assert.Equal((30L, 5L, 3L, 2L), (usage.CachedInputTokens, usage.CacheWriteTokens, usage.CacheWrite1hTokens, usage.ReasoningTokens));
         var page = await restarted.GetLedgerAsync(new LedgerQuery(null, null, 0, 10));
         var entry = Assert.Single(page.Entries);
         Assert.Equal((settlement.RequestId, "gpt-4.1", "openai", 40L, 4L, Settlement.Completed), (entry.RequestId, entry.Model, entry.Provider, entry.InputTokens, entry.OutputTokens, entry.Outcome));
-        Assert.Equal((30L, 5L), (entry.CachedInputTokens, entry.CacheWriteTokens)); // the prompt-cache columns round-trip
+        // The prompt-cache and reasoning columns round-trip, and recompute the charge: gpt-4.1 has no cache-write price of its
+        // own, so its writes (the one-hour ones too) cost what input costs; cache reads $0.50; reasoning is in the output.
+        Assert.Equal((30L, 5L, 3L, 2L), (entry.CachedInputTokens, entry.CacheWriteTokens, entry.CacheWrite1hTokens, entry.ReasoningTokens));
+        Assert.Equal((5 * 2.00m + 30 * 0.50m + 5 * 2.00m + 4 * 8.00m) / 1_000_000m, entry.CostUsd);
         Assert.Null(page.NextAfter);
     }
 

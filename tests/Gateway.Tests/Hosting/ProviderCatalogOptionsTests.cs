@@ -59,7 +59,7 @@ public sealed class ProviderCatalogOptionsTests
         providers.Providers["compat"] = new ProviderOptions { BaseUrl = new Uri("https://example.test/v1") };
         var models = new ModelCatalogOptions();
         models.Models["derived"] = new ModelDefinition { Provider = "anthropic", InputPricePerMillionUsd = 4m };
-        models.Models["stated"] = new ModelDefinition { Provider = "claude-eu", InputPricePerMillionUsd = 4m, CacheReadPricePerMillionUsd = 1m };
+        models.Models["stated"] = new ModelDefinition { Provider = "claude-eu", InputPricePerMillionUsd = 4m, CacheReadPricePerMillionUsd = 1m, CacheWrite1hPricePerMillionUsd = 7m };
         models.Models["mixed"] = new ModelDefinition
         {
             InputPricePerMillionUsd = 4m,
@@ -68,10 +68,13 @@ public sealed class ProviderCatalogOptionsTests
 
         new AnthropicCachePrices(new StaticMonitor(providers)).PostConfigure(null, models);
 
-        Assert.Equal((0.4m, 5m), (models.Models["derived"].CacheReadPricePerMillionUsd, models.Models["derived"].CacheWritePricePerMillionUsd));
-        Assert.Equal((1m, 5m), (models.Models["stated"].CacheReadPricePerMillionUsd, models.Models["stated"].CacheWritePricePerMillionUsd));
-        Assert.Equal((null, null), (models.Models["mixed"].CacheReadPricePerMillionUsd, models.Models["mixed"].CacheWritePricePerMillionUsd));
+        Assert.Equal((0.4m, 5m, 8m), CachePrices(models.Models["derived"]));
+        Assert.Equal((1m, 5m, 7m), CachePrices(models.Models["stated"]));
+        Assert.Equal((null, null, null), CachePrices(models.Models["mixed"]));
     }
+
+    private static (decimal? Read, decimal? Write, decimal? Write1h) CachePrices(ModelDefinition model) =>
+        (model.CacheReadPricePerMillionUsd, model.CacheWritePricePerMillionUsd, model.CacheWrite1hPricePerMillionUsd);
 
     private sealed class StaticMonitor(ProviderCatalogOptions value) : IOptionsMonitor<ProviderCatalogOptions>
     {

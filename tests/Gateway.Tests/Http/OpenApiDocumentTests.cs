@@ -102,6 +102,12 @@ public sealed class OpenApiDocumentTests(GatewayFactory gateway)
         Assert.Equal("[\"null\",\"integer\"]", schemas["TenantLimitsRequest"]!["properties"]!["requestsPerMinute"]!["type"]!.ToJsonString());
         Assert.Equal("[\"null\",\"number\"]", schemas["CreateTenantRequest"]!["properties"]!["monthlyBudgetUsd"]!["type"]!.ToJsonString());
         Assert.Equal("\"integer\"", schemas["UsageResponse"]!["properties"]!["requests"]!["type"]!.ToJsonString());
+
+        // Every kind of token the usage and the ledger report, in each response and row that carries tokens.
+        foreach (var name in new[] { "UsageResponse", "ModelUsageResponse", "DailyUsageResponse", "LedgerEntryResponse" })
+        {
+            Assert.Superset(new HashSet<string> { "inputTokens", "cachedInputTokens", "cacheWriteTokens", "cacheWrite1hTokens", "outputTokens", "reasoningTokens" }, Fields(schemas[name]!).ToHashSet());
+        }
     }
 
     [Fact]

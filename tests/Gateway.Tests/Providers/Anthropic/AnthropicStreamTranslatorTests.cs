@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using CsCheck;
 using Gateway.Grains.Abstractions.Upstream;
 using Gateway.Grains.Providers.Anthropic;
+using Gateway.Grains.Upstream;
 using static Gateway.Tests.Providers.Anthropic.AnthropicJson;
 
 namespace Gateway.Tests.Providers.Anthropic;
@@ -115,6 +116,23 @@ public sealed class AnthropicStreamTranslatorTests
         Assert.Equal(new AnthropicUsage(10, 2000, 100, 0, 35, 0), translator.Usage);
         Equal("""{"prompt_tokens":2110,"completion_tokens":35,"total_tokens":2145,"prompt_tokens_details":{"cached_tokens":2000},"completion_tokens_details":{"reasoning_tokens":0}}""",
             chunks[^1]["usage"]);
+    }
+
+    [Fact]
+    public void TheOneHourCacheWriteSplitIsReadFromMessageStartAndOverwrittenByMessageDelta()
+    {
+        var translator = new AnthropicStreamTranslator(true, "m", 1);
+        Stream(translator,
+            Start("""{"input_tokens":10,"cache_creation_input_tokens":500,"cache_creation":{"ephemeral_5m_input_tokens":500,"ephemeral_1h_input_tokens":0},"output_tokens":1}"""),
+            BlockStart(0, TextBlock), TextDelta(0, "x"), BlockStop(0));
+        Assert.Equal(new AnthropicUsage(10, 0, 500, 0, 1, 0), translator.Usage);
+
+        Stream(translator,
+            MessageDelta("end_turn", """{"cache_creation_input_tokens":500,"cache_creation":{"ephemeral_5m_input_tokens":200,"ephemeral_1h_input_tokens":300},"output_tokens":9}"""),
+            MessageStop);
+
+        Assert.Equal(new AnthropicUsage(10, 0, 500, 300, 9, 0), translator.Usage);
+        Assert.Equal(new CompletionUsage.Figures(510, 9, Counted: false, CacheWrite: 500, CacheWrite1h: 300), AnthropicUpstream.Figures(translator.Usage!.Value));
     }
 
     [Fact]
