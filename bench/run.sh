@@ -217,7 +217,7 @@ if [[ $FAIRNESS == 1 ]]; then
   stop_pid() { kill -TERM "$1" 2>/dev/null || true; for _ in $(seq 1 100); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done; kill -KILL "$1" 2>/dev/null || true; }
   fair_run() { # policy scenarios -> RESULT lines
     TOOL fairness --url "http://127.0.0.1:$GW" --admin "$ADMIN" --mock "http://127.0.0.1:$MOCK/d/fair" --model fair \
-      --prefix "$1" --slots "$SLOTS" --latency-ms "$LATENCY_MS" --duration 10 --warmup 2 --scenarios "$2" 2>>"$LOGS/fairness-errors.log" | grep '^RESULT'
+      --prefix "$1" --slots "$SLOTS" --latency-ms "$LATENCY_MS" --duration 10 --warmup 2 --prewarm 8 --scenarios "$2" 2>>"$LOGS/fairness-errors.log" | grep '^RESULT'
   }
   log "fairness: mock provider :$MOCK (deployment 'fair', ${LATENCY_MS} ms per request), gateway :$GW ($SLOTS slots)"
   start mock dotnet "$MOCK_DLL" "--MockProvider:Url=http://127.0.0.1:$MOCK"; MOCK_PID=$LAST_PID

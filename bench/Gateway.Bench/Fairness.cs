@@ -30,6 +30,7 @@ internal static class Fairness
             o.Get("url").TrimEnd('/'), o.Get("admin"), o.Get("mock").TrimEnd('/'), o.Get("model"), o.Get("prefix"),
             int.Parse(o.Get("slots", "32"), CultureInfo.InvariantCulture), int.Parse(o.Get("latency-ms", "50"), CultureInfo.InvariantCulture),
             double.Parse(o.Get("duration", "10"), CultureInfo.InvariantCulture), double.Parse(o.Get("warmup", "2"), CultureInfo.InvariantCulture));
+        await run.PrewarmAsync(double.Parse(o.Get("prewarm", "0"), CultureInfo.InvariantCulture));
         foreach (var scenario in o.Get("scenarios", "alone,flood,tiers,sleeper").Split(','))
         {
             var line = scenario switch
@@ -83,6 +84,7 @@ internal static class Fairness
             }
 
             await ResetUpstreamAsync();
+            var upstream = UpstreamServedAsync(warmup, warmup + duration);
             var outcomes = await OpenLoopAsync(tenants, duration + warmup);
             var peak = await PeakInFlightAsync();
             var window = Window(outcomes, warmup, warmup + duration);
@@ -96,7 +98,6 @@ internal static class Fairness
             }
 
             var flooder = window.Where(o => o.Tenant == 9).ToList();
-            var allOk = window.Count(o => o.Status == 200 && o.Done <= warmup + duration);
             return Line(
                 flood ? "flood" : "alone",
                 ("victim_p50_ms", P(ok, .5)),
@@ -110,7 +111,7 @@ internal static class Fairness
                 ("flooder_sent", flooder.Count),
                 ("flooder_rps", flooder.Count(o => o.Status == 200) / duration),
                 ("flooder_refused", flooder.Count(o => o.Status != 200)),
-                ("utilisation_pct", 100.0 * allOk * latencyMs / 1000 / (slots * duration)),
+                ("utilisation_pct", Utilisation(await upstream, duration)),
                 ("max_upstream_concurrency", peak));
         }
 
@@ -125,6 +126,7 @@ internal static class Fairness
 
             await ResetUpstreamAsync();
             var perTenant = Math.Max(2 * slots, 16);
+            var upstream = UpstreamServedAsync(warmup, warmup + duration);
             var outcomes = await ClosedLoopAsync(keys.Select(k => (k, perTenant, 0.0, double.MaxValue)).ToList(), duration + warmup);
             var peak = await PeakInFlightAsync();
             var window = Window(outcomes, warmup, warmup + duration).Where(o => o.Status == 200).ToList();
@@ -135,7 +137,7 @@ internal static class Fairness
                 ("tier_shares", string.Join('/', shares.Select(s => s.ToString("F1", CultureInfo.InvariantCulture)))),
                 ("rps", window.Count / duration),
                 ("errors", outcomes.Count(o => o.Status != 200)),
-                ("utilisation_pct", 100.0 * window.Count * latencyMs / 1000 / (slots * duration)),
+                ("utilisation_pct", Utilisation(await upstream, duration)),
                 ("max_upstream_concurrency", peak));
         }
 
@@ -151,6 +153,7 @@ internal static class Fairness
             await ResetUpstreamAsync();
             var third = duration / 3;
             var perTenant = Math.Max(2 * slots, 16);
+            var upstream = UpstreamServedAsync(warmup + third + 0.5, warmup + 2 * third);
             var outcomes = await ClosedLoopAsync(
                 [(steady, perTenant, 0, double.MaxValue), (sleeper, perTenant, 0, warmup + third), (sleeper, perTenant, warmup + 2 * third, double.MaxValue)],
                 warmup + duration);
@@ -161,11 +164,42 @@ internal static class Fairness
             return Line(
                 "sleeper",
                 ("alone_rps", alone.Count / (third - 0.5)),
-                ("alone_utilisation_pct", 100.0 * alone.Count * latencyMs / 1000 / (slots * (third - 0.5))),
+                ("alone_utilisation_pct", Utilisation(await upstream, third - 0.5)),
                 ("returned_share_pct", back.Count == 0 ? 0 : 100.0 * back.Count(o => o.Tenant == 1) / back.Count),
                 ("returned_share_first_second_pct", backFirst.Count == 0 ? 0 : 100.0 * backFirst.Count(o => o.Tenant == 1) / backFirst.Count),
                 ("errors", outcomes.Count(o => o.Status != 200)),
                 ("max_upstream_concurrency", peak));
+        }
+
+        /// <summary>
+        /// Warms the gateway up (JIT tiers, connections, the capacity lease) with one tenant keeping twice the slots busy, so
+        /// that the first scenario does not measure a cold process.
+        /// </summary>
+        public async Task PrewarmAsync(double seconds)
+        {
+            if (seconds > 0)
+            {
+                var key = await TenantAsync(VictimTier);
+                await ClosedLoopAsync([(key, 2 * slots, 0, double.MaxValue)], seconds);
+            }
+        }
+
+        /// <summary>Requests the upstream answered between two moments (seconds from now): its share of the slots' time is the utilisation.</summary>
+        private async Task<long> UpstreamServedAsync(double from, double to)
+        {
+            var clock = Stopwatch.StartNew();
+            await Task.Delay(TimeSpan.FromSeconds(from));
+            var first = await UpstreamRequestsAsync();
+            await Task.Delay(TimeSpan.FromSeconds(Math.Max(0, to - clock.Elapsed.TotalSeconds)));
+            return await UpstreamRequestsAsync() - first;
+        }
+
+        private double Utilisation(long served, double seconds) => 100.0 * served * latencyMs / 1000 / (slots * seconds);
+
+        private async Task<long> UpstreamRequestsAsync()
+        {
+            using var json = JsonDocument.Parse(await _http.GetStringAsync(mock + "/mock/stats"));
+            return json.RootElement.GetProperty("requests").GetInt64();
         }
 
         /// <summary>A tenant of <paramref name="tier"/> whose own limits never bind (only the deployment's queue does); its key.</summary>

@@ -15,7 +15,7 @@ using Microsoft.Diagnostics.Tracing.Parsers.Clr;
 //   stream --url U --conc C --duration S [--warmup S] --body JSON [--key K | --keys F] [--header "k: v"]...
 //   heap   --pid P                                                          live managed heap after an induced full GC
 //   fairness --url U --admin A --mock M --model X --prefix P [--slots 32] [--latency-ms 50] [--duration S] [--warmup S]
-//            [--scenarios alone,flood,tiers,sleeper]                        a full deployment's fair queue (Fairness.cs)
+//            [--prewarm S] [--scenarios alone,flood,tiers,sleeper]          a full deployment's fair queue (Fairness.cs)
 namespace Gateway.Bench;
 
 public static class Program

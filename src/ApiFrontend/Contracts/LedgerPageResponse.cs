@@ -6,7 +6,7 @@ namespace Gateway.ApiFrontend.Contracts;
 public sealed record LedgerPageResponse(IReadOnlyList<LedgerEntryResponse> Data, long? NextAfter)
 {
     public static LedgerPageResponse From(LedgerPage page) => new(
-        page.Entries.Select(e => new LedgerEntryResponse(e.Seq, e.RequestId, e.RecordedAt, e.Model, e.Provider, e.InputTokens, e.OutputTokens, e.CostUsd, e.Outcome, e.RequestedModel, e.Attempts, e.UsageCounted, e.CachedInputTokens, e.CacheWriteTokens)).ToArray(),
+        page.Entries.Select(e => new LedgerEntryResponse(e.Seq, e.RequestId, e.RecordedAt, e.Model, e.Provider, e.InputTokens, e.OutputTokens, e.CostUsd, e.Outcome, e.RequestedModel, e.Attempts, e.UsageCounted, e.CachedInputTokens, e.CacheWriteTokens, e.QueueWaitMs)).ToArray(),
         page.NextAfter);
 }
 
@@ -14,9 +14,10 @@ public sealed record LedgerPageResponse(IReadOnlyList<LedgerEntryResponse> Data,
 /// One ledger row: <c>model</c> served and was charged; <c>requestedModel</c> is the model asked for when a fallback
 /// served (else null); <c>usageCounted</c>: the provider reported no usage, the gateway's count was charged.
 /// <c>inputTokens</c> includes <c>cachedInputTokens</c> (read from the provider's prompt cache) and <c>cacheWriteTokens</c>
-/// (written to it), each priced at its own price.
+/// (written to it), each priced at its own price. <c>queueWaitMs</c>: how long it waited in a full deployment's queue, in
+/// milliseconds (0 when it found capacity at once).
 /// </summary>
 public sealed record LedgerEntryResponse(
     long Seq, string RequestId, DateTimeOffset RecordedAt, string Model, string Provider,
     long InputTokens, long OutputTokens, decimal CostUsd, string Outcome,
-    string? RequestedModel, int Attempts, bool UsageCounted, long CachedInputTokens, long CacheWriteTokens);
+    string? RequestedModel, int Attempts, bool UsageCounted, long CachedInputTokens, long CacheWriteTokens, long QueueWaitMs);

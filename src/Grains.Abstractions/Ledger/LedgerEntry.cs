@@ -5,7 +5,7 @@ namespace Gateway.Grains.Abstractions.Ledger;
 /// is the model that served and was charged; <see cref="RequestedModel"/> the one the client asked for when a fallback
 /// served instead (else null); <see cref="UsageCounted"/>: the provider reported no usage and the gateway's own count
 /// was charged. <see cref="InputTokens"/> includes <see cref="CachedInputTokens"/> and <see cref="CacheWriteTokens"/>, which
-/// were priced apart.
+/// were priced apart. <see cref="QueueWaitMs"/>: milliseconds it waited in a full deployment's queue (0: none).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("gw.LedgerEntry")]
 public sealed record LedgerEntry(
@@ -23,4 +23,5 @@ public sealed record LedgerEntry(
     [property: Id(11)] int Attempts = 1,
     [property: Id(12)] bool UsageCounted = false,
     [property: Id(13)] long CachedInputTokens = 0,
-    [property: Id(14)] long CacheWriteTokens = 0);
+    [property: Id(14)] long CacheWriteTokens = 0,
+    [property: Id(15)] long QueueWaitMs = 0);

@@ -6,7 +6,8 @@ namespace Gateway.Grains.Abstractions.Tenants;
 /// fallback served instead. <see cref="Provider"/> is the provider account of the deployment that served; null from an
 /// older sender, when the model's own provider is recorded. <see cref="InputTokens"/> counts as OpenAI's prompt tokens do:
 /// <see cref="CachedInputTokens"/> (read from the provider's prompt cache) and <see cref="CacheWriteTokens"/> (written to
-/// it) are part of it, priced at their own prices.
+/// it) are part of it, priced at their own prices. <see cref="QueueWaitMs"/>: how long it waited in a full deployment's
+/// queue, in whole milliseconds rounded up (0 when it did not wait).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("gw.Settlement")]
 public sealed record Settlement(
@@ -20,7 +21,8 @@ public sealed record Settlement(
     [property: Id(7)] bool UsageCounted = false,
     [property: Id(8)] string? Provider = null,
     [property: Id(9)] long CachedInputTokens = 0,
-    [property: Id(10)] long CacheWriteTokens = 0)
+    [property: Id(10)] long CacheWriteTokens = 0,
+    [property: Id(11)] long QueueWaitMs = 0)
 {
     public const string Completed = "completed";
     public const string StreamInterrupted = "stream_interrupted";

@@ -172,7 +172,7 @@ internal sealed class TenantAccount(TenantState state, TenantGrainOptions option
         return new LedgerEntry(tenantId, state.LedgerSeq + 1, settlement.RequestId, now, pricing.ModelId, settlement.Provider ?? pricing.Provider,
             settlement.InputTokens, settlement.OutputTokens, cost, settlement.Outcome,
             settlement.RequestedModel is { } requested && !string.Equals(requested, pricing.ModelId, StringComparison.OrdinalIgnoreCase) ? requested : null,
-            settlement.Attempts, settlement.UsageCounted, settlement.CachedInputTokens, settlement.CacheWriteTokens);
+            settlement.Attempts, settlement.UsageCounted, settlement.CachedInputTokens, settlement.CacheWriteTokens, settlement.QueueWaitMs);
     }
 
     /// <summary>Counts a settlement that <see cref="Charge"/> priced: its reservation replaced by what it used.</summary>

@@ -300,7 +300,7 @@ public sealed partial class UpstreamGrain(
     private static Settlement SettlementOf(UpstreamRequest request, UpstreamExchange exchange, CompletionUsage.Figures usage, string outcome) =>
         new(request.RequestId, exchange.Deployment.ModelId, usage.Input, usage.Output, outcome,
             RequestedModel: request.Model, Attempts: exchange.Attempts, UsageCounted: usage.Counted, Provider: exchange.Deployment.Provider,
-            CachedInputTokens: usage.CachedInput, CacheWriteTokens: usage.CacheWrite);
+            CachedInputTokens: usage.CachedInput, CacheWriteTokens: usage.CacheWrite, QueueWaitMs: QueuedMs(exchange) ?? 0);
 
     /// <summary>Routes, retries and calls; when the client goes away before an answer, the reservation is released and the cancellation goes on.</summary>
     private async Task<AttemptResult> SendAsync(ITenantGrain tenant, UpstreamRequest request, bool stream, CancellationToken cancellationToken)

@@ -90,7 +90,7 @@ public sealed class UsageLedgerTests(RealServersFixture servers)
     public async Task ASettlementRepeatedAfterARestartIsNotCountedTwice()
     {
         var tenantId = NewTenantId();
-        var settlement = new Settlement($"{tenantId}-req", "gpt-4.1", 40, 4, CachedInputTokens: 30, CacheWriteTokens: 5);
+        var settlement = new Settlement($"{tenantId}-req", "gpt-4.1", 40, 4, CachedInputTokens: 30, CacheWriteTokens: 5, QueueWaitMs: 1_234);
         await using (var first = await StartClusterAsync())
         {
             var tenant = first.Client.GetGrain<ITenantGrain>(tenantId);
@@ -110,6 +110,7 @@ public sealed class UsageLedgerTests(RealServersFixture servers)
         var entry = Assert.Single(page.Entries);
         Assert.Equal((settlement.RequestId, "gpt-4.1", "openai", 40L, 4L, Settlement.Completed), (entry.RequestId, entry.Model, entry.Provider, entry.InputTokens, entry.OutputTokens, entry.Outcome));
         Assert.Equal((30L, 5L), (entry.CachedInputTokens, entry.CacheWriteTokens)); // the prompt-cache columns round-trip
+        Assert.Equal(1_234L, entry.QueueWaitMs); // and the queue wait
         Assert.Null(page.NextAfter);
     }
 
