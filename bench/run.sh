@@ -5,6 +5,12 @@
 #                                 durable gateway (PostgreSQL grain storage and ledger): 64 connections, then a hot tenant
 #   bench/run.sh --quick          under 3 minutes: 64 connections, 3 s per run, once; without the durable gateway
 #   bench/run.sh --durable-only   only the durable gateway's runs, as in the full run (~1.5 min; with --quick, ~45 s)
+#   bench/run.sh --fairness       a full deployment's fair queue (~3 min): the mock as one deployment with 32 slots and
+#                                 50 ms per request; ten tenants of one tier, nine at half a fair share alone, then with
+#                                 a tenth flooding at 20 shares (open loop, Poisson arrivals); four tiers backlogged; a
+#                                 tenant that sleeps and returns; then the flood again with Gateway:Scheduling:Policy=Fifo.
+#                                 Ends with a "fairness:" line (bench/Gateway.Bench/Fairness.cs). BENCH_FAIR_LATENCY_MS=200
+#                                 runs it at a quarter of the capacity and rates, for a box short of CPU
 #
 # Installs what it needs by package name (wrk and nginx from Debian, @portkey-ai/gateway from npm, a Release build),
 # starts upstreams, contenders, PostgreSQL (scripts/deps.sh, for the durable gateway) and load on 127.0.0.1 only,
@@ -15,11 +21,13 @@ set -euo pipefail
 
 QUICK=0
 DURABLE_ONLY=0
+FAIRNESS=0
 for arg in "$@"; do
   case "$arg" in
     --quick) QUICK=1 ;;
     --durable-only) DURABLE_ONLY=1 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    --fairness) FAIRNESS=1 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
@@ -49,6 +57,7 @@ else
   DURABLE=1; DURABLE_CONCURRENCY=1; DURABLE_PREWARM=16
 fi
 
+[[ $FAIRNESS == 1 ]] && DURABLE=0
 log() { printf '[%4ds] %s\n' $(( $(date +%s) - STARTED_AT )) "$*" >&2; }
 fact() { echo "$1=$2" >> "$FACTS"; }
 
@@ -106,8 +115,8 @@ wait_http() { # url, seconds, [pid]
 
 # ---------------------------------------------------------------- install
 need_apt=()
-command -v wrk >/dev/null || need_apt+=(wrk)
-command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || need_apt+=(nginx)
+[[ $FAIRNESS == 1 ]] || command -v wrk >/dev/null || need_apt+=(wrk)
+[[ $FAIRNESS == 1 ]] || command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || need_apt+=(nginx)
 if (( ${#need_apt[@]} )); then
   log "installing ${need_apt[*]} from Debian"
   apt-get update -qq >/dev/null
@@ -118,7 +127,7 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 PORTKEY_DIR=$WORK/portkey
 PORTKEY_JS=$PORTKEY_DIR/node_modules/@portkey-ai/gateway/build/start-server.js
 PORTKEY_VERSION=-
-if [[ $DURABLE_ONLY == 0 ]]; then
+if [[ $DURABLE_ONLY == 0 && $FAIRNESS == 0 ]]; then
   if [[ ! -f $PORTKEY_JS ]] || ! cmp -s "$BENCH/portkey/package.json" "$PORTKEY_DIR/package.json"; then
     log "installing @portkey-ai/gateway 1.15 from npm"
     mkdir -p "$PORTKEY_DIR"
@@ -192,6 +201,49 @@ STREAM_BODY=$(
 # ---------------------------------------------------------------- ports
 alloc UP MOCK PROXY PROXY_MOCK PORTKEY GW GW_SILO GW_GATE SPLIT_SILO_HTTP SPLIT_SILO SPLIT_GATE SPLIT GWD GWD_SILO GWD_GATE
 ADMIN="adm-bench-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+
+# ---------------------------------------------------------------- --fairness: a full deployment's fair queue
+if [[ $FAIRNESS == 1 ]]; then
+  # BENCH_FAIR_LATENCY_MS scales the capacity down (32 slots at 200 ms: 160 requests/s, and every rate with it) for a box
+  # whose CPU cannot carry the gateway at 640 requests/s plus a flood at twice that.
+  SLOTS=32; LATENCY_MS=${BENCH_FAIR_LATENCY_MS:-50}
+  fair_gateway() { # policy -> starts the embedded gateway with that scheduling policy, waits for it; sets FAIR_PID
+    start "gateway-$1" env ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning Gateway__AdminKey="$ADMIN" \
+      MockProvider__Enabled=false Gateway__Frontend__Mode=Embedded Cluster__ClusterId="bench-fair-$1" \
+      Cluster__SiloPort="$GW_SILO" Cluster__GatewayPort="$GW_GATE" Gateway__Scheduling__Policy="$1" \
+      Gateway__Models__fair__Deployments__0__Provider=fairup Gateway__Models__fair__Deployments__0__UpstreamModel=fair-model \
+      Gateway__Models__fair__Deployments__0__MaxConcurrent="$SLOTS" \
+      Gateway__Models__fair__InputPricePerMillionUsd=1 Gateway__Models__fair__OutputPricePerMillionUsd=1 \
+      Providers__fairup__BaseUrl="http://127.0.0.1:$MOCK/d/fair/v1" \
+      dotnet "$FRONTEND_DLL" --urls "http://127.0.0.1:$GW"; FAIR_PID=$LAST_PID
+    wait_http "http://127.0.0.1:$GW/health/ready" 90 "$FAIR_PID"
+  }
+  stop_pid() { kill -TERM "$1" 2>/dev/null || true; for _ in $(seq 1 100); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done; kill -KILL "$1" 2>/dev/null || true; }
+  fair_run() { # policy scenarios -> RESULT lines
+    TOOL fairness --url "http://127.0.0.1:$GW" --admin "$ADMIN" --mock "http://127.0.0.1:$MOCK/d/fair" --model fair \
+      --prefix "$1" --slots "$SLOTS" --latency-ms "$LATENCY_MS" --duration 10 --warmup 2 --prewarm 8 --scenarios "$2" 2>>"$LOGS/fairness-errors.log" | grep '^RESULT'
+  }
+  log "fairness: mock provider :$MOCK (deployment 'fair', ${LATENCY_MS} ms per request), gateway :$GW ($SLOTS slots)"
+  start mock dotnet "$MOCK_DLL" "--MockProvider:Url=http://127.0.0.1:$MOCK"; MOCK_PID=$LAST_PID
+  wait_http "http://127.0.0.1:$MOCK/health" 30 "$MOCK_PID"
+  curl -sS -m 5 -X PUT "http://127.0.0.1:$MOCK/d/fair/mock/latency" -H 'Content-Type: application/json' -d "{\"latency_ms\":$LATENCY_MS}" > /dev/null
+  fair_gateway Fair
+  log "fairness: policy Fair: victims alone, under a flood, four tiers backlogged, a sleeper (~75 s)"
+  FAIR_LINES=$(fair_run fair alone,flood,tiers,sleeper)
+  stop_pid "$FAIR_PID"
+  fair_gateway Fifo
+  log "fairness: policy Fifo (first come, first served): the flood again"
+  FIFO_LINES=$(fair_run fifo flood)
+  stop_pid "$FAIR_PID"
+  echo "$FAIR_LINES" | sed 's/^RESULT /fair  /'
+  echo "$FIFO_LINES" | sed 's/^RESULT /fifo  /'
+  pick() { grep "scenario=$2 " <<< "$1" | head -1 | sed -n "s/.* $3=\([^ ]*\).*/\1/p"; }
+  max_conc=$( { echo "$FAIR_LINES"; echo "$FIFO_LINES"; } | sed -n 's/.* max_upstream_concurrency=\([0-9]*\).*/\1/p' | sort -n | tail -1)
+  echo "fifo: victim_p99_alone_ms=$(pick "$FAIR_LINES" alone victim_p99_ms) victim_p99_flood_ms=$(pick "$FIFO_LINES" flood victim_p99_ms) victims_served_pct=$(pick "$FIFO_LINES" flood victims_served_pct) jain=$(pick "$FIFO_LINES" flood jain) utilisation_pct=$(pick "$FIFO_LINES" flood utilisation_pct)"
+  echo "fairness: victim_p99_alone_ms=$(pick "$FAIR_LINES" alone victim_p99_ms) victim_p99_flood_ms=$(pick "$FAIR_LINES" flood victim_p99_ms) victims_served_pct=$(pick "$FAIR_LINES" flood victims_served_pct) jain=$(pick "$FAIR_LINES" flood jain) tier_shares=$(pick "$FAIR_LINES" tiers tier_shares) max_upstream_concurrency=$max_conc utilisation_pct=$(pick "$FAIR_LINES" flood utilisation_pct)"
+  log "fairness: done in $(( $(date +%s) - STARTED_AT ))s"
+  exit 0
+fi
 
 # ---------------------------------------------------------------- upstreams
 nginx_conf() { # dir, server blocks

@@ -14,6 +14,8 @@ using Microsoft.Diagnostics.Tracing.Parsers.Clr;
 //   touch  --url U --keys F [--conc C] --body JSON                          one request per key (activates grains)
 //   stream --url U --conc C --duration S [--warmup S] --body JSON [--key K | --keys F] [--header "k: v"]...
 //   heap   --pid P                                                          live managed heap after an induced full GC
+//   fairness --url U --admin A --mock M --model X --prefix P [--slots 32] [--latency-ms 50] [--duration S] [--warmup S]
+//            [--prewarm S] [--scenarios alone,flood,tiers,sleeper]          a full deployment's fair queue (Fairness.cs)
 namespace Gateway.Bench;
 
 public static class Program
@@ -22,7 +24,7 @@ public static class Program
     {
         if (args.Length == 0)
         {
-            Console.Error.WriteLine("usage: Gateway.Bench setup|touch|stream|heap ...");
+            Console.Error.WriteLine("usage: Gateway.Bench setup|touch|stream|heap|fairness ...");
             return 2;
         }
 
@@ -33,6 +35,7 @@ public static class Program
             "touch" => await Touch(o),
             "stream" => await Stream(o),
             "heap" => Heap(o),
+            "fairness" => await Fairness.RunAsync(o),
             _ => 2,
         };
     }
@@ -241,7 +244,7 @@ public static class Program
         return heap > 0 ? 0 : 1;
     }
 
-    private sealed class Options
+    internal sealed class Options
     {
         private readonly List<(string Name, string Value)> _values = [];
 

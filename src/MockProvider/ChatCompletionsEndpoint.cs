@@ -53,7 +53,15 @@ internal sealed class ChatCompletionsEndpoint
                 return;
             }
 
-            await RespondAsync(context, options, deployment, request);
+            deployment.Enter();
+            try
+            {
+                await RespondAsync(context, options, deployment, request);
+            }
+            finally
+            {
+                deployment.Leave();
+            }
         }
     }
 

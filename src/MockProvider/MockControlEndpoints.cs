@@ -68,6 +68,8 @@ internal static class MockControlEndpoints
     private static void WriteStats(Utf8JsonWriter json, MockProviderStats stats)
     {
         WriteCounters(json, stats.Total);
+        json.WriteNumber("inFlight"u8, stats.InFlight);
+        json.WriteNumber("peakInFlight"u8, stats.PeakInFlight);
         WriteCountersBy(json, "byModel"u8, stats.ByModel);
         WriteCountersBy(json, "byUser"u8, stats.ByUser);
     }

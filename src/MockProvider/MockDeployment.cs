@@ -47,6 +47,19 @@ public sealed class MockDeployment
         set => Write(ref _chunkDelayTicks, value);
     }
 
+    /// <summary>A chat completion of this deployment starts being answered (counted here and in the totals).</summary>
+    internal void Enter()
+    {
+        Stats.Enter();
+        _totals?.Enter();
+    }
+
+    internal void Leave()
+    {
+        Stats.Leave();
+        _totals?.Leave();
+    }
+
     internal void Record(string model, int promptTokens, int completionTokens, string? user)
     {
         Stats.Record(model, promptTokens, completionTokens, user);

@@ -15,6 +15,8 @@ public sealed class MockProviderStats
 {
     private readonly ConcurrentDictionary<string, MockUsageCounters> _byModel = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, MockUsageCounters> _byUser = new(StringComparer.Ordinal);
+    private long _inFlight;
+    private long _peakInFlight;
 
     /// <summary>Counters over all models.</summary>
     public MockUsageCounters Total { get; } = new();
@@ -34,6 +36,34 @@ public sealed class MockProviderStats
     /// <summary>Completion tokens sent over all models.</summary>
     public long CompletionTokens => Total.CompletionTokens;
 
+    /// <summary>Chat completions being answered now (from the hold and the latency to the answer's end).</summary>
+    public long InFlight => Interlocked.Read(ref _inFlight);
+
+    /// <summary>
+    /// The most chat completions answered at once since the start or the last <see cref="Reset"/>: what a gateway's
+    /// concurrency limit on this upstream is checked against (the fairness benchmark's highest upstream concurrency).
+    /// </summary>
+    public long PeakInFlight => Interlocked.Read(ref _peakInFlight);
+
+    /// <summary>A chat completion starts being answered; <see cref="Leave"/> when it ends, whatever the outcome.</summary>
+    internal void Enter()
+    {
+        var now = Interlocked.Increment(ref _inFlight);
+        var peak = Interlocked.Read(ref _peakInFlight);
+        while (now > peak)
+        {
+            var seen = Interlocked.CompareExchange(ref _peakInFlight, now, peak);
+            if (seen == peak)
+            {
+                return;
+            }
+
+            peak = seen;
+        }
+    }
+
+    internal void Leave() => Interlocked.Decrement(ref _inFlight);
+
     /// <summary>Counts one served request.</summary>
     public void Record(string model, int promptTokens, int completionTokens, string? user = null)
     {
@@ -52,5 +82,6 @@ public sealed class MockProviderStats
         _byModel.Clear();
         _byUser.Clear();
         Total.Reset();
+        Interlocked.Exchange(ref _peakInFlight, InFlight);
     }
 }

@@ -7,7 +7,7 @@ public sealed record LedgerPageResponse(IReadOnlyList<LedgerEntryResponse> Data,
 {
     public static LedgerPageResponse From(LedgerPage page) => new(
         page.Entries.Select(e => new LedgerEntryResponse(e.Seq, e.RequestId, e.RecordedAt, e.Model, e.Provider, e.InputTokens, e.OutputTokens, e.CostUsd, e.Outcome, e.RequestedModel, e.Attempts, e.UsageCounted, e.CachedInputTokens, e.CacheWriteTokens,
-            e.CacheWrite1hTokens, e.ReasoningTokens)).ToArray(),
+            e.CacheWrite1hTokens, e.ReasoningTokens, e.QueueWaitMs)).ToArray(),
         page.NextAfter);
 }
 
@@ -17,9 +17,10 @@ public sealed record LedgerPageResponse(IReadOnlyList<LedgerEntryResponse> Data,
 /// <c>inputTokens</c> includes <c>cachedInputTokens</c> (read from the provider's prompt cache) and <c>cacheWriteTokens</c>
 /// (written to it; <c>cacheWrite1hTokens</c> of these kept an hour), each priced at its own price; <c>outputTokens</c>
 /// includes <c>reasoningTokens</c>, priced as output. With the model's prices these recompute <c>costUsd</c>.
+/// <c>queueWaitMs</c>: how long it waited in a full deployment's queue, in milliseconds (0 when it found capacity at once).
 /// </summary>
 public sealed record LedgerEntryResponse(
     long Seq, string RequestId, DateTimeOffset RecordedAt, string Model, string Provider,
     long InputTokens, long OutputTokens, decimal CostUsd, string Outcome,
     string? RequestedModel, int Attempts, bool UsageCounted, long CachedInputTokens, long CacheWriteTokens,
-    long CacheWrite1hTokens, long ReasoningTokens);
+    long CacheWrite1hTokens, long ReasoningTokens, long QueueWaitMs);

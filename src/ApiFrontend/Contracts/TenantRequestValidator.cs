@@ -23,6 +23,10 @@ public static partial class TenantRequestValidator
     private const decimal MaxBudgetUsd = 1_000_000_000m;
     private const int MaxOrigins = 32;
 
+    // Weights are relative: 100 is 100 times a bronze tenant's share, far beyond the tiers' 1 to 8, and keeps the fair
+    // queue's charge per token (840 units over the weight) from rounding to nothing.
+    private const int MaxFairShareWeight = 100;
+
     // \z, not $: in .NET, $ also matches before a final "\n", which would let "acme\n" through.
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\z")]
     public static partial Regex TenantIdPattern();
@@ -53,7 +57,7 @@ public static partial class TenantRequestValidator
         // Every setting the body left out is its default: absent patches carry null.
         var config = new TenantConfig(settings.Tier!, settings.AllowedModels.Value, settings.MonthlyBudgetUsd.Value, settings.MonthlyTokenQuota.Value,
             new TenantLimits(settings.RequestsPerMinute.Value, settings.TokensPerMinute.Value, settings.MaxConcurrent.Value),
-            settings.Cache.Value, settings.AllowedOrigins.Value);
+            settings.Cache.Value, settings.AllowedOrigins.Value, settings.FairShareWeight.Value);
         tenant = (id, config);
         error = null;
         return true;
@@ -121,6 +125,11 @@ public static partial class TenantRequestValidator
             }
         }
 
+        if (!InRange(request.FairShareWeight.Value, 1, MaxFairShareWeight))
+        {
+            return Invalid("fairShareWeight");
+        }
+
         if (CheckCache(request.Cache, out var cache) is { } cacheError)
         {
             return cacheError;
@@ -139,7 +148,7 @@ public static partial class TenantRequestValidator
             { Value: { } given } => (ToInt(given.RequestsPerMinute), given.TokensPerMinute.ToPatch(), ToInt(given.MaxConcurrent)),
         };
         patch = new TenantPatch(request.Tier.Value?.ToLowerInvariant(), allowed, request.MonthlyBudgetUsd.ToPatch(), request.MonthlyTokenQuota.ToPatch(),
-            rpm, tpm, concurrent, cache, origins);
+            rpm, tpm, concurrent, cache, origins, ToInt(request.FairShareWeight));
         return null;
     }
 
@@ -258,6 +267,7 @@ public static partial class TenantRequestValidator
         "limits.requestsPerMinute" => Integer(field, 1, MaxRequestsPerMinute),
         "limits.tokensPerMinute" => Integer(field, 1, MaxTokensPerMinute),
         "limits.maxConcurrent" => Integer(field, 1, MaxConcurrent),
+        "fairShareWeight" => Integer(field, 1, MaxFairShareWeight),
         "cache.enabled" => "'cache.enabled' is required: true or false.",
         "cache.ttlSeconds" => Integer(field, 1, TenantCacheSettings.MaxTtlSeconds),
         "cache.maxEntries" => Integer(field, 1, TenantCacheSettings.MaxMaxEntries),

@@ -26,7 +26,7 @@ public sealed record TenantResponse(
         view.Effective.MonthlyTokenQuota,
         new LimitsResponse(view.Effective.RequestsPerMinute, view.Effective.TokensPerMinute, view.Effective.MaxConcurrent),
         view.Effective.FairShareWeight,
-        new TenantOverridesResponse(view.Config.MonthlyTokenQuota, view.Config.Limits.RequestsPerMinute, view.Config.Limits.TokensPerMinute, view.Config.Limits.MaxConcurrent),
+        new TenantOverridesResponse(view.Config.MonthlyTokenQuota, view.Config.Limits.RequestsPerMinute, view.Config.Limits.TokensPerMinute, view.Config.Limits.MaxConcurrent, view.Config.FairShareWeight),
         view.CreatedAt,
         view.Keys.Select(k => new ApiKeyResponse(k.Id, k.CreatedAt, k.RevokedAt)).ToArray(),
         UsageResponse.From(view.Usage),
@@ -39,7 +39,7 @@ public sealed record CacheSettingsResponse(bool Enabled, int TtlSeconds, int Max
 
 public sealed record LimitsResponse(int RequestsPerMinute, long TokensPerMinute, int MaxConcurrent);
 
-public sealed record TenantOverridesResponse(long? MonthlyTokenQuota, int? RequestsPerMinute, long? TokensPerMinute, int? MaxConcurrent);
+public sealed record TenantOverridesResponse(long? MonthlyTokenQuota, int? RequestsPerMinute, long? TokensPerMinute, int? MaxConcurrent, int? FairShareWeight);
 
 public sealed record ApiKeyResponse(string Id, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt);
 

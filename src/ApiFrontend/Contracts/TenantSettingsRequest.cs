@@ -29,4 +29,7 @@ public abstract class TenantSettingsRequest
 
     [Description("Browser origins (scheme, host, optional port) whose pages may use the tenant's keys; null for none.")]
     public Optional<IReadOnlyList<string?>?> AllowedOrigins { get; set; }
+
+    [Description("The tenant's weight in a full deployment's fair queue (1 to 100), instead of its tier's FairShareWeight; null for the tier's.")]
+    public Optional<long?> FairShareWeight { get; set; }
 }

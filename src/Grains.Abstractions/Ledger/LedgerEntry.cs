@@ -7,6 +7,7 @@ namespace Gateway.Grains.Abstractions.Ledger;
 /// was charged. <see cref="InputTokens"/> includes <see cref="CachedInputTokens"/> and <see cref="CacheWriteTokens"/> (of which
 /// <see cref="CacheWrite1hTokens"/> were kept an hour), which were priced apart; <see cref="OutputTokens"/> includes
 /// <see cref="ReasoningTokens"/>, priced as output. With the model's prices these recompute <see cref="CostUsd"/>.
+/// <see cref="QueueWaitMs"/>: milliseconds it waited in a full deployment's queue (0: none).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("gw.LedgerEntry")]
 public sealed record LedgerEntry(
@@ -26,4 +27,5 @@ public sealed record LedgerEntry(
     [property: Id(13)] long CachedInputTokens = 0,
     [property: Id(14)] long CacheWriteTokens = 0,
     [property: Id(15)] long CacheWrite1hTokens = 0,
-    [property: Id(16)] long ReasoningTokens = 0);
+    [property: Id(16)] long ReasoningTokens = 0,
+    [property: Id(17)] long QueueWaitMs = 0);

@@ -7,7 +7,8 @@ namespace Gateway.Grains.Abstractions.Tenants;
 /// older sender, when the model's own provider is recorded. <see cref="InputTokens"/> counts as OpenAI's prompt tokens do:
 /// <see cref="CachedInputTokens"/> (read from the provider's prompt cache) and <see cref="CacheWriteTokens"/> (written to
 /// it; <see cref="CacheWrite1hTokens"/> of these kept an hour) are part of it, priced at their own prices.
-/// <see cref="ReasoningTokens"/> are part of <see cref="OutputTokens"/>, priced as output.
+/// <see cref="ReasoningTokens"/> are part of <see cref="OutputTokens"/>, priced as output. <see cref="QueueWaitMs"/>: how long it waited in a full deployment's queue, in whole
+/// milliseconds rounded up (0 when it did not wait).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("gw.Settlement")]
 public sealed record Settlement(
@@ -23,7 +24,8 @@ public sealed record Settlement(
     [property: Id(9)] long CachedInputTokens = 0,
     [property: Id(10)] long CacheWriteTokens = 0,
     [property: Id(11)] long CacheWrite1hTokens = 0,
-    [property: Id(12)] long ReasoningTokens = 0)
+    [property: Id(12)] long ReasoningTokens = 0,
+    [property: Id(13)] long QueueWaitMs = 0)
 {
     public const string Completed = "completed";
     public const string StreamInterrupted = "stream_interrupted";

@@ -14,4 +14,5 @@ public sealed record TenantPatch(
     [property: Id(5)] Patch<long?> TokensPerMinute,
     [property: Id(6)] Patch<int?> MaxConcurrent,
     [property: Id(7)] Patch<TenantCacheSettings?> Cache = default,
-    [property: Id(8)] Patch<IReadOnlyList<string>?> AllowedOrigins = default);
+    [property: Id(8)] Patch<IReadOnlyList<string>?> AllowedOrigins = default,
+    [property: Id(9)] Patch<int?> FairShareWeight = default);

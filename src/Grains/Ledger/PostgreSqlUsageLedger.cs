@@ -19,7 +19,7 @@ namespace Gateway.Grains.Ledger;
 /// </summary>
 public sealed partial class PostgreSqlUsageLedger : IUsageLedger, IHostedService, IAsyncDisposable
 {
-    private const string Columns = "tenant_id, seq, request_id, recorded_at, model, provider, input_tokens, output_tokens, cost_usd, outcome, requested_model, attempts, usage_counted, cached_input_tokens, cache_write_tokens, cache_write_1h_tokens, reasoning_tokens";
+    private const string Columns = "tenant_id, seq, request_id, recorded_at, model, provider, input_tokens, output_tokens, cost_usd, outcome, requested_model, attempts, usage_counted, cached_input_tokens, cache_write_tokens, cache_write_1h_tokens, reasoning_tokens, queue_wait_ms";
     private static readonly ResiliencePropertyKey<int> BatchCount = new("gateway.ledger-batch-count");
 
     private readonly NpgsqlDataSource _dataSource;
@@ -210,23 +210,24 @@ public sealed partial class PostgreSqlUsageLedger : IUsageLedger, IHostedService
         var cacheWrites = new long[count];
         var hourWrites = new long[count];
         var reasoning = new long[count];
+        var queueWaits = new long[count];
         for (var i = 0; i < count; i++)
         {
             var e = batch[i].Entry;
             (tenants[i], seqs[i], requests[i], times[i], models[i], providers[i], inputs[i], outputs[i], costs[i], outcomes[i]) =
                 (e.TenantId, e.Seq, e.RequestId, e.RecordedAt.UtcDateTime, e.Model, e.Provider, e.InputTokens, e.OutputTokens, e.CostUsd, e.Outcome);
-            (requested[i], attempts[i], counted[i], cachedInputs[i], cacheWrites[i], hourWrites[i], reasoning[i]) =
-                (e.RequestedModel, e.Attempts, e.UsageCounted, e.CachedInputTokens, e.CacheWriteTokens, e.CacheWrite1hTokens, e.ReasoningTokens);
+            (requested[i], attempts[i], counted[i], cachedInputs[i], cacheWrites[i], hourWrites[i], reasoning[i], queueWaits[i]) =
+                (e.RequestedModel, e.Attempts, e.UsageCounted, e.CachedInputTokens, e.CacheWriteTokens, e.CacheWrite1hTokens, e.ReasoningTokens, e.QueueWaitMs);
         }
 
         // One statement for the whole batch; a request id written by an earlier, interrupted attempt is skipped.
         await using var command = _dataSource.CreateCommand(
             $"""
             INSERT INTO usage_ledger ({Columns})
-            SELECT * FROM unnest($1::varchar[], $2::bigint[], $3::varchar[], $4::timestamptz[], $5::varchar[], $6::varchar[], $7::bigint[], $8::bigint[], $9::numeric[], $10::varchar[], $11::varchar[], $12::integer[], $13::boolean[], $14::bigint[], $15::bigint[], $16::bigint[], $17::bigint[])
+            SELECT * FROM unnest($1::varchar[], $2::bigint[], $3::varchar[], $4::timestamptz[], $5::varchar[], $6::varchar[], $7::bigint[], $8::bigint[], $9::numeric[], $10::varchar[], $11::varchar[], $12::integer[], $13::boolean[], $14::bigint[], $15::bigint[], $16::bigint[], $17::bigint[], $18::bigint[])
             ON CONFLICT DO NOTHING
             """);
-        foreach (var values in new object[] { tenants, seqs, requests, times, models, providers, inputs, outputs, costs, outcomes, requested, attempts, counted, cachedInputs, cacheWrites, hourWrites, reasoning })
+        foreach (var values in new object[] { tenants, seqs, requests, times, models, providers, inputs, outputs, costs, outcomes, requested, attempts, counted, cachedInputs, cacheWrites, hourWrites, reasoning, queueWaits })
         {
             command.Parameters.Add(new NpgsqlParameter { Value = values });
         }
@@ -244,7 +245,7 @@ public sealed partial class PostgreSqlUsageLedger : IUsageLedger, IHostedService
                 reader.GetString(0), reader.GetInt64(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3),
                 reader.GetString(4), reader.GetString(5), reader.GetInt64(6), reader.GetInt64(7), reader.GetDecimal(8), reader.GetString(9),
                 reader.IsDBNull(10) ? null : reader.GetString(10), reader.GetInt32(11), reader.GetBoolean(12), reader.GetInt64(13), reader.GetInt64(14),
-                reader.GetInt64(15), reader.GetInt64(16)));
+                reader.GetInt64(15), reader.GetInt64(16), reader.GetInt64(17)));
         }
 
         return entries;

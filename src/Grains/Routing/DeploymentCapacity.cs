@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using Gateway.Catalog;
+using Gateway.Catalog.Telemetry;
 using Gateway.Grains.Abstractions.Routing;
 using Gateway.Grains.Routing.Scheduling;
 using Microsoft.Extensions.DependencyInjection;
@@ -18,6 +20,7 @@ public sealed class DeploymentCapacity : IDisposable
 {
     private readonly ConcurrentDictionary<string, CapacityPool> _pools = new(StringComparer.Ordinal);
     private readonly Func<string, CapacityPool> _createPool;
+    private readonly IDisposable? _queueGauge;
 
     public DeploymentCapacity(
         IGrainFactory grains,
@@ -28,6 +31,7 @@ public sealed class DeploymentCapacity : IDisposable
         ILogger<DeploymentCapacity> logger)
         : this(id => grains.GetGrain<IDeploymentCapacityGrain>(id).LeaseAsync, silo.SiloAddress.ToParsableString(), options.Value, time, logger, scheduling.Value)
     {
+        _queueGauge = UpstreamMetrics.ObserveQueues(ObserveQueues);
     }
 
     /// <summary>For tests: <paramref name="leaseFor"/> gives, per deployment, what stands for the grain's <c>LeaseAsync</c>.</summary>
@@ -79,6 +83,15 @@ public sealed class DeploymentCapacity : IDisposable
     public DeploymentLoad GetLoad(string deploymentId) =>
         _pools.TryGetValue(deploymentId, out var pool) ? pool.GetLoad() : default;
 
+    /// <summary>The requests waiting in each of this silo's deployment queues (deployments whose capacity it drew on).</summary>
+    private IEnumerable<Measurement<int>> ObserveQueues()
+    {
+        foreach (var (id, pool) in _pools)
+        {
+            yield return new Measurement<int>(pool.GetLoad().Queued, new KeyValuePair<string, object?>(TelemetryNames.Deployment, id));
+        }
+    }
+
     /// <summary>Completes when none of this silo's pools has a grain call running (for tests that drive the clock).</summary>
     internal async Task WhenCallsDoneAsync()
     {
@@ -90,6 +103,7 @@ public sealed class DeploymentCapacity : IDisposable
 
     public void Dispose()
     {
+        _queueGauge?.Dispose();
         foreach (var pool in _pools.Values)
         {
             pool.Dispose();

@@ -19,7 +19,7 @@ internal static class LimitsInForce
                 config.Limits.MaxConcurrent ?? tier.MaxConcurrent,
                 config.MonthlyTokenQuota ?? tier.MonthlyTokenQuota,
                 config.MonthlyBudgetUsd,
-                tier.FairShareWeight)
+                config.FairShareWeight ?? tier.FairShareWeight)
             : null;
 
     /// <summary>What reports show for a tenant whose tier is not configured: nothing is allowed.</summary>

@@ -173,7 +173,7 @@ internal sealed class TenantAccount(TenantState state, TenantGrainOptions option
             settlement.InputTokens, settlement.OutputTokens, cost, settlement.Outcome,
             settlement.RequestedModel is { } requested && !string.Equals(requested, pricing.ModelId, StringComparison.OrdinalIgnoreCase) ? requested : null,
             settlement.Attempts, settlement.UsageCounted, settlement.CachedInputTokens, settlement.CacheWriteTokens,
-            settlement.CacheWrite1hTokens, settlement.ReasoningTokens);
+            settlement.CacheWrite1hTokens, settlement.ReasoningTokens, settlement.QueueWaitMs);
     }
 
     /// <summary>Counts a settlement that <see cref="Charge"/> priced: its reservation replaced by what it used.</summary>

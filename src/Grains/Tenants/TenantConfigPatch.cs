@@ -20,6 +20,7 @@ internal static class TenantConfigPatch
                 patch.MaxConcurrent.ApplyTo(limits.MaxConcurrent)),
             Cache = patch.Cache.ApplyTo(config.Cache),
             AllowedOrigins = patch.AllowedOrigins.ApplyTo(config.AllowedOrigins),
+            FairShareWeight = patch.FairShareWeight.ApplyTo(config.FairShareWeight),
         };
     }
 }

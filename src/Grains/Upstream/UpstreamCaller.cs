@@ -169,6 +169,7 @@ public sealed partial class UpstreamCaller
                 }
 
                 plan.QueuedFor = ticket.QueuedFor;
+                UpstreamMetrics.RecordQueueWait(deployment.Id, ticket.QueuedFor);
             }
             else
             {

@@ -302,7 +302,8 @@ public sealed partial class UpstreamGrain(
 
     private static Settlement SettlementOf(UpstreamRequest request, UpstreamExchange exchange, CompletionUsage.Figures usage, string outcome) =>
         WithUsage(new Settlement(request.RequestId, exchange.Deployment.ModelId, 0, 0, outcome,
-            RequestedModel: request.Model, Attempts: exchange.Attempts, UsageCounted: usage.Counted, Provider: exchange.Deployment.Provider), usage);
+            RequestedModel: request.Model, Attempts: exchange.Attempts, UsageCounted: usage.Counted, Provider: exchange.Deployment.Provider,
+            QueueWaitMs: QueuedMs(exchange) ?? 0), usage);
 
     /// <summary>A settlement carrying every token count of <paramref name="usage"/>, split as they are priced.</summary>
     private static Settlement WithUsage(Settlement settlement, CompletionUsage.Figures usage) => settlement with

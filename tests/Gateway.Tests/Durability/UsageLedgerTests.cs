@@ -90,7 +90,7 @@ public sealed class UsageLedgerTests(RealServersFixture servers)
     public async Task ASettlementRepeatedAfterARestartIsNotCountedTwice()
     {
         var tenantId = NewTenantId();
-        var settlement = new Settlement($"{tenantId}-req", "gpt-4.1", 40, 4, CachedInputTokens: 30, CacheWriteTokens: 5, CacheWrite1hTokens: 3, ReasoningTokens: 2);
+        var settlement = new Settlement($"{tenantId}-req", "gpt-4.1", 40, 4, CachedInputTokens: 30, CacheWriteTokens: 5, CacheWrite1hTokens: 3, ReasoningTokens: 2, QueueWaitMs: 1_234);
         await using (var first = await StartClusterAsync())
         {
             var tenant = first.Client.GetGrain<ITenantGrain>(tenantId);
@@ -114,6 +114,7 @@ public sealed class UsageLedgerTests(RealServersFixture servers)
         // own, so its writes (the one-hour ones too) cost what input costs; cache reads $0.50; reasoning is in the output.
         Assert.Equal((30L, 5L, 3L, 2L), (entry.CachedInputTokens, entry.CacheWriteTokens, entry.CacheWrite1hTokens, entry.ReasoningTokens));
         Assert.Equal((5 * 2.00m + 30 * 0.50m + 5 * 2.00m + 4 * 8.00m) / 1_000_000m, entry.CostUsd);
+        Assert.Equal(1_234L, entry.QueueWaitMs); // and the queue wait
         Assert.Null(page.NextAfter);
     }
 

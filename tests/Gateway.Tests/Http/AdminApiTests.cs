@@ -39,6 +39,9 @@ public sealed class AdminApiTests(GatewayFactory gateway)
         { "limits is a number", """{"id":"{id}","tier":"gold","limits":5}""", "limits" },
         { "negative token quota", """{"id":"{id}","tier":"gold","monthlyTokenQuota":-1}""", "monthlyTokenQuota" },
         { "token quota is a string", """{"id":"{id}","tier":"gold","monthlyTokenQuota":"many"}""", "monthlyTokenQuota" },
+        { "fairShareWeight 0", """{"id":"{id}","tier":"gold","fairShareWeight":0}""", "fairShareWeight" },
+        { "fairShareWeight over 100", """{"id":"{id}","tier":"gold","fairShareWeight":101}""", "fairShareWeight" },
+        { "fairShareWeight is a string", """{"id":"{id}","tier":"gold","fairShareWeight":"8"}""", "fairShareWeight" },
     };
 
     public static TheoryData<string, string> InvalidTenantIds() => new()
@@ -133,7 +136,7 @@ public sealed class AdminApiTests(GatewayFactory gateway)
         AssertJson(tenant["limits"]!, "tokensPerMinute", 500_000L);
         AssertJson(tenant["limits"]!, "maxConcurrent", 20L);
         AssertJson(tenant, "fairShareWeight", 2L);
-        foreach (var field in new[] { "monthlyTokenQuota", "requestsPerMinute", "tokensPerMinute", "maxConcurrent" })
+        foreach (var field in new[] { "monthlyTokenQuota", "requestsPerMinute", "tokensPerMinute", "maxConcurrent", "fairShareWeight" })
         {
             Assert.True(tenant["overrides"]!.AsObject().ContainsKey(field) && tenant["overrides"]![field] is null, $"overrides.{field} should be null: {text}");
         }
@@ -163,12 +166,15 @@ public sealed class AdminApiTests(GatewayFactory gateway)
             monthlyBudgetUsd = 12.5m,
             monthlyTokenQuota = 12345L,
             limits = new { requestsPerMinute = 7, tokensPerMinute = 7000L, maxConcurrent = 2 },
+            fairShareWeight = 6,
         });
 
         var text = await response.Content.ReadAsStringAsync();
         Expect.Equal(HttpStatusCode.Created, response.StatusCode, text);
         var tenant = JsonNode.Parse(text)!.AsObject();
         AssertJson(tenant, "tier", "bronze");
+        AssertJson(tenant, "fairShareWeight", 6L);
+        AssertJson(tenant["overrides"]!, "fairShareWeight", 6L);
         Expect.Equal(["gpt-4.1", "deepseek-v3.2"], tenant["allowedModels"]!.AsArray().Select(m => m!.GetValue<string>()).ToArray(),
             $"Aliases resolve to catalog ids and duplicates collapse: {text}");
         Expect.Equal(12.5m, tenant["monthlyBudgetUsd"]!.GetValue<decimal>(), $"Budget as given: {text}");

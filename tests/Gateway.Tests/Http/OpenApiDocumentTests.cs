@@ -84,11 +84,11 @@ public sealed class OpenApiDocumentTests(GatewayFactory gateway)
         var schemas = (await DocumentAsync())["components"]!["schemas"]!;
 
         Assert.Equal(
-            ["allowedModels", "allowedOrigins", "cache", "id", "limits", "monthlyBudgetUsd", "monthlyTokenQuota", "tier"],
+            ["allowedModels", "allowedOrigins", "cache", "fairShareWeight", "id", "limits", "monthlyBudgetUsd", "monthlyTokenQuota", "tier"],
             Fields(schemas["CreateTenantRequest"]!));
         Assert.Equal(["id", "tier"], schemas["CreateTenantRequest"]!["required"]!.AsArray().Select(f => f!.GetValue<string>()).Order(StringComparer.Ordinal));
         Assert.Equal(
-            ["allowedModels", "allowedOrigins", "cache", "limits", "monthlyBudgetUsd", "monthlyTokenQuota", "tier"],
+            ["allowedModels", "allowedOrigins", "cache", "fairShareWeight", "limits", "monthlyBudgetUsd", "monthlyTokenQuota", "tier"],
             Fields(schemas["UpdateTenantRequest"]!));
         Assert.Null(schemas["UpdateTenantRequest"]!["required"]);
         Assert.Equal(["maxConcurrent", "requestsPerMinute", "tokensPerMinute"], Fields(schemas["TenantLimitsRequest"]!));
@@ -101,6 +101,7 @@ public sealed class OpenApiDocumentTests(GatewayFactory gateway)
         // A number is a JSON number: the body reader refuses "10" where 10 is meant.
         Assert.Equal("[\"null\",\"integer\"]", schemas["TenantLimitsRequest"]!["properties"]!["requestsPerMinute"]!["type"]!.ToJsonString());
         Assert.Equal("[\"null\",\"number\"]", schemas["CreateTenantRequest"]!["properties"]!["monthlyBudgetUsd"]!["type"]!.ToJsonString());
+        Assert.Equal("[\"null\",\"integer\"]", schemas["UpdateTenantRequest"]!["properties"]!["fairShareWeight"]!["type"]!.ToJsonString());
         Assert.Equal("\"integer\"", schemas["UsageResponse"]!["properties"]!["requests"]!["type"]!.ToJsonString());
 
         // Every kind of token the usage and the ledger report, in each response and row that carries tokens.
@@ -124,6 +125,7 @@ public sealed class OpenApiDocumentTests(GatewayFactory gateway)
             ["limits"] = new JsonObject { ["requestsPerMinute"] = 5, ["tokensPerMinute"] = 500, ["maxConcurrent"] = 2 },
             ["cache"] = new JsonObject { ["enabled"] = true, ["ttlSeconds"] = 60, ["maxEntries"] = 10, ["deterministicOnly"] = false, ["hitCostFraction"] = 0.5 },
             ["allowedOrigins"] = new JsonArray("https://app.example.com"),
+            ["fairShareWeight"] = 3,
         };
         var body = new JsonObject(Fields(schema).Select(f => KeyValuePair.Create(f, samples[f])));
         using var admin = gateway.CreateAdminClient();

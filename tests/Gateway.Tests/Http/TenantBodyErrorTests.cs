@@ -126,7 +126,7 @@ public sealed class TenantBodyErrorTests(GatewayFactory gateway)
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var tenant = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
         Assert.Equal("""{"requestsPerMinute":300,"tokensPerMinute":500000,"maxConcurrent":20}""", tenant["limits"]!.ToJsonString());
-        Assert.Equal("""{"monthlyTokenQuota":null,"requestsPerMinute":null,"tokensPerMinute":null,"maxConcurrent":null}""", tenant["overrides"]!.ToJsonString());
+        Assert.Equal("""{"monthlyTokenQuota":null,"requestsPerMinute":null,"tokensPerMinute":null,"maxConcurrent":null,"fairShareWeight":null}""", tenant["overrides"]!.ToJsonString());
     }
 
     [Fact]

@@ -18,11 +18,11 @@ public sealed class LimitsInForceTests
     [Fact]
     public void TheTenantsOverridesReplaceTheTiersDefaults()
     {
-        var config = new TenantConfig("silver", null, 12.5m, 42_000, new TenantLimits(7, 9_000, 3));
+        var config = new TenantConfig("silver", null, 12.5m, 42_000, new TenantLimits(7, 9_000, 3), FairShareWeight: 6);
 
         var limits = LimitsInForce.Of(config, new TierCatalogOptions());
 
-        Assert.Equal(new EffectiveLimits(7, 9_000, 3, 42_000, 12.5m, 2), limits);
+        Assert.Equal(new EffectiveLimits(7, 9_000, 3, 42_000, 12.5m, 6), limits);
     }
 
     [Fact]

@@ -34,6 +34,7 @@ internal sealed class FairQueue
     private readonly FairQueueOptions _options;
     private readonly TimeProvider _time;
     private readonly long _timeout;
+    private readonly bool _fifo;
     private readonly Dictionary<string, Flow> _flows = new(StringComparer.Ordinal);
 
     // Tenants with requests waiting, by counter: the lowest is served next.
@@ -52,6 +53,7 @@ internal sealed class FairQueue
         _options = options;
         _time = time;
         _timeout = (long)((Int128)options.QueueTimeout.Ticks * time.TimestampFrequency / TimeSpan.TicksPerSecond);
+        _fifo = options.Policy == SchedulingPolicy.Fifo;
     }
 
     /// <summary>Requests waiting.</summary>
@@ -149,12 +151,16 @@ internal sealed class FairQueue
     }
 
     /// <summary>The request to leave next, still waiting; null when none waits.</summary>
-    public FairQueueEntry? Peek() => _waiting.Min?.Head;
+    public FairQueueEntry? Peek() => _fifo ? _oldest : _waiting.Min?.Head;
 
-    /// <summary>Takes the request <see cref="Peek"/> names out of the queue and charges its tenant its cost.</summary>
+    /// <summary>
+    /// Takes the request <see cref="Peek"/> names out of the queue and charges its tenant its cost. Under
+    /// <see cref="SchedulingPolicy.Fifo"/> that is the oldest request of all, which is also the head of its tenant's
+    /// requests (each tenant's are in arrival order), so the counters are kept alike and only the choice differs.
+    /// </summary>
     public FairQueueEntry Take()
     {
-        var flow = _waiting.Min ?? throw new InvalidOperationException("No request is waiting.");
+        var flow = (_fifo ? _oldest?.Flow : _waiting.Min) ?? throw new InvalidOperationException("No request is waiting.");
         var entry = flow.Head!;
         Unlink(entry);
         _virtualTime = Math.Max(_virtualTime, flow.Counter);

@@ -19,7 +19,7 @@ internal class FairQueueEntry
 
     public string Tenant { get; }
 
-    /// <summary>The tenant's share of the deployment relative to others' (its tier's <c>FairShareWeight</c>).</summary>
+    /// <summary>The tenant's share of the deployment relative to others' (its own <c>fairShareWeight</c>, else its tier's).</summary>
     public int Weight { get; }
 
     /// <summary>Tokens charged to the tenant when the request leaves the queue; corrected by its actual usage at completion.</summary>

@@ -25,4 +25,10 @@ public sealed class FairQueueOptions
     /// request is refused at once (503). Bounds the memory a queue holds whatever the number of tenants.
     /// </summary>
     public int MaxQueuedPerDeployment { get; set; } = 10_000;
+
+    /// <summary>
+    /// The order waiting requests leave in: <see cref="SchedulingPolicy.Fair"/> (weighted fair queuing, the default) or
+    /// <see cref="SchedulingPolicy.Fifo"/> (arrival order). The bounds and the timeout hold either way.
+    /// </summary>
+    public SchedulingPolicy Policy { get; set; } = SchedulingPolicy.Fair;
 }

@@ -25,6 +25,11 @@ internal sealed class FairQueueOptionsValidator : IValidateOptions<FairQueueOpti
             failures.Add($"{Section}:MaxQueuedPerDeployment ({options.MaxQueuedPerDeployment}) must be at least {Section}:MaxQueuedPerTenant ({options.MaxQueuedPerTenant}); raise the one or lower the other.");
         }
 
+        if (!Enum.IsDefined(options.Policy))
+        {
+            failures.Add($"{Section}:Policy ({options.Policy}) must be Fair or Fifo.");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

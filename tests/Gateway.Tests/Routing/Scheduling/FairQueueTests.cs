@@ -263,6 +263,19 @@ public sealed class FairQueueTests
     }
 
     /// <summary>Keeps every tenant waiting (each request taken is replaced) and completes each at once at its actual usage.</summary>
+    [Theory]
+    [InlineData(SchedulingPolicy.Fair, "flood,platinum,flood,flood")]
+    [InlineData(SchedulingPolicy.Fifo, "flood,flood,flood,platinum")]
+    public void ThePolicyDecidesWhetherAHeavierTenantPassesAFloodThatCameFirst(SchedulingPolicy policy, string order)
+    {
+        var queue = new FairQueue(new FairQueueOptions { Policy = policy }, _clock);
+        Fill(queue, "flood", 1, 1_000, count: 3);
+        Fill(queue, "platinum", 8, 1_000, count: 1);
+
+        Assert.Equal(order, string.Join(',', Enumerable.Range(0, 4).Select(_ => queue.Take().Tenant)));
+        Assert.Equal(0, queue.Count);
+    }
+
     private Dictionary<string, (long Tokens, int Requests)> ServeBacklogged(
         FairQueue queue, int dispatches, params (string Tenant, int Weight, long Cost)[] tenants) =>
         ServeBacklogged(queue, dispatches, [.. tenants.Select(t => (t.Tenant, t.Weight, t.Cost, t.Cost))]);
