@@ -8,7 +8,8 @@ namespace Gateway.Grains.Upstream;
 /// Follows a stream's chunks: takes the provider's usage chunk when it comes, and otherwise keeps the generated
 /// text so that a stream cut short (client gone, upstream cut) is charged for what was streamed. A translated stream's
 /// <see cref="IStreamUsageSource"/> knows more than its chunks: its final usage is charged, and a stream cut short is
-/// charged the input its provider reported at the start and the output streamed.
+/// charged the input its provider reported at the start and the output streamed (the source's own text, for a stream relayed
+/// in the provider's format, whose events are not OpenAI chunks).
 /// </summary>
 internal sealed class StreamMeter(int promptEstimate, IStreamUsageSource? source = null)
 {
@@ -71,8 +72,10 @@ internal sealed class StreamMeter(int promptEstimate, IStreamUsageSource? source
     /// <summary>What to charge: the provider's figures when it sent them, else the prompt estimate and the text streamed.</summary>
     public CompletionUsage.Figures Usage => source?.Final is { } final ? final
         : _reported is var (input, output) ? new CompletionUsage.Figures(input, output, Counted: false)
-        : source?.Started is { } started ? started with { Output = ChatTokenCounter.CountText(_generated.ToString()), Counted = true }
-        : new CompletionUsage.Figures(promptEstimate, ChatTokenCounter.CountText(_generated.ToString()), Counted: true);
+        : source?.Started is { } started ? started with { Output = ChatTokenCounter.CountText(Generated), Counted = true }
+        : new CompletionUsage.Figures(promptEstimate, ChatTokenCounter.CountText(Generated), Counted: true);
+
+    private string Generated => source?.GeneratedText ?? _generated.ToString();
 
     public bool HasReportedUsage => _reported is not null || source?.Final is not null;
 }

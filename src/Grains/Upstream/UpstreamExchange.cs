@@ -60,6 +60,12 @@ public sealed class UpstreamExchange : IAsyncDisposable
     /// <summary>An Anthropic or Gemini stream's translation into OpenAI chunks; null for a provider that speaks OpenAI's API.</summary>
     internal ITranslatedStream? Translation { get; init; }
 
+    /// <summary>
+    /// The provider answered in the client's own dialect (a request's native body was sent): <see cref="Body"/> and the
+    /// stream's events are its own, relayed as they are.
+    /// </summary>
+    public bool Native { get; init; }
+
     /// <summary>Why a translated stream ended early, when its provider said so in the stream itself.</summary>
     public UpstreamFailure? StreamFailure => Translation?.Failure;
 
