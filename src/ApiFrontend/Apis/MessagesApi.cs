@@ -53,7 +53,7 @@ public static class MessagesApi
             return error!;
         }
 
-        request = request with { Native = Native(context.Request, chatBody.Native) };
+        request = request with { Native = Native(context.Request, chatBody.Native, chatBody.NativeOnly) };
 
         // The stream's message_delta carries the usage: the worker passes the provider's usage chunk on.
         return await ChatCompletionsApi.ServeAsync(context, request with { ClientWantsUsage = true }, chatBody.Chat, AnthropicDialect.Instance,
@@ -74,7 +74,7 @@ public static class MessagesApi
         {
             // Nothing is reserved for a count, so no tenant limit bounds it: the body's size limit does, and the client leaving.
             using var document = JsonDocument.Parse(request.UpstreamBody);
-            tokens = ChatRequestParser.CountPrompt(document.RootElement, long.MaxValue, context.RequestAborted);
+            tokens = ChatRequestParser.CountPrompt(document.RootElement, long.MaxValue, context.RequestAborted) + request.NativeOnlyTokens;
         }
 
         return TypedResults.Json(new Contracts.CountMessageTokensResponse(tokens), Contracts.GatewayJsonContext.Default.CountMessageTokensResponse);
@@ -84,19 +84,20 @@ public static class MessagesApi
     /// The client's body as an Anthropic provider gets it: as it came, with its <c>anthropic-version</c> (its body is written
     /// for that version, which decides, say, whether <c>temperature</c> is allowed) and its <c>anthropic-beta</c> values.
     /// </summary>
-    private static NativeRequest Native(HttpRequest request, ReadOnlyMemory<byte> body)
+    private static NativeRequest Native(HttpRequest request, ReadOnlyMemory<byte> body, string? untranslatable)
     {
         var beta = request.Headers[AnthropicBeta];
         // The body read is an array of its own: it travels without another copy.
         var bytes = MemoryMarshal.TryGetArray(body, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length ? segment.Array : body.ToArray();
         return new NativeRequest(IngressDialect.AnthropicMessages, bytes, request.Headers[AnthropicVersions.Header].ToString().Trim(),
-            beta.Count == 0 ? null : string.Join(',', beta.Where(static value => !string.IsNullOrWhiteSpace(value))) is { Length: > 0 } joined ? joined : null);
+            beta.Count == 0 ? null : string.Join(',', beta.Where(static value => !string.IsNullOrWhiteSpace(value))) is { Length: > 0 } joined ? joined : null,
+            untranslatable);
     }
 
     private const string AnthropicBeta = "anthropic-beta";
 
     /// <summary>The body read, translated, and validated as the chat completion it becomes; or the error in Anthropic's shape.</summary>
-    private static async Task<(ChatRequest? Request, (byte[] Chat, ReadOnlyMemory<byte> Native) Body, IResult? Error)> ReadAsync(
+    private static async Task<(ChatRequest? Request, (byte[] Chat, ReadOnlyMemory<byte> Native, string? NativeOnly) Body, IResult? Error)> ReadAsync(
         HttpContext context, ModelCatalog catalog, FrontendOptions options, bool forCounting)
     {
         var body = await RequestBody.ReadAsync(context.Request, options.MaxRequestBodyBytes, context.RequestAborted);
@@ -114,6 +115,14 @@ public static class MessagesApi
         }
 
         var request = ChatRequestParser.Parse(translated.ChatBody, catalog, out var error);
-        return request is null ? (null, default, AnthropicError.From(error!)) : (request, (translated.ChatBody, body.Value), null);
+        if (request is null)
+        {
+            return (null, default, AnthropicError.From(error!));
+        }
+
+        // Parts the translation lacks are counted too, so the reservation (and a count) covers the whole request.
+        var nativeOnly = (int)Math.Min(int.MaxValue, translated.NativeOnlyTokens);
+        request = request with { PromptTokens = (int)Math.Min(int.MaxValue, (long)request.PromptTokens + nativeOnly), NativeOnlyTokens = nativeOnly };
+        return (request, (translated.ChatBody, body.Value, translated.NativeOnly), null);
     }
 }

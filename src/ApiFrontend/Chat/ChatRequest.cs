@@ -8,7 +8,8 @@ namespace Gateway.ApiFrontend.Chat;
 /// <see cref="RequestedOutputTokens"/> is the client's output limit per choice, when it set one. When
 /// <see cref="PromptIsUpperBound"/>, <see cref="PromptTokens"/> is a bound found without tokenizing (a large prompt),
 /// still to be counted (see <see cref="LargePrompts"/>). <see cref="Native"/>: the client's own request, for a provider that
-/// speaks its dialect (<see cref="UpstreamBody"/>, its translation, is what is validated, counted and sent to the others).
+/// speaks its dialect (<see cref="UpstreamBody"/>, its translation, is what is validated, counted and sent to the others);
+/// <see cref="NativeOnlyTokens"/>, included in <see cref="PromptTokens"/>, are those of its parts the translation lacks.
 /// </summary>
 public sealed record ChatRequest(
     string ModelId,
@@ -21,4 +22,5 @@ public sealed record ChatRequest(
     int? RequestedOutputTokens,
     int Choices,
     bool PromptIsUpperBound = false,
-    Gateway.Grains.Abstractions.Upstream.NativeRequest? Native = null);
+    Gateway.Grains.Abstractions.Upstream.NativeRequest? Native = null,
+    int NativeOnlyTokens = 0);

@@ -7,6 +7,7 @@ using Gateway.Grains.Abstractions.Routing;
 using Gateway.Catalog.Telemetry;
 using Gateway.Grains.Abstractions.Upstream;
 using Gateway.Grains.Providers;
+using Gateway.Grains.Providers.Translation;
 using Gateway.Grains.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -136,6 +137,13 @@ public sealed partial class UpstreamCaller
                 {
                     LogProviderMissing(_logger, deployment.Id, deployment.Provider);
                     plan.Exclude(deployment, new UpstreamFailure(UpstreamFailureKind.NotConfigured, deployment.Provider));
+                    continue;
+                }
+
+                if (NativeOnly(plan.Request, client) is { } nativeOnly)
+                {
+                    // Another deployment of the chain may speak the client's dialect; if none does, this is the answer.
+                    plan.Exclude(deployment, nativeOnly);
                     continue;
                 }
 
@@ -382,6 +390,15 @@ public sealed partial class UpstreamCaller
         refusal = null;
         return true;
     }
+
+    /// <summary>
+    /// Why <paramref name="client"/> cannot serve a request whose translation lacks parts of it (a Messages request with a
+    /// server tool, for a provider that does not speak Messages): the client's 400, nothing sent; null when it can.
+    /// </summary>
+    private static UpstreamFailure? NativeOnly(UpstreamRequest request, ProviderClient client) =>
+        request.Native is { Untranslatable: { } reason } native && !(native.Dialect == IngressDialect.AnthropicMessages && client.Anthropic is not null)
+            ? new UpstreamFailure(UpstreamFailureKind.Untranslatable, client.Name, TranslationRefusal.StatusCode, reason, Code: "unsupported_value")
+            : null;
 
     private int OutputCap(Deployment deployment) =>
         _models.TryResolve(deployment.ModelId, out _, out var model) ? model.MaxOutputTokens : int.MaxValue;

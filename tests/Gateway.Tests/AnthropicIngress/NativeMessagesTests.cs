@@ -169,6 +169,63 @@ public sealed class NativeMessagesTests(GatewayFactory gateway)
         Assert.Equal(streamed, (await gateway.GetUsageAsync(tenantId))["outputTokens"]!.GetValue<long>());
     }
 
+    [Fact]
+    public async Task ServerToolsAndBlocksOnlyAnthropicKnowsReachItCountedAndAnotherProviderRefusesThem()
+    {
+        var (tenantId, key) = await gateway.CreateTenantWithKeyAsync();
+        using var client = CreateClient(key);
+        var body = JsonNode.Parse($$$"""
+            {
+              "model": "{{{Claude}}}", "max_tokens": 20, "metadata": {"user_id": "{{{tenantId}}}"},
+              "tools": [{"type": "web_search_20250305", "name": "web_search", "max_uses": 2}],
+              "messages": [
+                {"role": "user", "content": [{"type": "document", "source": {"type": "text", "media_type": "text/plain", "data": "The tide tables for Saint-Malo."}}]},
+                {"role": "assistant", "content": [
+                  {"type": "server_tool_use", "id": "srvtoolu_01", "name": "web_search", "input": {"query": "Saint-Malo tides"}},
+                  {"type": "web_search_tool_result", "tool_use_id": "srvtoolu_01", "content": [{"type": "web_search_result", "url": "https://example.com", "title": "Tides", "encrypted_content": "ZW5j"}]},
+                  {"type": "redacted_thinking", "data": "cmVkYWN0ZWQ="},
+                  {"type": "text", "text": "High tide is at noon."}]},
+                {"role": "user", "content": "And tomorrow?"}
+              ]
+            }
+            """)!;
+
+        var response = await client.PostAsync("/v1/messages", Json(body));
+
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        AssertReceivedAsSent(tenantId, body);
+
+        // Counted: the parts only Anthropic takes weigh in the count, as in the reservation.
+        var withoutThem = JsonNode.Parse($$$"""
+            {"model": "{{{Claude}}}", "messages": [{"role": "user", "content": ""}, {"role": "assistant", "content": "High tide is at noon."}, {"role": "user", "content": "And tomorrow?"}]}
+            """)!;
+        Assert.True(await CountAsync(client, body) > await CountAsync(client, withoutThem) + 20, "The server tool and the blocks are counted.");
+
+        // A model served by another kind of provider cannot take them: Anthropic's 400, nothing charged.
+        var (openAiTenant, openAiKey) = await gateway.CreateTenantWithKeyAsync();
+        using var openAiClient = CreateClient(openAiKey);
+        body["model"] = "gpt-4.1";
+        var refused = await openAiClient.PostAsync("/v1/messages", Json(body));
+        var error = JsonNode.Parse(await refused.Content.ReadAsStringAsync())!;
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Equal("invalid_request_error", error["error"]!["type"]!.GetValue<string>());
+        Assert.Contains("only be sent to a model served by Anthropic", error["error"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        var usage = await gateway.GetUsageAsync(openAiTenant);
+        Assert.Equal((0L, 0L, 0L, 0m), UsageFigures.Charged(usage));
+        Assert.Equal((0, 0L, 0m), UsageFigures.Reserved(usage));
+    }
+
+    private static async Task<long> CountAsync(HttpClient client, JsonNode body)
+    {
+        var count = body.DeepClone().AsObject();
+        count.Remove("max_tokens");
+        count.Remove("metadata");
+        var response = await client.PostAsync("/v1/messages/count_tokens", Json(count));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+        return JsonNode.Parse(text)!["input_tokens"]!.GetValue<long>();
+    }
+
     /// <summary>
     /// A Messages body with what a translation to OpenAI's format loses: <c>cache_control</c> on the system prompt and a
     /// user block, a replayed thinking block with its signature, <c>metadata</c>, a member the gateway does not know, and the
