@@ -66,8 +66,8 @@ public static partial class ChatCompletionsApi
 
     /// <summary>
     /// Serves a validated chat request, whatever dialect the client spoke: admission (reserve), the worker's upstream call,
-    /// the answer rendered by <paramref name="dialect"/>. <paramref name="cacheBody"/> is the OpenAI chat body the response
-    /// cache keys on.
+    /// the answer rendered by <paramref name="dialect"/>. <paramref name="cacheBody"/> is the body the response cache keys
+    /// on, in the client's dialect.
     /// </summary>
     internal static async Task<IResult> ServeAsync(HttpContext context, ChatRequest request, ReadOnlyMemory<byte> cacheBody, ChatDialect dialect, ChatServices services)
     {

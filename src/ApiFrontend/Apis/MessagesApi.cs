@@ -47,16 +47,18 @@ public static class MessagesApi
         [FromKeyedServices(GatewayClock.Key)] TimeProvider time)
     {
         context.Response.Headers["request-id"] = RequestIds.Of(context);
-        var (request, chatBody, error) = await ReadAsync(context, catalog, options.Value, forCounting: false);
+        var (request, bodies, error) = await ReadAsync(context, catalog, options.Value, forCounting: false);
         if (request is null)
         {
             return error!;
         }
 
-        request = request with { Native = Native(context.Request, chatBody.Native, chatBody.NativeOnly) };
+        request = request with { Native = Native(context.Request, bodies.Native, bodies.NativeOnly) };
 
         // The stream's message_delta carries the usage: the worker passes the provider's usage chunk on.
-        return await ChatCompletionsApi.ServeAsync(context, request with { ClientWantsUsage = true }, chatBody.Chat, AnthropicDialect.Instance,
+        // The response cache keys on the client's own body: what a native provider gets (cache_control, server tools, ...)
+        // is part of the question, which the translation leaves out.
+        return await ChatCompletionsApi.ServeAsync(context, request with { ClientWantsUsage = true }, bodies.Native, AnthropicDialect.Instance,
             new ChatCompletionsApi.ChatServices(grains, references, watch, idempotent, lostReleases, options.Value, time));
     }
 

@@ -215,6 +215,21 @@ public sealed class NativeMessagesTests(GatewayFactory gateway)
         Assert.Equal((0, 0L, 0m), UsageFigures.Reserved(usage));
     }
 
+    [Fact]
+    public async Task ANativeAnswerIsNotStoredInTheResponseCacheSoTheSameMessageAsksTheProviderAgain()
+    {
+        var (tenantId, key) = await gateway.CreateTenantWithKeyAsync(new { tier = "gold", cache = new { enabled = true, ttlSeconds = 60 } });
+        using var client = CreateClient(key);
+        var body = JsonNode.Parse($$$"""{"model": "{{{Claude}}}", "max_tokens": 3, "metadata": {"user_id": "{{{tenantId}}}"}, "messages": [{"role": "user", "content": "Hello"}]}""")!;
+
+        var first = await client.PostAsync("/v1/messages", Json(body));
+        var second = await client.PostAsync("/v1/messages", Json(body));
+
+        Assert.Equal(["MISS", "MISS"], new[] { first, second }.Select(r => r.Headers.GetValues("x-gateway-cache").Single()));
+        Assert.Equal(2, gateway.MockDeployments.Default.ReceivedMessages.All.Count(r => r.Text.Contains(tenantId, StringComparison.Ordinal)));
+        Assert.Equal(2, (await gateway.GetUsageAsync(tenantId))["requests"]!.GetValue<long>());
+    }
+
     private static async Task<long> CountAsync(HttpClient client, JsonNode body)
     {
         var count = body.DeepClone().AsObject();
