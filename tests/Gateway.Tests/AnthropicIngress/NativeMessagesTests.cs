@@ -220,7 +220,7 @@ public sealed class NativeMessagesTests(GatewayFactory gateway)
     {
         var (tenantId, key) = await gateway.CreateTenantWithKeyAsync(new { tier = "gold", cache = new { enabled = true, ttlSeconds = 60 } });
         using var client = CreateClient(key);
-        var body = JsonNode.Parse($$$"""{"model": "{{{Claude}}}", "max_tokens": 3, "metadata": {"user_id": "{{{tenantId}}}"}, "messages": [{"role": "user", "content": "Hello"}]}""")!;
+        var body = JsonNode.Parse($$$"""{"model": "{{{Claude}}}", "max_tokens": 3, "temperature": 0, "metadata": {"user_id": "{{{tenantId}}}"}, "messages": [{"role": "user", "content": "Hello"}]}""")!;
 
         var first = await client.PostAsync("/v1/messages", Json(body));
         var second = await client.PostAsync("/v1/messages", Json(body));
