@@ -7,7 +7,8 @@ namespace Gateway.MockProvider;
 /// <summary>
 /// Serves <c>POST /v1/messages</c> and <c>POST /d/{deployment}/v1/messages</c> as Anthropic does, streaming or not: the key
 /// in <c>x-api-key</c> (or as a bearer token, as newer SDKs send it) and a known <c>anthropic-version</c> required, errors
-/// in Anthropic's shape, with directives and the deployment's queued faults applied as on the chat completions route.
+/// in Anthropic's shape, with directives and the deployment's queued faults applied as on the chat completions route. Each
+/// request it reads is kept, as it came, in the deployment's <see cref="MockDeployment.ReceivedMessages"/>.
 /// </summary>
 internal sealed class MessagesEndpoint(IOptions<MockProviderOptions> options, MockDeployments deployments, MockHold hold, ILogger logger)
 {
@@ -38,7 +39,11 @@ internal sealed class MessagesEndpoint(IOptions<MockProviderOptions> options, Mo
         JsonDocument document;
         try
         {
-            document = await JsonDocument.ParseAsync(context.Request.Body, default, context.RequestAborted);
+            using var body = new MemoryStream();
+            await context.Request.Body.CopyToAsync(body, context.RequestAborted);
+            var beta = context.Request.Headers["anthropic-beta"];
+            deployment.ReceivedMessages.Add(new MockReceivedRequest(body.ToArray(), version, beta.Count == 0 ? null : beta.ToString()));
+            document = JsonDocument.Parse(body.GetBuffer().AsMemory(0, (int)body.Length));
         }
         catch (JsonException)
         {

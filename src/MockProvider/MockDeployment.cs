@@ -31,6 +31,9 @@ public sealed class MockDeployment
     /// <summary>What this deployment served (also counted in the server's totals, <c>GET /mock/stats</c>).</summary>
     public MockProviderStats Stats { get; }
 
+    /// <summary>The requests this deployment's <c>/v1/messages</c> route received lately, as they came.</summary>
+    public MockReceivedRequests ReceivedMessages { get; } = new();
+
     /// <summary>Delay before each response of this deployment; null means <see cref="MockProviderOptions.Latency"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
     public TimeSpan? Latency

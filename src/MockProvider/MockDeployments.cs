@@ -27,7 +27,7 @@ public sealed class MockDeployments
     public IReadOnlyDictionary<string, MockDeployment> Named => _named;
 
     /// <summary>The top-level routes; its stats are the totals over every deployment.</summary>
-    internal MockDeployment Default { get; }
+    public MockDeployment Default { get; }
 
     /// <summary>The deployment served under <c>/d/{name}/</c>, created if this is its first use.</summary>
     /// <exception cref="ArgumentException"><paramref name="name"/> is empty or contains '/'.</exception>

@@ -66,8 +66,8 @@ public static partial class ChatCompletionsApi
 
     /// <summary>
     /// Serves a validated chat request, whatever dialect the client spoke: admission (reserve), the worker's upstream call,
-    /// the answer rendered by <paramref name="dialect"/>. <paramref name="cacheBody"/> is the OpenAI chat body the response
-    /// cache keys on.
+    /// the answer rendered by <paramref name="dialect"/>. <paramref name="cacheBody"/> is the body the response cache keys
+    /// on, in the client's dialect.
     /// </summary>
     internal static async Task<IResult> ServeAsync(HttpContext context, ChatRequest request, ReadOnlyMemory<byte> cacheBody, ChatDialect dialect, ChatServices services)
     {
@@ -92,7 +92,7 @@ public static partial class ChatCompletionsApi
         var cache = CacheKeys.Directive(admission.Cache, cacheHeaders, identity.TenantId, request.ModelId, cacheBody);
         context.Response.Headers[CacheHeaders.Name] = cache is null ? CacheHeaders.Bypass : CacheHeaders.Miss;
         var call = new UpstreamRequest(identity.TenantId, requestId, request.ModelId, request.UpstreamBody, request.PromptTokens, request.ClientWantsUsage,
-            admission.Chain, admission.ReservedTokens, cache, admission.FairShareWeight);
+            admission.Chain, admission.ReservedTokens, cache, admission.FairShareWeight, request.Native);
         for (var attempt = 0; ; attempt++)
         {
             // A worker on a stopping silo refuses new calls (nothing sent): the next attempt goes to another worker.
@@ -139,11 +139,10 @@ public static partial class ChatCompletionsApi
                 }
 
                 RequestMetrics.RecordAddedTime(context, response.ProviderTime, stream: false);
-                return dialect.Completion(response.Body!, request, requestId);
+                return response.Native ? dialect.NativeCompletion(response.Body!) : dialect.Completion(response.Body!, request, requestId);
             }
 
-            using var rendering = dialect.BeginStream(request, requestId);
-            if (await StreamAsync(context, grains, upstream, call, watched, dialect, rendering, time, retryIfDraining: !lastAttempt))
+            if (await StreamAsync(context, grains, upstream, call, watched, dialect, request, time, retryIfDraining: !lastAttempt))
             {
                 continue;
             }
@@ -161,13 +160,14 @@ public static partial class ChatCompletionsApi
 
     /// <summary>
     /// Relays the stream the worker pushes to an observer of this request: the first chunk decides between an error
-    /// answer (nothing began) and an SSE stream, framed by <see cref="SseFormatter"/>; a failure after the stream began is
+    /// answer (nothing began) and an SSE stream, framed by <see cref="SseFormatter"/>, rendered from OpenAI chunks or relayed
+    /// as the provider's own events when it answered natively; a failure after the stream began is
     /// its last event, without <c>[DONE]</c>. True when the worker refused the call before anything was sent and it should
     /// go to another worker.
     /// </summary>
     private static async Task<bool> StreamAsync(
         HttpContext context, IGrainFactory grains, IUpstreamGrain upstream, UpstreamRequest call, UpstreamCallWatch.Call watched,
-        ChatDialect dialect, ChatStreamRendering rendering, TimeProvider time, bool retryIfDraining)
+        ChatDialect dialect, ChatRequest request, TimeProvider time, bool retryIfDraining)
     {
         var relay = new UpstreamStreamRelay(watched.Pushed);
         var observer = grains.CreateObjectReference<IUpstreamStreamObserver>(relay);
@@ -206,6 +206,7 @@ public static partial class ChatCompletionsApi
 
             QueueHeader.Apply(response, first.QueuedMs);
 
+            using var rendering = first.Native ? dialect.BeginNativeStream() : dialect.BeginStream(request, watched.RequestId);
             await SseFormatter.WriteAsync(Relay(first, relay, context, watched, rendering, time), response.Body, static (item, writer) => writer.Write(item.Data), context.RequestAborted);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)

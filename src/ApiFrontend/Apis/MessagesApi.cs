@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Gateway.ApiFrontend.Chat;
 using Gateway.ApiFrontend.Cluster;
@@ -6,13 +7,16 @@ using Gateway.ApiFrontend.Messages;
 using Gateway.Catalog;
 using Gateway.Catalog.Models;
 using Gateway.Grains.Abstractions;
+using Gateway.Grains.Abstractions.Upstream;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.ApiFrontend.Apis;
 
 /// <summary>
-/// Anthropic's Messages API: <c>POST /v1/messages</c> translated into a chat completion and served by the same pipeline
-/// (admission, limits, reservation, worker, settlement, ledger), its answer translated back; and
+/// Anthropic's Messages API: <c>POST /v1/messages</c> translated into a chat completion, which is validated, counted and
+/// admitted by the same pipeline (admission, limits, reservation, worker, settlement, ledger); the client's own body travels
+/// with it, and a deployment of kind <c>anthropic</c> gets that body as it is (its answer relayed as it is), any other the
+/// translation (its answer translated back); and
 /// <c>POST /v1/messages/count_tokens</c>, counted with the tokenizer admission uses, never charged.
 /// </summary>
 public static class MessagesApi
@@ -43,14 +47,18 @@ public static class MessagesApi
         [FromKeyedServices(GatewayClock.Key)] TimeProvider time)
     {
         context.Response.Headers["request-id"] = RequestIds.Of(context);
-        var (request, chatBody, error) = await ReadAsync(context, catalog, options.Value, forCounting: false);
+        var (request, bodies, error) = await ReadAsync(context, catalog, options.Value, forCounting: false);
         if (request is null)
         {
             return error!;
         }
 
+        request = request with { Native = Native(context.Request, bodies.Native, bodies.NativeOnly) };
+
         // The stream's message_delta carries the usage: the worker passes the provider's usage chunk on.
-        return await ChatCompletionsApi.ServeAsync(context, request with { ClientWantsUsage = true }, chatBody, AnthropicDialect.Instance,
+        // The response cache keys on the client's own body: what a native provider gets (cache_control, server tools, ...)
+        // is part of the question, which the translation leaves out.
+        return await ChatCompletionsApi.ServeAsync(context, request with { ClientWantsUsage = true }, bodies.Native, AnthropicDialect.Instance,
             new ChatCompletionsApi.ChatServices(grains, references, watch, idempotent, lostReleases, options.Value, time));
     }
 
@@ -68,20 +76,36 @@ public static class MessagesApi
         {
             // Nothing is reserved for a count, so no tenant limit bounds it: the body's size limit does, and the client leaving.
             using var document = JsonDocument.Parse(request.UpstreamBody);
-            tokens = ChatRequestParser.CountPrompt(document.RootElement, long.MaxValue, context.RequestAborted);
+            tokens = ChatRequestParser.CountPrompt(document.RootElement, long.MaxValue, context.RequestAborted) + request.NativeOnlyTokens;
         }
 
         return TypedResults.Json(new Contracts.CountMessageTokensResponse(tokens), Contracts.GatewayJsonContext.Default.CountMessageTokensResponse);
     }
 
+    /// <summary>
+    /// The client's body as an Anthropic provider gets it: as it came, with its <c>anthropic-version</c> (its body is written
+    /// for that version, which decides, say, whether <c>temperature</c> is allowed) and its <c>anthropic-beta</c> values.
+    /// </summary>
+    private static NativeRequest Native(HttpRequest request, ReadOnlyMemory<byte> body, string? untranslatable)
+    {
+        var beta = request.Headers[AnthropicBeta];
+        // The body read is an array of its own: it travels without another copy.
+        var bytes = MemoryMarshal.TryGetArray(body, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length ? segment.Array : body.ToArray();
+        return new NativeRequest(IngressDialect.AnthropicMessages, bytes, request.Headers[AnthropicVersions.Header].ToString().Trim(),
+            beta.Count == 0 ? null : string.Join(',', beta.Where(static value => !string.IsNullOrWhiteSpace(value))) is { Length: > 0 } joined ? joined : null,
+            untranslatable);
+    }
+
+    private const string AnthropicBeta = "anthropic-beta";
+
     /// <summary>The body read, translated, and validated as the chat completion it becomes; or the error in Anthropic's shape.</summary>
-    private static async Task<(ChatRequest? Request, byte[] ChatBody, IResult? Error)> ReadAsync(
+    private static async Task<(ChatRequest? Request, (byte[] Chat, ReadOnlyMemory<byte> Native, string? NativeOnly) Body, IResult? Error)> ReadAsync(
         HttpContext context, ModelCatalog catalog, FrontendOptions options, bool forCounting)
     {
         var body = await RequestBody.ReadAsync(context.Request, options.MaxRequestBodyBytes, context.RequestAborted);
         if (body is null)
         {
-            return (null, [], new AnthropicError(StatusCodes.Status413RequestEntityTooLarge, "request_too_large",
+            return (null, default, new AnthropicError(StatusCodes.Status413RequestEntityTooLarge, "request_too_large",
                 $"The request body is larger than the limit of {options.MaxRequestBodyBytes} bytes."));
         }
 
@@ -89,10 +113,18 @@ public static class MessagesApi
         var translated = MessagesRequestTranslator.Translate(body.Value, version, forCounting, out var invalid);
         if (translated is null)
         {
-            return (null, [], invalid);
+            return (null, default, invalid);
         }
 
         var request = ChatRequestParser.Parse(translated.ChatBody, catalog, out var error);
-        return request is null ? (null, [], AnthropicError.From(error!)) : (request, translated.ChatBody, null);
+        if (request is null)
+        {
+            return (null, default, AnthropicError.From(error!));
+        }
+
+        // Parts the translation lacks are counted too, so the reservation (and a count) covers the whole request.
+        var nativeOnly = (int)Math.Min(int.MaxValue, translated.NativeOnlyTokens);
+        request = request with { PromptTokens = (int)Math.Min(int.MaxValue, (long)request.PromptTokens + nativeOnly), NativeOnlyTokens = nativeOnly };
+        return (request, (translated.ChatBody, body.Value, translated.NativeOnly), null);
     }
 }

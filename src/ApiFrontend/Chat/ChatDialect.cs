@@ -17,4 +17,13 @@ public abstract class ChatDialect
 
     /// <summary>The renderer of one stream (it may hold state across the stream's chunks).</summary>
     public abstract ChatStreamRendering BeginStream(ChatRequest request, string requestId);
+
+    /// <summary>
+    /// A whole answer the provider gave in this dialect (the request's native body was served natively): relayed as it is.
+    /// Only a dialect whose requests carry a native body is ever given one.
+    /// </summary>
+    public virtual IResult NativeCompletion(byte[] body) => TypedResults.Bytes(body, "application/json");
+
+    /// <summary>The renderer of a stream of the provider's own events in this dialect (the request served natively).</summary>
+    public virtual ChatStreamRendering BeginNativeStream() => throw new NotSupportedException("This dialect's requests are never served natively.");
 }

@@ -23,7 +23,7 @@ public static class LargePrompts
         long counted;
         using (var document = JsonDocument.Parse(request.UpstreamBody))
         {
-            counted = ChatRequestParser.CountPrompt(document.RootElement, ceiling, cancellationToken);
+            counted = ChatRequestParser.CountPrompt(document.RootElement, ceiling, cancellationToken) + request.NativeOnlyTokens;
         }
 
         // Over the ceiling, the bound (never below the true count) is what admission sees: refused, or in a rare race with

@@ -3,7 +3,11 @@ using Gateway.ApiFrontend.Errors;
 
 namespace Gateway.ApiFrontend.Messages;
 
-/// <summary>Anthropic's Messages API as the chat pipeline's dialect: messages, Anthropic's stream events, Anthropic's errors.</summary>
+/// <summary>
+/// Anthropic's Messages API as the chat pipeline's dialect: messages, Anthropic's stream events, Anthropic's errors. An
+/// answer from an Anthropic provider that served the client's own body is relayed as it came (the base class's
+/// <see cref="ChatDialect.NativeCompletion"/>, <see cref="NativeMessageStreamRendering"/>); any other is translated.
+/// </summary>
 public sealed class AnthropicDialect : ChatDialect
 {
     public static AnthropicDialect Instance { get; } = new();
@@ -15,6 +19,8 @@ public sealed class AnthropicDialect : ChatDialect
 
     public override ChatStreamRendering BeginStream(ChatRequest request, string requestId) =>
         new MessageStreamRendering(MessageId(requestId), request.ModelId, request.PromptTokens);
+
+    public override ChatStreamRendering BeginNativeStream() => new NativeMessageStreamRendering();
 
     /// <summary>The message's id: the gateway's request id (the ledger's key) under Anthropic's prefix.</summary>
     public static string MessageId(string requestId) => "msg_" + (requestId.StartsWith("req_", StringComparison.Ordinal) ? requestId[4..] : requestId);

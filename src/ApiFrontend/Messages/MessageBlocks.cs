@@ -8,9 +8,9 @@ internal static class MessageBlocks
     /// <summary>
     /// A user turn: its <c>tool_result</c> blocks first, each a <c>tool</c> message (OpenAI wants them right after the
     /// assistant's calls), then its text and images as one user message (images of tool results included, which a
-    /// <c>tool</c> message cannot carry).
+    /// <c>tool</c> message cannot carry). Blocks of other types go to <paramref name="nativeOnly"/>.
     /// </summary>
-    public static AnthropicError? WriteUser(JsonElement content, string at, Utf8JsonWriter writer)
+    public static AnthropicError? WriteUser(JsonElement content, string at, Utf8JsonWriter writer, NativeOnlyParts nativeOnly)
     {
         if (content.ValueKind == JsonValueKind.String)
         {
@@ -21,6 +21,7 @@ internal static class MessageBlocks
         var index = 0;
         var parts = 0;
         var images = 0;
+        var skipped = 0;
         foreach (var block in content.EnumerateArray())
         {
             var blockAt = $"{at}.content.{index++}";
@@ -58,11 +59,13 @@ internal static class MessageBlocks
                 case "thinking" or "redacted_thinking":
                     return MessagesRequestTranslator.Invalid($"{blockAt}: thinking blocks belong to assistant messages");
                 default:
-                    return Unsupported(blockAt, type);
+                    nativeOnly.Add(Unsupported(blockAt, type), block);
+                    skipped++;
+                    break;
             }
         }
 
-        if (parts == 0 && images == 0)
+        if (parts == 0 && images == 0 && skipped == 0)
         {
             return null;
         }
@@ -110,8 +113,11 @@ internal static class MessageBlocks
         return null;
     }
 
-    /// <summary>An assistant turn: its text as the content, its <c>tool_use</c> blocks as <c>tool_calls</c>; thinking blocks dropped.</summary>
-    public static AnthropicError? WriteAssistant(JsonElement content, string at, Utf8JsonWriter writer)
+    /// <summary>
+    /// An assistant turn: its text as the content, its <c>tool_use</c> blocks as <c>tool_calls</c>; thinking blocks dropped;
+    /// blocks of other types to <paramref name="nativeOnly"/>.
+    /// </summary>
+    public static AnthropicError? WriteAssistant(JsonElement content, string at, Utf8JsonWriter writer, NativeOnlyParts nativeOnly)
     {
         if (content.ValueKind == JsonValueKind.String)
         {
@@ -150,7 +156,8 @@ internal static class MessageBlocks
                 case "thinking" or "redacted_thinking":
                     break;
                 default:
-                    return Unsupported(blockAt, type);
+                    nativeOnly.Add(Unsupported(blockAt, type), block);
+                    break;
             }
         }
 
@@ -321,6 +328,6 @@ internal static class MessageBlocks
         return type is not null;
     }
 
-    private static AnthropicError Unsupported(string at, string? type) =>
-        MessagesRequestTranslator.Invalid($"{at}.type: the block type '{type}' is not supported through this gateway");
+    private static string Unsupported(string at, string? type) =>
+        $"{at}.type: the block type '{type}' can only be sent to a model served by Anthropic";
 }

@@ -44,7 +44,10 @@ internal sealed class MessageStreamRendering(string messageId, string model, int
 
     public override TimeSpan? PingInterval => SilencePing;
 
-    public override SseItem<byte[]> Ping() => new(PingData, "ping");
+    public override SseItem<byte[]> Ping() => PingEvent();
+
+    /// <summary>Anthropic's <c>ping</c> event.</summary>
+    public static SseItem<byte[]> PingEvent() => new(PingData, "ping");
 
     public override void Start(List<SseItem<byte[]>> events)
     {
@@ -111,7 +114,10 @@ internal sealed class MessageStreamRendering(string messageId, string model, int
         events.Add(new SseItem<byte[]>("""{"type":"message_stop"}"""u8.ToArray(), "message_stop"));
     }
 
-    public override SseItem<byte[]> Failure(UpstreamFailure failure)
+    public override SseItem<byte[]> Failure(UpstreamFailure failure) => ErrorEvent(failure);
+
+    /// <summary>The <c>error</c> event that ends a stream that failed after it began.</summary>
+    public static SseItem<byte[]> ErrorEvent(UpstreamFailure failure)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
         AnthropicError.From(UpstreamErrors.For(failure)).WriteTo(buffer);

@@ -10,7 +10,9 @@ namespace Gateway.ApiFrontend.Messages;
 /// placed first (right after the calls they answer); tools and <c>tool_choice</c>, <c>stop_sequences</c>,
 /// <c>max_tokens</c>, <c>temperature</c>, <c>top_p</c>, <c>metadata.user_id</c> as <c>user</c>, <c>thinking</c> as
 /// <c>reasoning_effort</c>. Thinking blocks replayed by the client are dropped (an OpenAI provider cannot take them back);
-/// members with no OpenAI equivalent (<c>top_k</c>, <c>cache_control</c>, <c>service_tier</c>) are left out.
+/// members with no OpenAI equivalent (<c>top_k</c>, <c>cache_control</c>, <c>service_tier</c>) are left out. Server tools
+/// and content blocks of other types are left out too, and noted (<see cref="NativeOnlyParts"/>): only an Anthropic
+/// provider, which gets the client's own body, can serve such a request.
 /// </summary>
 public static class MessagesRequestTranslator
 {
@@ -52,19 +54,20 @@ public static class MessagesRequestTranslator
             var buffer = new ArrayBufferWriter<byte>(Math.Max(256, body.Length + 256));
             using (var writer = new Utf8JsonWriter(buffer))
             {
-                error = Write(root, version, forCounting, writer, out var stream);
+                var nativeOnly = new NativeOnlyParts();
+                error = Write(root, version, forCounting, writer, nativeOnly, out var stream);
                 if (error is not null)
                 {
                     return null;
                 }
 
                 writer.Flush();
-                return new MessagesRequest(buffer.WrittenSpan.ToArray(), stream);
+                return new MessagesRequest(buffer.WrittenSpan.ToArray(), stream, nativeOnly.Reason, nativeOnly.Tokens);
             }
         }
     }
 
-    private static AnthropicError? Write(JsonElement root, string version, bool forCounting, Utf8JsonWriter writer, out bool stream)
+    private static AnthropicError? Write(JsonElement root, string version, bool forCounting, Utf8JsonWriter writer, NativeOnlyParts nativeOnly, out bool stream)
     {
         stream = false;
         if (!root.TryGetProperty("model", out var model) || model.ValueKind != JsonValueKind.String || model.GetString() is not { Length: > 0 })
@@ -101,9 +104,9 @@ public static class MessagesRequestTranslator
         writer.WriteStartObject();
         writer.WritePropertyName("model");
         model.WriteTo(writer);
-        var error = WriteMessages(root, messages, writer)
+        var error = WriteMessages(root, messages, writer, nativeOnly)
             ?? (forCounting ? null : WriteSampling(root, version, maxTokens, writer))
-            ?? WriteTools(root, writer);
+            ?? WriteTools(root, writer, nativeOnly);
         if (error is not null)
         {
             return error;
@@ -118,7 +121,7 @@ public static class MessagesRequestTranslator
         return null;
     }
 
-    private static AnthropicError? WriteMessages(JsonElement root, JsonElement messages, Utf8JsonWriter writer)
+    private static AnthropicError? WriteMessages(JsonElement root, JsonElement messages, Utf8JsonWriter writer, NativeOnlyParts nativeOnly)
     {
         writer.WriteStartArray("messages");
         if (root.TryGetProperty("system", out var system) && system.ValueKind != JsonValueKind.Null && WriteSystem(system, "system", writer) is { } systemError)
@@ -140,8 +143,8 @@ public static class MessagesRequestTranslator
                 return Invalid($"{at}.content: Input should be a string or a list of content blocks");
             }
 
-            var error = role.ValueEquals("user") ? MessageBlocks.WriteUser(content, at, writer)
-                : role.ValueEquals("assistant") ? MessageBlocks.WriteAssistant(content, at, writer)
+            var error = role.ValueEquals("user") ? MessageBlocks.WriteUser(content, at, writer, nativeOnly)
+                : role.ValueEquals("assistant") ? MessageBlocks.WriteAssistant(content, at, writer, nativeOnly)
                 : role.ValueEquals("system") ? WriteSystem(content, $"{at}.content", writer)
                 : Invalid($"{at}.role: Input should be 'user', 'assistant' or 'system'");
             if (error is not null)
@@ -255,7 +258,7 @@ public static class MessagesRequestTranslator
         };
     }
 
-    private static AnthropicError? WriteTools(JsonElement root, Utf8JsonWriter writer)
+    private static AnthropicError? WriteTools(JsonElement root, Utf8JsonWriter writer, NativeOnlyParts nativeOnly)
     {
         var hasTools = root.TryGetProperty("tools", out var tools) && tools.ValueKind == JsonValueKind.Array && tools.GetArrayLength() > 0;
         if (hasTools)
@@ -272,7 +275,9 @@ public static class MessagesRequestTranslator
 
                 if (tool.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String && !type.ValueEquals("custom"))
                 {
-                    return Invalid($"{at}.type: the server tool '{type.GetString()}' is not available through this gateway; only custom tools are");
+                    // A server tool runs at Anthropic: it has no input_schema, and no other provider can run it.
+                    nativeOnly.Add($"{at}.type: the server tool '{type.GetString()}' can only be used with a model served by Anthropic", tool);
+                    continue;
                 }
 
                 writer.WriteStartObject();

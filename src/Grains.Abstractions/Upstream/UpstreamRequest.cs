@@ -5,7 +5,8 @@ namespace Gateway.Grains.Abstractions.Upstream;
 /// <c>model</c> member (and, for streams, with the usage chunk requested): the worker writes the upstream model name of
 /// whichever deployment serves each attempt. <see cref="Chain"/> is the model and the fallbacks admission reserved for, in
 /// order; empty means <see cref="Model"/> alone. <see cref="FairShareWeight"/> is the tenant's weight in a deployment's
-/// fair queue when the deployment is full.
+/// fair queue when the deployment is full. <see cref="Native"/>, when set, is the client's own request, sent as it is to a
+/// deployment whose provider speaks the client's dialect (then <see cref="Body"/>, its translation, goes to the others).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("gw.UpstreamRequest")]
 public sealed record UpstreamRequest(
@@ -18,7 +19,8 @@ public sealed record UpstreamRequest(
     [property: Id(6)] string[]? Chain = null,
     [property: Id(7)] long ReservedTokens = 0,
     [property: Id(8)] CacheDirective? Cache = null,
-    [property: Id(9)] int FairShareWeight = 1)
+    [property: Id(9)] int FairShareWeight = 1,
+    [property: Id(10)] NativeRequest? Native = null)
 {
     /// <summary>The models that may serve this request, in order.</summary>
     public IReadOnlyList<string> ServingChain => Chain is { Length: > 0 } chain ? chain : [Model];

@@ -3,8 +3,8 @@ using Refit;
 namespace Gateway.Grains.Providers;
 
 /// <summary>
-/// Anthropic's Messages API at <c>{BaseUrl}/v1/messages</c>. The body is the translated request as bytes; the response is
-/// returned unread, so streams are not buffered.
+/// Anthropic's Messages API at <c>{BaseUrl}/v1/messages</c>. The body is the translated request, or a Messages client's own,
+/// as bytes; the response is returned unread, so streams are not buffered. A null <c>anthropic-beta</c> is not sent.
 /// </summary>
 public interface IAnthropicMessagesApi
 {
@@ -13,5 +13,6 @@ public interface IAnthropicMessagesApi
         [Body] HttpContent body,
         [Header("x-api-key")] string? apiKey,
         [Header("anthropic-version")] string version,
+        [Header("anthropic-beta")] string? beta,
         CancellationToken cancellationToken);
 }

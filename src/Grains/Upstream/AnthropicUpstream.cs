@@ -64,6 +64,18 @@ internal static class AnthropicUpstream
         return CompletionUsage.TryRead(completion, promptEstimate, out usage);
     }
 
+    /// <summary>
+    /// A Messages response relayed as it is to a Messages client (its <c>model</c> the catalog's name,
+    /// <paramref name="modelJson"/>), with its usage as <see cref="TryReadCompletion"/> reads it; false when it is not a
+    /// Messages response.
+    /// </summary>
+    public static bool TryReadNative(byte[] body, byte[] modelJson, long created, int promptEstimate,
+        [NotNullWhen(true)] out byte[]? message, out CompletionUsage.Figures usage)
+    {
+        message = TryReadCompletion(body, "", created, promptEstimate, out _, out usage) ? ModelField.Replace(body, modelJson) : null;
+        return message is not null;
+    }
+
     /// <summary>Anthropic's usage as the gateway charges it: OpenAI's prompt tokens (cache reads and writes included), split by price.</summary>
     public static CompletionUsage.Figures Figures(AnthropicUsage usage) =>
         new(usage.PromptTokens, usage.OutputTokens, Counted: false, CachedInput: usage.CacheReadTokens, CacheWrite: usage.CacheWriteTokens,

@@ -11,4 +11,7 @@ internal interface IStreamUsageSource
 
     /// <summary>The usage the provider reported as the stream began (its input exact), for a stream that ends early; else null.</summary>
     CompletionUsage.Figures? Started { get; }
+
+    /// <summary>What the stream generated so far, when its events are not OpenAI chunks the meter can read; else null.</summary>
+    string? GeneratedText { get; }
 }

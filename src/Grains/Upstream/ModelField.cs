@@ -31,11 +31,44 @@ internal static class ModelField
     public static byte[] Replace(byte[] json, byte[] modelJson)
     {
         var reader = new Utf8JsonReader(json);
+        return reader.Read() && reader.TokenType == JsonTokenType.StartObject ? ReplaceInObject(json, ref reader, modelJson) : json;
+    }
+
+    /// <summary>
+    /// <paramref name="json"/> with the <c>model</c> of its top-level object member <paramref name="member"/> set to
+    /// <paramref name="modelJson"/> (Anthropic's <c>message_start</c> names the model in its <c>message</c>); unchanged when
+    /// it has none.
+    /// </summary>
+    public static byte[] ReplaceIn(byte[] json, ReadOnlySpan<byte> member, byte[] modelJson)
+    {
+        var reader = new Utf8JsonReader(json);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
             return json;
         }
 
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isMember = reader.ValueTextEquals(member);
+            if (!reader.Read())
+            {
+                return json;
+            }
+
+            if (isMember && reader.TokenType == JsonTokenType.StartObject)
+            {
+                return ReplaceInObject(json, ref reader, modelJson);
+            }
+
+            reader.TrySkip();
+        }
+
+        return json;
+    }
+
+    /// <summary>The object the reader has just entered, with its <c>model</c> replaced.</summary>
+    private static byte[] ReplaceInObject(byte[] json, ref Utf8JsonReader reader, byte[] modelJson)
+    {
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             var isModel = reader.ValueTextEquals("model"u8);

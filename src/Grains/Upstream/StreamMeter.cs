@@ -8,7 +8,8 @@ namespace Gateway.Grains.Upstream;
 /// Follows a stream's chunks: takes the provider's usage chunk when it comes, and otherwise keeps the generated
 /// text so that a stream cut short (client gone, upstream cut) is charged for what was streamed. A translated stream's
 /// <see cref="IStreamUsageSource"/> knows more than its chunks: its final usage is charged, and a stream cut short is
-/// charged the input its provider reported at the start and the output streamed.
+/// charged the input its provider reported at the start and the output streamed (the source's own text, for a stream relayed
+/// in the provider's format, whose events are not OpenAI chunks).
 /// </summary>
 internal sealed class StreamMeter(int promptEstimate, IStreamUsageSource? source = null)
 {
@@ -72,12 +73,14 @@ internal sealed class StreamMeter(int promptEstimate, IStreamUsageSource? source
     public CompletionUsage.Figures Usage => source?.Final is { } final ? final
         : _reported is { } reported ? reported
         : source?.Started is { } started ? CountedAfter(started)
-        : new CompletionUsage.Figures(promptEstimate, ChatTokenCounter.CountText(_generated.ToString()), Counted: true);
+        : new CompletionUsage.Figures(promptEstimate, ChatTokenCounter.CountText(Generated), Counted: true);
+
+    private string Generated => source?.GeneratedText ?? _generated.ToString();
 
     /// <summary>The input a translated stream reported at its start, and the output streamed (its reasoning no more than that).</summary>
     private CompletionUsage.Figures CountedAfter(CompletionUsage.Figures started)
     {
-        var output = ChatTokenCounter.CountText(_generated.ToString());
+        var output = ChatTokenCounter.CountText(Generated);
         return started with { Output = output, Reasoning = Math.Min(started.Reasoning, output), Counted = true };
     }
 

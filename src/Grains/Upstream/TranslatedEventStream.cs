@@ -37,6 +37,8 @@ internal abstract class TranslatedEventStream(string provider) : ITranslatedStre
 
     public CompletionUsage.Figures? Started => Usage;
 
+    public string? GeneratedText => null;
+
     /// <summary>The usage the provider reported so far, as the worker charges it; null before it reported any.</summary>
     protected abstract CompletionUsage.Figures? Usage { get; }
 

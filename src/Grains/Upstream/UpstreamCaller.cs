@@ -7,6 +7,7 @@ using Gateway.Grains.Abstractions.Routing;
 using Gateway.Catalog.Telemetry;
 using Gateway.Grains.Abstractions.Upstream;
 using Gateway.Grains.Providers;
+using Gateway.Grains.Providers.Translation;
 using Gateway.Grains.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -128,6 +129,7 @@ public sealed partial class UpstreamCaller
             CapacityTicket ticket;
             ProviderClient? client;
             byte[]? translated;
+            bool native;
             if (plan.Next() is { } next)
             {
                 deployment = next;
@@ -138,7 +140,14 @@ public sealed partial class UpstreamCaller
                     continue;
                 }
 
-                if (!TryTranslate(plan, deployment, client, out translated, out var refusal))
+                if (NativeOnly(plan.Request, client) is { } nativeOnly)
+                {
+                    // Another deployment of the chain may speak the client's dialect; if none does, this is the answer.
+                    plan.Exclude(deployment, nativeOnly);
+                    continue;
+                }
+
+                if (!TryTranslate(plan, deployment, client, out translated, out native, out var refusal))
                 {
                     return AttemptResult.Failed(refusal);
                 }
@@ -154,7 +163,7 @@ public sealed partial class UpstreamCaller
             else if (plan.TakeQueue() is { } full && _providers.TryGet(full.Provider, out client))
             {
                 deployment = full;
-                if (!TryTranslate(plan, deployment, client, out translated, out var refusal))
+                if (!TryTranslate(plan, deployment, client, out translated, out native, out var refusal))
                 {
                     return AttemptResult.Failed(refusal);
                 }
@@ -187,9 +196,9 @@ public sealed partial class UpstreamCaller
                 try
                 {
                     outcome = await state.Breaker.ExecuteOutcomeAsync(
-                        static async (context, args) => Outcome.FromResult(await args.Caller.CallAsync(args.Plan, args.Deployment, args.State, args.Client, args.Ticket, args.Stream, args.Translated, context.CancellationToken)),
+                        static async (context, args) => Outcome.FromResult(await args.Caller.CallAsync(args.Plan, args.Deployment, args.State, args.Client, args.Ticket, args.Stream, args.Translated, args.Native, context.CancellationToken)),
                         context,
-                        (Caller: this, Plan: plan, Deployment: deployment, State: state, Client: client, Ticket: ticket, Stream: stream, Translated: translated));
+                        (Caller: this, Plan: plan, Deployment: deployment, State: state, Client: client, Ticket: ticket, Stream: stream, Translated: translated, Native: native));
                 }
                 finally
                 {
@@ -244,13 +253,16 @@ public sealed partial class UpstreamCaller
     /// of a stream, the whole body of a completion. Every failure becomes an <see cref="UpstreamFailure"/>; only the caller's
     /// cancellation throws. On success the exchange owns the response, the timers and the ticket. <paramref name="translated"/>
     /// is the Messages body for a provider of kind <c>anthropic</c>, the <c>generateContent</c> body for one of kind
-    /// <c>gemini</c>, whose answer is translated back to OpenAI's format.
+    /// <c>gemini</c>, whose answer is translated back to OpenAI's format; when <paramref name="native"/>, it is the Messages
+    /// client's own body, sent with the client's <c>anthropic-version</c> and <c>anthropic-beta</c>, and the answer stays
+    /// Anthropic's (its usage read for the charge).
     /// </summary>
     private async Task<AttemptResult> CallAsync(
         AttemptPlan plan, Deployment deployment, DeploymentState state, ProviderClient client, CapacityTicket ticket, bool stream,
-        byte[]? translated, CancellationToken cancellationToken)
+        byte[]? translated, bool native, CancellationToken cancellationToken)
     {
         var provider = client.Options;
+        var nativeRequest = native ? plan.Request.Native : null;
         var timeouts = new UpstreamTimeouts(provider, _time, cancellationToken);
         state.Enter();
         HttpResponseMessage? response = null;
@@ -261,7 +273,7 @@ public sealed partial class UpstreamCaller
             {
                 content.Headers.ContentType = Json;
                 response = client.Anthropic is { } anthropic
-                    ? await anthropic.MessagesAsync(content, client.Authorization, client.Options.AnthropicVersion, timeouts.Token)
+                    ? await anthropic.MessagesAsync(content, client.Authorization, nativeRequest?.Version ?? client.Options.AnthropicVersion, nativeRequest?.Beta, timeouts.Token)
                     : client.Gemini is { } gemini
                     ? await (stream
                         ? gemini.StreamGenerateContentAsync(deployment.UpstreamModel, content, client.Authorization, timeouts.Token)
@@ -300,6 +312,8 @@ public sealed partial class UpstreamCaller
                     ? CompletionUsage.TryRead(raw, plan.Request.PromptTokens, out usage)
                     : client.Gemini is not null
                     ? GeminiUpstream.TryReadCompletion(raw, deployment.ModelId, created, plan.Request.PromptTokens, out body, out usage)
+                    : native
+                    ? AnthropicUpstream.TryReadNative(raw, _models.ModelJson(deployment.ModelId), created, plan.Request.PromptTokens, out body, out usage)
                     : AnthropicUpstream.TryReadCompletion(raw, deployment.ModelId, created, plan.Request.PromptTokens, out body, out usage));
                 if (!read)
                 {
@@ -316,7 +330,9 @@ public sealed partial class UpstreamCaller
             {
                 Body = body,
                 Usage = usage,
+                Native = native,
                 Translation = !stream || translated is null ? null
+                    : native ? new AnthropicNativeStream(client.Name, _models.ModelJson(deployment.ModelId))
                     : client.Gemini is not null ? new GeminiEventStream(deployment.ModelId, _time.GetUtcNow().ToUnixTimeSeconds(), client.Name)
                     : new AnthropicEventStream(deployment.ModelId, _time.GetUtcNow().ToUnixTimeSeconds(), client.Name),
             };
@@ -345,9 +361,22 @@ public sealed partial class UpstreamCaller
     /// <summary>
     /// The body in the wire format of <paramref name="client"/>'s kind (null: the OpenAI body as it is), written before
     /// capacity is taken: a request the provider's format cannot carry is the client's 400, and nothing was sent or held.
+    /// <paramref name="native"/>: the provider speaks the client's own dialect, and gets the client's body with only its
+    /// <c>model</c> rewritten (decided per attempt, so a fallback to a provider of another kind is translated).
     /// </summary>
-    private bool TryTranslate(AttemptPlan plan, Deployment deployment, ProviderClient client, out byte[]? translated, [NotNullWhen(false)] out UpstreamFailure? refusal)
+    private bool TryTranslate(
+        AttemptPlan plan, Deployment deployment, ProviderClient client, out byte[]? translated, out bool native, [NotNullWhen(false)] out UpstreamFailure? refusal)
     {
+        native = false;
+        if (client.Anthropic is not null && plan.Request.Native is { Dialect: IngressDialect.AnthropicMessages } messages)
+        {
+            // max_tokens needs no cap here: admission validated it against the model's cap and reserved it whole.
+            translated = ModelField.Replace(messages.Body, deployment.UpstreamModelJson);
+            native = true;
+            refusal = null;
+            return true;
+        }
+
         if (client.Anthropic is not null)
         {
             return AnthropicUpstream.TryTranslate(plan.Request, deployment, OutputCap(deployment), client, out translated, out refusal);
@@ -362,6 +391,15 @@ public sealed partial class UpstreamCaller
         refusal = null;
         return true;
     }
+
+    /// <summary>
+    /// Why <paramref name="client"/> cannot serve a request whose translation lacks parts of it (a Messages request with a
+    /// server tool, for a provider that does not speak Messages): the client's 400, nothing sent; null when it can.
+    /// </summary>
+    private static UpstreamFailure? NativeOnly(UpstreamRequest request, ProviderClient client) =>
+        request.Native is { Untranslatable: { } reason } native && !(native.Dialect == IngressDialect.AnthropicMessages && client.Anthropic is not null)
+            ? new UpstreamFailure(UpstreamFailureKind.Untranslatable, client.Name, TranslationRefusal.StatusCode, reason, Code: "unsupported_value")
+            : null;
 
     private int OutputCap(Deployment deployment) =>
         _models.TryResolve(deployment.ModelId, out _, out var model) ? model.MaxOutputTokens : int.MaxValue;

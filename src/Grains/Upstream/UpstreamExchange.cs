@@ -57,8 +57,17 @@ public sealed class UpstreamExchange : IAsyncDisposable
 
     internal HttpResponseMessage Response => _response;
 
-    /// <summary>An Anthropic or Gemini stream's translation into OpenAI chunks; null for a provider that speaks OpenAI's API.</summary>
+    /// <summary>
+    /// An Anthropic or Gemini stream's translation into OpenAI chunks, or a native Anthropic stream's reader (its events
+    /// relayed as they are); null for a provider that speaks OpenAI's API.
+    /// </summary>
     internal ITranslatedStream? Translation { get; init; }
+
+    /// <summary>
+    /// The provider answered in the client's own dialect (a request's native body was sent): <see cref="Body"/> and the
+    /// stream's events are its own, relayed as they are.
+    /// </summary>
+    public bool Native { get; init; }
 
     /// <summary>Why a translated stream ended early, when its provider said so in the stream itself.</summary>
     public UpstreamFailure? StreamFailure => Translation?.Failure;
@@ -90,7 +99,8 @@ public sealed class UpstreamExchange : IAsyncDisposable
     internal void Touch() => _timeouts.Touch();
 
     /// <summary>
-    /// The next event of a stream as an OpenAI chunk (translated from Anthropic's or Gemini's events for such a provider), or null at
+    /// The next event of a stream as an OpenAI chunk (translated from Anthropic's or Gemini's events for such a provider; a
+    /// native stream's own event, then <c>[DONE]</c> after its <c>message_stop</c>), or null at
     /// its end; throws on a cut connection or when the idle timer fires.
     /// </summary>
     public ValueTask<byte[]?> NextEventAsync() => Translation is { } translation ? translation.NextAsync(NextRawEventAsync) : NextRawEventAsync();

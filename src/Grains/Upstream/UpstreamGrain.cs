@@ -86,12 +86,13 @@ public sealed partial class UpstreamGrain(
                 return new UpstreamResponse(null, new UpstreamFailure(UpstreamFailureKind.NotRecorded, exchange.Deployment.Provider));
             }
 
-            if (fill is not null && CachePolicy.IsStorable(exchange.Body))
+            // A native answer is in the client's dialect, which the cache (OpenAI completions) does not hold.
+            if (fill is not null && !exchange.Native && CachePolicy.IsStorable(exchange.Body))
             {
                 await StoreAsync(request, fill, exchange.Deployment.ModelId, exchange.Deployment.Provider, usage, exchange.Body!);
             }
 
-            return new UpstreamResponse(exchange.Body, null, QueuedMs: QueuedMs(exchange), ProviderTime: exchange.ProviderTime);
+            return new UpstreamResponse(exchange.Body, null, QueuedMs: QueuedMs(exchange), ProviderTime: exchange.ProviderTime, Native: exchange.Native);
         }
     }
 
@@ -187,7 +188,8 @@ public sealed partial class UpstreamGrain(
         }
 
         var meter = new StreamMeter(request.PromptTokens, exchange.UsageSource);
-        var assembled = fill is null ? null : new StreamedCompletion();
+        var native = exchange.Native;
+        var assembled = fill is null || native ? null : new StreamedCompletion();
         var model = models.ModelJson(exchange.Deployment.ModelId);
         var settled = false;
         UpstreamFailure? cut = null;
@@ -207,7 +209,9 @@ public sealed partial class UpstreamGrain(
                     break;
                 }
 
-                if (!meter.TryObserve(data, out var usageOnly))
+                // A native stream's events were read (and their usage taken) on the way; they pass as they are.
+                var usageOnly = false;
+                if (!native && !meter.TryObserve(data, out usageOnly))
                 {
                     LogBadEvent(logger, exchange.Deployment.Id);
                     cut = new UpstreamFailure(UpstreamFailureKind.BadResponse, exchange.Deployment.Provider);
@@ -222,14 +226,14 @@ public sealed partial class UpstreamGrain(
 
                 var first = !meter.Streamed;
                 meter.MarkStreamed();
-                yield return new UpstreamChunk(ModelField.Replace(request.ClientWantsUsage ? data : NullUsage.Remove(data), model), null,
-                    QueuedMs: first ? QueuedMs(exchange) : null, ProviderTime: first ? exchange.ProviderTime : default);
+                yield return new UpstreamChunk(native ? data : ModelField.Replace(request.ClientWantsUsage ? data : NullUsage.Remove(data), model), null,
+                    QueuedMs: first ? QueuedMs(exchange) : null, ProviderTime: first ? exchange.ProviderTime : default, Native: first && native);
             }
 
             // Settled before the stream's end reaches the client, so that a client that saw the end sees the charge too.
             settled = true;
             var recorded = await SettleStreamAsync(tenant, request, exchange, meter, cut is null ? Settlement.Completed : Settlement.StreamInterrupted);
-            if (cut is null && recorded && fill is not null && assembled!.ToCompletion(model) is { } completion)
+            if (cut is null && recorded && fill is not null && assembled?.ToCompletion(model) is { } completion)
             {
                 await StoreAsync(request, fill, exchange.Deployment.ModelId, exchange.Deployment.Provider, meter.Usage, completion);
             }

@@ -25,7 +25,7 @@ public sealed class MessagesHttpTests(GatewayFactory gateway)
         var response = await client.PostAsJsonAsync("/v1/messages?beta=true", new { model = "gpt-4.1", max_tokens = 3, stream = true, messages = ChatBodies.Messages() });
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
-        var events = ReadEvents(await response.Content.ReadAsStringAsync());
+        var events = MessageEvents.Read(await response.Content.ReadAsStringAsync());
 
         Assert.Equal(
             ["message_start", "ping", "content_block_start", "content_block_delta", "content_block_delta", "content_block_delta", "content_block_stop", "message_delta", "message_stop"],
@@ -120,7 +120,7 @@ public sealed class MessagesHttpTests(GatewayFactory gateway)
         Assert.Equal("MISS", first.Headers.GetValues("x-gateway-cache").Single());
         Assert.Equal("HIT", second.Headers.GetValues("x-gateway-cache").Single());
         var message = (await first.Content.ReadFromJsonAsync<JsonObject>())!;
-        var events = ReadEvents(await second.Content.ReadAsStringAsync());
+        var events = MessageEvents.Read(await second.Content.ReadAsStringAsync());
         Assert.Equal(message["content"]![0]!["text"]!.GetValue<string>(),
             string.Concat(events.Where(e => e.Name == "content_block_delta").Select(e => e.Data["delta"]!["text"]!.GetValue<string>())));
         Assert.Equal("message_stop", events[^1].Name);
@@ -183,17 +183,17 @@ public sealed class MessagesHttpTests(GatewayFactory gateway)
 
         using (var connection = await RawConnection.OpenAsync(gateway.BaseAddress, key, body, "/v1/messages", $"{Version}: 2023-06-01\r\n"))
         {
-            var received = await connection.ReadUntilAsync(text => Count(text, "\"text_delta\"") >= 2);
+            var received = await connection.ReadUntilAsync(text => MessageEvents.Count(text, "\"text_delta\"") >= 2);
             Assert.StartsWith("HTTP/1.1 200", received);
 
             // The stream is stalled at the provider: once the relay waits for the next chunk, a silence of the ping interval
             // on the gateway's clock shows the client a ping. A wait that began before the second chunk has ended with it.
-            var pings = Count(received, "event: ping");
+            var pings = MessageEvents.Count(received, "event: ping");
             var silence = Gateway.ApiFrontend.Messages.MessageStreamRendering.SilencePing;
             await Eventually.HoldsAsync(() => Task.FromResult(gateway.Clock.HasPendingWait(silence, timersBefore)), "the relay waits out a silence for a ping");
             gateway.Clock.Advance(silence);
-            received = await connection.ReadUntilAsync(text => Count(text, "event: ping") > pings).WaitAsync(TimeSpan.FromSeconds(30));
-            Assert.True(Count(received, "event: ping") > pings, $"A silent stream gets a ping: {received}");
+            received = await connection.ReadUntilAsync(text => MessageEvents.Count(text, "event: ping") > pings).WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.True(MessageEvents.Count(received, "event: ping") > pings, $"A silent stream gets a ping: {received}");
         }
 
         await Eventually.HoldsAsync(async () => (await gateway.GetUsageAsync(tenantId))["requests"]!.GetValue<long>() == 1, "the abandoned stream is settled");
@@ -212,7 +212,7 @@ public sealed class MessagesHttpTests(GatewayFactory gateway)
         gateway.MockFaults.Enqueue(new MockFault { Kind = MockFaultKind.ResetMidBody, CutAfterChunks = 2 });
 
         var response = await client.PostAsJsonAsync("/v1/messages", new { model = "gpt-4.1", max_tokens = 20, stream = true, messages = ChatBodies.Messages() });
-        var events = ReadEvents(await response.Content.ReadAsStringAsync());
+        var events = MessageEvents.Read(await response.Content.ReadAsStringAsync());
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("message_start", events[0].Name);
@@ -240,25 +240,5 @@ public sealed class MessagesHttpTests(GatewayFactory gateway)
         Assert.Equal("error", json["type"]!.GetValue<string>());
         Assert.Equal(type, json["error"]!["type"]!.GetValue<string>());
         Assert.False(string.IsNullOrEmpty(json["error"]!["message"]!.GetValue<string>()), $"{what}: a message says why");
-    }
-
-    private static List<(string Name, JsonObject Data)> ReadEvents(string sse) =>
-        [.. sse.Split("\n\n", StringSplitOptions.RemoveEmptyEntries).Select(block =>
-        {
-            var lines = block.Split('\n');
-            Assert.True(lines.Length == 2 && lines[0].StartsWith("event: ", StringComparison.Ordinal) && lines[1].StartsWith("data: ", StringComparison.Ordinal),
-                $"An event is a name and its data: {block}");
-            return (lines[0][7..], JsonNode.Parse(lines[1][6..])!.AsObject());
-        })];
-
-    private static int Count(string text, string what)
-    {
-        var count = 0;
-        for (var at = text.IndexOf(what, StringComparison.Ordinal); at >= 0; at = text.IndexOf(what, at + what.Length, StringComparison.Ordinal))
-        {
-            count++;
-        }
-
-        return count;
     }
 }

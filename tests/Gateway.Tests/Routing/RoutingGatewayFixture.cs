@@ -30,6 +30,12 @@ public sealed class RoutingGatewayFixture : IAsyncLifetime
             Gateway.Settings[$"Providers:{provider}:Kind"] = "gemini";
             Gateway.Settings[$"Providers:{provider}:BaseUrl"] = "{mock}/d/" + provider;
         }
+
+        // A model of kind anthropic falling back to one of kind openai: a Messages request goes natively, then translated.
+        Gateway.AddModel("claude-first", [new("claude-first-a")], fallbacks: ["claude-second"]);
+        Gateway.AddModel("claude-second", [new("claude-second-a")], inputPrice: 0.37m, outputPrice: 1.13m);
+        Gateway.Settings["Providers:claude-first-a:Kind"] = "anthropic";
+        Gateway.Settings["Providers:claude-first-a:BaseUrl"] = "{mock}/d/claude-first-a";
     }
 
     public GatewayFactory Gateway { get; } = new();
