@@ -28,7 +28,7 @@ namespace Gateway.Grains.Tenants;
 /// before it changes state, and nothing interleaves with activation.
 /// </remarks>
 [Reentrant]
-public sealed partial class TenantGrain(
+public sealed class TenantGrain(
     [PersistentState("tenant", StorageNames.Tenants)] IPersistentState<TenantState> state,
     IOptionsMonitor<TierCatalogOptions> tiers,
     IOptions<TenantGrainOptions> options,
@@ -40,8 +40,7 @@ public sealed partial class TenantGrain(
     [FromKeyedServices(GatewayClock.Key)] TimeProvider time) : Grain, ITenantGrain, ICheckpointHost
 {
     private readonly TenantGrainOptions _options = options.Value;
-    private bool _toldTierMissing;
-    private TenantGauges _gauges;
+    private TenantSignals _signals;
     private TenantCheckpoint? _checkpoint;
     private TenantAccount? _account;
 
@@ -71,7 +70,7 @@ public sealed partial class TenantGrain(
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        _gauges.Clear();
+        _signals.Clear();
         return Checkpoint.FlushAsync(onlyIfDirty: true);
     }
 
@@ -150,8 +149,7 @@ public sealed partial class TenantGrain(
 
         if (limits is null)
         {
-            TellTierMissing();
-            AccountingMetrics.RecordAdmission(Account.Config!.Tier, labels.Tenant(TenantId), TenantGauges.OutcomeLabel(AdmissionOutcome.TierNotConfigured));
+            _signals.TierMissing(logger, TenantId, Account.Config!.Tier, labels.Tenant(TenantId));
             return Task.FromResult(new AdmissionResult(AdmissionOutcome.TierNotConfigured, RateLimitStatus.Empty, TimeSpan.Zero));
         }
 
@@ -161,9 +159,7 @@ public sealed partial class TenantGrain(
             Account.Reserve(reservation, now);
         }
 
-        var tier = Account.Config!.Tier;
-        AccountingMetrics.RecordAdmission(tier, labels.Tenant(TenantId), TenantGauges.OutcomeLabel(decision.Outcome));
-        _gauges.Update(tier, Account.Reservations.Count);
+        _signals.Admission(Account.Config!.Tier, labels.Tenant(TenantId), decision.Outcome, Account.Reservations.Count);
         return Task.FromResult(TenantReports.Admission(decision, Account, limits, now));
     }
 
@@ -186,7 +182,7 @@ public sealed partial class TenantGrain(
         // row is still on the way (admission stops once the buffer is full).
         var written = ledger.AppendAsync(entry);
         Account.Settle(entry, now);
-        RecordCharge(entry);
+        TenantSignals.Charged(entry, Account.Config!.Tier, labels.Tenant(TenantId), labels);
         Observe(limits);
         return DurableOrLaterAsync(written, _options.SettlementDurabilityWait);
 
@@ -208,7 +204,7 @@ public sealed partial class TenantGrain(
         Account.Release(requestId, time.GetUtcNow());
         if (Account.Config is { } config)
         {
-            _gauges.Update(config.Tier, Account.Reservations.Count);
+            _signals.Update(config.Tier, Account.Reservations.Count);
         }
 
         return Task.CompletedTask;
@@ -261,35 +257,9 @@ public sealed partial class TenantGrain(
         return (now, limits);
     }
 
-    /// <summary>The charge as the metrics count it: the same entry the ledger records, so their totals agree.</summary>
-    private void RecordCharge(LedgerEntry entry)
-    {
-        var model = labels.Model(entry.Model);
-        AccountingMetrics.RecordCharge(model, Account.Config!.Tier, labels.Tenant(TenantId), entry.InputTokens, entry.OutputTokens, entry.CostUsd);
-        if (entry.Outcome != Settlement.Cached)
-        {
-            GenAiMetrics.RecordTokens(entry.Provider, entry.RequestedModel is { } requested ? labels.Model(requested) : model, model, entry.InputTokens, entry.OutputTokens);
-        }
-    }
-
-    private void Observe(EffectiveLimits? limits) =>
-        _gauges.Update(Account.Config!.Tier, Account.Reservations.Count, limits is not null && TenantGauges.IsNearlySpent(limits, Account.Month.CostUsd));
-
+    private void Observe(EffectiveLimits? limits) => _signals.Observe(Account.Config!.Tier, Account.Reservations.Count, limits, Account.Month.CostUsd);
 
     private EffectiveLimits? Limits(TenantConfig config) => LimitsInForce.Of(config, tiers.CurrentValue);
-
-    /// <summary>Tells the operator once per activation, not once per refused request, that the tenant's tier is missing.</summary>
-    private void TellTierMissing()
-    {
-        if (!_toldTierMissing)
-        {
-            _toldTierMissing = true;
-            LogTierNotConfigured(logger, TenantId, Account.Config!.Tier);
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Tenant {TenantId} has tier {Tier}, which is not configured (Gateway:Tiers): its requests are refused until the tier is configured again or the tenant is moved to another.")]
-    private static partial void LogTierNotConfigured(ILogger logger, string tenantId, string tier);
 
     Task ICheckpointHost.WriteCheckpointAsync()
     {
