@@ -106,6 +106,15 @@ internal sealed class CapacityLeases
 
         public bool GiveBack { get; set; }
 
+        /// <summary>The start tag of the head of the silo's fair queue at its last call; null when nothing waited.</summary>
+        public long? QueueHead { get; set; }
+
+        /// <summary>What the head of the silo's queue lacked at its last call, until granted: claimed ahead of later heads.</summary>
+        public CapacityAmount QueueNeed { get; set; } = CapacityAmount.None;
+
+        /// <summary>The bar (earliest other head) in the last answer; null when none was given.</summary>
+        public long? BarSent { get; set; }
+
         /// <summary>Whether the lease was to give back, clearing it.</summary>
         public bool TakeGiveBack()
         {

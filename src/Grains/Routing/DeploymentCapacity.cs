@@ -26,23 +26,35 @@ public sealed class DeploymentCapacity : IDisposable
         IOptions<FairQueueOptions> scheduling,
         [FromKeyedServices(GatewayClock.Key)] TimeProvider time,
         ILogger<DeploymentCapacity> logger)
-        : this(id => grains.GetGrain<IDeploymentCapacityGrain>(id).LeaseAsync, silo.SiloAddress.ToParsableString(), options.Value, time, logger, scheduling.Value)
+        : this(
+            id => grains.GetGrain<IDeploymentCapacityGrain>(id).LeaseAsync,
+            silo.SiloAddress.ToParsableString(),
+            options.Value,
+            time,
+            logger,
+            scheduling.Value,
+            id => grains.GetGrain<IDeploymentCapacityGrain>(id).WaitForTurnAsync)
     {
     }
 
-    /// <summary>For tests: <paramref name="leaseFor"/> gives, per deployment, what stands for the grain's <c>LeaseAsync</c>.</summary>
+    /// <summary>
+    /// For tests: <paramref name="leaseFor"/> and <paramref name="turnFor"/> give, per deployment, what stands for the
+    /// grain's <c>LeaseAsync</c> and <c>WaitForTurnAsync</c> (without the latter, queues on different silos learn of each
+    /// other only at their calls).
+    /// </summary>
     internal DeploymentCapacity(
         Func<string, Func<LeaseRequest, Task<LeaseResponse>>> leaseFor,
         string silo,
         DeploymentCapacityOptions options,
         TimeProvider time,
         ILogger logger,
-        FairQueueOptions? scheduling = null)
+        FairQueueOptions? scheduling = null,
+        Func<string, Func<string, Task<bool>>>? turnFor = null)
     {
         scheduling ??= new FairQueueOptions();
 
         // Cached so that finding an existing pool allocates nothing on the request path.
-        _createPool = id => new CapacityPool(id, silo, leaseFor(id), options, scheduling, time, logger);
+        _createPool = id => new CapacityPool(id, silo, leaseFor(id), options, scheduling, time, logger, turnFor?.Invoke(id));
     }
 
     /// <summary>

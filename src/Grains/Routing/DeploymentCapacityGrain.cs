@@ -20,6 +20,9 @@ namespace Gateway.Grains.Routing;
 /// interval), drop their spare and register again claiming their running requests. During that interval the
 /// concurrency limit can be exceeded by what other silos were running, and up to one minute's worth of requests and
 /// tokens can be granted again.
+/// <para>While requests wait in silos' fair queues, those pools also hold a long poll here
+/// (<see cref="WaitForTurnAsync"/>), answered when the ledger finds capacity due to their queue's head or an earlier head
+/// on another silo: it interleaves with the lease calls, which stay one synchronous turn each.</para>
 /// </remarks>
 public sealed partial class DeploymentCapacityGrain(
     IOptions<DeploymentCapacityOptions> options,
@@ -27,11 +30,20 @@ public sealed partial class DeploymentCapacityGrain(
     ILogger<DeploymentCapacityGrain> logger) : Grain, IDeploymentCapacityGrain
 {
     private readonly CapacityLedger _ledger = new(options.Value);
+    private readonly CapacityTurns _turns = new(time, options.Value.RenewInterval);
 
     public Task<LeaseResponse> LeaseAsync(LeaseRequest request)
     {
         var limits = _ledger.Limits;
-        var response = _ledger.Lease(request, time.GetUtcNow(), out var expired);
+        var now = time.GetUtcNow();
+        var response = _ledger.Lease(request, now, out var expired);
+        if (!_turns.IsEmpty)
+        {
+            List<string> due = [];
+            _ledger.Due(due, now);
+            _turns.Ring(due);
+        }
+
         if (expired > 0)
         {
             LogExpired(logger, this.GetPrimaryKeyString(), expired);
@@ -44,6 +56,9 @@ public sealed partial class DeploymentCapacityGrain(
 
         return Task.FromResult(response);
     }
+
+    public Task<bool> WaitForTurnAsync(string leaseId) =>
+        _turns.WaitAsync(leaseId, _ledger.IsDue(leaseId, time.GetUtcNow()));
 
     public Task<DeploymentCapacityReport> GetReportAsync() =>
         Task.FromResult(_ledger.Report(this.GetPrimaryKeyString(), time.GetUtcNow()));

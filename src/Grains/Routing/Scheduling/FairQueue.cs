@@ -151,6 +151,15 @@ internal sealed class FairQueue
     /// <summary>The request to leave next, still waiting; null when none waits.</summary>
     public FairQueueEntry? Peek() => _waiting.Min?.Head;
 
+    /// <summary>The start tag of the request to leave next (its tenant's counter); null when none waits.</summary>
+    public long? HeadStart => _waiting.Min?.Counter;
+
+    /// <summary>
+    /// Lifts the virtual time to <paramref name="virtualTime"/> when behind (the deployment's, across silos), so that a
+    /// tenant starting to wait here starts where the cluster is. Tenants already waiting keep their counters.
+    /// </summary>
+    public void AdvanceTo(long virtualTime) => _virtualTime = Math.Max(_virtualTime, virtualTime);
+
     /// <summary>Takes the request <see cref="Peek"/> names out of the queue and charges its tenant its cost.</summary>
     public FairQueueEntry Take()
     {
