@@ -193,7 +193,9 @@ internal sealed class CapacityLedger(DeploymentCapacityOptions options)
         lease.RequestsUsed = request.RequestsUsed;
         lease.TokensUsed = request.TokensUsed;
         _leases.SetHeld(lease, request.Held);
-        lease.QueueHead = request.QueueHead;
+        // A head behind the cluster's virtual time began to wait where the silo had not heard of it: it is not owed
+        // what was served meanwhile (the pool lifts it too, from this answer).
+        lease.QueueHead = request.QueueHead is { } head ? Math.Max(head, _virtualTime) : null;
         lease.QueueNeed = request.QueueHead is null ? CapacityAmount.None : request.Need;
         _virtualTime = Math.Max(_virtualTime, request.VirtualTime);
     }
@@ -301,7 +303,6 @@ internal sealed class CapacityLedger(DeploymentCapacityOptions options)
 
         // A pool being granted more is short itself: asking it to give back now would only make it ask again.
         lease.GiveBack = false;
-        lease.QueueNeed = CapacityAmount.None;
         var granted = new CapacityAmount(slots, requests, tokens);
         _leases.SetHeld(lease, new CapacityAmount(lease.Held.Slots + slots, lease.Held.Requests + requests, lease.Held.Tokens + tokens));
         return new LeaseResponse(LeaseOutcome.Granted, granted, CapacityRefusal.None, TimeSpan.Zero, false);

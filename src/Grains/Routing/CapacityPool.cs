@@ -221,6 +221,18 @@ internal sealed partial class CapacityPool : IDisposable
         Hand(served);
     }
 
+    /// <summary>The earliest head waiting on another silo, as this pool last heard (for tests).</summary>
+    internal long? QueueBar
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _bar;
+            }
+        }
+    }
+
     /// <summary>Completes when no call to the grain is running (tests drive the timer, then wait for what it started).</summary>
     internal async Task WhenCallsDoneAsync()
     {

@@ -91,6 +91,9 @@ public sealed class DeploymentCapacity : IDisposable
     public DeploymentLoad GetLoad(string deploymentId) =>
         _pools.TryGetValue(deploymentId, out var pool) ? pool.GetLoad() : default;
 
+    /// <summary>The earliest head of another silo's queue for the deployment, as this silo last heard (for tests).</summary>
+    internal long? QueueBar(string deploymentId) => _pools.TryGetValue(deploymentId, out var pool) ? pool.QueueBar : null;
+
     /// <summary>Completes when none of this silo's pools has a grain call running (for tests that drive the clock).</summary>
     internal async Task WhenCallsDoneAsync()
     {

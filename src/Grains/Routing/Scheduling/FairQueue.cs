@@ -155,10 +155,23 @@ internal sealed class FairQueue
     public long? HeadStart => _waiting.Min?.Counter;
 
     /// <summary>
-    /// Lifts the virtual time to <paramref name="virtualTime"/> when behind (the deployment's, across silos), so that a
-    /// tenant starting to wait here starts where the cluster is. Tenants already waiting keep their counters.
+    /// Lifts the virtual time to <paramref name="virtualTime"/> when behind (the deployment's, across silos), and with it
+    /// the counters of waiting tenants that are behind it: they began to wait at a virtual time this silo had not heard
+    /// was past, and are not owed what the cluster served meanwhile. O(1) unless some waiting tenant is behind.
     /// </summary>
-    public void AdvanceTo(long virtualTime) => _virtualTime = Math.Max(_virtualTime, virtualTime);
+    public void AdvanceTo(long virtualTime)
+    {
+        if (virtualTime <= _virtualTime)
+        {
+            return;
+        }
+
+        _virtualTime = virtualTime;
+        if (_waiting.Min is { } earliest && earliest.Counter < virtualTime)
+        {
+            _waiting.LiftTo(virtualTime);
+        }
+    }
 
     /// <summary>Takes the request <see cref="Peek"/> names out of the queue and charges its tenant its cost.</summary>
     public FairQueueEntry Take()
@@ -400,6 +413,20 @@ internal sealed class FairQueue
             if (!Up(flow.HeapIndex))
             {
                 Down(flow.HeapIndex);
+            }
+        }
+
+        /// <summary>Raises every counter below <paramref name="floor"/> to it, then restores the order.</summary>
+        public void LiftTo(long floor)
+        {
+            for (var i = 0; i < _count; i++)
+            {
+                _items[i].Counter = Math.Max(_items[i].Counter, floor);
+            }
+
+            for (var i = _count / 2 - 1; i >= 0; i--)
+            {
+                Down(i);
             }
         }
 
