@@ -1,6 +1,5 @@
 using Gateway.Grains.Abstractions.Routing;
 using Gateway.Grains.Routing;
-using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Routing.Scheduling;
 
@@ -115,54 +114,12 @@ public sealed class ClusterQueueTests
         Assert.InRange(served.Count(t => t == "bronze"), 2, 3);
     }
 
-    /// <summary>
-    /// Lets both silos hear of each other's queue before the test moves on: the calls and long polls that follow the
-    /// first requests waiting run on the thread pool, and the test's completions would otherwise outrun them.
-    /// </summary>
-    private async Task SettleAsync(DeploymentCapacity a, DeploymentCapacity b)
-    {
-        await Eventually.HoldsAsync(
-            () => Task.FromResult(a.QueueBar(Deployment) is not null && b.QueueBar(Deployment) is not null),
-            "each silo knows the other's queue head");
-        await _harness.WhenCallsDoneAsync();
-    }
+    private Task SettleAsync(DeploymentCapacity a, DeploymentCapacity b) => QueueDispatch.SettleAsync(Deployment, a, b, _harness.WhenCallsDoneAsync);
 
-    /// <summary>Takes <paramref name="count"/> slots on <paramref name="silo"/>.</summary>
-    private static async Task<List<CapacityTicket>> FillAsync(DeploymentCapacity silo, DeploymentLimits limits, int count)
-    {
-        var tickets = new List<CapacityTicket>();
-        for (var i = 0; i < count; i++)
-        {
-            var ticket = await silo.AcquireAsync(Deployment, limits, Cost, default);
-            Assert.True(ticket.IsAcquired);
-            tickets.Add(ticket);
-        }
+    private static Task<List<CapacityTicket>> FillAsync(DeploymentCapacity silo, DeploymentLimits limits, int count) =>
+        QueueDispatch.FillAsync(silo, Deployment, limits, Cost, count);
 
-        return tickets;
-    }
-
-    /// <summary>
-    /// Completes the oldest running request and waits for the next waiting one to be served, <paramref name="count"/>
-    /// times; checks at each step that the silos together never run more than <paramref name="limit"/>. Returns whose
-    /// requests were served, in order.
-    /// </summary>
-    private static async Task<List<string>> DispatchAsync(
-        Queue<CapacityTicket> running, List<(string Tenant, Task<CapacityTicket> Wait)> waits, int count, DeploymentCapacity[] silos, int limit)
-    {
-        var served = new List<string>();
-        for (var i = 0; i < count; i++)
-        {
-            running.Dequeue().Complete(Cost);
-            var next = await Task.WhenAny(waits.Select(w => w.Wait)).WaitAsync(Patience);
-            var waiter = waits.Single(w => w.Wait == next);
-            waits.Remove(waiter);
-            var ticket = await next;
-            Assert.True(ticket.IsAcquired && ticket.WasQueued, $"Step {i}: {waiter.Tenant} was refused ({ticket.Refusal}).");
-            served.Add(waiter.Tenant);
-            running.Enqueue(ticket);
-            Assert.InRange(silos.Sum(s => s.GetLoad(Deployment).InFlight), 0, limit);
-        }
-
-        return served;
-    }
+    private static Task<List<string>> DispatchAsync(
+        Queue<CapacityTicket> running, List<(string Tenant, Task<CapacityTicket> Wait)> waits, int count, DeploymentCapacity[] silos, int limit) =>
+        QueueDispatch.DispatchAsync(Deployment, Cost, running, waits, count, silos, limit);
 }
