@@ -552,6 +552,10 @@ internal sealed partial class CapacityPool : IDisposable
                 _timer?.Dispose();
                 _timer = null;
                 _lease.Forget();
+
+                // No more calls will refresh the bar: forget it rather than keep new requests off the fast path on an old
+                // word; the grain's claims still keep a request that misses the spare from passing heads elsewhere.
+                _bar = null;
                 return;
             }
 

@@ -29,8 +29,11 @@ public sealed partial class DeploymentCapacityGrain(
     [FromKeyedServices(GatewayClock.Key)] TimeProvider time,
     ILogger<DeploymentCapacityGrain> logger) : Grain, IDeploymentCapacityGrain
 {
+    // A long poll ends after about a renew interval, and always inside the call's 5 s response timeout.
+    private static readonly TimeSpan LongestTurn = TimeSpan.FromSeconds(4);
+
     private readonly CapacityLedger _ledger = new(options.Value);
-    private readonly CapacityTurns _turns = new(time, options.Value.RenewInterval);
+    private readonly CapacityTurns _turns = new(time, options.Value.RenewInterval < LongestTurn ? options.Value.RenewInterval : LongestTurn);
 
     public Task<LeaseResponse> LeaseAsync(LeaseRequest request)
     {
