@@ -61,9 +61,6 @@ internal sealed class CapacityLedger(DeploymentCapacityOptions options)
 
     public DeploymentLimits Limits => _limits;
 
-    /// <summary>The deployment's virtual time: the highest any silo's queue reported.</summary>
-    public long VirtualTime => _virtualTime;
-
     public int LeaseCount => _leases.Count;
 
     /// <summary>Applies a pool's report and answers its need; <paramref name="expired"/> counts leases dropped first.</summary>
@@ -193,6 +190,7 @@ internal sealed class CapacityLedger(DeploymentCapacityOptions options)
         lease.RequestsUsed = request.RequestsUsed;
         lease.TokensUsed = request.TokensUsed;
         _leases.SetHeld(lease, request.Held);
+
         // A head behind the cluster's virtual time began to wait where the silo had not heard of it: it is not owed
         // what was served meanwhile (the pool lifts it too, from this answer).
         lease.QueueHead = request.QueueHead is { } head ? Math.Max(head, _virtualTime) : null;
