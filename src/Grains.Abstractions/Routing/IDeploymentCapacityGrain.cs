@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace Gateway.Grains.Abstractions.Routing;
 
 /// <summary>
@@ -17,6 +19,15 @@ public interface IDeploymentCapacityGrain : IGrainWithStringKey
     /// </summary>
     [Alias("LeaseAsync"), ResponseTimeout("00:00:05")]
     Task<LeaseResponse> LeaseAsync(LeaseRequest request);
+
+    /// <summary>
+    /// A pool with requests in its fair queue waits here (a long poll, at most about a renew interval) to hear when it
+    /// should call <see cref="LeaseAsync"/>: capacity freed elsewhere is due to its queue's head, or another silo's queue
+    /// now has an earlier head. True when it should call; false when the wait ran out. Carries no report, so it may run
+    /// beside the pool's one lease call; interleaves with the grain's other calls.
+    /// </summary>
+    [Alias("WaitForTurnAsync"), AlwaysInterleave, ResponseTimeout("00:00:05")]
+    Task<bool> WaitForTurnAsync(string leaseId);
 
     /// <summary>The deployment's capacity in use and leased, cluster-wide and per silo.</summary>
     [Alias("GetReportAsync")]

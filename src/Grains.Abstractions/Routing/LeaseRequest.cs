@@ -19,6 +19,11 @@ namespace Gateway.Grains.Abstractions.Routing;
 /// <param name="TokensUsed">Tokens actually used by finished requests of this lease in total.</param>
 /// <param name="Need">The least that helps: the shortfall of the first waiting request. None for a plain report.</param>
 /// <param name="Want">The shortfall of all requests waiting on the silo; the grant may add spare on top.</param>
+/// <param name="QueueHead">
+/// The virtual start tag of the next request to leave the silo's fair queue (its tenant's counter); null when nothing
+/// waits there. Across silos, freed capacity goes to the earliest head.
+/// </param>
+/// <param name="VirtualTime">The silo queue's virtual time, which the grain's (the cluster's) follows upward.</param>
 [GenerateSerializer, Immutable, Alias("gw.LeaseRequest")]
 public sealed record LeaseRequest(
     [property: Id(0)] string LeaseId,
@@ -30,4 +35,6 @@ public sealed record LeaseRequest(
     [property: Id(6)] long RequestsUsed,
     [property: Id(7)] long TokensUsed,
     [property: Id(8)] CapacityAmount Need,
-    [property: Id(9)] CapacityAmount Want);
+    [property: Id(9)] CapacityAmount Want,
+    [property: Id(10)] long? QueueHead = null,
+    [property: Id(11)] long VirtualTime = 0);

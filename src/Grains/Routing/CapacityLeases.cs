@@ -106,6 +106,19 @@ internal sealed class CapacityLeases
 
         public bool GiveBack { get; set; }
 
+        /// <summary>The start tag of the head of the silo's fair queue at its last call; null when nothing waited.</summary>
+        public long? QueueHead { get; set; }
+
+        /// <summary>
+        /// What the head of the silo's queue lacked at its last call, claimed ahead of later heads until the next call
+        /// restates it (kept after a grant: the queue's next head is likely short too, and a later head must not take
+        /// what is freed before this silo has said).
+        /// </summary>
+        public CapacityAmount QueueNeed { get; set; } = CapacityAmount.None;
+
+        /// <summary>The bar (earliest other head) in the last answer; null when none was given.</summary>
+        public long? BarSent { get; set; }
+
         /// <summary>Whether the lease was to give back, clearing it.</summary>
         public bool TakeGiveBack()
         {

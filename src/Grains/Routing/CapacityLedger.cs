@@ -30,6 +30,18 @@ namespace Gateway.Grains.Routing;
 /// is unusable: the limits are under-used for at most the time-to-live, never exceeded. A silo cut off from the grain
 /// but alive stops drawing on its spare after half the time-to-live; only the requests it was already running can
 /// outlive its lease, and the grain counts them again when the silo re-registers.</para>
+/// <para><b>One fair queue across silos.</b> While a deployment has room, no pool waits and none of this applies. When
+/// requests wait, each pool reports with every call the start tag of its queue's head (its tenant's counter in the
+/// virtual time of start-time fair queuing) and what that head lacks, and takes back the cluster's virtual time (the
+/// highest any silo reached; a silo's queue is lifted to it, so a tenant starts at the cluster's time wherever it
+/// arrives) and the bar: the earliest head among the other silos. A pool serves its own queue only while its head is
+/// not past the bar, and gives the rest of its spare back; here, what is free is granted to the earliest heads first
+/// (what a later head or a pool with no queue asks for is refused while an earlier head's need is not met). A pool with
+/// waiting requests holds a long poll (<see cref="IsDue"/>, <see cref="Due"/>) that completes when capacity is due to its
+/// head or the bar dropped below its head, so capacity moves between silos within a round trip, not a renewal. So
+/// requests leave in one start-time order cluster-wide, up to what a pool learns a round trip late; a tenant's requests
+/// all wait on one silo (its upstream grain's), so its counter is the cluster's. A pool that holds spare but has no
+/// queue is asked to give it back at its next renewal, as before.</para>
 /// <para><b>Reports are states, not changes.</b> Every call restates what the lease holds and its total usage, and
 /// calls are applied in sequence order only (an older call arriving late is ignored), so a lost call or a lost answer
 /// loses nothing: a grant whose answer never arrived is simply not in the next report, and disappears.</para>
@@ -45,6 +57,7 @@ internal sealed class CapacityLedger(DeploymentCapacityOptions options)
     private DeploymentLimits _limits = DeploymentLimits.Unlimited;
     private TokenBucket? _requests;
     private TokenBucket? _tokens;
+    private long _virtualTime;
 
     public DeploymentLimits Limits => _limits;
 
@@ -73,12 +86,58 @@ internal sealed class CapacityLedger(DeploymentCapacityOptions options)
 
         Adopt(request.Limits, now);
         Apply(lease, request, now);
-        if (request.Need.IsNone)
+        var response = request.Need.IsNone ? lease.TakeGiveBack() ? RenewedGiveBack : Renewed : Grant(lease, request, now);
+        var bar = BarFor(lease);
+        lease.BarSent = bar;
+        return _virtualTime == 0 && bar is null ? response : response with { VirtualTime = _virtualTime, QueueBar = bar };
+    }
+
+    /// <summary>Whether the lease's pool should call now: capacity is due to its queue's head, or the bar dropped below it.</summary>
+    public bool IsDue(string leaseId, DateTimeOffset now)
+    {
+        if (!_leases.TryGet(leaseId, out var lease) || lease.QueueHead is null)
         {
-            return lease.TakeGiveBack() ? RenewedGiveBack : Renewed;
+            return false;
         }
 
-        return Grant(lease, request, now);
+        List<string> due = [];
+        Due(due, now);
+        return due.Contains(leaseId);
+    }
+
+    /// <summary>
+    /// Adds to <paramref name="due"/> the leases whose pools should call now: those whose head's need fits what is free
+    /// once the needs of earlier heads are set aside, and those told a bar higher than the earliest other head now is.
+    /// </summary>
+    public void Due(List<string> due, DateTimeOffset now)
+    {
+        List<CapacityLeases.Lease>? waiting = null;
+        foreach (var lease in _leases.All)
+        {
+            if (lease.QueueHead is not null)
+            {
+                (waiting ??= []).Add(lease);
+            }
+        }
+
+        if (waiting is null)
+        {
+            return;
+        }
+
+        waiting.Sort(static (a, b) => Before(a, b) ? -1 : Before(b, a) ? 1 : 0);
+        var free = Free(now);
+        foreach (var lease in waiting)
+        {
+            var need = lease.QueueNeed;
+            if (!need.IsNone && need.Slots <= free.Slots && need.Requests <= free.Requests && need.Tokens <= free.Tokens
+                || BarFor(lease) < (lease.BarSent ?? long.MaxValue))
+            {
+                due.Add(lease.Id);
+            }
+
+            free = new CapacityAmount(free.Slots - need.Slots, free.Requests - need.Requests, free.Tokens - need.Tokens);
+        }
     }
 
     /// <summary>The deployment's capacity for operators; drops expired leases first.</summary>
@@ -131,13 +190,76 @@ internal sealed class CapacityLedger(DeploymentCapacityOptions options)
         lease.RequestsUsed = request.RequestsUsed;
         lease.TokensUsed = request.TokensUsed;
         _leases.SetHeld(lease, request.Held);
+
+        // A head behind the cluster's virtual time began to wait where the silo had not heard of it: it is not owed
+        // what was served meanwhile (the pool lifts it too, from this answer).
+        lease.QueueHead = request.QueueHead is { } head ? Math.Max(head, _virtualTime) : null;
+        lease.QueueNeed = request.QueueHead is null ? CapacityAmount.None : request.Need;
+        _virtualTime = Math.Max(_virtualTime, request.VirtualTime);
     }
+
+    /// <summary>The earliest head among the other leases' queues; null when none waits.</summary>
+    private long? BarFor(CapacityLeases.Lease lease)
+    {
+        long? bar = null;
+        foreach (var other in _leases.All)
+        {
+            if (other != lease && other.QueueHead is { } head && (bar is null || head < bar))
+            {
+                bar = head;
+            }
+        }
+
+        return bar;
+    }
+
+    /// <summary>
+    /// What the heads of the other queues that come before <paramref name="lease"/>'s lack, all of them when it has no
+    /// queue (a request that missed its silo's spare does not pass those waiting elsewhere); and whether any other waits.
+    /// </summary>
+    private CapacityAmount ClaimedBefore(CapacityLeases.Lease lease, out bool othersWait)
+    {
+        othersWait = false;
+        int slots = 0;
+        long requests = 0, tokens = 0;
+        foreach (var other in _leases.All)
+        {
+            if (other == lease || other.QueueHead is null)
+            {
+                continue;
+            }
+
+            othersWait = true;
+            if (lease.QueueHead is null || Before(other, lease))
+            {
+                slots += other.QueueNeed.Slots;
+                requests += other.QueueNeed.Requests;
+                tokens += other.QueueNeed.Tokens;
+            }
+        }
+
+        return new CapacityAmount(slots, requests, tokens);
+    }
+
+    /// <summary>Start-tag order of waiting leases' heads, ties by lease id so that every call sees one order.</summary>
+    private static bool Before(CapacityLeases.Lease a, CapacityLeases.Lease b) =>
+        a.QueueHead < b.QueueHead || a.QueueHead == b.QueueHead && string.CompareOrdinal(a.Id, b.Id) < 0;
+
+    /// <summary>What is free of each kind (unlimited kinds: as good as endless).</summary>
+    private CapacityAmount Free(DateTimeOffset now) => new(
+        _limits.MaxConcurrent is { } maxConcurrent ? (int)Math.Max(maxConcurrent - _leases.SlotsLeased, 0) : int.MaxValue,
+        _requests is null ? long.MaxValue : _requests.Available(now) - _leases.RequestsLeased,
+        _tokens is null ? long.MaxValue : _tokens.Available(now) - _leases.TokensLeased);
 
     private LeaseResponse Grant(CapacityLeases.Lease lease, LeaseRequest request, DateTimeOffset now)
     {
         var need = request.Need;
         var want = request.Want;
-        var leases = _leases.Count;
+
+        // Heads that wait elsewhere and come first keep their claim on what is free; while any wait, a grant is the
+        // need of one head, no more, so that one silo does not hold what the next head elsewhere is due.
+        var claimed = ClaimedBefore(lease, out var othersWait);
+        var leases = othersWait ? 0 : _leases.Count;
         var refusal = CapacityRefusal.None;
         var retryAfter = TimeSpan.Zero;
         int slots = 0;
@@ -145,7 +267,7 @@ internal sealed class CapacityLedger(DeploymentCapacityOptions options)
 
         if (need.Slots > 0 && _limits.MaxConcurrent is { } maxConcurrent)
         {
-            var free = maxConcurrent - _leases.SlotsLeased;
+            var free = maxConcurrent - _leases.SlotsLeased - claimed.Slots;
             if (maxConcurrent <= 0)
             {
                 Refuse(CapacityRefusal.TooLarge, options.BusyRetryAfter);
@@ -154,7 +276,7 @@ internal sealed class CapacityLedger(DeploymentCapacityOptions options)
             {
                 // Slots come back when requests finish, which nothing predicts: a short fixed wait.
                 Refuse(CapacityRefusal.Concurrency, options.BusyRetryAfter);
-                _leases.MarkGiveBack(lease, l => l.Held.Slots > l.InFlight);
+                _leases.MarkGiveBack(lease, l => l.QueueHead is null && l.Held.Slots > l.InFlight);
             }
             else
             {
@@ -164,12 +286,12 @@ internal sealed class CapacityLedger(DeploymentCapacityOptions options)
 
         if (need.Requests > 0 && _limits.RequestsPerMinute is not null)
         {
-            requests = FromBucket(_requests, need.Requests, want.Requests, _leases.RequestsLeased, lease.Held.Requests, CapacityRefusal.Requests, l => l.Held.Requests > 0);
+            requests = FromBucket(_requests, need.Requests, want.Requests, _leases.RequestsLeased + claimed.Requests, lease.Held.Requests, CapacityRefusal.Requests, l => l.QueueHead is null && l.Held.Requests > 0);
         }
 
         if (need.Tokens > 0 && _limits.TokensPerMinute is not null)
         {
-            tokens = FromBucket(_tokens, need.Tokens, want.Tokens, _leases.TokensLeased, lease.Held.Tokens, CapacityRefusal.Tokens, l => l.Held.Tokens > 0);
+            tokens = FromBucket(_tokens, need.Tokens, want.Tokens, _leases.TokensLeased + claimed.Tokens, lease.Held.Tokens, CapacityRefusal.Tokens, l => l.QueueHead is null && l.Held.Tokens > 0);
         }
 
         if (refusal != CapacityRefusal.None)
@@ -232,11 +354,18 @@ internal sealed class CapacityLedger(DeploymentCapacityOptions options)
     /// <summary>
     /// The grant for one kind: what is wanted, as far as it is free, plus a share of the rest that shrinks with the
     /// number of leases and with what is free, so it is generous when capacity is plentiful and exact when scarce.
+    /// With <paramref name="leases"/> zero (other silos' queues wait) only the need: one head at a time, in start-tag
+    /// order across silos.
     /// </summary>
     private static long Size(long need, long want, long free, int leases)
     {
+        if (leases == 0)
+        {
+            return need;
+        }
+
         var wanted = Math.Min(Math.Max(need, want), free);
-        return wanted + (free - wanted) / (2L * Math.Max(1, leases));
+        return wanted + (free - wanted) / (2L * leases);
     }
 
     /// <summary>Takes a (changed) limit into use: buckets keep how full they are; anything now over the limit is asked back.</summary>

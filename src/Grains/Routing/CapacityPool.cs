@@ -18,14 +18,21 @@ namespace Gateway.Grains.Routing;
 /// <see cref="DeploymentCapacityOptions.IdleReturn"/> or when the grain says another silo is short.</para>
 /// <para>A request that finds the deployment full everywhere may wait (<see cref="WaitAsync"/>) in the pool's
 /// <see cref="FairQueue"/>: capacity freed on this silo or granted by the grain goes to the waiting requests in weighted
-/// fair order before anyone else, and while any wait, no new request takes the spare past them. The queue is this silo's:
-/// requests arriving at other silos wait in theirs, each silo's share of the deployment being what its lease holds.</para>
+/// fair order before anyone else, and while any wait, no new request takes the spare past them.</para>
+/// <para>Across silos the queues act as one (the grain's side: <see cref="CapacityLedger"/>). Every call reports the
+/// start tag of the queue's head and the queue's virtual time, and brings back the cluster's virtual time (the queue is
+/// lifted to it) and the bar, the earliest head waiting on another silo. The pool serves its queue only while its head is
+/// not past the bar, and gives its spare back at once when it is; while another silo waits, a new request does not take
+/// the spare either, it joins the queue. While requests wait, the pool holds a long poll on the grain (one at a time,
+/// beside its one lease call) that says when to call: capacity is due to its head, or an earlier head appeared
+/// elsewhere. With no one waiting anywhere none of this runs: the fast path is as before.</para>
 /// <para>Times are monotonic timestamps of the gateway clock: a wall clock stepping would stretch or cut leases.</para>
 /// </remarks>
 internal sealed partial class CapacityPool : IDisposable
 {
     private readonly string _deploymentId;
     private readonly Func<LeaseRequest, Task<LeaseResponse>> _leaseAsync;
+    private readonly Func<string, Task<bool>>? _waitForTurnAsync;
     private readonly DeploymentCapacityOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -41,12 +48,25 @@ internal sealed partial class CapacityPool : IDisposable
     private ITimer? _queueTimer;
     private bool _disposed;
 
+    // The cluster's side of the queue: the earliest head waiting on another silo (null: none), the cluster's virtual
+    // time, the long poll running, whether a failed poll waits for the next call, whether a call is due now, whether
+    // the last call reported a head (so that the queue emptying is reported too), and whether the grain just granted
+    // (it decided with fresher reports than the bar: what it grants is served whatever the bar says).
+    private long? _bar;
+    private long _virtualTime;
+    private Task? _turn;
+    private bool _turnFailed;
+    private bool _callDue;
+    private bool _headReported;
+    private bool _useGranted;
+
     public CapacityPool(
         string deploymentId, string silo, Func<LeaseRequest, Task<LeaseResponse>> lease, DeploymentCapacityOptions options, FairQueueOptions scheduling,
-        TimeProvider time, ILogger logger)
+        TimeProvider time, ILogger logger, Func<string, Task<bool>>? waitForTurn = null)
     {
         _deploymentId = deploymentId;
         _leaseAsync = lease;
+        _waitForTurnAsync = waitForTurn;
         _options = options;
         _time = time;
         _logger = logger;
@@ -64,7 +84,7 @@ internal sealed partial class CapacityPool : IDisposable
         {
             AdoptLimitsLocked(limits);
             ticket = null;
-            return _queue.Count == 0 && TryTakeLocked(tokens, _time.GetTimestamp(), out ticket);
+            return _queue.Count == 0 && _bar is null && TryTakeLocked(tokens, _time.GetTimestamp(), out ticket);
         }
     }
 
@@ -81,7 +101,7 @@ internal sealed partial class CapacityPool : IDisposable
         {
             AdoptLimitsLocked(limits);
             var now = _time.GetTimestamp();
-            if (_queue.Count == 0 && TryTakeLocked(tokens, now, out var ticket))
+            if (_queue.Count == 0 && _bar is null && TryTakeLocked(tokens, now, out var ticket))
             {
                 return ticket!;
             }
@@ -92,6 +112,7 @@ internal sealed partial class CapacityPool : IDisposable
             }
 
             waiter = new Waiter(this, tenant, weight, tokens);
+            _queue.AdvanceTo(_virtualTime);
             var result = _queue.Enqueue(waiter, now);
             if (!result.IsQueued)
             {
@@ -126,9 +147,10 @@ internal sealed partial class CapacityPool : IDisposable
                 Task call;
                 lock (_gate)
                 {
-                    if (_queue.Count > 0)
+                    if (_queue.Count > 0 || _bar is not null)
                     {
-                        // Others wait for this deployment already: this request may join them, not pass them.
+                        // Others wait for this deployment already, here or on another silo: this request may join them,
+                        // not pass them.
                         return CapacityTicket.Refused(CapacityRefusal.Concurrency, _options.BusyRetryAfter);
                     }
 
@@ -199,6 +221,18 @@ internal sealed partial class CapacityPool : IDisposable
         Hand(served);
     }
 
+    /// <summary>The earliest head waiting on another silo, as this pool last heard (for tests).</summary>
+    internal long? QueueBar
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _bar;
+            }
+        }
+    }
+
     /// <summary>Completes when no call to the grain is running (tests drive the timer, then wait for what it started).</summary>
     internal async Task WhenCallsDoneAsync()
     {
@@ -260,7 +294,9 @@ internal sealed partial class CapacityPool : IDisposable
             (served ??= []).Add((expired, CapacityTicket.Refused(CapacityRefusal.QueueTimeout, _options.BusyRetryAfter)));
         }
 
-        while (_queue.Peek() is Waiter next && _lease.TryTake(next.Cost, now, out var holds, out var reservedTokens))
+        var useGranted = _useGranted;
+        _useGranted = false;
+        while (_queue.Peek() is Waiter next && (useGranted || !IsPastBarLocked()) && _lease.TryTake(next.Cost, now, out var holds, out var reservedTokens))
         {
             _queue.Take();
             _queuedTokens -= next.Cost;
@@ -268,12 +304,26 @@ internal sealed partial class CapacityPool : IDisposable
             (served ??= []).Add((next, new CapacityTicket(this, holds, reservedTokens, next)));
         }
 
+        if (_queue.Count > 0 && IsPastBarLocked() && _lease.GiveBackSpare())
+        {
+            // Another silo's head comes first: what is spare here is its, through the grain.
+            _callDue = true;
+        }
+
+        if (_queue.Count == 0 && _headReported && _call is null && !_disposed)
+        {
+            // The grain still sets capacity aside for this queue's head: tell it there is none.
+            StartCallLocked(CapacityAmount.None, CapacityAmount.None, now);
+        }
+
         if (_queue.Peek() is { } head && !_disposed)
         {
-            if (_call is null && now >= _lease.RefusedUntil)
+            if (_call is null && (_callDue || now >= _lease.RefusedUntil))
             {
                 StartCallLocked(_lease.Need(head.Cost), _lease.Want(head.Cost, _waiting + _queue.Count, _waitingTokens + _queuedTokens), now);
             }
+
+            AwaitTurnLocked();
 
             var due = _queue.NextDeadline!.Value;
             if (_call is null && _lease.RefusedUntil > now && _lease.RefusedUntil < due)
@@ -287,6 +337,55 @@ internal sealed partial class CapacityPool : IDisposable
         }
 
         return served;
+    }
+
+    /// <summary>Whether the queue's head comes after the earliest head waiting on another silo.</summary>
+    private bool IsPastBarLocked() => _bar is { } bar && _queue.HeadStart > bar;
+
+    /// <summary>
+    /// While requests wait, keeps one long poll on the grain running (not beside a call, whose answer may change what it
+    /// waits for; nor again after a failure before a call went through).
+    /// </summary>
+    private void AwaitTurnLocked()
+    {
+        if (_waitForTurnAsync is not null && _turn is null && _call is null && !_turnFailed && _lease.Id is { } leaseId)
+        {
+            _turn = WithoutFlow(() => Task.Run(() => AwaitTurnAsync(leaseId)));
+        }
+    }
+
+    private async Task AwaitTurnAsync(string leaseId)
+    {
+        var due = false;
+        var failed = false;
+        try
+        {
+            due = await _waitForTurnAsync!(leaseId);
+        }
+        catch (Exception exception)
+        {
+            failed = true;
+            LogCallFailed(_logger, exception, _deploymentId);
+        }
+
+        List<(Waiter, CapacityTicket)>? served = null;
+        lock (_gate)
+        {
+            _turn = null;
+            _turnFailed = failed;
+            if (due)
+            {
+                _lease.ForgetRefusal();
+                _callDue = true;
+            }
+
+            if (!_disposed && _queue.Count > 0)
+            {
+                served = ServeQueueLocked(_time.GetTimestamp());
+            }
+        }
+
+        Hand(served);
     }
 
     /// <summary>At the next deadline of a waiting request, or when a remembered refusal ends while requests wait.</summary>
@@ -315,10 +414,7 @@ internal sealed partial class CapacityPool : IDisposable
             if (removed)
             {
                 _queuedTokens -= waiter.Cost;
-                if (_queue.Count > 0)
-                {
-                    served = ServeQueueLocked(_time.GetTimestamp());
-                }
+                served = ServeQueueLocked(_time.GetTimestamp());
             }
         }
 
@@ -374,7 +470,10 @@ internal sealed partial class CapacityPool : IDisposable
     /// <summary>Starts the pool's one call to the grain, reporting the lease as it is now and asking for <paramref name="need"/>.</summary>
     private Task StartCallLocked(CapacityAmount need, CapacityAmount want, long now)
     {
-        var request = _lease.NextCall(need, want);
+        var head = _queue.HeadStart;
+        var request = _lease.NextCall(need, want, head, head is null ? 0 : Math.Max(_virtualTime, _queue.VirtualTime));
+        _headReported = head is not null;
+        _callDue = false;
 
         // On the thread pool: the call serves every request waiting on the pool, not the grain turn that started it,
         // and a synchronous answer must not run under the lock.
@@ -406,13 +505,22 @@ internal sealed partial class CapacityPool : IDisposable
                 LogLeaseExpired(_logger, _deploymentId, request.LeaseId);
             }
 
+            if (response?.Outcome is LeaseOutcome.Granted or LeaseOutcome.Refused)
+            {
+                _bar = response.QueueBar;
+                _virtualTime = Math.Max(_virtualTime, response.VirtualTime);
+                _queue.AdvanceTo(_virtualTime);
+                _turnFailed = false;
+                _useGranted = !response.Granted.IsNone;
+            }
+
             if (_lease.Apply(request, response, sentAt, now) && !_disposed)
             {
                 _lease.GiveBackIfAsked();
                 StartCallLocked(CapacityAmount.None, CapacityAmount.None, now);
             }
 
-            if (_queue.Count > 0)
+            if (_queue.Count > 0 || _headReported)
             {
                 served = ServeQueueLocked(now);
             }
@@ -444,12 +552,22 @@ internal sealed partial class CapacityPool : IDisposable
                 _timer?.Dispose();
                 _timer = null;
                 _lease.Forget();
+
+                // No more calls will refresh the bar: forget it rather than keep new requests off the fast path on an old
+                // word; the grain's claims still keep a request that misses the spare from passing heads elsewhere.
+                _bar = null;
                 return;
             }
 
             var now = _time.GetTimestamp();
             _lease.PrepareRenewal(now);
-            StartCallLocked(CapacityAmount.None, CapacityAmount.None, now);
+
+            // While requests wait, the renewal also restates what the head lacks, which the grain sets aside for it.
+            var head = _queue.Peek();
+            StartCallLocked(
+                head is null ? CapacityAmount.None : _lease.Need(head.Cost),
+                head is null ? CapacityAmount.None : _lease.Want(head.Cost, _waiting + _queue.Count, _waitingTokens + _queuedTokens),
+                now);
         }
     }
 

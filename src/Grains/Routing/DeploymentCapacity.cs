@@ -29,24 +29,36 @@ public sealed class DeploymentCapacity : IDisposable
         IOptions<FairQueueOptions> scheduling,
         [FromKeyedServices(GatewayClock.Key)] TimeProvider time,
         ILogger<DeploymentCapacity> logger)
-        : this(id => grains.GetGrain<IDeploymentCapacityGrain>(id).LeaseAsync, silo.SiloAddress.ToParsableString(), options.Value, time, logger, scheduling.Value)
+        : this(
+            id => grains.GetGrain<IDeploymentCapacityGrain>(id).LeaseAsync,
+            silo.SiloAddress.ToParsableString(),
+            options.Value,
+            time,
+            logger,
+            scheduling.Value,
+            id => grains.GetGrain<IDeploymentCapacityGrain>(id).WaitForTurnAsync)
     {
         _queueGauge = UpstreamMetrics.ObserveQueues(ObserveQueues);
     }
 
-    /// <summary>For tests: <paramref name="leaseFor"/> gives, per deployment, what stands for the grain's <c>LeaseAsync</c>.</summary>
+    /// <summary>
+    /// For tests: <paramref name="leaseFor"/> and <paramref name="turnFor"/> give, per deployment, what stands for the
+    /// grain's <c>LeaseAsync</c> and <c>WaitForTurnAsync</c> (without the latter, queues on different silos learn of each
+    /// other only at their calls).
+    /// </summary>
     internal DeploymentCapacity(
         Func<string, Func<LeaseRequest, Task<LeaseResponse>>> leaseFor,
         string silo,
         DeploymentCapacityOptions options,
         TimeProvider time,
         ILogger logger,
-        FairQueueOptions? scheduling = null)
+        FairQueueOptions? scheduling = null,
+        Func<string, Func<string, Task<bool>>>? turnFor = null)
     {
         scheduling ??= new FairQueueOptions();
 
         // Cached so that finding an existing pool allocates nothing on the request path.
-        _createPool = id => new CapacityPool(id, silo, leaseFor(id), options, scheduling, time, logger);
+        _createPool = id => new CapacityPool(id, silo, leaseFor(id), options, scheduling, time, logger, turnFor?.Invoke(id));
     }
 
     /// <summary>
@@ -91,6 +103,9 @@ public sealed class DeploymentCapacity : IDisposable
             yield return new Measurement<int>(pool.GetLoad().Queued, new KeyValuePair<string, object?>(TelemetryNames.Deployment, id));
         }
     }
+
+    /// <summary>The earliest head of another silo's queue for the deployment, as this silo last heard (for tests).</summary>
+    internal long? QueueBar(string deploymentId) => _pools.TryGetValue(deploymentId, out var pool) ? pool.QueueBar : null;
 
     /// <summary>Completes when none of this silo's pools has a grain call running (for tests that drive the clock).</summary>
     internal async Task WhenCallsDoneAsync()

@@ -20,18 +20,33 @@ namespace Gateway.Grains.Routing;
 /// interval), drop their spare and register again claiming their running requests. During that interval the
 /// concurrency limit can be exceeded by what other silos were running, and up to one minute's worth of requests and
 /// tokens can be granted again.
+/// <para>While requests wait in silos' fair queues, those pools also hold a long poll here
+/// (<see cref="WaitForTurnAsync"/>), answered when the ledger finds capacity due to their queue's head or an earlier head
+/// on another silo: it interleaves with the lease calls, which stay one synchronous turn each.</para>
 /// </remarks>
 public sealed partial class DeploymentCapacityGrain(
     IOptions<DeploymentCapacityOptions> options,
     [FromKeyedServices(GatewayClock.Key)] TimeProvider time,
     ILogger<DeploymentCapacityGrain> logger) : Grain, IDeploymentCapacityGrain
 {
+    // A long poll ends after about a renew interval, and always inside the call's 5 s response timeout.
+    private static readonly TimeSpan LongestTurn = TimeSpan.FromSeconds(4);
+
     private readonly CapacityLedger _ledger = new(options.Value);
+    private readonly CapacityTurns _turns = new(time, options.Value.RenewInterval < LongestTurn ? options.Value.RenewInterval : LongestTurn);
 
     public Task<LeaseResponse> LeaseAsync(LeaseRequest request)
     {
         var limits = _ledger.Limits;
-        var response = _ledger.Lease(request, time.GetUtcNow(), out var expired);
+        var now = time.GetUtcNow();
+        var response = _ledger.Lease(request, now, out var expired);
+        if (!_turns.IsEmpty)
+        {
+            List<string> due = [];
+            _ledger.Due(due, now);
+            _turns.Ring(due);
+        }
+
         if (expired > 0)
         {
             LogExpired(logger, this.GetPrimaryKeyString(), expired);
@@ -44,6 +59,9 @@ public sealed partial class DeploymentCapacityGrain(
 
         return Task.FromResult(response);
     }
+
+    public Task<bool> WaitForTurnAsync(string leaseId) =>
+        _turns.WaitAsync(leaseId, _ledger.IsDue(leaseId, time.GetUtcNow()));
 
     public Task<DeploymentCapacityReport> GetReportAsync() =>
         Task.FromResult(_ledger.Report(this.GetPrimaryKeyString(), time.GetUtcNow()));

@@ -45,6 +45,9 @@ internal sealed class SiloLease(string silo, DeploymentCapacityOptions options, 
     /// <summary>Whether the grain knows a lease of this silo (so a change has something to report).</summary>
     public bool IsRegistered => _leaseId is not null;
 
+    /// <summary>The lease's id while registered.</summary>
+    public string? Id => _leaseId;
+
     /// <summary>
     /// Whether the lease holds anything the grain must hear about: spare, capacity in use, or usage not yet reported.
     /// </summary>
@@ -161,8 +164,11 @@ internal sealed class SiloLease(string silo, DeploymentCapacityOptions options, 
         return new DeploymentLoad(_inFlight, _spareSlots, full);
     }
 
-    /// <summary>The next call to the grain: the lease as it is now (registering a new lease when none is), asking for <paramref name="need"/>.</summary>
-    public LeaseRequest NextCall(CapacityAmount need, CapacityAmount want)
+    /// <summary>
+    /// The next call to the grain: the lease as it is now (registering a new lease when none is), asking for
+    /// <paramref name="need"/>, with the silo's queue head and virtual time.
+    /// </summary>
+    public LeaseRequest NextCall(CapacityAmount need, CapacityAmount want, long? queueHead = null, long virtualTime = 0)
     {
         if (_leaseId is null)
         {
@@ -184,7 +190,9 @@ internal sealed class SiloLease(string silo, DeploymentCapacityOptions options, 
             _requestsUsed,
             _tokensUsed,
             need,
-            want);
+            want,
+            queueHead,
+            virtualTime);
     }
 
     /// <summary>
@@ -264,6 +272,20 @@ internal sealed class SiloLease(string silo, DeploymentCapacityOptions options, 
         _spareRequests = Limits.RequestsPerMinute is null ? 0 : _spareRequests;
         _spareTokens = Limits.TokensPerMinute is null ? Math.Min(_spareTokens, 0) : _spareTokens;
     }
+
+    /// <summary>
+    /// Gives the spare back now (the queue's head is past another silo's, which the spare is due to); true when there was
+    /// any, so that a call must report it.
+    /// </summary>
+    public bool GiveBackSpare()
+    {
+        var any = _spareSlots > 0 || _spareRequests > 0 || _spareTokens > 0;
+        ReturnSpare();
+        return any;
+    }
+
+    /// <summary>Forgets a remembered refusal: the grain said capacity is due, so asking again now helps.</summary>
+    public void ForgetRefusal() => _refusedUntil = 0;
 
     /// <summary>
     /// Forgets a lease that holds nothing: the grain's record of it expires harmlessly, and the next need registers a new

@@ -14,6 +14,7 @@ namespace Gateway.Tests.Routing;
 internal sealed class CapacityHarness
 {
     private readonly Dictionary<string, CapacityLedger> _ledgers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, CapacityTurns> _turns = new(StringComparer.Ordinal);
     private readonly HashSet<string> _unreachable = new(StringComparer.Ordinal);
     private readonly List<DeploymentCapacity> _silos = [];
     private TaskCompletionSource? _hold;
@@ -28,7 +29,7 @@ internal sealed class CapacityHarness
 
     public DeploymentCapacity Silo(string name, FairQueueOptions? queue = null)
     {
-        var silo = new DeploymentCapacity(id => request => LeaseAsync(name, id, request), name, Options, Clock, NullLogger.Instance, queue);
+        var silo = new DeploymentCapacity(id => request => LeaseAsync(name, id, request), name, Options, Clock, NullLogger.Instance, queue, id => lease => WaitForTurnAsync(id, lease));
         _silos.Add(silo);
         return silo;
     }
@@ -99,8 +100,32 @@ internal sealed class CapacityHarness
                 throw new TimeoutException($"{silo} cannot reach the capacity grain of {deploymentId}.");
             }
 
-            return Ledger(deploymentId).Lease(request, Clock.GetUtcNow(), out _);
+            var now = Clock.GetUtcNow();
+            var response = Ledger(deploymentId).Lease(request, now, out _);
+            List<string> due = [];
+            Ledger(deploymentId).Due(due, now);
+            Turns(deploymentId).Ring(due);
+            return response;
         }
+    }
+
+    /// <summary>The grain's long poll, as <see cref="DeploymentCapacityGrain"/> answers it; not counted in <see cref="Calls"/>.</summary>
+    private Task<bool> WaitForTurnAsync(string deploymentId, string leaseId)
+    {
+        lock (_ledgers)
+        {
+            return Turns(deploymentId).WaitAsync(leaseId, Ledger(deploymentId).IsDue(leaseId, Clock.GetUtcNow()));
+        }
+    }
+
+    private CapacityTurns Turns(string deploymentId)
+    {
+        if (!_turns.TryGetValue(deploymentId, out var turns))
+        {
+            _turns[deploymentId] = turns = new CapacityTurns(Clock, Options.RenewInterval);
+        }
+
+        return turns;
     }
 
     private CapacityLedger Ledger(string deploymentId)

@@ -245,6 +245,81 @@ public sealed class CapacityLedgerTests
         Assert.Equal(LeaseOutcome.Granted, response.Outcome);
     }
 
+    [Fact]
+    public void FreedCapacityGoesToTheEarliestQueueHeadAcrossSilos()
+    {
+        var limits = new DeploymentLimits(null, null, 2);
+        Assert.Equal(Slots(2), Call(Lease("a", 1, limits, need: Slots(2))).Granted);
+
+        // Both silos' queues wait: b's head (start tag 500) comes before a's (900), whatever the order of their calls.
+        var b = Call(Lease("b", 1, limits, need: Slots(1)) with { QueueHead = 500, VirtualTime = 400 });
+        var a = Call(Lease("a", 2, limits, held: Slots(1), inFlight: 1, need: Slots(1)) with { QueueHead = 900, VirtualTime = 300 });
+
+        // a gave one slot back, but b's head claims it: a is refused, told b's head as its bar, and b is due to call.
+        Assert.Equal((LeaseOutcome.Refused, CapacityRefusal.Concurrency), (a.Outcome, a.Refusal));
+        Assert.Equal((400L, (long?)500), (a.VirtualTime, a.QueueBar));
+        Assert.Null(b.QueueBar);
+        Assert.Equal(new[] { "b" }, Due());
+
+        // b gets exactly its head's need, no spare on top while a waits; its bar is a's head.
+        var granted = Call(Lease("b", 2, limits, need: Slots(1), want: Slots(5)) with { QueueHead = 500 });
+        Assert.Equal((Slots(1), (long?)900), (granted.Granted, granted.QueueBar));
+        Assert.Equal(2, Report().SlotsLeased);
+    }
+
+    [Fact]
+    public void ARequestWithNoQueueDoesNotPassHeadsWaitingOnOtherSilos()
+    {
+        var limits = new DeploymentLimits(null, null, 2);
+        Assert.Equal(Slots(1), Call(Lease("a", 1, limits, need: Slots(1), want: Slots(1))).Granted);
+        Assert.Equal(LeaseOutcome.Refused, Call(Lease("b", 1, limits, held: CapacityAmount.None, need: Slots(2)) with { QueueHead = 0 }).Outcome);
+
+        // One slot is free but b's head claims two (what it lacks): c, which has no queue, does not take it.
+        var c = Call(Lease("c", 1, limits, need: Slots(1)));
+        Assert.Equal((LeaseOutcome.Refused, (long?)0), (c.Outcome, c.QueueBar));
+    }
+
+    [Fact]
+    public void AQueueThatHearsOfAnEarlierHeadElsewhereIsDueToCall()
+    {
+        var limits = new DeploymentLimits(null, null, 1);
+        Assert.Equal(Slots(1), Call(Lease("a", 1, limits, need: Slots(1))).Granted);
+        var a = Call(Lease("a", 2, limits, held: Slots(1), inFlight: 1, need: Slots(1)) with { QueueHead = 700 });
+        Assert.Null(a.QueueBar);
+        Assert.Empty(Due());
+
+        // b starts waiting with an earlier head: a serves its own queue by a bar it no longer has, so it must call.
+        Call(Lease("b", 1, limits, need: Slots(1)) with { QueueHead = 100 });
+        Assert.Equal(new[] { "a" }, Due());
+        Assert.True(_ledger.IsDue("a", T0));
+
+        // Told, it is not due again; when b's queue empties, nothing is set aside for it any more.
+        Assert.Equal((long?)100, Call(Lease("a", 3, limits, held: Slots(1), inFlight: 1, need: Slots(1)) with { QueueHead = 700 }).QueueBar);
+        Assert.Empty(Due());
+        Call(Lease("b", 2, limits));
+        Assert.Null(Call(Lease("a", 4, limits, held: Slots(1), inFlight: 1, need: Slots(1)) with { QueueHead = 700 }).QueueBar);
+    }
+
+    [Fact]
+    public void AHeadBehindTheClustersVirtualTimeIsTakenAtIt()
+    {
+        var limits = new DeploymentLimits(null, null, 1);
+        Assert.Equal(Slots(1), Call(Lease("a", 1, limits, need: Slots(1))).Granted);
+        Call(Lease("a", 2, limits, held: Slots(1), inFlight: 1, need: Slots(1)) with { QueueHead = 5_000, VirtualTime = 4_000 });
+
+        // b's tenant began to wait at zero on a silo that had not heard the cluster was at 4,000: it is not owed the gap.
+        var b = Call(Lease("b", 1, limits, need: Slots(1)) with { QueueHead = 0, VirtualTime = 0 });
+        Assert.Equal(4_000, b.VirtualTime);
+        Assert.Equal((long?)4_000, Call(Lease("a", 3, limits, held: Slots(1), inFlight: 1, need: Slots(1)) with { QueueHead = 5_000 }).QueueBar);
+    }
+
+    private List<string> Due()
+    {
+        var due = new List<string>();
+        _ledger.Due(due, T0);
+        return due;
+    }
+
     private LeaseResponse Call(LeaseRequest request, DateTimeOffset? at = null) => _ledger.Lease(request, at ?? T0, out _);
 
     private DeploymentCapacityReport Report() => _ledger.Report("d", T0);

@@ -1,5 +1,6 @@
 using Gateway.Grains.Abstractions.Routing;
 using Gateway.Grains.Routing;
+using Gateway.Tests.Routing.Scheduling;
 
 namespace Gateway.Tests.Routing;
 
@@ -188,6 +189,39 @@ public sealed class DeploymentCapacityClusterTests(TwoSiloClusterFixture cluster
         {
             ticket.Complete(0);
         }
+    }
+
+    [Fact]
+    public async Task QueuesOnTwoSilosShareASaturatedDeploymentByWeightWithinItsConcurrency()
+    {
+        var deployment = NewDeployment();
+        var limits = new DeploymentLimits(null, null, 4);
+        var flooded = cluster.Capacity(0);
+        var other = cluster.Capacity(1);
+        using var leave = new CancellationTokenSource();
+
+        // The flood holds every slot on silo 0 and waits there; gold (weight 4) and bronze (1) wait on silo 1.
+        var running = new Queue<CapacityTicket>(await QueueDispatch.FillAsync(flooded, deployment, limits, 100, 4));
+        var waits = new List<(string Tenant, Task<CapacityTicket> Wait)>();
+        waits.AddRange(Enumerable.Range(0, 60).Select(_ => ("gold", other.WaitAsync(deployment, limits, 100, "gold", 4, leave.Token).AsTask())));
+        waits.AddRange(Enumerable.Range(0, 20).Select(_ => ("bronze", other.WaitAsync(deployment, limits, 100, "bronze", 1, leave.Token).AsTask())));
+        waits.AddRange(Enumerable.Range(0, 40).Select(_ => ("flood", flooded.WaitAsync(deployment, limits, 100, "flood", 1, leave.Token).AsTask())));
+        await QueueDispatch.SettleAsync(deployment, flooded, other, cluster.WhenCallsDoneAsync);
+
+        var served = await QueueDispatch.DispatchAsync(deployment, 100, running, waits, 60, [flooded, other], 4);
+
+        // 1 : 4 : 1 across the silos, never more than 4 running between them (checked at every step).
+        Assert.InRange(served.Count(t => t == "flood"), 8, 12);
+        Assert.InRange(served.Count(t => t == "gold"), 37, 43);
+        Assert.InRange(served.Count(t => t == "bronze"), 8, 12);
+        await leave.CancelAsync();
+        foreach (var ticket in running)
+        {
+            ticket.Complete(100);
+        }
+
+        await cluster.AdvanceAsync(cluster.Options.RenewInterval);
+        Assert.InRange((await Grain(deployment).GetReportAsync()).SlotsLeased, 0, 4);
     }
 
     /// <summary>Starts <paramref name="count"/> requests in turn, alternating silos, completing each; returns how many started.</summary>

@@ -153,6 +153,29 @@ internal sealed class FairQueue
     /// <summary>The request to leave next, still waiting; null when none waits.</summary>
     public FairQueueEntry? Peek() => _fifo ? _oldest : _waiting.Min?.Head;
 
+    /// <summary>The start tag of the request to leave next (its tenant's counter); null when none waits.</summary>
+    public long? HeadStart => _fifo ? _oldest?.Flow.Counter : _waiting.Min?.Counter;
+
+    /// <summary>
+    /// Lifts the virtual time to <paramref name="virtualTime"/> when behind (the deployment's, across silos), and with it
+    /// the counters of waiting tenants that are behind it: they began to wait at a virtual time this silo had not heard
+    /// was past, and are not owed what the cluster served meanwhile. O(1) unless some waiting tenant is behind.
+    /// </summary>
+    public void AdvanceTo(long virtualTime)
+    {
+        if (virtualTime <= _virtualTime)
+        {
+            return;
+        }
+
+        _virtualTime = virtualTime;
+        if (_waiting.Min is { } earliest && earliest.Counter < virtualTime)
+        {
+            _waiting.LiftTo(virtualTime);
+        }
+    }
+
+
     /// <summary>
     /// Takes the request <see cref="Peek"/> names out of the queue and charges its tenant its cost. Under
     /// <see cref="SchedulingPolicy.Fifo"/> that is the oldest request of all, which is also the head of its tenant's
@@ -397,6 +420,20 @@ internal sealed class FairQueue
             if (!Up(flow.HeapIndex))
             {
                 Down(flow.HeapIndex);
+            }
+        }
+
+        /// <summary>Raises every counter below <paramref name="floor"/> to it, then restores the order.</summary>
+        public void LiftTo(long floor)
+        {
+            for (var i = 0; i < _count; i++)
+            {
+                _items[i].Counter = Math.Max(_items[i].Counter, floor);
+            }
+
+            for (var i = _count / 2 - 1; i >= 0; i--)
+            {
+                Down(i);
             }
         }
 
