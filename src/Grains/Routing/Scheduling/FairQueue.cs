@@ -154,7 +154,7 @@ internal sealed class FairQueue
     public FairQueueEntry? Peek() => _fifo ? _oldest : _waiting.Min?.Head;
 
     /// <summary>The start tag of the request to leave next (its tenant's counter); null when none waits.</summary>
-    public long? HeadStart => _fifo ? _oldest?.Flow.Counter : _waiting.Min?.Counter;
+    public long? HeadStart => _fifo ? _oldest?.Flow?.Counter : _waiting.Min?.Counter;
 
     /// <summary>
     /// Lifts the virtual time to <paramref name="virtualTime"/> when behind (the deployment's, across silos), and with it
