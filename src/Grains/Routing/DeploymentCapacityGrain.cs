@@ -29,11 +29,14 @@ public sealed partial class DeploymentCapacityGrain(
     [FromKeyedServices(GatewayClock.Key)] TimeProvider time,
     ILogger<DeploymentCapacityGrain> logger) : Grain, IDeploymentCapacityGrain
 {
-    // A long poll ends after about a renew interval, and always inside the call's 5 s response timeout.
+    // A long poll ends after about a renew interval, and always inside the call's 5 s response timeout. Timed on the real
+    // clock, not the gateway's: the bound is Orleans' response timeout, which runs on real time, and a poll that only a
+    // moving gateway clock could end (a paused or fake one) would hold the activation's deactivation, and with it the
+    // silo's shutdown, until the host gave up.
     private static readonly TimeSpan LongestTurn = TimeSpan.FromSeconds(4);
 
     private readonly CapacityLedger _ledger = new(options.Value);
-    private readonly CapacityTurns _turns = new(time, options.Value.RenewInterval < LongestTurn ? options.Value.RenewInterval : LongestTurn);
+    private readonly CapacityTurns _turns = new(TimeProvider.System, options.Value.RenewInterval < LongestTurn ? options.Value.RenewInterval : LongestTurn);
 
     public Task<LeaseResponse> LeaseAsync(LeaseRequest request)
     {
