@@ -197,6 +197,19 @@ STREAM_BODY=$(
   sse_chunk '' '{"prompt_tokens":9,"completion_tokens":16,"total_tokens":25}'
   printf 'data: [DONE]\n\n'
 )
+# The same answer as an Anthropic Messages stream (16 text deltas, usage in message_start and message_delta).
+a_event() { printf 'event: %s\ndata: %s\n\n' "$1" "$2"; }
+ANTHROPIC_STREAM_BODY=$(
+  a_event message_start '{"type":"message_start","message":{"id":"msg_bench","type":"message","role":"assistant","model":"claude-sonnet-4-6","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":9,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":1}}}'
+  a_event content_block_start '{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}'
+  for word in Hello " world" " from" " the" " fixed" " upstream" " world" " from" " the" " fixed" " upstream" " world" " from" " the" " fixed" " upstream"; do
+    a_event content_block_delta "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"$word\"}}"
+  done
+  a_event content_block_stop '{"type":"content_block_stop","index":0}'
+  a_event message_delta '{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":16}}'
+  a_event message_stop '{"type":"message_stop"}'
+)
+ANTHROPIC_STREAM_BODY+=$'\n\n' # the substitution dropped the last event's blank line, which ends it
 
 # ---------------------------------------------------------------- ports
 alloc UP MOCK PROXY PROXY_MOCK PORTKEY GW GW_SILO GW_GATE SPLIT_SILO_HTTP SPLIT_SILO SPLIT_GATE SPLIT GWD GWD_SILO GWD_GATE
@@ -276,6 +289,7 @@ nginx_conf "$WORK/nginx-upstream" "
     listen 127.0.0.1:$UP;
     location = /v1/chat/completions { default_type application/json; return 200 '$COMPLETION'; }
     location = /sv1/chat/completions { default_type text/event-stream; return 200 '$ESCAPED_STREAM'; }
+    location = /a/v1/messages { default_type text/event-stream; return 200 '${ANTHROPIC_STREAM_BODY//\'/\\\'}'; }
   }"
 nginx_conf "$WORK/nginx-proxy" "
   upstream fixed { server 127.0.0.1:$UP; keepalive 256; }
@@ -291,14 +305,14 @@ gateway_env=(
   Logging__LogLevel__Default=Warning
   Gateway__AdminKey="$ADMIN"
   MockProvider__Enabled=false
-  # gpt-4.1 -> fixed completion, gemini-2.5-flash -> fixed stream, claude-sonnet-4.5 -> the mock provider
+  # gpt-4.1 -> fixed completion, gemini-2.5-flash -> fixed stream, claude-sonnet-4.5 -> the fixed Anthropic stream,
+  # deepseek-v3.2 -> the mock provider (the built-in catalog: configuring a model would replace it)
   Providers__openai__BaseUrl="http://127.0.0.1:$UP/v1"
   # the fixed stream speaks OpenAI's format, kind openai: this row measures pass-through, not translation to Gemini
   Providers__gemini__Kind=openai
   Providers__gemini__BaseUrl="http://127.0.0.1:$UP/sv1"
-  # the mock's OpenAI route as it is, kind openai: this row measures pass-through, not translation to Anthropic
-  Providers__anthropic__Kind=openai
-  Providers__anthropic__BaseUrl="http://127.0.0.1:$MOCK/v1"
+  # kind anthropic (its built-in kind): /v1/messages passes natively, chat completions are translated (scenario 1c)
+  Providers__anthropic__BaseUrl="http://127.0.0.1:$UP/a"
   Providers__deepseek__BaseUrl="http://127.0.0.1:$MOCK/v1"
 )
 
@@ -384,8 +398,8 @@ HZ=$(getconf CLK_TCK)
 # Contender table: name, url, extra headers, pids, non-stream path/body model, stream path/model.
 NONSTREAM_BODY='{"model":"gpt-4.1","messages":[{"role":"user","content":"Hello!"}],"max_tokens":16}'
 STREAM_REQ='{"model":"gemini-2.5-flash","messages":[{"role":"user","content":"Hello!"}],"max_tokens":16,"stream":true}'
-MOCK_BODY='{"model":"claude-sonnet-4.5","messages":[{"role":"user","content":"Hello!"}],"max_tokens":16}'
-MOCK_STREAM_REQ='{"model":"claude-sonnet-4.5","messages":[{"role":"user","content":"Hello!"}],"max_tokens":16,"stream":true,"stream_options":{"include_usage":true}}'
+MOCK_BODY='{"model":"deepseek-v3.2","messages":[{"role":"user","content":"Hello!"}],"max_tokens":16}'
+MOCK_STREAM_REQ='{"model":"deepseek-v3.2","messages":[{"role":"user","content":"Hello!"}],"max_tokens":16,"stream":true,"stream_options":{"include_usage":true}}'
 CONTENDERS="direct nginx portkey gateway split"
 c_pids() { case $1 in direct) [[ ${2:-fixed} == mock ]] && echo "$MOCK_PID" || echo "$UP_PID";; nginx) echo "$PROXY_PID";; portkey) echo "$PORTKEY_PID";; gateway) echo "$GW_PID";; split) echo "$SILO_PID $FRONTEND_PID";; durable) echo "$GWD_PID $PG_PID";; esac; }
 # c_target contender upstream(fixed|mock) stream(0|1) -> "url|headers|key"
@@ -488,6 +502,29 @@ if [[ $DURABLE_ONLY == 0 ]]; then
       done
     done
   done
+
+  # Streams of one answer in three ways through the embedded gateway: OpenAI pass-through (scenario 1's row), Anthropic's
+  # Messages API passed natively to an anthropic-kind provider, and OpenAI chat translated to Anthropic and back.
+  log "scenario 1c: Anthropic streams through the embedded gateway (${STREAM_CONNS##* } connections): native /v1/messages, OpenAI-to-Anthropic translated"
+  anthropic_stream() { # label url body [header] -> measured row
+    local before after line requests cpu1k args=(--key "$GW_KEY")
+    [[ -n ${4:-} ]] && args+=(--header "$4")
+    timeout $(( WARM + 60 )) dotnet "$TOOL_DLL" stream --url "$2" --conc "${STREAM_CONNS##* }" --duration "$WARM" --body "$3" "${args[@]}" > /dev/null 2>>"$LOGS/stream-errors.log" || true
+    for run in $(seq 1 "$REPS"); do
+      before=$(cpu_ticks "$GW_PID")
+      line=$(timeout $(( DUR + 60 )) dotnet "$TOOL_DLL" stream --url "$2" --conc "${STREAM_CONNS##* }" --duration "$DUR" --body "$3" "${args[@]}" 2>>"$LOGS/stream-errors.log" | grep '^RESULT' || echo "RESULT requests=0 errors=1 rps=0")
+      after=$(cpu_ticks "$GW_PID")
+      requests=$(kv requests "$line")
+      cpu1k=$(awk -v t=$(( after - before )) -v hz="$HZ" -v n="${requests:-0}" 'BEGIN { if (n > 0) printf "%.3f", t / hz / n * 1000; else print "-" }')
+      record anthropic "$1" stream "${STREAM_CONNS##* }" "$run" "$(kv rps "$line")" "$(kv p50 "$line")" "$(kv p90 "$line")" "$(kv p99 "$line")" "$(kv ttfb_p50 "$line")" "$(kv ttfb_p99 "$line")" "$(kv errors "$line")" "$cpu1k"
+      log "$(printf '%-14s %-10s stream c=%-3s run %s: %7s streams/s  p50 %s ms  p99 %s ms  ttfb p50 %s  errors %s  cpu %s s/1k' \
+        anthropic "$1" "${STREAM_CONNS##* }" "$run" "$(kv rps "$line")" "$(kv p50 "$line")" "$(kv p99 "$line")" "$(kv ttfb_p50 "$line")" "$(kv errors "$line")" "$cpu1k")"
+    done
+  }
+  anthropic_stream messages "http://127.0.0.1:$GW/v1/messages" \
+    '{"model":"claude-sonnet-4.5","max_tokens":16,"stream":true,"messages":[{"role":"user","content":"Hello!"}]}' "anthropic-version: 2023-06-01"
+  anthropic_stream translated "http://127.0.0.1:$GW/v1/chat/completions" \
+    '{"model":"claude-sonnet-4.5","messages":[{"role":"user","content":"Hello!"}],"max_tokens":16,"stream":true}'
 
   log "scenario 1b: the mock provider as upstream (64 connections)"
   mock_modes="plain"; [[ $MOCK_STREAM == 1 ]] && mock_modes="plain stream"

@@ -12,7 +12,7 @@ using Microsoft.Diagnostics.Tracing.Parsers.Clr;
 // Helper of bench/run.sh. Every command prints one machine-readable "RESULT k=v ..." line.
 //   setup  --url U --admin A --prefix P --count N [--conc C] --keys-out F   tenants P-0..P-(N-1), one key each
 //   touch  --url U --keys F [--conc C] --body JSON                          one request per key (activates grains)
-//   stream --url U --conc C --duration S [--warmup S] --body JSON [--key K | --keys F] [--header "k: v"]...
+//   stream --url U --conc C --duration S [--warmup S] --body JSON [--key K | --keys F] [--header "k: v"]... (OpenAI or Anthropic streams)
 //   heap   --pid P                                                          live managed heap after an induced full GC
 //   fairness --url U --admin A --mock M --model X --prefix P [--slots 32] [--latency-ms 50] [--duration S] [--warmup S]
 //            [--prewarm S] [--scenarios alone,flood,tiers,sleeper]          a full deployment's fair queue (Fairness.cs)
@@ -172,7 +172,8 @@ public static class Program
                         if (tail.Length > 256) tail.Remove(0, tail.Length - 256);
                     }
 
-                    ok = response.StatusCode == HttpStatusCode.OK && tail.ToString().Contains("[DONE]");
+                    // An OpenAI stream ends with [DONE], an Anthropic one with its message_stop event.
+                    ok = response.StatusCode == HttpStatusCode.OK && (tail.ToString().Contains("[DONE]") || tail.ToString().Contains("\"message_stop\""));
                     if (!ok) firstError ??= $"{(int)response.StatusCode} {tail}";
                 }
                 catch (Exception e)
