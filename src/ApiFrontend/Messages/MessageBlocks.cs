@@ -308,7 +308,7 @@ internal static class MessageBlocks
     private static string? ImageUrl(JsonElement block)
     {
         if (!block.TryGetProperty("source", out var source) || source.ValueKind != JsonValueKind.Object
-            || !source.TryGetProperty("type", out var type))
+            || !source.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String)
         {
             return null;
         }

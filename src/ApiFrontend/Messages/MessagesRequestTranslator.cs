@@ -222,40 +222,59 @@ public static class MessagesRequestTranslator
             user.WriteTo(writer);
         }
 
-        if (root.TryGetProperty("thinking", out var thinking) && thinking.ValueKind == JsonValueKind.Object
-            && ReasoningEffort(thinking) is { } effort)
+        if (root.TryGetProperty("thinking", out var thinking) && thinking.ValueKind != JsonValueKind.Null)
         {
-            writer.WriteString("reasoning_effort", effort);
+            if (!TryReasoningEffort(thinking, out var effort))
+            {
+                return Invalid("thinking: Input should be {\"type\": \"enabled\", \"budget_tokens\": <integer>}, {\"type\": \"adaptive\"} or {\"type\": \"disabled\"}");
+            }
+
+            if (effort is not null)
+            {
+                writer.WriteString("reasoning_effort", effort);
+            }
         }
 
         return null;
     }
 
-    /// <summary>A thinking budget as OpenAI's effort: under 4K tokens low, under 16K medium, more high; adaptive thinking medium.</summary>
-    private static string? ReasoningEffort(JsonElement thinking)
+    /// <summary>
+    /// A thinking budget as OpenAI's effort: under 4K tokens low, under 16K medium, more high; adaptive thinking medium;
+    /// disabled none. False for a thinking setting Anthropic would refuse (not an object, an unknown type, a budget that
+    /// is not a positive integer), so it is a 400 here whichever provider serves.
+    /// </summary>
+    private static bool TryReasoningEffort(JsonElement thinking, out string? effort)
     {
-        if (!thinking.TryGetProperty("type", out var type))
+        effort = null;
+        if (thinking.ValueKind != JsonValueKind.Object || !thinking.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String)
         {
-            return null;
+            return false;
         }
 
         if (type.ValueEquals("adaptive"))
         {
-            return "medium";
+            effort = "medium";
+            return true;
         }
 
-        if (!type.ValueEquals("enabled"))
+        if (type.ValueEquals("disabled"))
         {
-            return null;
+            return true;
         }
 
-        var budget = thinking.TryGetProperty("budget_tokens", out var b) && b.TryGetInt64(out var n) ? n : 0;
-        return budget switch
+        if (!type.ValueEquals("enabled") || !thinking.TryGetProperty("budget_tokens", out var budget)
+            || budget.ValueKind != JsonValueKind.Number || !budget.TryGetInt64(out var tokens) || tokens < 1)
+        {
+            return false;
+        }
+
+        effort = tokens switch
         {
             < 4096 => "low",
             < 16384 => "medium",
             _ => "high",
         };
+        return true;
     }
 
     private static AnthropicError? WriteTools(JsonElement root, Utf8JsonWriter writer, NativeOnlyParts nativeOnly)
@@ -371,7 +390,7 @@ public static class MessagesRequestTranslator
         var joined = new System.Text.StringBuilder();
         foreach (var block in value.EnumerateArray())
         {
-            if (block.ValueKind != JsonValueKind.Object || !block.TryGetProperty("type", out var type) || !type.ValueEquals("text")
+            if (block.ValueKind != JsonValueKind.Object || !block.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String || !type.ValueEquals("text")
                 || !block.TryGetProperty("text", out var part) || part.ValueKind != JsonValueKind.String)
             {
                 return false;
