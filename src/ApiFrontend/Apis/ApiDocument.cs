@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Gateway.ApiFrontend.Contracts;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
@@ -10,7 +11,24 @@ namespace Gateway.ApiFrontend.Apis;
 /// </summary>
 public static class ApiDocument
 {
-    public static void Configure(OpenApiOptions options) => options.AddDocumentTransformer((document, _, _) =>
+    public static void Configure(OpenApiOptions options)
+    {
+        options.AddDocumentTransformer(Trim);
+
+        // A [Required] request field is a value, not null ("id": null is refused like an absent id): its type loses
+        // the null that its Optional<string?> carrier would give it.
+        options.AddSchemaTransformer((schema, context, _) =>
+        {
+            if (context.JsonPropertyInfo?.AttributeProvider?.IsDefined(typeof(RequiredAttribute), inherit: true) == true && schema.Type is { } type)
+            {
+                schema.Type = type & ~JsonSchemaType.Null;
+            }
+
+            return Task.CompletedTask;
+        });
+    }
+
+    private static Task Trim(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
     {
         foreach (var path in document.Paths.Keys.Where(p => !p.StartsWith("/v1/", StringComparison.Ordinal) && !p.StartsWith("/admin/", StringComparison.Ordinal)).ToList())
         {
@@ -20,7 +38,7 @@ public static class ApiDocument
         document.Info.Title = "LLM gateway API";
         document.Info.Description = "OpenAI-compatible tenant API (/v1), Anthropic's Messages API (/v1/messages) and the operator's admin API (/admin).";
         return Task.CompletedTask;
-    });
+    }
 
     /// <summary>
     /// Declares that the endpoint's 200 may also be a stream of server-sent events whose data are <typeparamref name="TEvent"/>

@@ -87,6 +87,8 @@ public sealed class OpenApiDocumentTests(GatewayFactory gateway)
             ["allowedModels", "allowedOrigins", "cache", "fairShareWeight", "id", "limits", "monthlyBudgetUsd", "monthlyTokenQuota", "tier"],
             Fields(schemas["CreateTenantRequest"]!));
         Assert.Equal(["id", "tier"], schemas["CreateTenantRequest"]!["required"]!.AsArray().Select(f => f!.GetValue<string>()).Order(StringComparer.Ordinal));
+        Assert.Equal("\"string\"", schemas["CreateTenantRequest"]!["properties"]!["id"]!["type"]!.ToJsonString());
+        Assert.Equal("\"string\"", schemas["CreateTenantRequest"]!["properties"]!["tier"]!["type"]!.ToJsonString());
         Assert.Equal(
             ["allowedModels", "allowedOrigins", "cache", "fairShareWeight", "limits", "monthlyBudgetUsd", "monthlyTokenQuota", "tier"],
             Fields(schemas["UpdateTenantRequest"]!));
