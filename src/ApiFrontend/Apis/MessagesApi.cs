@@ -58,7 +58,7 @@ public static class MessagesApi
         // The stream's message_delta carries the usage: the worker passes the provider's usage chunk on.
         // The response cache keys on the client's own body: what a native provider gets (cache_control, server tools, ...)
         // is part of the question, which the translation leaves out.
-        return await ChatCompletionsApi.ServeAsync(context, request with { ClientWantsUsage = true }, bodies.Native, AnthropicDialect.Instance,
+        return await ChatPipeline.ServeAsync(context, request with { ClientWantsUsage = true }, bodies.Native, AnthropicDialect.Instance,
             new ChatCompletionsApi.ChatServices(grains, references, watch, idempotent, lostReleases, options.Value, time));
     }
 
