@@ -1,11 +1,5 @@
 using Gateway.ApiFrontend.Chat;
 using Gateway.ApiFrontend.Errors;
-using Gateway.ApiFrontend.Hosting;
-using Gateway.ApiFrontend.Cluster;
-using Gateway.Catalog;
-using Gateway.Catalog.Models;
-using Gateway.Grains.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace Gateway.ApiFrontend.Apis;
 
@@ -22,37 +16,23 @@ public static class ChatCompletionsApi
         return v1;
     }
 
-    public static async Task<IResult> CreateChatCompletion(
-        HttpContext context,
-        IGrainFactory grains,
-        GrainReferences references,
-        ModelCatalog catalog,
-        UpstreamCallWatch watch,
-        IdempotentCalls idempotent,
-        LostCallReleases lostReleases,
-        IOptions<FrontendOptions> options,
-        [FromKeyedServices(GatewayClock.Key)] TimeProvider time)
+    public static async Task<IResult> CreateChatCompletion(HttpContext context, [AsParameters] ChatServices services)
     {
-        var body = await RequestBody.ReadAsync(context.Request, options.Value.MaxRequestBodyBytes, context.RequestAborted);
+        var options = services.Options.Value;
+        var body = await RequestBody.ReadAsync(context.Request, options.MaxRequestBodyBytes, context.RequestAborted);
         if (body is null)
         {
             return new OpenAiError(StatusCodes.Status413RequestEntityTooLarge,
-                $"The request body is larger than the limit of {options.Value.MaxRequestBodyBytes} bytes.",
+                $"The request body is larger than the limit of {options.MaxRequestBodyBytes} bytes.",
                 "invalid_request_error", code: "request_too_large");
         }
 
-        var request = ChatRequestParser.Parse(body.Value, catalog, out var error);
+        var request = ChatRequestParser.Parse(body.Value, services.Catalog, out var error);
         if (request is null)
         {
             return error!;
         }
 
-        return await ChatPipeline.ServeAsync(context, request, body.Value, OpenAiChatDialect.Instance,
-            new ChatServices(grains, references, watch, idempotent, lostReleases, options.Value, time));
+        return await ChatPipeline.ServeAsync(context, request, body.Value, OpenAiChatDialect.Instance, services);
     }
-
-    /// <summary>The services the chat pipeline draws on, as the endpoints of every dialect are given them.</summary>
-    internal sealed record ChatServices(
-        IGrainFactory Grains, GrainReferences References, UpstreamCallWatch Watch, IdempotentCalls Idempotent, LostCallReleases LostReleases,
-        FrontendOptions Options, TimeProvider Time);
 }

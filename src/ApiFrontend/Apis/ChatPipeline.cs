@@ -20,9 +20,10 @@ internal static class ChatPipeline
     /// the answer rendered by <paramref name="dialect"/>. <paramref name="cacheBody"/> is the body the response cache keys
     /// on, in the client's dialect.
     /// </summary>
-    public static async Task<IResult> ServeAsync(HttpContext context, ChatRequest request, ReadOnlyMemory<byte> cacheBody, ChatDialect dialect, ChatCompletionsApi.ChatServices services)
+    public static async Task<IResult> ServeAsync(HttpContext context, ChatRequest request, ReadOnlyMemory<byte> cacheBody, ChatDialect dialect, ChatServices services)
     {
-        var (grains, references, watch, idempotent, lostReleases, frontend, time) = services;
+        var (grains, references, _, watch, idempotent, lostReleases, options, time) = services;
+        var frontend = options.Value;
         var identity = TenantIdentity.Of(context);
         if (!CacheHeaders.TryRead(context.Request, out var cacheHeaders, out var error))
         {
