@@ -44,7 +44,7 @@ internal static class ChatPipeline
         var cache = CacheKeys.Directive(admission.Cache, cacheHeaders, identity.TenantId, request.ModelId, cacheBody);
         context.Response.Headers[CacheHeaders.Name] = cache is null ? CacheHeaders.Bypass : CacheHeaders.Miss;
         var call = new UpstreamRequest(identity.TenantId, requestId, request.ModelId, request.UpstreamBody, request.PromptTokens, request.ClientWantsUsage,
-            admission.Chain, admission.ReservedTokens, cache, admission.FairShareWeight, request.Native);
+            admission.Chain, admission.ReservedTokens, cache, admission.FairShareWeight, request.Native, admission.OutputCaps);
         for (var attempt = 0; ; attempt++)
         {
             // A worker on a stopping silo refuses new calls (nothing sent): the next attempt goes to another worker.

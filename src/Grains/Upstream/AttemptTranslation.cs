@@ -16,10 +16,10 @@ internal static class AttemptTranslation
     /// <c>model</c> rewritten (decided per attempt, so a fallback to a provider of another kind is translated).
     /// </summary>
     public static bool TryTranslate(
-        ModelCatalog models, AttemptPlan plan, Deployment deployment, ProviderClient client, out byte[]? translated, out bool native, [NotNullWhen(false)] out UpstreamFailure? refusal)
+        UpstreamRequest request, Deployment deployment, ProviderClient client, out byte[]? translated, out bool native, [NotNullWhen(false)] out UpstreamFailure? refusal)
     {
         native = false;
-        if (client.Anthropic is not null && plan.Request.Native is { Dialect: IngressDialect.AnthropicMessages } messages)
+        if (client.Anthropic is not null && request.Native is { Dialect: IngressDialect.AnthropicMessages } messages)
         {
             // max_tokens needs no cap here: admission validated it against the model's cap and reserved it whole.
             translated = ModelField.Replace(messages.Body, deployment.UpstreamModelJson);
@@ -30,12 +30,12 @@ internal static class AttemptTranslation
 
         if (client.Anthropic is not null)
         {
-            return AnthropicUpstream.TryTranslate(plan.Request, deployment, OutputCap(models, deployment), client, out translated, out refusal);
+            return AnthropicUpstream.TryTranslate(request, deployment, OutputCap(request, deployment), client, out translated, out refusal);
         }
 
         if (client.Gemini is not null)
         {
-            return GeminiUpstream.TryTranslate(plan.Request, models.Get(deployment.ModelId), client, out translated, out refusal);
+            return GeminiUpstream.TryTranslate(request, OutputCap(request, deployment), client, out translated, out refusal);
         }
 
         translated = null;
@@ -52,7 +52,8 @@ internal static class AttemptTranslation
             ? new UpstreamFailure(UpstreamFailureKind.Untranslatable, client.Name, TranslationRefusal.StatusCode, reason, Code: "unsupported_value")
             : null;
 
-    // The model's output cap; a model that left the catalog mid-request has none of its own, and only the reservation bounds it.
-    private static int OutputCap(ModelCatalog models, Deployment deployment) =>
-        models.TryResolve(deployment.ModelId, out _, out var model) ? model.MaxOutputTokens : int.MaxValue;
+    // The model's output cap as admission found it in the catalog, carried with the request; a request that carries none
+    // (from a frontend that did not pass it on) is bounded by its reservation alone.
+    private static int OutputCap(UpstreamRequest request, Deployment deployment) =>
+        request.OutputCapOf(deployment.ModelId) ?? int.MaxValue;
 }

@@ -13,7 +13,7 @@ namespace Gateway.Grains.Upstream;
 /// what <see cref="UpstreamCaller"/> runs inside the deployment's circuit breaker. One per silo, held by the caller.
 /// </summary>
 internal sealed partial class DeploymentSender(
-    ModelCatalog models, IOptionsMonitor<UpstreamOptions> options, TimeProvider time, ILogger logger)
+    IOptionsMonitor<UpstreamOptions> options, TimeProvider time, ILogger logger)
 {
     private static readonly MediaTypeHeaderValue Json = new("application/json");
     private const int MaxErrorBodyBytes = 64 * 1024;
@@ -83,7 +83,7 @@ internal sealed partial class DeploymentSender(
                     : client.Gemini is not null
                     ? GeminiUpstream.TryReadCompletion(raw, deployment.ModelId, created, plan.Request.PromptTokens, out body, out usage)
                     : native
-                    ? AnthropicUpstream.TryReadNative(raw, models.ModelJson(deployment.ModelId), created, plan.Request.PromptTokens, out body, out usage)
+                    ? AnthropicUpstream.TryReadNative(raw, deployment.ModelIdJson, created, plan.Request.PromptTokens, out body, out usage)
                     : AnthropicUpstream.TryReadCompletion(raw, deployment.ModelId, created, plan.Request.PromptTokens, out body, out usage));
                 if (!read)
                 {
@@ -93,7 +93,7 @@ internal sealed partial class DeploymentSender(
                     return AttemptResult.Failed(new UpstreamFailure(UpstreamFailureKind.BadResponse, client.Name));
                 }
 
-                body ??= ModelField.Replace(raw!, models.ModelJson(deployment.ModelId));
+                body ??= ModelField.Replace(raw!, deployment.ModelIdJson);
             }
 
             var exchange = new UpstreamExchange(deployment, state, ticket, response, timeouts)
@@ -102,7 +102,7 @@ internal sealed partial class DeploymentSender(
                 Usage = usage,
                 Native = native,
                 Translation = !stream || translated is null ? null
-                    : native ? new AnthropicNativeStream(client.Name, models.ModelJson(deployment.ModelId))
+                    : native ? new AnthropicNativeStream(client.Name, deployment.ModelIdJson)
                     : client.Gemini is not null ? new GeminiEventStream(deployment.ModelId, time.GetUtcNow().ToUnixTimeSeconds(), client.Name)
                     : new AnthropicEventStream(deployment.ModelId, time.GetUtcNow().ToUnixTimeSeconds(), client.Name),
             };

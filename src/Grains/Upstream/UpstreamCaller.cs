@@ -50,7 +50,7 @@ public sealed partial class UpstreamCaller
         _options = options;
         _time = time;
         _logger = logger;
-        _sender = new DeploymentSender(models, options, time, logger);
+        _sender = new DeploymentSender(options, time, logger);
     }
 
     /// <summary>An open exchange with the deployment that answered, or why none did. Throws only when <paramref name="cancellationToken"/> fires.</summary>
@@ -143,7 +143,7 @@ public sealed partial class UpstreamCaller
                     continue;
                 }
 
-                if (!AttemptTranslation.TryTranslate(_models, plan, deployment, client, out translated, out native, out var refusal))
+                if (!AttemptTranslation.TryTranslate(plan.Request, deployment, client, out translated, out native, out var refusal))
                 {
                     return AttemptResult.Failed(refusal);
                 }
@@ -159,7 +159,7 @@ public sealed partial class UpstreamCaller
             else if (plan.TakeQueue() is { } full && _providers.TryGet(full.Provider, out client))
             {
                 deployment = full;
-                if (!AttemptTranslation.TryTranslate(_models, plan, deployment, client, out translated, out native, out var refusal))
+                if (!AttemptTranslation.TryTranslate(plan.Request, deployment, client, out translated, out native, out var refusal))
                 {
                     return AttemptResult.Failed(refusal);
                 }

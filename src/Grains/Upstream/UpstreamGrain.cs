@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using Gateway.Catalog;
-using Gateway.Catalog.Models;
 using Gateway.Grains.Abstractions;
 using Gateway.Grains.Abstractions.Tenants;
 using Gateway.Grains.Abstractions.Upstream;
@@ -23,7 +22,6 @@ namespace Gateway.Grains.Upstream;
 /// </summary>
 [Reentrant, LocalUnlessDrainingPlacement]
 public sealed partial class UpstreamGrain(
-    ModelCatalog models,
     UpstreamCaller caller,
     SettlementRetry settlements,
     UpstreamDrain drain,
@@ -136,7 +134,7 @@ public sealed partial class UpstreamGrain(
         var meter = new StreamMeter(request.PromptTokens, exchange.UsageSource);
         var native = exchange.Native;
         var assembled = fill is null || native ? null : new StreamedCompletion();
-        var model = models.ModelJson(exchange.Deployment.ModelId);
+        var model = exchange.Deployment.ModelIdJson;
         var settled = false;
         UpstreamFailure? cut = null;
         try
