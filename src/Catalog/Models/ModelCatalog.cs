@@ -56,10 +56,6 @@ public sealed class ModelCatalog
     public ModelRoute? Route(string modelId) =>
         _snapshot.ByName.TryGetValue(modelId, out var entry) ? _snapshot.Routes[entry.Id] : null;
 
-    /// <summary>A catalog id as a JSON string, as answers carry it in their <c>model</c> member.</summary>
-    public byte[] ModelJson(string modelId) =>
-        _snapshot.ModelJson.TryGetValue(modelId, out var json) ? json : System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(modelId);
-
     /// <summary>Every deployment of every model, in catalog order.</summary>
     public IEnumerable<Deployment> Deployments => _snapshot.Ids.SelectMany(id => _snapshot.Routes[id].Deployments);
 
@@ -92,13 +88,10 @@ public sealed class ModelCatalog
             ByName = byName.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
             ById = models.ToFrozenDictionary(m => m.Key, m => (m.Key, m.Value), StringComparer.OrdinalIgnoreCase);
             Ids = models.Keys.Order(StringComparer.Ordinal).ToArray();
-            ModelJson = models.Keys.ToFrozenDictionary(id => id, id => System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(id), StringComparer.OrdinalIgnoreCase);
             Routes = models.ToFrozenDictionary(m => m.Key, m => RouteOf(m.Key, m.Value), StringComparer.OrdinalIgnoreCase);
         }
 
         public FrozenDictionary<string, ModelRoute> Routes { get; }
-
-        public FrozenDictionary<string, byte[]> ModelJson { get; }
 
         private static ModelRoute RouteOf(string id, ModelDefinition model)
         {
