@@ -1,12 +1,9 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Gateway.ApiFrontend.Chat;
-using Gateway.ApiFrontend.Cluster;
 using Gateway.ApiFrontend.Hosting;
 using Gateway.ApiFrontend.Messages;
-using Gateway.Catalog;
 using Gateway.Catalog.Models;
-using Gateway.Grains.Abstractions;
 using Gateway.Grains.Abstractions.Upstream;
 using Microsoft.Extensions.Options;
 
@@ -35,19 +32,10 @@ public static class MessagesApi
         return v1;
     }
 
-    public static async Task<IResult> CreateMessage(
-        HttpContext context,
-        IGrainFactory grains,
-        GrainReferences references,
-        ModelCatalog catalog,
-        UpstreamCallWatch watch,
-        IdempotentCalls idempotent,
-        LostCallReleases lostReleases,
-        IOptions<FrontendOptions> options,
-        [FromKeyedServices(GatewayClock.Key)] TimeProvider time)
+    public static async Task<IResult> CreateMessage(HttpContext context, [AsParameters] ChatServices services)
     {
         context.Response.Headers["request-id"] = RequestIds.Of(context);
-        var (request, bodies, error) = await ReadAsync(context, catalog, options.Value, forCounting: false);
+        var (request, bodies, error) = await ReadAsync(context, services.Catalog, services.Options.Value, forCounting: false);
         if (request is null)
         {
             return error!;
@@ -58,8 +46,7 @@ public static class MessagesApi
         // The stream's message_delta carries the usage: the worker passes the provider's usage chunk on.
         // The response cache keys on the client's own body: what a native provider gets (cache_control, server tools, ...)
         // is part of the question, which the translation leaves out.
-        return await ChatCompletionsApi.ServeAsync(context, request with { ClientWantsUsage = true }, bodies.Native, AnthropicDialect.Instance,
-            new ChatCompletionsApi.ChatServices(grains, references, watch, idempotent, lostReleases, options.Value, time));
+        return await ChatPipeline.ServeAsync(context, request with { ClientWantsUsage = true }, bodies.Native, AnthropicDialect.Instance, services);
     }
 
     public static async Task<IResult> CountTokens(HttpContext context, ModelCatalog catalog, IOptions<FrontendOptions> options)

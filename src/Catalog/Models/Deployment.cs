@@ -7,4 +7,7 @@ public sealed record Deployment(string Id, string ModelId, string Provider, stri
 {
     /// <summary>The upstream model name as a JSON string, written once into every request body sent to this deployment.</summary>
     public byte[] UpstreamModelJson { get; } = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(UpstreamModel);
+
+    /// <summary>The catalog id as a JSON string, as answers served by this deployment carry it in their <c>model</c> member.</summary>
+    public byte[] ModelIdJson { get; } = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(ModelId);
 }

@@ -35,13 +35,26 @@ public sealed class ModelCatalog
         return false;
     }
 
+    /// <summary>
+    /// The definition of a catalog id, in its catalog spelling; an alias is not looked up. A request's name is resolved
+    /// once, where it enters (the frontend), and the hops after it carry the catalog id.
+    /// </summary>
+    public bool TryGet(string modelId, out string catalogId, out ModelDefinition definition)
+    {
+        if (_snapshot.ById.TryGetValue(modelId, out var entry))
+        {
+            (catalogId, definition) = entry;
+            return true;
+        }
+
+        catalogId = "";
+        definition = null!;
+        return false;
+    }
+
     /// <summary>The deployments, routing and fallbacks of a catalog id (or alias); null when it is not in the catalog.</summary>
     public ModelRoute? Route(string modelId) =>
         _snapshot.ByName.TryGetValue(modelId, out var entry) ? _snapshot.Routes[entry.Id] : null;
-
-    /// <summary>A catalog id as a JSON string, as answers carry it in their <c>model</c> member.</summary>
-    public byte[] ModelJson(string modelId) =>
-        _snapshot.ModelJson.TryGetValue(modelId, out var json) ? json : System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(modelId);
 
     /// <summary>Every deployment of every model, in catalog order.</summary>
     public IEnumerable<Deployment> Deployments => _snapshot.Ids.SelectMany(id => _snapshot.Routes[id].Deployments);
@@ -73,14 +86,12 @@ public sealed class ModelCatalog
             }
 
             ByName = byName.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
+            ById = models.ToFrozenDictionary(m => m.Key, m => (m.Key, m.Value), StringComparer.OrdinalIgnoreCase);
             Ids = models.Keys.Order(StringComparer.Ordinal).ToArray();
-            ModelJson = models.Keys.ToFrozenDictionary(id => id, id => System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(id), StringComparer.OrdinalIgnoreCase);
             Routes = models.ToFrozenDictionary(m => m.Key, m => RouteOf(m.Key, m.Value), StringComparer.OrdinalIgnoreCase);
         }
 
         public FrozenDictionary<string, ModelRoute> Routes { get; }
-
-        public FrozenDictionary<string, byte[]> ModelJson { get; }
 
         private static ModelRoute RouteOf(string id, ModelDefinition model)
         {
@@ -95,6 +106,8 @@ public sealed class ModelCatalog
         }
 
         public FrozenDictionary<string, (string Id, ModelDefinition Definition)> ByName { get; }
+
+        public FrozenDictionary<string, (string Id, ModelDefinition Definition)> ById { get; }
 
         public string[] Ids { get; }
     }

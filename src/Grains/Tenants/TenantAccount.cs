@@ -160,7 +160,7 @@ internal sealed class TenantAccount(TenantState state, TenantGrainOptions option
     public LedgerEntry Charge(Settlement settlement, string tenantId, ModelCatalog models, DateTimeOffset now)
     {
         var pricing = (Reservations.Find(settlement.RequestId)?.Pricing is { } reserved && string.Equals(reserved.ModelId, settlement.Model, StringComparison.OrdinalIgnoreCase) ? reserved : null)
-            ?? (models.TryResolve(settlement.Model, out var id, out var model) ? new Pricing(id, model) : null)
+            ?? (models.TryGet(settlement.Model, out var id, out var model) ? new Pricing(id, model) : null)
             ?? throw new InvalidOperationException($"Model '{settlement.Model}' is not in the catalog; request {settlement.RequestId} cannot be priced.");
 
         var cost = pricing.CostUsd(TokenUsage.Of(settlement));

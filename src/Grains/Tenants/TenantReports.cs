@@ -71,6 +71,7 @@ internal static class TenantReports
             ? result with
             {
                 Chain = plan.Chain,
+                OutputCaps = plan.OutputCaps,
                 ReservedTokens = decision.WorstCaseTokens,
                 Cache = account.Config!.Cache is { Enabled: true } cache ? cache : null,
                 FairShareWeight = limits.FairShareWeight,

@@ -2,7 +2,6 @@ using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
-using Gateway.Catalog.Models;
 using Gateway.Grains.Abstractions.Upstream;
 using Gateway.Grains.Providers;
 using Gateway.Grains.Providers.Gemini;
@@ -23,11 +22,11 @@ internal static class GeminiUpstream
     /// reserved for the output, so the reservation still covers the most the call can cost.
     /// </summary>
     public static bool TryTranslate(
-        UpstreamRequest request, ModelDefinition model, ProviderClient client,
+        UpstreamRequest request, int outputCap, ProviderClient client,
         [NotNullWhen(true)] out byte[]? body, [NotNullWhen(false)] out UpstreamFailure? refusal)
     {
         var reserved = request.ReservedTokens > request.PromptTokens ? request.ReservedTokens - request.PromptTokens : (long?)null;
-        var cap = reserved is { } output ? (int)Math.Min(model.MaxOutputTokens, output) : model.MaxOutputTokens;
+        var cap = reserved is { } output ? (int)Math.Min(outputCap, output) : outputCap;
         var translated = GeminiRequestTranslator.TryTranslate(request.Body, new GeminiRequestOptions(cap), out var translation, out var reason);
         if (translated && translation!.Candidates > 1 && reserved is { } total && (long)translation.MaxTokens * translation.Candidates > total)
         {

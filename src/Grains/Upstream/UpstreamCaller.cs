@@ -1,5 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
-using System.Net.Http.Headers;
 using Gateway.Catalog;
 using Gateway.Catalog.Models;
 using Gateway.Catalog.Resilience;
@@ -7,7 +5,6 @@ using Gateway.Grains.Abstractions.Routing;
 using Gateway.Catalog.Telemetry;
 using Gateway.Grains.Abstractions.Upstream;
 using Gateway.Grains.Providers;
-using Gateway.Grains.Providers.Translation;
 using Gateway.Grains.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -27,9 +24,6 @@ namespace Gateway.Grains.Upstream;
 /// </summary>
 public sealed partial class UpstreamCaller
 {
-    private static readonly MediaTypeHeaderValue Json = new("application/json");
-    private const int MaxErrorBodyBytes = 64 * 1024;
-
     private readonly ModelCatalog _models;
     private readonly ProviderClients _providers;
     private readonly DeploymentHealth _health;
@@ -37,6 +31,7 @@ public sealed partial class UpstreamCaller
     private readonly IOptionsMonitor<UpstreamOptions> _options;
     private readonly TimeProvider _time;
     private readonly ILogger<UpstreamCaller> _logger;
+    private readonly DeploymentSender _sender;
     private (UpstreamRetryOptions Options, ResiliencePipeline<AttemptResult> Pipeline)? _retry;
 
     public UpstreamCaller(
@@ -55,6 +50,7 @@ public sealed partial class UpstreamCaller
         _options = options;
         _time = time;
         _logger = logger;
+        _sender = new DeploymentSender(options, time, logger);
     }
 
     /// <summary>An open exchange with the deployment that answered, or why none did. Throws only when <paramref name="cancellationToken"/> fires.</summary>
@@ -140,14 +136,14 @@ public sealed partial class UpstreamCaller
                     continue;
                 }
 
-                if (NativeOnly(plan.Request, client) is { } nativeOnly)
+                if (AttemptTranslation.NativeOnly(plan.Request, client) is { } nativeOnly)
                 {
                     // Another deployment of the chain may speak the client's dialect; if none does, this is the answer.
                     plan.Exclude(deployment, nativeOnly);
                     continue;
                 }
 
-                if (!TryTranslate(plan, deployment, client, out translated, out native, out var refusal))
+                if (!AttemptTranslation.TryTranslate(plan.Request, deployment, client, out translated, out native, out var refusal))
                 {
                     return AttemptResult.Failed(refusal);
                 }
@@ -163,7 +159,7 @@ public sealed partial class UpstreamCaller
             else if (plan.TakeQueue() is { } full && _providers.TryGet(full.Provider, out client))
             {
                 deployment = full;
-                if (!TryTranslate(plan, deployment, client, out translated, out native, out var refusal))
+                if (!AttemptTranslation.TryTranslate(plan.Request, deployment, client, out translated, out native, out var refusal))
                 {
                     return AttemptResult.Failed(refusal);
                 }
@@ -196,7 +192,7 @@ public sealed partial class UpstreamCaller
                 try
                 {
                     outcome = await state.Breaker.ExecuteOutcomeAsync(
-                        static async (context, args) => Outcome.FromResult(await args.Caller.CallAsync(args.Plan, args.Deployment, args.State, args.Client, args.Ticket, args.Stream, args.Translated, args.Native, context.CancellationToken)),
+                        static async (context, args) => Outcome.FromResult(await args.Caller._sender.SendAsync(args.Plan, args.Deployment, args.State, args.Client, args.Ticket, args.Stream, args.Translated, args.Native, context.CancellationToken)),
                         context,
                         (Caller: this, Plan: plan, Deployment: deployment, State: state, Client: client, Ticket: ticket, Stream: stream, Translated: translated, Native: native));
                 }
@@ -248,182 +244,6 @@ public sealed partial class UpstreamCaller
         }
     }
 
-    /// <summary>
-    /// Sends the request to one deployment and reads as far as the gateway must before answering the client: the headers
-    /// of a stream, the whole body of a completion. Every failure becomes an <see cref="UpstreamFailure"/>; only the caller's
-    /// cancellation throws. On success the exchange owns the response, the timers and the ticket. <paramref name="translated"/>
-    /// is the Messages body for a provider of kind <c>anthropic</c>, the <c>generateContent</c> body for one of kind
-    /// <c>gemini</c>, whose answer is translated back to OpenAI's format; when <paramref name="native"/>, it is the Messages
-    /// client's own body, sent with the client's <c>anthropic-version</c> and <c>anthropic-beta</c>, and the answer stays
-    /// Anthropic's (its usage read for the charge).
-    /// </summary>
-    private async Task<AttemptResult> CallAsync(
-        AttemptPlan plan, Deployment deployment, DeploymentState state, ProviderClient client, CapacityTicket ticket, bool stream,
-        byte[]? translated, bool native, CancellationToken cancellationToken)
-    {
-        var provider = client.Options;
-        var nativeRequest = native ? plan.Request.Native : null;
-        var timeouts = new UpstreamTimeouts(provider, _time, cancellationToken);
-        state.Enter();
-        HttpResponseMessage? response = null;
-        var handedOver = false;
-        try
-        {
-            using (var content = new ByteArrayContent(translated ?? ModelField.Insert(plan.Request.Body, deployment.UpstreamModelJson)))
-            {
-                content.Headers.ContentType = Json;
-                response = client.Anthropic is { } anthropic
-                    ? await anthropic.MessagesAsync(content, client.Authorization, nativeRequest?.Version ?? client.Options.AnthropicVersion, nativeRequest?.Beta, timeouts.Token)
-                    : client.Gemini is { } gemini
-                    ? await (stream
-                        ? gemini.StreamGenerateContentAsync(deployment.UpstreamModel, content, client.Authorization, timeouts.Token)
-                        : gemini.GenerateContentAsync(deployment.UpstreamModel, content, client.Authorization, timeouts.Token))
-                    : await client.Api!.ChatCompletionsAsync(content, client.Authorization, timeouts.Token);
-            }
-
-            state.RecordFirstByte(timeouts.Elapsed);
-            timeouts.Touch();
-            if (!response.IsSuccessStatusCode)
-            {
-                var error = await UpstreamBody.ReadAsync(response.Content, MaxErrorBodyBytes, timeouts, truncate: true) ?? [];
-                LogUpstreamStatus(_logger, deployment.Id, (int)response.StatusCode);
-                return AttemptResult.Failed(client.Gemini is not null
-                    ? GeminiUpstream.FromStatus(response.StatusCode, error, response.Headers, client.Name, _time.GetUtcNow())
-                    : UpstreamFailureRules.FromStatus(response.StatusCode, error, response.Headers, client.Name, _time.GetUtcNow()));
-            }
-
-            // An SSE reader skips lines that are not fields, so an HTML page or a JSON body would read as a stream that
-            // ended before its first event: cut, rather than the bad answer it is.
-            if (stream && response.Content.Headers.ContentType?.MediaType is { } mediaType
-                && !string.Equals(mediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase))
-            {
-                LogBadResponse(_logger, deployment.Id, $"a stream answered as {mediaType}");
-                return AttemptResult.Failed(new UpstreamFailure(UpstreamFailureKind.BadResponse, client.Name));
-            }
-
-            byte[]? body = null;
-            CompletionUsage.Figures usage = default;
-            if (!stream)
-            {
-                var max = _options.CurrentValue.MaxResponseBytes;
-                var raw = await UpstreamBody.ReadAsync(response.Content, max, timeouts, truncate: false);
-                var created = _time.GetUtcNow().ToUnixTimeSeconds();
-                var read = raw is not null && (translated is null
-                    ? CompletionUsage.TryRead(raw, plan.Request.PromptTokens, out usage)
-                    : client.Gemini is not null
-                    ? GeminiUpstream.TryReadCompletion(raw, deployment.ModelId, created, plan.Request.PromptTokens, out body, out usage)
-                    : native
-                    ? AnthropicUpstream.TryReadNative(raw, _models.ModelJson(deployment.ModelId), created, plan.Request.PromptTokens, out body, out usage)
-                    : AnthropicUpstream.TryReadCompletion(raw, deployment.ModelId, created, plan.Request.PromptTokens, out body, out usage));
-                if (!read)
-                {
-                    LogBadResponse(_logger, deployment.Id, raw is null ? $"body larger than {max} bytes"
-                        : translated is null ? "body is not a JSON object"
-                        : client.Gemini is not null ? "body is not a generateContent response" : "body is not a Messages response");
-                    return AttemptResult.Failed(new UpstreamFailure(UpstreamFailureKind.BadResponse, client.Name));
-                }
-
-                body ??= ModelField.Replace(raw!, _models.ModelJson(deployment.ModelId));
-            }
-
-            var exchange = new UpstreamExchange(deployment, state, ticket, response, timeouts)
-            {
-                Body = body,
-                Usage = usage,
-                Native = native,
-                Translation = !stream || translated is null ? null
-                    : native ? new AnthropicNativeStream(client.Name, _models.ModelJson(deployment.ModelId))
-                    : client.Gemini is not null ? new GeminiEventStream(deployment.ModelId, _time.GetUtcNow().ToUnixTimeSeconds(), client.Name)
-                    : new AnthropicEventStream(deployment.ModelId, _time.GetUtcNow().ToUnixTimeSeconds(), client.Name),
-            };
-            handedOver = true;
-            return AttemptResult.Succeeded(exchange);
-        }
-        catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
-        {
-            // Refit wraps transport errors in exceptions of its own: the cause is read from the timers, not the exception type.
-            var timedOut = timeouts.TimedOut;
-            LogUpstreamUnreachable(_logger, deployment.Id, timedOut ? "timed out" : Describe(exception));
-            return AttemptResult.Failed(new UpstreamFailure(timedOut ? UpstreamFailureKind.TimedOut : UpstreamFailureKind.Unreachable, client.Name));
-        }
-        finally
-        {
-            if (!handedOver)
-            {
-                response?.Dispose();
-                timeouts.Dispose();
-                state.Exit();
-            }
-        }
-    }
-
-    // The model's output cap; a model that left the catalog mid-request has none of its own, and only the reservation bounds it.
-    /// <summary>
-    /// The body in the wire format of <paramref name="client"/>'s kind (null: the OpenAI body as it is), written before
-    /// capacity is taken: a request the provider's format cannot carry is the client's 400, and nothing was sent or held.
-    /// <paramref name="native"/>: the provider speaks the client's own dialect, and gets the client's body with only its
-    /// <c>model</c> rewritten (decided per attempt, so a fallback to a provider of another kind is translated).
-    /// </summary>
-    private bool TryTranslate(
-        AttemptPlan plan, Deployment deployment, ProviderClient client, out byte[]? translated, out bool native, [NotNullWhen(false)] out UpstreamFailure? refusal)
-    {
-        native = false;
-        if (client.Anthropic is not null && plan.Request.Native is { Dialect: IngressDialect.AnthropicMessages } messages)
-        {
-            // max_tokens needs no cap here: admission validated it against the model's cap and reserved it whole.
-            translated = ModelField.Replace(messages.Body, deployment.UpstreamModelJson);
-            native = true;
-            refusal = null;
-            return true;
-        }
-
-        if (client.Anthropic is not null)
-        {
-            return AnthropicUpstream.TryTranslate(plan.Request, deployment, OutputCap(deployment), client, out translated, out refusal);
-        }
-
-        if (client.Gemini is not null)
-        {
-            return GeminiUpstream.TryTranslate(plan.Request, _models.Get(deployment.ModelId), client, out translated, out refusal);
-        }
-
-        translated = null;
-        refusal = null;
-        return true;
-    }
-
-    /// <summary>
-    /// Why <paramref name="client"/> cannot serve a request whose translation lacks parts of it (a Messages request with a
-    /// server tool, for a provider that does not speak Messages): the client's 400, nothing sent; null when it can.
-    /// </summary>
-    private static UpstreamFailure? NativeOnly(UpstreamRequest request, ProviderClient client) =>
-        request.Native is { Untranslatable: { } reason } native && !(native.Dialect == IngressDialect.AnthropicMessages && client.Anthropic is not null)
-            ? new UpstreamFailure(UpstreamFailureKind.Untranslatable, client.Name, TranslationRefusal.StatusCode, reason, Code: "unsupported_value")
-            : null;
-
-    private int OutputCap(Deployment deployment) =>
-        _models.TryResolve(deployment.ModelId, out _, out var model) ? model.MaxOutputTokens : int.MaxValue;
-
-    private static string Describe(Exception exception)
-    {
-        var inner = exception;
-        while (inner.InnerException is not null && inner is not System.Net.Sockets.SocketException)
-        {
-            inner = inner.InnerException;
-        }
-
-        return inner is System.Net.Sockets.SocketException socket ? socket.SocketErrorCode.ToString() : inner.GetType().Name;
-    }
-
     [LoggerMessage(Level = LogLevel.Error, Message = "Deployment {Deployment} names provider {Provider}, which is not configured")]
     private static partial void LogProviderMissing(ILogger logger, string deployment, string provider);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Deployment {Deployment} could not be reached ({Reason})")]
-    private static partial void LogUpstreamUnreachable(ILogger logger, string deployment, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Deployment {Deployment} answered {Status}")]
-    private static partial void LogUpstreamStatus(ILogger logger, string deployment, int status);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Deployment {Deployment} sent a bad response ({Reason})")]
-    private static partial void LogBadResponse(ILogger logger, string deployment, string reason);
 }

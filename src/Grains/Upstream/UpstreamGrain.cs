@@ -1,7 +1,5 @@
 using System.Runtime.CompilerServices;
 using Gateway.Catalog;
-using Gateway.Catalog.Models;
-using Gateway.Catalog.Telemetry;
 using Gateway.Grains.Abstractions;
 using Gateway.Grains.Abstractions.Tenants;
 using Gateway.Grains.Abstractions.Upstream;
@@ -24,7 +22,6 @@ namespace Gateway.Grains.Upstream;
 /// </summary>
 [Reentrant, LocalUnlessDrainingPlacement]
 public sealed partial class UpstreamGrain(
-    ModelCatalog models,
     UpstreamCaller caller,
     SettlementRetry settlements,
     UpstreamDrain drain,
@@ -61,7 +58,7 @@ public sealed partial class UpstreamGrain(
     private async Task<UpstreamResponse> CompleteCoreAsync(UpstreamRequest request, CancellationToken cancellationToken)
     {
         var tenant = references.Get<ITenantGrain>(request.TenantId);
-        var (hit, fill) = await LookUpAsync(tenant, request, cancellationToken);
+        var (hit, fill) = await CachedAnswers.LookUpAsync(cache, tenant, request, cancellationToken);
         if (hit is not null)
         {
             return await SettleHitAsync(tenant, request, hit)
@@ -81,7 +78,7 @@ public sealed partial class UpstreamGrain(
         {
             var usage = exchange.Usage;
             exchange.Complete(usage.Total);
-            if (!await settlements.SettleAsync(tenant, SettlementOf(request, exchange, usage, Settlement.Completed)))
+            if (!await settlements.SettleAsync(tenant, WorkerSettlements.Of(request, exchange, usage, Settlement.Completed)))
             {
                 return new UpstreamResponse(null, new UpstreamFailure(UpstreamFailureKind.NotRecorded, exchange.Deployment.Provider));
             }
@@ -89,54 +86,10 @@ public sealed partial class UpstreamGrain(
             // A native answer is in the client's dialect, which the cache (OpenAI completions) does not hold.
             if (fill is not null && !exchange.Native && CachePolicy.IsStorable(exchange.Body))
             {
-                await StoreAsync(request, fill, exchange.Deployment.ModelId, exchange.Deployment.Provider, usage, exchange.Body!);
+                await CachedAnswers.StoreAsync(cache, time, request, fill, exchange.Deployment.ModelId, exchange.Deployment.Provider, usage, exchange.Body!);
             }
 
-            return new UpstreamResponse(exchange.Body, null, QueuedMs: QueuedMs(exchange), ProviderTime: exchange.ProviderTime, Native: exchange.Native);
-        }
-    }
-
-    /// <summary>
-    /// The tenant's stored answer to this request, or else, when the request may store its answer, the fill it leads
-    /// (identical requests on this silo meanwhile wait for it rather than call the provider too).
-    /// </summary>
-    private async Task<(CachedCompletion? Hit, ResponseCache.Fill? Fill)> LookUpAsync(ITenantGrain tenant, UpstreamRequest request, CancellationToken cancellationToken)
-    {
-        if (request.Cache is not { } directive)
-        {
-            return (null, null);
-        }
-
-        try
-        {
-            if (directive.Read)
-            {
-                var stored = await cache.GetAsync(request.TenantId, directive.Key, cancellationToken);
-                UpstreamMetrics.RecordCacheLookup(hit: stored is not null);
-                if (stored is not null)
-                {
-                    return (stored, null);
-                }
-            }
-
-            if (!directive.Write)
-            {
-                return (null, null);
-            }
-
-            if (!cache.TryJoin(directive.Key, out var pending, out var fill))
-            {
-                return (null, fill);
-            }
-
-            // Another identical request is on its way to the provider: its answer, once stored, is this one's too.
-            var filled = directive.Read ? await cache.WaitAsync(pending, cancellationToken) : null;
-            return (filled, null);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            await tenant.ReleaseAsync(request.RequestId);
-            throw;
+            return new UpstreamResponse(exchange.Body, null, QueuedMs: WorkerSettlements.QueuedMs(exchange), ProviderTime: exchange.ProviderTime, Native: exchange.Native);
         }
     }
 
@@ -145,23 +98,14 @@ public sealed partial class UpstreamGrain(
     /// writes its ledger row, marked cached.
     /// </summary>
     private Task<bool> SettleHitAsync(ITenantGrain tenant, UpstreamRequest request, CachedCompletion hit) =>
-        settlements.SettleAsync(tenant, WithUsage(new Settlement(request.RequestId, hit.ModelId, 0, 0, Settlement.Cached,
-            RequestedModel: request.Model, Attempts: 0, Provider: hit.Provider), hit.Usage));
-
-    private async Task StoreAsync(UpstreamRequest request, ResponseCache.Fill fill, string modelId, string provider, CompletionUsage.Figures usage, byte[] body)
-    {
-        var directive = request.Cache!;
-        var entry = new CachedCompletion(modelId, provider, usage with { Counted = false }, body, time.GetUtcNow() + directive.Ttl);
-        await cache.SetAsync(request.TenantId, directive.Key, entry, directive.Ttl, directive.MaxEntries);
-        fill.Complete(entry);
-    }
+        settlements.SettleAsync(tenant, WorkerSettlements.Hit(request, hit));
 
     private async IAsyncEnumerable<UpstreamChunk> StreamCoreAsync(
         UpstreamRequest request,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var tenant = references.Get<ITenantGrain>(request.TenantId);
-        var (hit, fill) = await LookUpAsync(tenant, request, cancellationToken);
+        var (hit, fill) = await CachedAnswers.LookUpAsync(cache, tenant, request, cancellationToken);
         if (hit is not null)
         {
             if (!await SettleHitAsync(tenant, request, hit))
@@ -190,7 +134,7 @@ public sealed partial class UpstreamGrain(
         var meter = new StreamMeter(request.PromptTokens, exchange.UsageSource);
         var native = exchange.Native;
         var assembled = fill is null || native ? null : new StreamedCompletion();
-        var model = models.ModelJson(exchange.Deployment.ModelId);
+        var model = exchange.Deployment.ModelIdJson;
         var settled = false;
         UpstreamFailure? cut = null;
         try
@@ -227,7 +171,7 @@ public sealed partial class UpstreamGrain(
                 var first = !meter.Streamed;
                 meter.MarkStreamed();
                 yield return new UpstreamChunk(native ? data : ModelField.Replace(request.ClientWantsUsage ? data : NullUsage.Remove(data), model), null,
-                    QueuedMs: first ? QueuedMs(exchange) : null, ProviderTime: first ? exchange.ProviderTime : default, Native: first && native);
+                    QueuedMs: first ? WorkerSettlements.QueuedMs(exchange) : null, ProviderTime: first ? exchange.ProviderTime : default, Native: first && native);
             }
 
             // Settled before the stream's end reaches the client, so that a client that saw the end sees the charge too.
@@ -235,7 +179,7 @@ public sealed partial class UpstreamGrain(
             var recorded = await SettleStreamAsync(tenant, request, exchange, meter, cut is null ? Settlement.Completed : Settlement.StreamInterrupted);
             if (cut is null && recorded && fill is not null && assembled?.ToCompletion(model) is { } completion)
             {
-                await StoreAsync(request, fill, exchange.Deployment.ModelId, exchange.Deployment.Provider, meter.Usage, completion);
+                await CachedAnswers.StoreAsync(cache, time, request, fill, exchange.Deployment.ModelId, exchange.Deployment.Provider, meter.Usage, completion);
             }
             if (cut is not null)
             {
@@ -293,32 +237,12 @@ public sealed partial class UpstreamGrain(
         {
             var usage = meter.Usage;
             exchange.Complete(usage.Total);
-            return await settlements.SettleAsync(tenant, SettlementOf(request, exchange, usage, outcome));
+            return await settlements.SettleAsync(tenant, WorkerSettlements.Of(request, exchange, usage, outcome));
         }
 
         await tenant.ReleaseAsync(request.RequestId);
         return false;
     }
-
-    /// <summary>Whole milliseconds the request waited in a full deployment's queue, rounded up; null when it did not wait.</summary>
-    private static long? QueuedMs(UpstreamExchange exchange) =>
-        exchange.QueuedFor is { } queued ? (queued.Ticks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond : null;
-
-    private static Settlement SettlementOf(UpstreamRequest request, UpstreamExchange exchange, CompletionUsage.Figures usage, string outcome) =>
-        WithUsage(new Settlement(request.RequestId, exchange.Deployment.ModelId, 0, 0, outcome,
-            RequestedModel: request.Model, Attempts: exchange.Attempts, UsageCounted: usage.Counted, Provider: exchange.Deployment.Provider,
-            QueueWaitMs: QueuedMs(exchange) ?? 0), usage);
-
-    /// <summary>A settlement carrying every token count of <paramref name="usage"/>, split as they are priced.</summary>
-    private static Settlement WithUsage(Settlement settlement, CompletionUsage.Figures usage) => settlement with
-    {
-        InputTokens = usage.Input,
-        OutputTokens = usage.Output,
-        CachedInputTokens = usage.CachedInput,
-        CacheWriteTokens = usage.CacheWrite,
-        CacheWrite1hTokens = usage.CacheWrite1h,
-        ReasoningTokens = usage.Reasoning,
-    };
 
     /// <summary>Routes, retries and calls; when the client goes away before an answer, the reservation is released and the cancellation goes on.</summary>
     private async Task<AttemptResult> SendAsync(ITenantGrain tenant, UpstreamRequest request, bool stream, CancellationToken cancellationToken)

@@ -44,14 +44,24 @@ public sealed class ServingPlanTests
     }
 
     [Fact]
-    public void ResolvesAnAliasToItsCatalogId()
+    public void TakesTheCatalogIdTheFrontendResolvedAndDoesNotResolveAnAliasAgain()
     {
-        var config = TenantParts.Unlimited with { AllowedModels = ["alpha"] };
+        // "a" is alpha's alias: the frontend resolved it once, and the tenant grain is given the id.
+        Assert.Null(ServingPlan.For(new AdmissionRequest("r", "a", 10, 10), TenantParts.Unlimited, Catalog));
 
-        var plan = ServingPlan.For(new AdmissionRequest("r", "a", 10, 10), config, Catalog);
+        var plan = ServingPlan.For(new AdmissionRequest("r", "ALPHA", 10, 10), TenantParts.Unlimited, Catalog);
 
         Assert.NotNull(plan);
-        Assert.Equal(["alpha"], plan.Chain);
+        Assert.Equal(["alpha", "beta", "gamma"], plan.Chain);
+    }
+
+    [Fact]
+    public void CarriesEachServingModelsOutputCapInChainOrder()
+    {
+        var plan = ServingPlan.For(new AdmissionRequest("r", "alpha", 10, 10), TenantParts.Unlimited, Catalog);
+
+        Assert.NotNull(plan);
+        Assert.Equal([1_000, 4_000, 500], plan.OutputCaps);
     }
 
     [Fact]

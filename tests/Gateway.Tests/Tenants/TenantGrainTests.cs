@@ -398,11 +398,11 @@ public sealed class TenantGrainTests(ClusterFixture cluster)
         var tenant = await CreateAsync(Gold with { MonthlyBudgetUsd = 1m });
         var a = await Admitted(tenant, 2_000, 1_000);
         var b = await Admitted(tenant, 10, 10);
-        var c = await Admitted(tenant, 2_000, 1_000, "deepseek-chat"); // an alias of deepseek-v3.2
+        var c = await Admitted(tenant, 2_000, 1_000, DeepSeek);
 
         await tenant.SettleAsync(new Settlement(a, Gpt, 1_234, 567));             // 2,468 + 4,536 = 7,004 µ$
         await tenant.SettleAsync(new Settlement(b, Gpt, 1, 1));                   // 2 + 8 = 10 µ$
-        await tenant.SettleAsync(new Settlement(c, "deepseek-chat", 1_001, 333)); // 280.28 + 139.86 = 420.14 µ$
+        await tenant.SettleAsync(new Settlement(c, DeepSeek, 1_001, 333));        // 280.28 + 139.86 = 420.14 µ$
 
         var usage = await Usage(tenant);
         Assert.Equal(3, usage.Requests);

@@ -59,8 +59,9 @@ public sealed class TenantReportsTests
 
         var result = TenantReports.Admission(decision, account, Wide with { FairShareWeight = 4 }, T0);
 
-        Assert.Equal(new AdmissionResult(AdmissionOutcome.Admitted, TenantReports.RateLimits(account, T0), TimeSpan.Zero, result.Chain, 5_000, cache, FairShareWeight: 4), result);
+        Assert.Equal(new AdmissionResult(AdmissionOutcome.Admitted, TenantReports.RateLimits(account, T0), TimeSpan.Zero, result.Chain, 5_000, cache, FairShareWeight: 4, OutputCaps: result.OutputCaps), result);
         Assert.Equal(["alpha", "beta", "gamma"], Assert.IsType<string[]>(result.Chain));
+        Assert.Equal([1_000, 4_000, 500], Assert.IsType<int[]>(result.OutputCaps));
         Assert.Equal(995_000, result.RateLimits.RemainingTokens);
     }
 
