@@ -84,7 +84,8 @@ public static class MessagesApi
 
     /// <summary>
     /// The client's body as an Anthropic provider gets it: as it came, with its <c>anthropic-version</c> (its body is written
-    /// for that version, which decides, say, whether <c>temperature</c> is allowed) and its <c>anthropic-beta</c> values.
+    /// for that version, which decides, say, whether <c>temperature</c> is allowed), its <c>anthropic-beta</c> values, and to
+    /// the beta endpoint (<c>?beta=true</c>) when the client called that.
     /// </summary>
     private static NativeRequest Native(HttpRequest request, ReadOnlyMemory<byte> body, string? untranslatable)
     {
@@ -93,10 +94,14 @@ public static class MessagesApi
         var bytes = MemoryMarshal.TryGetArray(body, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length ? segment.Array : body.ToArray();
         return new NativeRequest(IngressDialect.AnthropicMessages, bytes, request.Headers[AnthropicVersions.Header].ToString().Trim(),
             beta.Count == 0 ? null : string.Join(',', beta.Where(static value => !string.IsNullOrWhiteSpace(value))) is { Length: > 0 } joined ? joined : null,
-            untranslatable);
+            untranslatable, BetaEndpoint: IsBetaEndpoint(request));
     }
 
     private const string AnthropicBeta = "anthropic-beta";
+
+    /// <summary>Whether the client called <c>?beta=true</c>, as the Anthropic SDKs' beta clients do.</summary>
+    private static bool IsBetaEndpoint(HttpRequest request) =>
+        request.Query.TryGetValue("beta", out var beta) && string.Equals(beta.ToString(), "true", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The body read, translated, and validated as the chat completion it becomes; or the error in Anthropic's shape.</summary>
     private static async Task<(ChatRequest? Request, (byte[] Chat, ReadOnlyMemory<byte> Native, string? NativeOnly) Body, IResult? Error)> ReadAsync(
