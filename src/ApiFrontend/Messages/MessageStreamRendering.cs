@@ -46,9 +46,13 @@ internal sealed class MessageStreamRendering(string messageId, string model, int
     /// <summary>Anthropic's <c>ping</c> event.</summary>
     public static SseItem<byte[]> PingEvent() => new(PingData, "ping");
 
-    public override void Start(List<SseItem<byte[]>> events)
+    /// <summary>
+    /// <c>message_start</c>, naming the model that served as the first chunk names it (the worker writes the catalog's name of
+    /// the deployment's model there, as in a whole answer), else the model asked for.
+    /// </summary>
+    public override void Start(byte[]? firstChunk, List<SseItem<byte[]>> events)
     {
-        events.Add(_writer.MessageStart(messageId, model, new MessageUsage(estimatedInputTokens, 0, 0)));
+        events.Add(_writer.MessageStart(messageId, ServedModel(firstChunk) ?? model, new MessageUsage(estimatedInputTokens, 0, 0)));
         events.Add(Ping());
     }
 
@@ -96,6 +100,18 @@ internal sealed class MessageStreamRendering(string messageId, string model, int
         var buffer = new ArrayBufferWriter<byte>(256);
         AnthropicError.From(UpstreamErrors.For(failure)).WriteTo(buffer);
         return new SseItem<byte[]>(buffer.WrittenSpan.ToArray(), "error");
+    }
+
+    /// <summary>The chunk's top-level <c>model</c>; null when it has none.</summary>
+    private static string? ServedModel(byte[]? chunk)
+    {
+        if (chunk is null)
+        {
+            return null;
+        }
+
+        var reader = new Utf8JsonReader(chunk);
+        return TopLevelString.Seek(ref reader, "model"u8) ? reader.GetString() : null;
     }
 
     private void ReadChoices(ref Utf8JsonReader reader, List<SseItem<byte[]>> events)
