@@ -6,7 +6,8 @@ namespace Gateway.ApiFrontend.Messages;
 internal static class AssistantTurn
 {
     /// <summary>
-    /// An assistant turn: its text as the content, its <c>tool_use</c> blocks as <c>tool_calls</c>; thinking blocks dropped;
+    /// An assistant turn: its text as the content, its <c>tool_use</c> blocks as <c>tool_calls</c>; thinking blocks dropped
+    /// (counted all the same: an Anthropic provider gets them and may bill them as input);
     /// blocks of other types to <paramref name="nativeOnly"/>.
     /// </summary>
     public static AnthropicError? Write(JsonElement content, string at, Utf8JsonWriter writer, NativeOnlyParts nativeOnly)
@@ -46,6 +47,7 @@ internal static class AssistantTurn
                     calls++;
                     break;
                 case "thinking" or "redacted_thinking":
+                    nativeOnly.Count(block);
                     break;
                 default:
                     nativeOnly.Add(MessageBlocks.Unsupported(blockAt, type), block);
