@@ -56,8 +56,8 @@ public static class MessagesApi
         request = request with { Native = Native(context.Request, bodies.Native, bodies.NativeOnly) };
 
         // The stream's message_delta carries the usage: the worker passes the provider's usage chunk on.
-        // The response cache keys on the client's own body: what a native provider gets (cache_control, server tools, ...)
-        // is part of the question, which the translation leaves out.
+        // The response cache keys on the client's own body and headers: what a native provider gets (cache_control, server
+        // tools, anthropic-version and -beta, ...) is part of the question, which the translation leaves out.
         return await ChatCompletionsApi.ServeAsync(context, request with { ClientWantsUsage = true }, bodies.Native, AnthropicDialect.Instance,
             new ChatCompletionsApi.ChatServices(grains, references, watch, idempotent, lostReleases, options.Value, time));
     }

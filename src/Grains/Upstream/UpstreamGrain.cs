@@ -61,11 +61,11 @@ public sealed partial class UpstreamGrain(
     private async Task<UpstreamResponse> CompleteCoreAsync(UpstreamRequest request, CancellationToken cancellationToken)
     {
         var tenant = references.Get<ITenantGrain>(request.TenantId);
-        var (hit, fill) = await LookUpAsync(tenant, request, cancellationToken);
+        var (hit, fill) = await LookUpAsync(tenant, request, stream: false, cancellationToken);
         if (hit is not null)
         {
             return await SettleHitAsync(tenant, request, hit)
-                ? new UpstreamResponse(hit.Body, null, CacheHit: true)
+                ? new UpstreamResponse(hit.Body, null, CacheHit: true, Native: hit.Native)
                 : new UpstreamResponse(null, new UpstreamFailure(UpstreamFailureKind.NotRecorded, hit.Provider));
         }
 
@@ -86,10 +86,11 @@ public sealed partial class UpstreamGrain(
                 return new UpstreamResponse(null, new UpstreamFailure(UpstreamFailureKind.NotRecorded, exchange.Deployment.Provider));
             }
 
-            // A native answer is in the client's dialect, which the cache (OpenAI completions) does not hold.
-            if (fill is not null && !exchange.Native && CachePolicy.IsStorable(exchange.Body))
+            // A native answer is stored as it is, marked so: its request's key (the client's body, dialect and headers) is
+            // never a chat completion's, and a hit is relayed to its client as it was.
+            if (fill is not null && (exchange.Native ? CachePolicy.IsStorableMessage(exchange.Body) : CachePolicy.IsStorable(exchange.Body)))
             {
-                await StoreAsync(request, fill, exchange.Deployment.ModelId, exchange.Deployment.Provider, usage, exchange.Body!);
+                await StoreAsync(request, fill, exchange.Deployment.ModelId, exchange.Deployment.Provider, usage, exchange.Body!, exchange.Native);
             }
 
             return new UpstreamResponse(exchange.Body, null, QueuedMs: QueuedMs(exchange), ProviderTime: exchange.ProviderTime, Native: exchange.Native);
@@ -98,9 +99,10 @@ public sealed partial class UpstreamGrain(
 
     /// <summary>
     /// The tenant's stored answer to this request, or else, when the request may store its answer, the fill it leads
-    /// (identical requests on this silo meanwhile wait for it rather than call the provider too).
+    /// (identical requests on this silo meanwhile wait for it rather than call the provider too). A stream is never
+    /// answered from a native entry, which is a whole message and not the events a stream replays: for it that is a miss.
     /// </summary>
-    private async Task<(CachedCompletion? Hit, ResponseCache.Fill? Fill)> LookUpAsync(ITenantGrain tenant, UpstreamRequest request, CancellationToken cancellationToken)
+    private async Task<(CachedCompletion? Hit, ResponseCache.Fill? Fill)> LookUpAsync(ITenantGrain tenant, UpstreamRequest request, bool stream, CancellationToken cancellationToken)
     {
         if (request.Cache is not { } directive)
         {
@@ -112,6 +114,11 @@ public sealed partial class UpstreamGrain(
             if (directive.Read)
             {
                 var stored = await cache.GetAsync(request.TenantId, directive.Key, cancellationToken);
+                if (stored is { Native: true } && stream)
+                {
+                    stored = null;
+                }
+
                 UpstreamMetrics.RecordCacheLookup(hit: stored is not null);
                 if (stored is not null)
                 {
@@ -131,7 +138,7 @@ public sealed partial class UpstreamGrain(
 
             // Another identical request is on its way to the provider: its answer, once stored, is this one's too.
             var filled = directive.Read ? await cache.WaitAsync(pending, cancellationToken) : null;
-            return (filled, null);
+            return (filled is { Native: true } && stream ? null : filled, null);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -148,10 +155,11 @@ public sealed partial class UpstreamGrain(
         settlements.SettleAsync(tenant, WithUsage(new Settlement(request.RequestId, hit.ModelId, 0, 0, Settlement.Cached,
             RequestedModel: request.Model, Attempts: 0, Provider: hit.Provider), hit.Usage));
 
-    private async Task StoreAsync(UpstreamRequest request, ResponseCache.Fill fill, string modelId, string provider, CompletionUsage.Figures usage, byte[] body)
+    private async Task StoreAsync(
+        UpstreamRequest request, ResponseCache.Fill fill, string modelId, string provider, CompletionUsage.Figures usage, byte[] body, bool native = false)
     {
         var directive = request.Cache!;
-        var entry = new CachedCompletion(modelId, provider, usage with { Counted = false }, body, time.GetUtcNow() + directive.Ttl);
+        var entry = new CachedCompletion(modelId, provider, usage with { Counted = false }, body, time.GetUtcNow() + directive.Ttl, native);
         await cache.SetAsync(request.TenantId, directive.Key, entry, directive.Ttl, directive.MaxEntries);
         fill.Complete(entry);
     }
@@ -161,7 +169,7 @@ public sealed partial class UpstreamGrain(
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var tenant = references.Get<ITenantGrain>(request.TenantId);
-        var (hit, fill) = await LookUpAsync(tenant, request, cancellationToken);
+        var (hit, fill) = await LookUpAsync(tenant, request, stream: true, cancellationToken);
         if (hit is not null)
         {
             if (!await SettleHitAsync(tenant, request, hit))
