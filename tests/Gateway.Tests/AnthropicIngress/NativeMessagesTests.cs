@@ -9,7 +9,6 @@ using Anthropic.Models.Messages;
 using Gateway.MockProvider;
 using Gateway.Tests.Infrastructure;
 using Gateway.Tests.Providers.Anthropic;
-using BetaMessages = Anthropic.Models.Beta.Messages;
 
 namespace Gateway.Tests.AnthropicIngress;
 
@@ -22,9 +21,9 @@ namespace Gateway.Tests.AnthropicIngress;
 [Collection(GatewayCollection.Name)]
 public sealed class NativeMessagesTests(GatewayFactory gateway)
 {
-    private const string Claude = "claude-sonnet-4.5";
-    private const string UpstreamModel = "claude-sonnet-4-6";
-    private const string Beta = "prompt-caching-2024-07-31,interleaved-thinking-2025-05-14";
+    internal const string Claude = "claude-sonnet-4.5";
+    internal const string UpstreamModel = "claude-sonnet-4-6";
+    internal const string Beta = "prompt-caching-2024-07-31,interleaved-thinking-2025-05-14";
     private const string PriorSignature = "c2lnbmF0dXJlLW9mLXRoZS1wcmV2aW91cy10dXJu";
 
     // The mock's signature of every thinking block it writes.
@@ -126,64 +125,6 @@ public sealed class NativeMessagesTests(GatewayFactory gateway)
     }
 
     [Fact]
-    public async Task TheSdksBetaClientIsServedAndTheProviderIsCalledWhereTheSdkCalledTheGateway()
-    {
-        var (tenantId, key) = await gateway.CreateTenantWithKeyAsync();
-        var sent = new QueryRecorder();
-        var client = new AnthropicClient(new Anthropic.Core.ClientOptions
-        {
-            ApiKey = key,
-            BaseUrl = gateway.BaseAddress.ToString().TrimEnd('/'),
-            MaxRetries = 0,
-            Handlers = [sent],
-        });
-        var body = new Dictionary<string, JsonElement>
-        {
-            ["model"] = JsonSerializer.SerializeToElement(Claude),
-            ["max_tokens"] = JsonSerializer.SerializeToElement(4),
-            ["metadata"] = JsonSerializer.SerializeToElement(new { user_id = tenantId }),
-            ["messages"] = JsonSerializer.SerializeToElement(new[] { new { role = "user", content = "Hello there" } }),
-        };
-
-        var message = await client.Beta.Messages.Create(BetaMessages::MessageCreateParams.FromRawUnchecked(
-            new Dictionary<string, JsonElement> { ["anthropic-beta"] = JsonSerializer.SerializeToElement(Beta) }, new Dictionary<string, JsonElement>(), body));
-
-        Assert.Equal(Claude, message.Model.Raw());
-        Assert.Equal(4, message.Usage.OutputTokens);
-        // The .NET SDK's beta client calls /v1/messages itself (the Python and TypeScript ones add ?beta=true, as the next
-        // test does): the provider is called at the endpoint the client called.
-        var received = Received(tenantId);
-        Assert.Equal(sent.LastQuery, received.Query ?? "");
-        Assert.Equal(Beta, received.AnthropicBeta);
-        Assert.Equal(UpstreamModel, JsonNode.Parse(received.Text)!["model"]!.GetValue<string>());
-
-        // count_tokens is answered by the gateway itself (never forwarded), on the beta endpoint as on the other.
-        body.Remove("max_tokens");
-        body.Remove("metadata");
-        var count = await client.Beta.Messages.CountTokens(BetaMessages::MessageCountTokensParams.FromRawUnchecked(
-            new Dictionary<string, JsonElement>(), new Dictionary<string, JsonElement>(), body));
-        using var http = CreateClient(key);
-        Assert.Equal(await CountAsync(http, JsonSerializer.SerializeToNode(body)!), count.InputTokens);
-    }
-
-    [Fact]
-    public async Task AStreamToTheBetaEndpointIsRelayedAndTheProviderIsCalledThereToo()
-    {
-        var (tenantId, key) = await gateway.CreateTenantWithKeyAsync();
-        using var client = CreateClient(key);
-        var body = NativeBody(tenantId, stream: true);
-
-        var response = await client.PostAsync("/v1/messages?beta=true", Json(body));
-
-        var events = MessageEvents.Read(await response.Content.ReadAsStringAsync());
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(["message_start", "message_stop"], new[] { events[0].Name, events[^1].Name });
-        var received = Received(tenantId);
-        Assert.Equal("?beta=true", received.Query);
-        Assert.True(JsonNode.DeepEquals(body["messages"], JsonNode.Parse(received.Text)!["messages"]), received.Text);
-    }
-
-    [Fact]
     public async Task AClientThatLeavesANativeStreamIsChargedTheInputReportedAndWhatWasStreamed()
     {
         var (tenantId, key) = await gateway.CreateTenantWithKeyAsync();
@@ -274,88 +215,7 @@ public sealed class NativeMessagesTests(GatewayFactory gateway)
         Assert.Equal((0, 0L, 0m), UsageFigures.Reserved(usage));
     }
 
-    [Fact]
-    public async Task ANativeAnswerIsStoredAndAHitIsRelayedAsGivenAndChargedItsStoredCacheSplit()
-    {
-        var (tenantId, key) = await gateway.CreateTenantWithKeyAsync(new { tier = "gold", cache = new { enabled = true, ttlSeconds = 60, hitCostFraction = 0.5 } });
-        using var client = CreateClient(key);
-        var body = JsonNode.Parse($$$"""
-            {"model": "{{{Claude}}}", "max_tokens": 30, "temperature": 0, "metadata": {"user_id": "{{{tenantId}}}"},
-             "mock": {"completion_tokens": 3, "cache_read_input_tokens": 40, "cache_creation_input_tokens": 10},
-             "messages": [{"role": "user", "content": "Hello"}]}
-            """)!;
-
-        var first = await client.PostAsync("/v1/messages", Json(body));
-        var second = await client.PostAsync("/v1/messages", Json(body));
-
-        Assert.Equal(["MISS", "HIT"], new[] { first, second }.Select(r => r.Headers.GetValues("x-gateway-cache").Single()));
-        var answer = await first.Content.ReadAsStringAsync();
-        Assert.Equal(answer, await second.Content.ReadAsStringAsync());
-        Assert.Equal(Claude, JsonNode.Parse(answer)!["model"]!.GetValue<string>());
-        Assert.Equal(1, ReceivedCount(tenantId));
-
-        // The hit is charged as a chat completion's hit: the tenant's fraction of the stored answer's cost, its input split
-        // into uncached, cache reads and cache writes as the provider reported it.
-        var usage = JsonNode.Parse(answer)!["usage"]!;
-        var input = usage["input_tokens"]!.GetValue<long>() + 40 + 10;
-        var output = usage["output_tokens"]!.GetValue<long>();
-        var cost = ClaudePrices.CostUsd(input, 40, 10, output);
-        var charged = await gateway.GetUsageAsync(tenantId);
-        Assert.Equal((2L, cost + (cost * 0.5m), 1L), (charged["requests"]!.GetValue<long>(), charged["costUsd"]!.GetValue<decimal>(), charged["cacheHits"]!.GetValue<long>()));
-        using var admin = gateway.CreateAdminClient();
-        var ledger = (await admin.GetFromJsonAsync<JsonObject>($"/admin/tenants/{tenantId}/ledger"))!["data"]!.AsArray();
-        Assert.Equal(["completed", "cached"], ledger.Select(e => e!["outcome"]!.GetValue<string>()));
-        Assert.Equal((input, 40L, 10L, output), (ledger[1]!["inputTokens"]!.GetValue<long>(), ledger[1]!["cachedInputTokens"]!.GetValue<long>(),
-            ledger[1]!["cacheWriteTokens"]!.GetValue<long>(), ledger[1]!["outputTokens"]!.GetValue<long>()));
-
-        // Other anthropic-beta values (or another version, or the beta endpoint) ask another question: a miss.
-        using var otherBeta = gateway.CreateClient();
-        otherBeta.DefaultRequestHeaders.Add("x-api-key", key);
-        otherBeta.DefaultRequestHeaders.Add("anthropic-version", "2023-06-01");
-        var third = await otherBeta.PostAsync("/v1/messages", Json(body));
-        var fourth = await client.PostAsync("/v1/messages?beta=true", Json(body));
-        Assert.Equal(["MISS", "MISS"], new[] { third, fourth }.Select(r => r.Headers.GetValues("x-gateway-cache").Single()));
-        Assert.Equal(3, ReceivedCount(tenantId));
-
-        // A stream is not replayed from a whole native message: it asks the provider.
-        body["stream"] = true;
-        var streamed = await client.PostAsync("/v1/messages", Json(body));
-        Assert.Equal("MISS", streamed.Headers.GetValues("x-gateway-cache").Single());
-        Assert.Equal("message_stop", MessageEvents.Read(await streamed.Content.ReadAsStringAsync())[^1].Name);
-        Assert.Equal(4, ReceivedCount(tenantId));
-    }
-
-    [Fact]
-    public async Task ANativeAnswerCutAtMaxTokensIsNotStored()
-    {
-        var (tenantId, key) = await gateway.CreateTenantWithKeyAsync(new { tier = "gold", cache = new { enabled = true, ttlSeconds = 60 } });
-        using var client = CreateClient(key);
-        var body = JsonNode.Parse($$$"""{"model": "{{{Claude}}}", "max_tokens": 3, "temperature": 0, "metadata": {"user_id": "{{{tenantId}}}"}, "mock": {"completion_tokens": 9}, "messages": [{"role": "user", "content": "Hello"}]}""")!;
-
-        var first = await client.PostAsync("/v1/messages", Json(body));
-        var second = await client.PostAsync("/v1/messages", Json(body));
-
-        Assert.Equal("max_tokens", JsonNode.Parse(await first.Content.ReadAsStringAsync())!["stop_reason"]!.GetValue<string>());
-        Assert.Equal(["MISS", "MISS"], new[] { first, second }.Select(r => r.Headers.GetValues("x-gateway-cache").Single()));
-        Assert.Equal(2, ReceivedCount(tenantId));
-    }
-
-    private int ReceivedCount(string tenantId) =>
-        gateway.MockDeployments.Default.ReceivedMessages.All.Count(r => r.Text.Contains(tenantId, StringComparison.Ordinal));
-
-    /// <summary>The query string of the last request the SDK sent ("" when it had none).</summary>
-    private sealed class QueryRecorder : DelegatingHandler
-    {
-        public string? LastQuery { get; private set; }
-
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            LastQuery = request.RequestUri?.Query;
-            return base.SendAsync(request, cancellationToken);
-        }
-    }
-
-    private static async Task<long> CountAsync(HttpClient client, JsonNode body)
+    internal static async Task<long> CountAsync(HttpClient client, JsonNode body)
     {
         var count = body.DeepClone().AsObject();
         count.Remove("max_tokens");
@@ -371,7 +231,7 @@ public sealed class NativeMessagesTests(GatewayFactory gateway)
     /// user block, a replayed thinking block with its signature, <c>metadata</c>, a member the gateway does not know, and the
     /// mock's directives (another such member) asking for cache reads and writes.
     /// </summary>
-    private static JsonNode NativeBody(string tenantId, bool stream) => JsonNode.Parse($$$"""
+    internal static JsonNode NativeBody(string tenantId, bool stream) => JsonNode.Parse($$$"""
         {
           "model": "{{{Claude}}}",
           "max_tokens": 2048,
@@ -426,7 +286,10 @@ public sealed class NativeMessagesTests(GatewayFactory gateway)
                 entry["outputTokens"]!.GetValue<long>(), entry["costUsd"]!.GetValue<decimal>()));
     }
 
-    private HttpClient CreateClient(string key)
+    private HttpClient CreateClient(string key) => CreateClient(gateway, key);
+
+    /// <summary>A client with the tenant's key, <c>anthropic-version</c> 2023-06-01 and the <c>anthropic-beta</c> values of these tests.</summary>
+    internal static HttpClient CreateClient(GatewayFactory gateway, string key)
     {
         var client = gateway.CreateClient();
         client.DefaultRequestHeaders.Add("x-api-key", key);
@@ -435,5 +298,5 @@ public sealed class NativeMessagesTests(GatewayFactory gateway)
         return client;
     }
 
-    private static StringContent Json(JsonNode body) => new(body.ToJsonString(), Encoding.UTF8, "application/json");
+    internal static StringContent Json(JsonNode body) => new(body.ToJsonString(), Encoding.UTF8, "application/json");
 }
