@@ -126,7 +126,7 @@ internal sealed class ChatCompletionsEndpoint
             return;
         }
 
-        var promptTokens = MockUsage.CountPromptTokens(request.Messages) + (directives.CacheReadTokens ?? 0);
+        var promptTokens = MockTokenCount.CountPromptTokens(request.Messages) + (directives.CacheReadTokens ?? 0);
         var completion = kind == MockFaultKind.OversizeBody
             ? new CompletionPlan(OversizeTokens(fault!.BodyBytes ?? MockFault.DefaultBodyBytes), false, request.N)
             : new CompletionPlan(

@@ -41,13 +41,13 @@ internal sealed record GenerateContentAnswer(
             var function = offered[i % offered.Count];
             var name = function.GetProperty("name"u8).GetString()!;
             var args = MessagesAnswer.ToolArguments(function.TryGetProperty("parameters"u8, out var parameters) ? parameters : default, i);
-            calls.Add(new FunctionCall(name, args, MockUsage.CountText(name) + MockUsage.CountText(args)));
+            calls.Add(new FunctionCall(name, args, MockTokenCount.CountText(name) + MockTokenCount.CountText(args)));
         }
 
         return new GenerateContentAnswer(
             "mock-" + Guid.NewGuid().ToString("N"),
             request.Model,
-            MockUsage.CountGeminiInputTokens(request.System, request.Contents),
+            MockTokenCount.CountGeminiInputTokens(request.System, request.Contents),
             directives.CacheReadTokens ?? 0,
             request.Thinking ? MessagesAnswer.DefaultThinkingTokens : 0,
             request.IncludeThoughts,

@@ -46,13 +46,13 @@ internal sealed record MessagesAnswer(
             var tool = offered[i % offered.Count];
             var name = tool.GetProperty("name"u8).GetString()!;
             var input = ToolInput(tool, i);
-            tools.Add(new ToolCall($"toolu_mock{i:D2}_{Guid.NewGuid():N}", name, input, MockUsage.CountText(name) + MockUsage.CountText(input)));
+            tools.Add(new ToolCall($"toolu_mock{i:D2}_{Guid.NewGuid():N}", name, input, MockTokenCount.CountText(name) + MockTokenCount.CountText(input)));
         }
 
         return new MessagesAnswer(
             "msg_mock_" + Guid.NewGuid().ToString("N"),
             request.Model,
-            MockUsage.CountMessagesInputTokens(request.System, request.Messages),
+            MockTokenCount.CountMessagesInputTokens(request.System, request.Messages),
             directives.CacheReadTokens ?? 0,
             (directives.CacheWriteTokens ?? 0) + (directives.CacheWrite1hTokens ?? 0),
             directives.CacheWrite1hTokens ?? 0,

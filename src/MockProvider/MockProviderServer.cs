@@ -43,7 +43,7 @@ public static class MockProviderServer
         builder.Services.AddSingleton<IOptions<MockProviderOptions>>(Options.Create(options));
 
         // Loads the vocabulary now rather than inside the first request, which would skew latency measurements.
-        _ = MockUsage.Tokenizer;
+        _ = MockTokenCount.Tokenizer;
 
         var app = builder.Build();
         app.MapMockProvider();

@@ -41,7 +41,7 @@ internal static class ChatPipeline
             return dialect.Error(AdmissionErrors.For(admission, request.ModelId));
         }
 
-        var cache = CacheKeys.Directive(admission.Cache, cacheHeaders, identity.TenantId, request.ModelId, cacheBody);
+        var cache = CacheKeys.Directive(admission.Cache, cacheHeaders, identity.TenantId, request.ModelId, cacheBody, request.Native);
         context.Response.Headers[CacheHeaders.Name] = cache is null ? CacheHeaders.Bypass : CacheHeaders.Miss;
         var call = new UpstreamRequest(identity.TenantId, requestId, request.ModelId, request.UpstreamBody, request.PromptTokens, request.ClientWantsUsage,
             admission.Chain, admission.ReservedTokens, cache, admission.FairShareWeight, request.Native, admission.OutputCaps);

@@ -88,7 +88,7 @@ internal static partial class ChatStreamResponse
     {
         // The chat path's one event per chunk, a translated dialect's several: each batch written in order, the list reused.
         var events = new List<SseItem<byte[]>>(4);
-        rendering.Start(events);
+        rendering.Start(first.Data, events);
         foreach (var item in events)
         {
             yield return item;

@@ -44,8 +44,8 @@ public static class MessagesApi
         request = request with { Native = Native(context.Request, bodies.Native, bodies.NativeOnly) };
 
         // The stream's message_delta carries the usage: the worker passes the provider's usage chunk on.
-        // The response cache keys on the client's own body: what a native provider gets (cache_control, server tools, ...)
-        // is part of the question, which the translation leaves out.
+        // The response cache keys on the client's own body and headers: what a native provider gets (cache_control, server
+        // tools, anthropic-version and -beta, ...) is part of the question, which the translation leaves out.
         return await ChatPipeline.ServeAsync(context, request with { ClientWantsUsage = true }, bodies.Native, AnthropicDialect.Instance, services);
     }
 
@@ -71,7 +71,8 @@ public static class MessagesApi
 
     /// <summary>
     /// The client's body as an Anthropic provider gets it: as it came, with its <c>anthropic-version</c> (its body is written
-    /// for that version, which decides, say, whether <c>temperature</c> is allowed) and its <c>anthropic-beta</c> values.
+    /// for that version, which decides, say, whether <c>temperature</c> is allowed), its <c>anthropic-beta</c> values, and to
+    /// the beta endpoint (<c>?beta=true</c>) when the client called that.
     /// </summary>
     private static NativeRequest Native(HttpRequest request, ReadOnlyMemory<byte> body, string? untranslatable)
     {
@@ -80,10 +81,14 @@ public static class MessagesApi
         var bytes = MemoryMarshal.TryGetArray(body, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length ? segment.Array : body.ToArray();
         return new NativeRequest(IngressDialect.AnthropicMessages, bytes, request.Headers[AnthropicVersions.Header].ToString().Trim(),
             beta.Count == 0 ? null : string.Join(',', beta.Where(static value => !string.IsNullOrWhiteSpace(value))) is { Length: > 0 } joined ? joined : null,
-            untranslatable);
+            untranslatable, BetaEndpoint: IsBetaEndpoint(request));
     }
 
     private const string AnthropicBeta = "anthropic-beta";
+
+    /// <summary>Whether the client called <c>?beta=true</c>, as the Anthropic SDKs' beta clients do.</summary>
+    private static bool IsBetaEndpoint(HttpRequest request) =>
+        request.Query.TryGetValue("beta", out var beta) && string.Equals(beta.ToString(), "true", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The body read, translated, and validated as the chat completion it becomes; or the error in Anthropic's shape.</summary>
     private static async Task<(ChatRequest? Request, (byte[] Chat, ReadOnlyMemory<byte> Native, string? NativeOnly) Body, IResult? Error)> ReadAsync(

@@ -9,14 +9,18 @@ namespace Gateway.ApiFrontend.Caching;
 /// <summary>
 /// Decides whether a request uses its tenant's response cache and under which key: a SHA-256 of the tenant id, the
 /// catalog model and the request in canonical form (members sorted at every level, the transport details
-/// <c>stream</c>, <c>stream_options</c> and <c>user</c> left out), so one tenant's entry can never answer another's.
+/// <c>stream</c>, <c>stream_options</c> and <c>user</c> left out), so one tenant's entry can never answer another's; for a
+/// request that carries its native form (a Messages request) also its dialect, <c>anthropic-version</c>,
+/// <c>anthropic-beta</c> and endpoint, which decide what a native provider answers (and keep its entries apart from chat
+/// completions', whose body could be the same text).
 /// </summary>
 public static class CacheKeys
 {
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64 };
 
     /// <summary>The request's directive, or null (the cache is bypassed) with the reason in the response header.</summary>
-    public static CacheDirective? Directive(TenantCacheSettings? settings, CacheHeaders headers, string tenantId, string modelId, ReadOnlyMemory<byte> body)
+    public static CacheDirective? Directive(
+        TenantCacheSettings? settings, CacheHeaders headers, string tenantId, string modelId, ReadOnlyMemory<byte> body, NativeRequest? native = null)
     {
         if (settings is not { Enabled: true } || headers.NoStore)
         {
@@ -33,7 +37,7 @@ public static class CacheKeys
             }
 
             var ttl = TimeSpan.FromSeconds(headers.TtlSeconds ?? settings.TtlSeconds);
-            return new CacheDirective(Key(tenantId, modelId, root), Read: !headers.NoCache, Write: true, ttl, settings.MaxEntries);
+            return new CacheDirective(Key(tenantId, modelId, root, native), Read: !headers.NoCache, Write: true, ttl, settings.MaxEntries);
         }
         catch (Exception exception) when (exception is JsonException or InvalidOperationException or ArgumentException)
         {
@@ -48,7 +52,7 @@ public static class CacheKeys
             && temperature.TryGetDecimal(out var value) && value == 0m)
         || (root.TryGetProperty("seed", out var seed) && seed.ValueKind == JsonValueKind.Number);
 
-    public static string Key(string tenantId, string modelId, JsonElement root)
+    public static string Key(string tenantId, string modelId, JsonElement root, NativeRequest? native = null)
     {
         var canonical = new ArrayBufferWriter<byte>(1024);
         using (var writer = new Utf8JsonWriter(canonical))
@@ -57,6 +61,17 @@ public static class CacheKeys
             writer.WriteStringValue("v1");
             writer.WriteStringValue(tenantId);
             writer.WriteStringValue(modelId.ToLowerInvariant());
+            if (native is not null)
+            {
+                // Absent for a chat completion, so its keys are what they were.
+                writer.WriteStartArray();
+                writer.WriteStringValue(native.Dialect.ToString());
+                writer.WriteStringValue(native.Version);
+                writer.WriteStringValue(native.Beta);
+                writer.WriteBooleanValue(native.BetaEndpoint);
+                writer.WriteEndArray();
+            }
+
             WriteCanonical(writer, root, topLevel: true);
             writer.WriteEndArray();
         }

@@ -12,8 +12,11 @@ public abstract class ChatStreamRendering : IDisposable
     /// <summary>When set, a <see cref="Ping"/> is sent after this long without a chunk, so that clients and proxies see the stream alive.</summary>
     public virtual TimeSpan? PingInterval => null;
 
-    /// <summary>The events that open the stream, before its first chunk.</summary>
-    public virtual void Start(List<SseItem<byte[]>> events)
+    /// <summary>
+    /// The events that open the stream, before the events of its first chunk, which is given (null when the stream ended at
+    /// once): it names the model that served, which an opening event may carry.
+    /// </summary>
+    public virtual void Start(byte[]? firstChunk, List<SseItem<byte[]>> events)
     {
     }
 

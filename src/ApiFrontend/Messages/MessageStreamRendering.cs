@@ -21,19 +21,16 @@ internal sealed class MessageStreamRendering(string messageId, string model, int
 
     private static readonly byte[] PingData = """{"type":"ping"}"""u8.ToArray();
 
-    private readonly ArrayBufferWriter<byte> _event = new(256);
-    private readonly ArrayBufferWriter<byte> _arguments = new(64);
-    private Utf8JsonWriter? _writer;
-    private byte[]? _scratch;
+    private readonly MessageEventWriter _writer = new();
+    private readonly UnescapedUtf8 _unescaped = new();
+    private readonly OpenAiToolCallPiece _toolCall = new();
+    private readonly OpenAiStreamUsage _usage = new();
 
     private int _nextIndex;
     private Block _open;
     private long _openToolIndex = -1;
     private string? _openToolId;
     private string? _finishReason;
-    private long _promptTokens = -1;
-    private long _completionTokens;
-    private long _cachedTokens;
 
     private enum Block
     {
@@ -49,24 +46,13 @@ internal sealed class MessageStreamRendering(string messageId, string model, int
     /// <summary>Anthropic's <c>ping</c> event.</summary>
     public static SseItem<byte[]> PingEvent() => new(PingData, "ping");
 
-    public override void Start(List<SseItem<byte[]>> events)
+    /// <summary>
+    /// <c>message_start</c>, naming the model that served as the first chunk names it (the worker writes the catalog's name of
+    /// the deployment's model there, as in a whole answer), else the model asked for.
+    /// </summary>
+    public override void Start(byte[]? firstChunk, List<SseItem<byte[]>> events)
     {
-        var writer = Begin();
-        writer.WriteStartObject();
-        writer.WriteString("type", "message_start");
-        writer.WriteStartObject("message");
-        writer.WriteString("id", messageId);
-        writer.WriteString("type", "message");
-        writer.WriteString("role", "assistant");
-        writer.WriteString("model", model);
-        writer.WriteStartArray("content");
-        writer.WriteEndArray();
-        writer.WriteNull("stop_reason");
-        writer.WriteNull("stop_sequence");
-        new MessageUsage(estimatedInputTokens, 0, 0).WriteTo(writer);
-        writer.WriteEndObject();
-        writer.WriteEndObject();
-        events.Add(End("message_start"));
+        events.Add(_writer.MessageStart(messageId, ServedModel(firstChunk) ?? model, new MessageUsage(estimatedInputTokens, 0, 0)));
         events.Add(Ping());
     }
 
@@ -88,7 +74,7 @@ internal sealed class MessageStreamRendering(string messageId, string model, int
             else if (reader.ValueTextEquals("usage"u8))
             {
                 reader.Read();
-                ReadUsage(ref reader);
+                _usage.Read(ref reader);
             }
             else
             {
@@ -101,17 +87,9 @@ internal sealed class MessageStreamRendering(string messageId, string model, int
     public override void End(List<SseItem<byte[]>> events)
     {
         CloseOpen(events);
-        var writer = Begin();
-        writer.WriteStartObject();
-        writer.WriteString("type", "message_delta");
-        writer.WriteStartObject("delta");
-        writer.WriteString("stop_reason", StopReasons.From(_finishReason));
-        writer.WriteNull("stop_sequence");
-        writer.WriteEndObject();
-        MessageUsage.FromOpenAi(_promptTokens < 0 ? estimatedInputTokens : _promptTokens, _completionTokens, _cachedTokens).WriteTo(writer);
-        writer.WriteEndObject();
-        events.Add(End("message_delta"));
-        events.Add(new SseItem<byte[]>("""{"type":"message_stop"}"""u8.ToArray(), "message_stop"));
+        var usage = MessageUsage.FromOpenAi(_usage.PromptTokens < 0 ? estimatedInputTokens : _usage.PromptTokens, _usage.CompletionTokens, _usage.CachedTokens);
+        events.Add(_writer.MessageDelta(StopReasons.From(_finishReason), usage));
+        events.Add(MessageEventWriter.MessageStop());
     }
 
     public override SseItem<byte[]> Failure(UpstreamFailure failure) => ErrorEvent(failure);
@@ -122,6 +100,18 @@ internal sealed class MessageStreamRendering(string messageId, string model, int
         var buffer = new ArrayBufferWriter<byte>(256);
         AnthropicError.From(UpstreamErrors.For(failure)).WriteTo(buffer);
         return new SseItem<byte[]>(buffer.WrittenSpan.ToArray(), "error");
+    }
+
+    /// <summary>The chunk's top-level <c>model</c>; null when it has none.</summary>
+    private static string? ServedModel(byte[]? chunk)
+    {
+        if (chunk is null)
+        {
+            return null;
+        }
+
+        var reader = new Utf8JsonReader(chunk);
+        return TopLevelString.Seek(ref reader, "model"u8) ? reader.GetString() : null;
     }
 
     private void ReadChoices(ref Utf8JsonReader reader, List<SseItem<byte[]>> events)
@@ -182,7 +172,7 @@ internal sealed class MessageStreamRendering(string messageId, string model, int
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.String && (reader.HasValueSequence || reader.ValueSpan.Length > 0))
                 {
-                    Text(Unescaped(ref reader), events);
+                    Text(_unescaped.Of(ref reader), events);
                 }
             }
             else if (reader.ValueTextEquals("tool_calls"u8))
@@ -208,120 +198,8 @@ internal sealed class MessageStreamRendering(string messageId, string model, int
 
         while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
         {
-            long index = -1;
-            string? id = null;
-            string? name = null;
-            _arguments.ResetWrittenCount();
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                if (reader.ValueTextEquals("index"u8))
-                {
-                    reader.Read();
-                    if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var i))
-                    {
-                        index = i;
-                    }
-                }
-                else if (reader.ValueTextEquals("id"u8))
-                {
-                    reader.Read();
-                    id = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
-                }
-                else if (reader.ValueTextEquals("function"u8))
-                {
-                    reader.Read();
-                    ReadFunction(ref reader, ref name);
-                }
-                else
-                {
-                    reader.Read();
-                    reader.Skip();
-                }
-            }
-
-            ToolCall(index, id, name, events);
-        }
-    }
-
-    private void ReadFunction(ref Utf8JsonReader reader, ref string? name)
-    {
-        if (reader.TokenType != JsonTokenType.StartObject)
-        {
-            reader.Skip();
-            return;
-        }
-
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            if (reader.ValueTextEquals("name"u8))
-            {
-                reader.Read();
-                name = reader.TokenType == JsonTokenType.String ? reader.GetString() : name;
-            }
-            else if (reader.ValueTextEquals("arguments"u8))
-            {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.String)
-                {
-                    _arguments.Write(Unescaped(ref reader));
-                }
-            }
-            else
-            {
-                reader.Read();
-                reader.Skip();
-            }
-        }
-    }
-
-    private void ReadUsage(ref Utf8JsonReader reader)
-    {
-        if (reader.TokenType != JsonTokenType.StartObject)
-        {
-            reader.Skip();
-            return;
-        }
-
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            if (reader.ValueTextEquals("prompt_tokens"u8))
-            {
-                reader.Read();
-                _promptTokens = reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var n) ? n : _promptTokens;
-            }
-            else if (reader.ValueTextEquals("completion_tokens"u8))
-            {
-                reader.Read();
-                _completionTokens = reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var n) ? n : _completionTokens;
-            }
-            else if (reader.ValueTextEquals("prompt_tokens_details"u8))
-            {
-                reader.Read();
-                if (reader.TokenType != JsonTokenType.StartObject)
-                {
-                    reader.Skip();
-                    continue;
-                }
-
-                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-                {
-                    var cached = reader.ValueTextEquals("cached_tokens"u8);
-                    reader.Read();
-                    if (cached && reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var n))
-                    {
-                        _cachedTokens = n;
-                    }
-                    else
-                    {
-                        reader.Skip();
-                    }
-                }
-            }
-            else
-            {
-                reader.Read();
-                reader.Skip();
-            }
+            _toolCall.Read(ref reader);
+            ToolCall(_toolCall, events);
         }
     }
 
@@ -330,74 +208,36 @@ internal sealed class MessageStreamRendering(string messageId, string model, int
         if (_open != Block.Text)
         {
             CloseOpen(events);
-            var start = Begin();
-            start.WriteStartObject();
-            start.WriteString("type", "content_block_start");
-            start.WriteNumber("index", _nextIndex);
-            start.WriteStartObject("content_block");
-            start.WriteString("type", "text");
-            start.WriteString("text", ""u8);
-            start.WriteEndObject();
-            start.WriteEndObject();
-            events.Add(End("content_block_start"));
+            events.Add(_writer.TextBlockStart(_nextIndex));
             _open = Block.Text;
         }
 
-        var writer = Begin();
-        writer.WriteStartObject();
-        writer.WriteString("type", "content_block_delta");
-        writer.WriteNumber("index", _nextIndex);
-        writer.WriteStartObject("delta");
-        writer.WriteString("type", "text_delta");
-        writer.WriteString("text", text);
-        writer.WriteEndObject();
-        writer.WriteEndObject();
-        events.Add(End("content_block_delta"));
+        events.Add(_writer.TextDelta(_nextIndex, text));
     }
 
     /// <summary>
     /// One tool call's piece: a call the open block is not (another index, or a new id) opens a <c>tool_use</c> block; its
     /// arguments, when there are any, are an <c>input_json_delta</c> (never an empty one, which some clients fail to parse).
     /// </summary>
-    private void ToolCall(long index, string? id, string? name, List<SseItem<byte[]>> events)
+    private void ToolCall(OpenAiToolCallPiece piece, List<SseItem<byte[]>> events)
     {
+        var (index, id) = (piece.Index, piece.Id);
         var sameCall = _open == Block.Tool && (index < 0 || index == _openToolIndex) && (id is null || id == _openToolId);
         if (!sameCall)
         {
             CloseOpen(events);
             _openToolIndex = index;
             _openToolId = id ?? "toolu_" + Guid.NewGuid().ToString("N");
-            var start = Begin();
-            start.WriteStartObject();
-            start.WriteString("type", "content_block_start");
-            start.WriteNumber("index", _nextIndex);
-            start.WriteStartObject("content_block");
-            start.WriteString("type", "tool_use");
-            start.WriteString("id", _openToolId);
-            start.WriteString("name", name ?? "");
-            start.WriteStartObject("input");
-            start.WriteEndObject();
-            start.WriteEndObject();
-            start.WriteEndObject();
-            events.Add(End("content_block_start"));
+            events.Add(_writer.ToolUseBlockStart(_nextIndex, _openToolId, piece.Name ?? ""));
             _open = Block.Tool;
         }
 
-        if (_arguments.WrittenCount == 0)
+        if (piece.Arguments.IsEmpty)
         {
             return;
         }
 
-        var writer = Begin();
-        writer.WriteStartObject();
-        writer.WriteString("type", "content_block_delta");
-        writer.WriteNumber("index", _nextIndex);
-        writer.WriteStartObject("delta");
-        writer.WriteString("type", "input_json_delta");
-        writer.WriteString("partial_json", _arguments.WrittenSpan);
-        writer.WriteEndObject();
-        writer.WriteEndObject();
-        events.Add(End("content_block_delta"));
+        events.Add(_writer.InputJsonDelta(_nextIndex, piece.Arguments));
     }
 
     private void CloseOpen(List<SseItem<byte[]>> events)
@@ -407,62 +247,18 @@ internal sealed class MessageStreamRendering(string messageId, string model, int
             return;
         }
 
-        var writer = Begin();
-        writer.WriteStartObject();
-        writer.WriteString("type", "content_block_stop");
-        writer.WriteNumber("index", _nextIndex);
-        writer.WriteEndObject();
-        events.Add(End("content_block_stop"));
+        events.Add(_writer.BlockStop(_nextIndex));
         _open = Block.None;
         _nextIndex++;
-    }
-
-    /// <summary>A string token's UTF-8 without its JSON escapes (its own bytes when it has none).</summary>
-    private ReadOnlySpan<byte> Unescaped(ref Utf8JsonReader reader)
-    {
-        if (!reader.HasValueSequence && !reader.ValueIsEscaped)
-        {
-            return reader.ValueSpan;
-        }
-
-        var length = reader.HasValueSequence ? checked((int)reader.ValueSequence.Length) : reader.ValueSpan.Length;
-        if (_scratch is null || _scratch.Length < length)
-        {
-            _scratch = new byte[Math.Max(length, 256)];
-        }
-
-        var written = reader.CopyString(_scratch);
-        return _scratch.AsSpan(0, written);
     }
 
     protected override void Dispose(bool disposing)
     {
         if (disposing)
         {
-            _writer?.Dispose();
+            _writer.Dispose();
         }
 
         base.Dispose(disposing);
-    }
-
-    private Utf8JsonWriter Begin()
-    {
-        _event.ResetWrittenCount();
-        if (_writer is null)
-        {
-            _writer = new Utf8JsonWriter(_event, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
-        }
-        else
-        {
-            _writer.Reset(_event);
-        }
-
-        return _writer;
-    }
-
-    private SseItem<byte[]> End(string eventType)
-    {
-        _writer!.Flush();
-        return new SseItem<byte[]>(_event.WrittenSpan.ToArray(), eventType);
     }
 }

@@ -105,8 +105,8 @@ public static class MessagesRequestTranslator
         writer.WritePropertyName("model");
         model.WriteTo(writer);
         var error = WriteMessages(root, messages, writer, nativeOnly)
-            ?? (forCounting ? null : WriteSampling(root, version, maxTokens, writer))
-            ?? WriteTools(root, writer, nativeOnly);
+            ?? (forCounting ? null : MessagesSampling.Write(root, version, maxTokens, writer))
+            ?? MessagesTools.Write(root, writer, nativeOnly);
         if (error is not null)
         {
             return error;
@@ -143,8 +143,8 @@ public static class MessagesRequestTranslator
                 return Invalid($"{at}.content: Input should be a string or a list of content blocks");
             }
 
-            var error = role.ValueEquals("user") ? MessageBlocks.WriteUser(content, at, writer, nativeOnly)
-                : role.ValueEquals("assistant") ? MessageBlocks.WriteAssistant(content, at, writer, nativeOnly)
+            var error = role.ValueEquals("user") ? UserTurn.Write(content, at, writer, nativeOnly)
+                : role.ValueEquals("assistant") ? AssistantTurn.Write(content, at, writer, nativeOnly)
                 : role.ValueEquals("system") ? WriteSystem(content, $"{at}.content", writer)
                 : Invalid($"{at}.role: Input should be 'user', 'assistant' or 'system'");
             if (error is not null)
@@ -169,206 +169,6 @@ public static class MessagesRequestTranslator
         writer.WriteString("role", "system");
         writer.WriteString("content", text);
         writer.WriteEndObject();
-        return null;
-    }
-
-    private static AnthropicError? WriteSampling(JsonElement root, string version, JsonElement maxTokens, Utf8JsonWriter writer)
-    {
-        writer.WritePropertyName("max_tokens");
-        maxTokens.WriteTo(writer);
-        foreach (var name in (ReadOnlySpan<string>)["temperature", "top_p", "top_k"])
-        {
-            if (!root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
-            {
-                continue;
-            }
-
-            if (version != "2023-06-01")
-            {
-                // The newer API version refuses sampling parameters; so does its stand-in.
-                return Invalid($"{name}: not supported with {AnthropicVersions.Header} {version}");
-            }
-
-            if (value.ValueKind != JsonValueKind.Number)
-            {
-                return Invalid($"{name}: Input should be a valid number");
-            }
-
-            if (name != "top_k")
-            {
-                writer.WritePropertyName(name);
-                value.WriteTo(writer);
-            }
-        }
-
-        if (root.TryGetProperty("stop_sequences", out var stops) && stops.ValueKind != JsonValueKind.Null)
-        {
-            if (stops.ValueKind != JsonValueKind.Array || stops.EnumerateArray().Any(s => s.ValueKind != JsonValueKind.String))
-            {
-                return Invalid("stop_sequences: Input should be a list of strings");
-            }
-
-            if (stops.GetArrayLength() > 0)
-            {
-                writer.WritePropertyName("stop");
-                stops.WriteTo(writer);
-            }
-        }
-
-        if (root.TryGetProperty("metadata", out var metadata) && metadata.ValueKind == JsonValueKind.Object
-            && metadata.TryGetProperty("user_id", out var user) && user.ValueKind == JsonValueKind.String)
-        {
-            writer.WritePropertyName("user");
-            user.WriteTo(writer);
-        }
-
-        if (root.TryGetProperty("thinking", out var thinking) && thinking.ValueKind != JsonValueKind.Null)
-        {
-            if (!TryReasoningEffort(thinking, out var effort))
-            {
-                return Invalid("thinking: Input should be {\"type\": \"enabled\", \"budget_tokens\": <integer>}, {\"type\": \"adaptive\"} or {\"type\": \"disabled\"}");
-            }
-
-            if (effort is not null)
-            {
-                writer.WriteString("reasoning_effort", effort);
-            }
-        }
-
-        return null;
-    }
-
-    /// <summary>
-    /// A thinking budget as OpenAI's effort: under 4K tokens low, under 16K medium, more high; adaptive thinking medium;
-    /// disabled none. False for a thinking setting Anthropic would refuse (not an object, an unknown type, a budget that
-    /// is not a positive integer), so it is a 400 here whichever provider serves.
-    /// </summary>
-    private static bool TryReasoningEffort(JsonElement thinking, out string? effort)
-    {
-        effort = null;
-        if (thinking.ValueKind != JsonValueKind.Object || !thinking.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String)
-        {
-            return false;
-        }
-
-        if (type.ValueEquals("adaptive"))
-        {
-            effort = "medium";
-            return true;
-        }
-
-        if (type.ValueEquals("disabled"))
-        {
-            return true;
-        }
-
-        if (!type.ValueEquals("enabled") || !thinking.TryGetProperty("budget_tokens", out var budget)
-            || budget.ValueKind != JsonValueKind.Number || !budget.TryGetInt64(out var tokens) || tokens < 1)
-        {
-            return false;
-        }
-
-        effort = tokens switch
-        {
-            < 4096 => "low",
-            < 16384 => "medium",
-            _ => "high",
-        };
-        return true;
-    }
-
-    private static AnthropicError? WriteTools(JsonElement root, Utf8JsonWriter writer, NativeOnlyParts nativeOnly)
-    {
-        var hasTools = root.TryGetProperty("tools", out var tools) && tools.ValueKind == JsonValueKind.Array && tools.GetArrayLength() > 0;
-        if (hasTools)
-        {
-            writer.WriteStartArray("tools");
-            var index = 0;
-            foreach (var tool in tools.EnumerateArray())
-            {
-                var at = $"tools.{index++}";
-                if (tool.ValueKind != JsonValueKind.Object || !tool.TryGetProperty("name", out var name) || name.ValueKind != JsonValueKind.String)
-                {
-                    return Invalid($"{at}.name: Field required");
-                }
-
-                if (tool.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String && !type.ValueEquals("custom"))
-                {
-                    // A server tool runs at Anthropic: it has no input_schema, and no other provider can run it.
-                    nativeOnly.Add($"{at}.type: the server tool '{type.GetString()}' can only be used with a model served by Anthropic", tool);
-                    continue;
-                }
-
-                writer.WriteStartObject();
-                writer.WriteString("type", "function");
-                writer.WriteStartObject("function");
-                writer.WritePropertyName("name");
-                name.WriteTo(writer);
-                if (tool.TryGetProperty("description", out var description) && description.ValueKind == JsonValueKind.String)
-                {
-                    writer.WritePropertyName("description");
-                    description.WriteTo(writer);
-                }
-
-                writer.WritePropertyName("parameters");
-                if (tool.TryGetProperty("input_schema", out var schema) && schema.ValueKind == JsonValueKind.Object)
-                {
-                    schema.WriteTo(writer);
-                }
-                else
-                {
-                    return Invalid($"{at}.input_schema: Field required");
-                }
-
-                writer.WriteEndObject();
-                writer.WriteEndObject();
-            }
-
-            writer.WriteEndArray();
-        }
-
-        if (!root.TryGetProperty("tool_choice", out var choice) || choice.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-
-        if (choice.ValueKind != JsonValueKind.Object || !choice.TryGetProperty("type", out var kind) || kind.ValueKind != JsonValueKind.String)
-        {
-            return Invalid("tool_choice.type: Field required");
-        }
-
-        if (kind.ValueEquals("auto"))
-        {
-            writer.WriteString("tool_choice", "auto");
-        }
-        else if (kind.ValueEquals("any"))
-        {
-            writer.WriteString("tool_choice", "required");
-        }
-        else if (kind.ValueEquals("none"))
-        {
-            writer.WriteString("tool_choice", "none");
-        }
-        else if (kind.ValueEquals("tool") && choice.TryGetProperty("name", out var toolName) && toolName.ValueKind == JsonValueKind.String)
-        {
-            writer.WriteStartObject("tool_choice");
-            writer.WriteString("type", "function");
-            writer.WriteStartObject("function");
-            writer.WritePropertyName("name");
-            toolName.WriteTo(writer);
-            writer.WriteEndObject();
-            writer.WriteEndObject();
-        }
-        else
-        {
-            return Invalid("tool_choice: Input should be of type auto, any, tool (with a name) or none");
-        }
-
-        if (hasTools && choice.TryGetProperty("disable_parallel_tool_use", out var serial) && serial.ValueKind == JsonValueKind.True)
-        {
-            writer.WriteBoolean("parallel_tool_calls", false);
-        }
-
         return null;
     }
 

@@ -33,36 +33,19 @@ internal sealed class NativeMessageStreamRendering : ChatStreamRendering
     internal static string? EventType(byte[] data)
     {
         var reader = new Utf8JsonReader(data);
-        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        if (!TopLevelString.Seek(ref reader, "type"u8))
         {
             return null;
         }
 
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        foreach (var known in KnownTypes)
         {
-            var isType = reader.ValueTextEquals("type"u8);
-            reader.Read();
-            if (isType)
+            if (reader.ValueTextEquals(known))
             {
-                if (reader.TokenType != JsonTokenType.String)
-                {
-                    return null;
-                }
-
-                foreach (var known in KnownTypes)
-                {
-                    if (reader.ValueTextEquals(known))
-                    {
-                        return known;
-                    }
-                }
-
-                return reader.GetString();
+                return known;
             }
-
-            reader.Skip();
         }
 
-        return null;
+        return reader.GetString();
     }
 }

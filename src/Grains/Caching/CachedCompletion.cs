@@ -7,14 +7,16 @@ namespace Gateway.Grains.Caching;
 /// <summary>
 /// One stored answer of a tenant's response cache: the completion as a non-streamed request got it (its <c>model</c> the
 /// catalog id of the model that served), what it used, split as it was priced (so a hit is charged with the same split),
-/// and until when it may serve. Encoded compactly for the stores.
+/// and until when it may serve. <see cref="Native"/>: the body is a provider's own answer in the client's dialect (an
+/// Anthropic message for a Messages client served natively), not an OpenAI completion. Encoded compactly for the stores.
 /// </summary>
-public sealed record CachedCompletion(string ModelId, string? Provider, CompletionUsage.Figures Usage, byte[] Body, DateTimeOffset ExpiresAt)
+public sealed record CachedCompletion(string ModelId, string? Provider, CompletionUsage.Figures Usage, byte[] Body, DateTimeOffset ExpiresAt, bool Native = false)
 {
-    // Version 1 held only input and output: read as a miss, so no hit is priced without its cache split.
-    private const byte Version = 2;
+    // Version 1 held only input and output, version 2 no dialect: both read as a miss, so no hit is priced without its
+    // cache split or served in a dialect it was not written in.
+    private const byte Version = 3;
     private const int Counts = 6;
-    private const int Header = 1 + 8 + Counts * 8;
+    private const int Header = 1 + 8 + Counts * 8 + 1;
 
     public byte[] Encode()
     {
@@ -30,6 +32,7 @@ public sealed record CachedCompletion(string ModelId, string? Provider, Completi
             BinaryPrimitives.WriteInt64LittleEndian(span[(9 + i * 8)..], counts[i]);
         }
 
+        span[Header - 1] = Native ? (byte)1 : (byte)0;
         var at = Header;
         at = WriteBytes(span, at, model);
         at = WriteBytes(span, at, provider);
@@ -60,7 +63,7 @@ public sealed record CachedCompletion(string ModelId, string? Provider, Completi
 
         var usage = new CompletionUsage.Figures(counts[0], counts[1], Counted: false, counts[2], counts[3], counts[4], counts[5]);
         return new CachedCompletion(Encoding.UTF8.GetString(model), provider.Length == 0 ? null : Encoding.UTF8.GetString(provider),
-            usage, bytes[at..].ToArray(), expires);
+            usage, bytes[at..].ToArray(), expires, Native: bytes[Header - 1] == 1);
     }
 
     private static int WriteBytes(Span<byte> span, int at, byte[] value)

@@ -10,9 +10,10 @@ internal static class CachedAnswers
 {
     /// <summary>
     /// The tenant's stored answer to this request, or else, when the request may store its answer, the fill it leads
-    /// (identical requests on this silo meanwhile wait for it rather than call the provider too).
+    /// (identical requests on this silo meanwhile wait for it rather than call the provider too). A stream is never
+    /// answered from a native entry, which is a whole message and not the events a stream replays: for it that is a miss.
     /// </summary>
-    public static async Task<(CachedCompletion? Hit, ResponseCache.Fill? Fill)> LookUpAsync(ResponseCache cache, ITenantGrain tenant, UpstreamRequest request, CancellationToken cancellationToken)
+    public static async Task<(CachedCompletion? Hit, ResponseCache.Fill? Fill)> LookUpAsync(ResponseCache cache, ITenantGrain tenant, UpstreamRequest request, bool stream, CancellationToken cancellationToken)
     {
         if (request.Cache is not { } directive)
         {
@@ -24,6 +25,11 @@ internal static class CachedAnswers
             if (directive.Read)
             {
                 var stored = await cache.GetAsync(request.TenantId, directive.Key, cancellationToken);
+                if (stored is { Native: true } && stream)
+                {
+                    stored = null;
+                }
+
                 UpstreamMetrics.RecordCacheLookup(hit: stored is not null);
                 if (stored is not null)
                 {
@@ -43,7 +49,7 @@ internal static class CachedAnswers
 
             // Another identical request is on its way to the provider: its answer, once stored, is this one's too.
             var filled = directive.Read ? await cache.WaitAsync(pending, cancellationToken) : null;
-            return (filled, null);
+            return (filled is { Native: true } && stream ? null : filled, null);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -53,10 +59,10 @@ internal static class CachedAnswers
     }
 
     /// <summary>Stores a served answer for the tenant and hands it to the identical requests waiting on <paramref name="fill"/>.</summary>
-    public static async Task StoreAsync(ResponseCache cache, TimeProvider time, UpstreamRequest request, ResponseCache.Fill fill, string modelId, string provider, CompletionUsage.Figures usage, byte[] body)
+    public static async Task StoreAsync(ResponseCache cache, TimeProvider time, UpstreamRequest request, ResponseCache.Fill fill, string modelId, string provider, CompletionUsage.Figures usage, byte[] body, bool native = false)
     {
         var directive = request.Cache!;
-        var entry = new CachedCompletion(modelId, provider, usage with { Counted = false }, body, time.GetUtcNow() + directive.Ttl);
+        var entry = new CachedCompletion(modelId, provider, usage with { Counted = false }, body, time.GetUtcNow() + directive.Ttl, native);
         await cache.SetAsync(request.TenantId, directive.Key, entry, directive.Ttl, directive.MaxEntries);
         fill.Complete(entry);
     }

@@ -24,8 +24,8 @@ internal sealed partial class DeploymentSender(
     /// cancellation throws. On success the exchange owns the response, the timers and the ticket. <paramref name="translated"/>
     /// is the Messages body for a provider of kind <c>anthropic</c>, the <c>generateContent</c> body for one of kind
     /// <c>gemini</c>, whose answer is translated back to OpenAI's format; when <paramref name="native"/>, it is the Messages
-    /// client's own body, sent with the client's <c>anthropic-version</c> and <c>anthropic-beta</c>, and the answer stays
-    /// Anthropic's (its usage read for the charge).
+    /// client's own body, sent with the client's <c>anthropic-version</c> and <c>anthropic-beta</c> (to the beta endpoint
+    /// when the client called it), and the answer stays Anthropic's (its usage read for the charge).
     /// </summary>
     public async Task<AttemptResult> SendAsync(
         AttemptPlan plan, Deployment deployment, DeploymentState state, ProviderClient client, CapacityTicket ticket, bool stream,
@@ -43,7 +43,8 @@ internal sealed partial class DeploymentSender(
             {
                 content.Headers.ContentType = Json;
                 response = client.Anthropic is { } anthropic
-                    ? await anthropic.MessagesAsync(content, client.Authorization, nativeRequest?.Version ?? client.Options.AnthropicVersion, nativeRequest?.Beta, timeouts.Token)
+                    ? await anthropic.MessagesAsync(content, client.Authorization, nativeRequest?.Version ?? client.Options.AnthropicVersion, nativeRequest?.Beta,
+                        nativeRequest is { BetaEndpoint: true } ? "true" : null, timeouts.Token)
                     : client.Gemini is { } gemini
                     ? await (stream
                         ? gemini.StreamGenerateContentAsync(deployment.UpstreamModel, content, client.Authorization, timeouts.Token)

@@ -58,11 +58,11 @@ public sealed partial class UpstreamGrain(
     private async Task<UpstreamResponse> CompleteCoreAsync(UpstreamRequest request, CancellationToken cancellationToken)
     {
         var tenant = references.Get<ITenantGrain>(request.TenantId);
-        var (hit, fill) = await CachedAnswers.LookUpAsync(cache, tenant, request, cancellationToken);
+        var (hit, fill) = await CachedAnswers.LookUpAsync(cache, tenant, request, stream: false, cancellationToken);
         if (hit is not null)
         {
             return await SettleHitAsync(tenant, request, hit)
-                ? new UpstreamResponse(hit.Body, null, CacheHit: true)
+                ? new UpstreamResponse(hit.Body, null, CacheHit: true, Native: hit.Native)
                 : new UpstreamResponse(null, new UpstreamFailure(UpstreamFailureKind.NotRecorded, hit.Provider));
         }
 
@@ -83,10 +83,11 @@ public sealed partial class UpstreamGrain(
                 return new UpstreamResponse(null, new UpstreamFailure(UpstreamFailureKind.NotRecorded, exchange.Deployment.Provider));
             }
 
-            // A native answer is in the client's dialect, which the cache (OpenAI completions) does not hold.
-            if (fill is not null && !exchange.Native && CachePolicy.IsStorable(exchange.Body))
+            // A native answer is stored as it is, marked so: its request's key (the client's body, dialect and headers) is
+            // never a chat completion's, and a hit is relayed to its client as it was.
+            if (fill is not null && (exchange.Native ? CachePolicy.IsStorableMessage(exchange.Body) : CachePolicy.IsStorable(exchange.Body)))
             {
-                await CachedAnswers.StoreAsync(cache, time, request, fill, exchange.Deployment.ModelId, exchange.Deployment.Provider, usage, exchange.Body!);
+                await CachedAnswers.StoreAsync(cache, time, request, fill, exchange.Deployment.ModelId, exchange.Deployment.Provider, usage, exchange.Body!, exchange.Native);
             }
 
             return new UpstreamResponse(exchange.Body, null, QueuedMs: WorkerSettlements.QueuedMs(exchange), ProviderTime: exchange.ProviderTime, Native: exchange.Native);
@@ -105,7 +106,7 @@ public sealed partial class UpstreamGrain(
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var tenant = references.Get<ITenantGrain>(request.TenantId);
-        var (hit, fill) = await CachedAnswers.LookUpAsync(cache, tenant, request, cancellationToken);
+        var (hit, fill) = await CachedAnswers.LookUpAsync(cache, tenant, request, stream: true, cancellationToken);
         if (hit is not null)
         {
             if (!await SettleHitAsync(tenant, request, hit))

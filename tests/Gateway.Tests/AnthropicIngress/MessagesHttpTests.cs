@@ -205,6 +205,70 @@ public sealed class MessagesHttpTests(GatewayFactory gateway)
     }
 
     [Fact]
+    public async Task ReplayedThinkingBlocksCountTowardTheTokenCountAndTheReservation()
+    {
+        var (withTenant, withKey) = await gateway.CreateTenantWithKeyAsync();
+        var (withoutTenant, withoutKey) = await gateway.CreateTenantWithKeyAsync();
+        using var with = CreateClient(withKey);
+        using var without = CreateClient(withoutKey);
+        var thinking = string.Join(' ', Enumerable.Range(0, 400).Select(i => $"step {i} weighs the tide"));
+        JsonObject Body(bool replayThinking, bool forCount)
+        {
+            JsonArray answer = replayThinking
+                ? [new JsonObject { ["type"] = "thinking", ["thinking"] = thinking, ["signature"] = "c2ln" },
+                    new JsonObject { ["type"] = "redacted_thinking", ["data"] = "cmVkYWN0ZWQtdGhpbmtpbmc=" },
+                    new JsonObject { ["type"] = "text", ["text"] = "High tide is at noon." }]
+                : [new JsonObject { ["type"] = "text", ["text"] = "High tide is at noon." }];
+            var body = new JsonObject
+            {
+                ["model"] = "gpt-4.1",
+                ["messages"] = new JsonArray(
+                    new JsonObject { ["role"] = "user", ["content"] = "When is high tide?" },
+                    new JsonObject { ["role"] = "assistant", ["content"] = answer },
+                    new JsonObject { ["role"] = "user", ["content"] = "And tomorrow?" }),
+            };
+            if (!forCount)
+            {
+                body["max_tokens"] = 9;
+            }
+
+            return body;
+        }
+
+        var counted = await CountAsync(with, Body(replayThinking: true, forCount: true));
+        var countedWithout = await CountAsync(with, Body(replayThinking: false, forCount: true));
+        Assert.True(counted - countedWithout > 1_000, $"The thinking's {thinking.Length} characters count: {counted} against {countedWithout}.");
+
+        gateway.MockHold.Close();
+        Task<HttpResponseMessage> withCall, withoutCall;
+        try
+        {
+            withCall = with.PostAsJsonAsync("/v1/messages", Body(replayThinking: true, forCount: false));
+            withoutCall = without.PostAsJsonAsync("/v1/messages", Body(replayThinking: false, forCount: false));
+            await Eventually.HoldsAsync(() => Task.FromResult(gateway.MockHold.Waiting == 2), "both requests wait at the provider");
+
+            var reserved = UsageFigures.Reserved(await gateway.GetUsageAsync(withTenant)).ReservedTokens;
+            var reservedWithout = UsageFigures.Reserved(await gateway.GetUsageAsync(withoutTenant)).ReservedTokens;
+            Assert.Equal(counted - countedWithout, reserved - reservedWithout);
+        }
+        finally
+        {
+            gateway.MockHold.Open();
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await withCall).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await withoutCall).StatusCode);
+    }
+
+    private static async Task<long> CountAsync(HttpClient client, JsonObject body)
+    {
+        var response = await client.PostAsJsonAsync("/v1/messages/count_tokens", body);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+        return JsonNode.Parse(text)!["input_tokens"]!.GetValue<long>();
+    }
+
+    [Fact]
     public async Task AStreamCutByTheProviderEndsWithAnErrorEvent()
     {
         var (tenantId, key) = await gateway.CreateTenantWithKeyAsync();

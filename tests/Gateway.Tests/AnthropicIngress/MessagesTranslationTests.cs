@@ -103,7 +103,7 @@ public sealed class MessagesTranslationTests
     {
         using var rendering = new MessageStreamRendering("msg_1", "gpt-4.1", 50);
         var events = new List<SseItem<byte[]>>();
-        rendering.Start(events);
+        rendering.Start(firstChunk: null, events);
         foreach (var chunk in new[]
         {
             """{"choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}""",

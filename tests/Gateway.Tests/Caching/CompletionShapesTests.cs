@@ -67,16 +67,18 @@ public sealed class CompletionShapesTests
         Assert.Null(streamed.ToCompletion("\"m\""u8.ToArray()));
     }
 
-    [Fact]
-    public void AnEntryReadsBackAsItWasStoredAndGarbageReadsAsNothing()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AnEntryReadsBackAsItWasStoredAndGarbageReadsAsNothing(bool native)
     {
         var usage = new CompletionUsage.Figures(9, 3, Counted: false, CachedInput: 4, CacheWrite: 3, CacheWrite1h: 2, Reasoning: 1);
-        var entry = new CachedCompletion("gpt-4.1", "openai", usage, Encoding.UTF8.GetBytes(Completion), DateTimeOffset.FromUnixTimeMilliseconds(1_800_000_000_000));
+        var entry = new CachedCompletion("gpt-4.1", "openai", usage, Encoding.UTF8.GetBytes(Completion), DateTimeOffset.FromUnixTimeMilliseconds(1_800_000_000_000), native);
 
         var read = CachedCompletion.Decode(entry.Encode());
 
         Assert.NotNull(read);
-        Assert.Equal((entry.ModelId, entry.Provider, usage, entry.ExpiresAt), (read.ModelId, read.Provider, read.Usage, read.ExpiresAt));
+        Assert.Equal((entry.ModelId, entry.Provider, usage, entry.ExpiresAt, native), (read.ModelId, read.Provider, read.Usage, read.ExpiresAt, read.Native));
         Assert.Equal(entry.Body, read.Body);
         Assert.Null(CachedCompletion.Decode("not an entry at all, just some bytes"u8));
         Assert.Null(CachedCompletion.Decode(entry.Encode()[..30]));

@@ -10,7 +10,7 @@ public static class ChatBodies
 
     /// <summary>Prompt tokens the mock reports for <see cref="Messages"/>.</summary>
     public static int PromptTokens(string text = "Hello there") =>
-        MockUsage.CountPromptTokens(JsonSerializer.SerializeToElement(Messages(text)));
+        MockTokenCount.CountPromptTokens(JsonSerializer.SerializeToElement(Messages(text)));
 
     /// <summary>The exact cost of a usage at gpt-4.1's prices ($2 in, $8 out per million tokens).</summary>
     public static decimal Gpt41CostUsd(long input, long output) => (input * 2.00m + output * 8.00m) / 1_000_000m;

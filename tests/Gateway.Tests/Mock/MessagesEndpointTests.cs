@@ -74,7 +74,7 @@ public sealed class MessagesEndpointTests(MockServerFixture mock) : IClassFixtur
         Assert.Equal("tool_use", events[^2]["delta"]!["stop_reason"]!.GetValue<string>());
 
         // Thinking (4 tokens), the text (5) and the tool's name and input.
-        Assert.Equal(4 + 5 + MockUsage.CountText("noop") + MockUsage.CountText("{}"), end["output_tokens"]!.GetValue<int>());
+        Assert.Equal(4 + 5 + MockTokenCount.CountText("noop") + MockTokenCount.CountText("{}"), end["output_tokens"]!.GetValue<int>());
     }
 
     [Fact]

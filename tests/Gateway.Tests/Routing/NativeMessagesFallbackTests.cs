@@ -53,6 +53,9 @@ public sealed class NativeMessagesFallbackTests(RoutingGatewayFixture fixture)
         {
             var events = MessageEvents.Read(text);
             Assert.Equal(["message_start", "ping", "content_block_start"], events[..3].Select(e => e.Name));
+
+            // message_start names the model that served, as the whole answer does, not the one asked for.
+            Assert.Equal("claude-second", events[0].Data["message"]!["model"]!.GetValue<string>());
             Assert.Equal(MockUsage.CompletionText(6), string.Concat(events.Where(e => e.Name == "content_block_delta").Select(e => e.Data["delta"]!["text"]!.GetValue<string>())));
             Assert.Equal("message_stop", events[^1].Name);
             output = events[^2].Data["usage"]!["output_tokens"]!.GetValue<long>();

@@ -13,7 +13,7 @@ namespace Gateway.Tests.Tokenization;
 /// </summary>
 public sealed class BoundedTokenCountTests
 {
-    private static readonly Tokenizer O200k = MockUsage.Tokenizer;
+    private static readonly Tokenizer O200k = MockTokenCount.Tokenizer;
 
     // Words, numbers, punctuation, whitespace and non-Latin text, glued at random: pieces are short, so the count is exact.
     private static readonly Gen<string> OrdinaryText =
@@ -57,7 +57,7 @@ public sealed class BoundedTokenCountTests
         });
         var clock = Stopwatch.StartNew();
 
-        var mock = MockUsage.CountPromptTokens(messages);
+        var mock = MockTokenCount.CountPromptTokens(messages);
         var gateway = ChatTokenCounter.CountMessages(messages);
 
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"Counting took {clock.Elapsed}.");
