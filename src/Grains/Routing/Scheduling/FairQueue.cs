@@ -21,8 +21,10 @@ namespace Gateway.Grains.Routing.Scheduling;
 /// (<see cref="FairQueueOptions.QueueTimeout"/> after it joined), reached in the order requests joined.</para>
 /// <para>Every operation is O(log n) in the number of waiting tenants (a binary heap that knows each tenant's place) or
 /// O(1); a waiting request is linked into its tenant's list and the list of all by the links of its own entry.</para>
+/// <para>In four files: this one is the policy; <c>FairQueue.Flow.cs</c> a tenant's record, <c>FairQueue.FlowHeap.cs</c>
+/// the heap of tenants by counter, <c>FairQueue.Links.cs</c> the lists of waiting requests.</para>
 /// </remarks>
-internal sealed class FairQueue
+internal sealed partial class FairQueue
 {
     /// <summary>
     /// Virtual time per token at weight 1: the least common multiple of 1 to 8, so that a charge is exact at the tiers'
@@ -123,30 +125,7 @@ internal sealed class FairQueue
         entry.State = FairQueueEntryState.Queued;
         entry.EnqueuedAt = now;
         entry.Deadline = now + _timeout;
-        entry.FlowPrevious = flow.Tail;
-        if (flow.Tail is null)
-        {
-            flow.Head = entry;
-        }
-        else
-        {
-            flow.Tail.FlowNext = entry;
-        }
-
-        flow.Tail = entry;
-        entry.ArrivalPrevious = _newest;
-        if (_newest is null)
-        {
-            _oldest = entry;
-        }
-        else
-        {
-            _newest.ArrivalNext = entry;
-        }
-
-        _newest = entry;
-        flow.Queued++;
-        Count++;
+        Link(entry, flow);
         return new FairQueueResult(FairQueueOutcome.Queued, TimeSpan.Zero);
     }
 
@@ -309,192 +288,6 @@ internal sealed class FairQueue
         else
         {
             _flows.Remove(flow.Tenant);
-        }
-    }
-
-    private void Unlink(FairQueueEntry entry)
-    {
-        var flow = entry.Flow!;
-        if (entry.FlowPrevious is null)
-        {
-            flow.Head = entry.FlowNext;
-        }
-        else
-        {
-            entry.FlowPrevious.FlowNext = entry.FlowNext;
-        }
-
-        if (entry.FlowNext is null)
-        {
-            flow.Tail = entry.FlowPrevious;
-        }
-        else
-        {
-            entry.FlowNext.FlowPrevious = entry.FlowPrevious;
-        }
-
-        if (entry.ArrivalPrevious is null)
-        {
-            _oldest = entry.ArrivalNext;
-        }
-        else
-        {
-            entry.ArrivalPrevious.ArrivalNext = entry.ArrivalNext;
-        }
-
-        if (entry.ArrivalNext is null)
-        {
-            _newest = entry.ArrivalPrevious;
-        }
-        else
-        {
-            entry.ArrivalNext.ArrivalPrevious = entry.ArrivalPrevious;
-        }
-
-        entry.FlowNext = entry.FlowPrevious = entry.ArrivalNext = entry.ArrivalPrevious = null;
-        flow.Queued--;
-        Count--;
-    }
-
-    /// <summary>One tenant as the queue knows it: its counter, its waiting requests (oldest first), how many run.</summary>
-    internal sealed class Flow(string tenant)
-    {
-        public string Tenant { get; } = tenant;
-
-        public int Weight { get; set; } = 1;
-
-        public long Counter { get; set; }
-
-        /// <summary>When the tenant last began to wait: breaks ties between equal counters, first come first.</summary>
-        public long Joined { get; set; }
-
-        public int Queued { get; set; }
-
-        public int InFlight { get; set; }
-
-        public FairQueueEntry? Head { get; set; }
-
-        public FairQueueEntry? Tail { get; set; }
-
-        /// <summary>The tenant's place in the one heap it is in (waiting, or owing), or -1.</summary>
-        public int HeapIndex { get; set; } = -1;
-    }
-
-    /// <summary>A binary min-heap of tenants by counter, then by when they began to wait; each tenant knows its place.</summary>
-    private sealed class FlowHeap
-    {
-        private Flow[] _items = new Flow[8];
-        private int _count;
-
-        public Flow? Min => _count > 0 ? _items[0] : null;
-
-        public void Add(Flow flow)
-        {
-            if (_count == _items.Length)
-            {
-                Array.Resize(ref _items, _count * 2);
-            }
-
-            _items[_count] = flow;
-            flow.HeapIndex = _count++;
-            Up(flow.HeapIndex);
-        }
-
-        public void Remove(Flow flow)
-        {
-            var index = flow.HeapIndex;
-            var last = _items[--_count];
-            _items[_count] = null!;
-            flow.HeapIndex = -1;
-            if (index < _count)
-            {
-                _items[index] = last;
-                last.HeapIndex = index;
-                Update(last);
-            }
-        }
-
-        /// <summary>Restores the order after <paramref name="flow"/>'s counter changed either way.</summary>
-        public void Update(Flow flow)
-        {
-            if (!Up(flow.HeapIndex))
-            {
-                Down(flow.HeapIndex);
-            }
-        }
-
-        /// <summary>Raises every counter below <paramref name="floor"/> to it, then restores the order.</summary>
-        public void LiftTo(long floor)
-        {
-            for (var i = 0; i < _count; i++)
-            {
-                _items[i].Counter = Math.Max(_items[i].Counter, floor);
-            }
-
-            for (var i = _count / 2 - 1; i >= 0; i--)
-            {
-                Down(i);
-            }
-        }
-
-        public void Clear()
-        {
-            for (var i = 0; i < _count; i++)
-            {
-                _items[i].HeapIndex = -1;
-                _items[i] = null!;
-            }
-
-            _count = 0;
-        }
-
-        private static bool Before(Flow a, Flow b) => a.Counter < b.Counter || a.Counter == b.Counter && a.Joined < b.Joined;
-
-        private bool Up(int index)
-        {
-            var moved = false;
-            while (index > 0)
-            {
-                var parent = (index - 1) / 2;
-                if (!Before(_items[index], _items[parent]))
-                {
-                    break;
-                }
-
-                Swap(index, parent);
-                index = parent;
-                moved = true;
-            }
-
-            return moved;
-        }
-
-        private void Down(int index)
-        {
-            while (true)
-            {
-                var left = 2 * index + 1;
-                if (left >= _count)
-                {
-                    return;
-                }
-
-                var child = left + 1 < _count && Before(_items[left + 1], _items[left]) ? left + 1 : left;
-                if (!Before(_items[child], _items[index]))
-                {
-                    return;
-                }
-
-                Swap(index, child);
-                index = child;
-            }
-        }
-
-        private void Swap(int a, int b)
-        {
-            (_items[a], _items[b]) = (_items[b], _items[a]);
-            _items[a].HeapIndex = a;
-            _items[b].HeapIndex = b;
         }
     }
 }

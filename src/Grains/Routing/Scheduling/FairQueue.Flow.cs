@@ -1,0 +1,29 @@
+namespace Gateway.Grains.Routing.Scheduling;
+
+// The queue's record of one tenant (a flow of start-time fair queuing).
+internal sealed partial class FairQueue
+{
+    /// <summary>One tenant as the queue knows it: its counter, its waiting requests (oldest first), how many run.</summary>
+    internal sealed class Flow(string tenant)
+    {
+        public string Tenant { get; } = tenant;
+
+        public int Weight { get; set; } = 1;
+
+        public long Counter { get; set; }
+
+        /// <summary>When the tenant last began to wait: breaks ties between equal counters, first come first.</summary>
+        public long Joined { get; set; }
+
+        public int Queued { get; set; }
+
+        public int InFlight { get; set; }
+
+        public FairQueueEntry? Head { get; set; }
+
+        public FairQueueEntry? Tail { get; set; }
+
+        /// <summary>The tenant's place in the one heap it is in (waiting, or owing), or -1.</summary>
+        public int HeapIndex { get; set; } = -1;
+    }
+}
