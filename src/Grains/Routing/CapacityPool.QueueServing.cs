@@ -10,9 +10,11 @@ internal sealed partial class CapacityPool
     /// <summary>
     /// Waits in the deployment's fair queue until the request fits (a ticket that says how long it waited), it times out,
     /// or a bound refuses it at once (a ticket not acquired, saying which). Throws when <paramref name="cancellationToken"/>
-    /// fires while it waits, having left the queue.
+    /// fires while it waits, having left the queue. A request that left a queue at <paramref name="place"/> and whose
+    /// attempt failed is put back there (<see cref="FairQueue.Requeue"/>): ahead of the requests that arrived after it.
     /// </summary>
-    public async ValueTask<CapacityTicket> WaitAsync(DeploymentLimits limits, string tenant, int weight, long tokens, CancellationToken cancellationToken)
+    public async ValueTask<CapacityTicket> WaitAsync(
+        DeploymentLimits limits, string tenant, int weight, long tokens, QueuePlace? place, CancellationToken cancellationToken)
     {
         Waiter waiter;
         List<(Waiter, CapacityTicket)>? served;
@@ -32,7 +34,9 @@ internal sealed partial class CapacityPool
 
             waiter = new Waiter(this, tenant, weight, tokens);
             _queue.AdvanceTo(_virtualTime);
-            var result = _queue.Enqueue(waiter, now);
+            var result = place is { } held
+                ? _queue.Requeue(waiter, held.DeploymentId == _deploymentId ? held.StartTag : null, now)
+                : _queue.Enqueue(waiter, now);
             if (!result.IsQueued)
             {
                 var refusal = result.Outcome == FairQueueOutcome.TenantFull ? CapacityRefusal.TenantQueueFull : CapacityRefusal.QueueFull;

@@ -76,6 +76,9 @@ internal sealed partial class CapacityPool : IDisposable
         _queue = new FairQueue(scheduling, time);
     }
 
+    /// <summary>The deployment whose capacity this is.</summary>
+    public string DeploymentId => _deploymentId;
+
     /// <summary>
     /// The fast path: a ticket from the spare, or false when the grain has to be asked (or refusal remembered), or when
     /// requests wait in the queue: they are served first.

@@ -19,6 +19,9 @@ internal sealed partial class FairQueue
 
         public int InFlight { get; set; }
 
+        /// <summary>Requests of the tenant put back after a failed attempt, waiting (not in the tenant's list).</summary>
+        public int Requeued { get; set; }
+
         public FairQueueEntry? Head { get; set; }
 
         public FairQueueEntry? Tail { get; set; }

@@ -21,6 +21,8 @@ namespace Gateway.Grains.Routing.Scheduling;
 /// (<see cref="FairQueueOptions.QueueTimeout"/> after it joined), reached in the order requests joined.</para>
 /// <para>Every operation is O(log n) in the number of waiting tenants (a binary heap that knows each tenant's place) or
 /// O(1); a waiting request is linked into its tenant's list and the list of all by the links of its own entry.</para>
+/// <para>A request whose attempt failed after it left the queue may be put back once (<see cref="Requeue"/>): it keeps its
+/// place, ahead of every request that arrived after it, and its tenant is charged again when it leaves.</para>
 /// <para>In four files: this one is the policy; <c>FairQueue.Flow.cs</c> a tenant's record, <c>FairQueue.FlowHeap.cs</c>
 /// the heap of tenants by counter, <c>FairQueue.Links.cs</c> the lists of waiting requests.</para>
 /// </remarks>
@@ -71,7 +73,7 @@ internal sealed partial class FairQueue
     public int Tenants => _flows.Count;
 
     /// <summary>The deadline of the oldest waiting request: when <see cref="TakeExpired"/> next has something to do.</summary>
-    public long? NextDeadline => _oldest?.Deadline;
+    public long? NextDeadline => FirstDue?.Deadline;
 
     /// <summary>Requests the tenant has waiting.</summary>
     public int QueuedBy(string tenant) => _flows.TryGetValue(tenant, out var flow) ? flow.Queued : 0;
@@ -99,7 +101,7 @@ internal sealed partial class FairQueue
 
         if (Count >= _options.MaxQueuedPerDeployment)
         {
-            return new FairQueueResult(FairQueueOutcome.DeploymentFull, Remaining(now, _oldest!.Deadline));
+            return new FairQueueResult(FairQueueOutcome.DeploymentFull, Remaining(now, NextDeadline!.Value));
         }
 
         if (flow is null)
@@ -129,11 +131,14 @@ internal sealed partial class FairQueue
         return new FairQueueResult(FairQueueOutcome.Queued, TimeSpan.Zero);
     }
 
-    /// <summary>The request to leave next, still waiting; null when none waits.</summary>
-    public FairQueueEntry? Peek() => _fifo ? _oldest : _waiting.Min?.Head;
+    /// <summary>The request to leave next, still waiting (a request put back first); null when none waits.</summary>
+    public FairQueueEntry? Peek() => _requeuedFirst ?? (_fifo ? _oldest : _waiting.Min?.Head);
 
-    /// <summary>The start tag of the request to leave next (its tenant's counter); null when none waits.</summary>
-    public long? HeadStart => _fifo ? _oldest?.Flow?.Counter : _waiting.Min?.Counter;
+    /// <summary>
+    /// The start tag of the request to leave next (the tag a request put back kept, else its tenant's counter); null when
+    /// none waits.
+    /// </summary>
+    public long? HeadStart => _requeuedFirst?.StartTag ?? (_fifo ? _oldest?.Flow?.Counter : _waiting.Min?.Counter);
 
     /// <summary>
     /// Lifts the virtual time to <paramref name="virtualTime"/> when behind (the deployment's, across silos), and with it
@@ -158,14 +163,21 @@ internal sealed partial class FairQueue
     /// <summary>
     /// Takes the request <see cref="Peek"/> names out of the queue and charges its tenant its cost. Under
     /// <see cref="SchedulingPolicy.Fifo"/> that is the oldest request of all, which is also the head of its tenant's
-    /// requests (each tenant's are in arrival order), so the counters are kept alike and only the choice differs.
+    /// requests (each tenant's are in arrival order), so the counters are kept alike and only the choice differs. A request
+    /// put back (<see cref="Requeue"/>) leaves before either.
     /// </summary>
     public FairQueueEntry Take()
     {
+        if (_requeuedFirst is { } requeued)
+        {
+            return TakeRequeued(requeued);
+        }
+
         var flow = (_fifo ? _oldest?.Flow : _waiting.Min) ?? throw new InvalidOperationException("No request is waiting.");
         var entry = flow.Head!;
         Unlink(entry);
         _virtualTime = Math.Max(_virtualTime, flow.Counter);
+        entry.StartTag = flow.Counter;
         entry.ChargedUnits = Units(entry.Cost, flow.Weight);
         flow.Counter += entry.ChargedUnits;
         flow.InFlight++;
@@ -231,10 +243,10 @@ internal sealed partial class FairQueue
         return true;
     }
 
-    /// <summary>The oldest waiting request when its deadline has come, taken out of the queue; null otherwise.</summary>
+    /// <summary>The waiting request whose deadline comes first, when it has come, taken out of the queue; null otherwise.</summary>
     public FairQueueEntry? TakeExpired(long now)
     {
-        if (_oldest is not { } oldest || now < oldest.Deadline)
+        if (FirstDue is not { } oldest || now < oldest.Deadline)
         {
             return null;
         }
@@ -255,12 +267,25 @@ internal sealed partial class FairQueue
     private void Leave(FairQueueEntry entry, FairQueueEntryState state)
     {
         var flow = entry.Flow!;
-        Unlink(entry);
+        var requeued = entry.IsRequeued;
+        if (requeued)
+        {
+            UnlinkRequeued(entry);
+        }
+        else
+        {
+            Unlink(entry);
+        }
+
         entry.Flow = null;
         entry.State = state;
         if (flow.Queued == 0)
         {
-            _waiting.Remove(flow);
+            if (!requeued)
+            {
+                _waiting.Remove(flow);
+            }
+
             Settle(flow);
         }
     }
@@ -268,7 +293,7 @@ internal sealed partial class FairQueue
     /// <summary>A tenant with nothing waiting: forgotten when it neither runs nor owes, else kept until it does not.</summary>
     private void Settle(Flow flow)
     {
-        if (flow.InFlight > 0)
+        if (flow.InFlight > 0 || flow.Requeued > 0)
         {
             return;
         }
