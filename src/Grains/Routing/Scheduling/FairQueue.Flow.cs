@@ -1,8 +1,34 @@
 namespace Gateway.Grains.Routing.Scheduling;
 
-// The queue's record of one tenant (a flow of start-time fair queuing).
+// The queue's record of one tenant (a flow of start-time fair queuing), and when it is forgotten.
 internal sealed partial class FairQueue
 {
+    /// <summary>A tenant with nothing waiting: forgotten when it neither runs nor owes, else kept until it does not.</summary>
+    private void Settle(Flow flow)
+    {
+        if (flow.InFlight > 0 || flow.Requeued > 0)
+        {
+            return;
+        }
+
+        if (Count == 0 && InFlight == 0)
+        {
+            // Idle: nobody is ahead of anybody any more, and the counters start again from zero.
+            _owing.Clear();
+            _flows.Clear();
+            _virtualTime = 0;
+            _joins = 0;
+        }
+        else if (flow.Counter > _virtualTime)
+        {
+            _owing.Add(flow);
+        }
+        else
+        {
+            _flows.Remove(flow.Tenant);
+        }
+    }
+
     /// <summary>One tenant as the queue knows it: its counter, its waiting requests (oldest first), how many run.</summary>
     internal sealed class Flow(string tenant)
     {

@@ -17,17 +17,7 @@ internal sealed partial class FairQueue
         }
 
         flow.Tail = entry;
-        entry.ArrivalPrevious = _newest;
-        if (_newest is null)
-        {
-            _oldest = entry;
-        }
-        else
-        {
-            _newest.ArrivalNext = entry;
-        }
-
-        _newest = entry;
+        Append(entry, ref _oldest, ref _newest);
         flow.Queued++;
         Count++;
     }
@@ -53,9 +43,34 @@ internal sealed partial class FairQueue
             entry.FlowNext.FlowPrevious = entry.FlowPrevious;
         }
 
+        Detach(entry, ref _oldest, ref _newest);
+        entry.FlowNext = entry.FlowPrevious = null;
+        flow.Queued--;
+        Count--;
+    }
+
+    /// <summary>Appends <paramref name="entry"/> to a list linked through the arrival links (all requests, or those put back).</summary>
+    private static void Append(FairQueueEntry entry, ref FairQueueEntry? first, ref FairQueueEntry? last)
+    {
+        entry.ArrivalPrevious = last;
+        if (last is null)
+        {
+            first = entry;
+        }
+        else
+        {
+            last.ArrivalNext = entry;
+        }
+
+        last = entry;
+    }
+
+    /// <summary>Takes <paramref name="entry"/> out of a list linked through the arrival links.</summary>
+    private static void Detach(FairQueueEntry entry, ref FairQueueEntry? first, ref FairQueueEntry? last)
+    {
         if (entry.ArrivalPrevious is null)
         {
-            _oldest = entry.ArrivalNext;
+            first = entry.ArrivalNext;
         }
         else
         {
@@ -64,15 +79,13 @@ internal sealed partial class FairQueue
 
         if (entry.ArrivalNext is null)
         {
-            _newest = entry.ArrivalPrevious;
+            last = entry.ArrivalPrevious;
         }
         else
         {
             entry.ArrivalNext.ArrivalPrevious = entry.ArrivalPrevious;
         }
 
-        entry.FlowNext = entry.FlowPrevious = entry.ArrivalNext = entry.ArrivalPrevious = null;
-        flow.Queued--;
-        Count--;
+        entry.ArrivalNext = entry.ArrivalPrevious = null;
     }
 }

@@ -50,17 +50,7 @@ internal sealed partial class FairQueue
         entry.State = FairQueueEntryState.Queued;
         entry.EnqueuedAt = now;
         entry.Deadline = now + _timeout;
-        entry.ArrivalPrevious = _requeuedLast;
-        if (_requeuedLast is null)
-        {
-            _requeuedFirst = entry;
-        }
-        else
-        {
-            _requeuedLast.ArrivalNext = entry;
-        }
-
-        _requeuedLast = entry;
+        Append(entry, ref _requeuedFirst, ref _requeuedLast);
         Count++;
         return new FairQueueResult(FairQueueOutcome.Queued, TimeSpan.Zero);
     }
@@ -98,25 +88,7 @@ internal sealed partial class FairQueue
 
     private void UnlinkRequeued(FairQueueEntry entry)
     {
-        if (entry.ArrivalPrevious is null)
-        {
-            _requeuedFirst = entry.ArrivalNext;
-        }
-        else
-        {
-            entry.ArrivalPrevious.ArrivalNext = entry.ArrivalNext;
-        }
-
-        if (entry.ArrivalNext is null)
-        {
-            _requeuedLast = entry.ArrivalPrevious;
-        }
-        else
-        {
-            entry.ArrivalNext.ArrivalPrevious = entry.ArrivalPrevious;
-        }
-
-        entry.ArrivalNext = entry.ArrivalPrevious = null;
+        Detach(entry, ref _requeuedFirst, ref _requeuedLast);
         entry.Flow!.Requeued--;
         Count--;
     }

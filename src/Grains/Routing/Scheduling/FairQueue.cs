@@ -23,8 +23,9 @@ namespace Gateway.Grains.Routing.Scheduling;
 /// O(1); a waiting request is linked into its tenant's list and the list of all by the links of its own entry.</para>
 /// <para>A request whose attempt failed after it left the queue may be put back once (<see cref="Requeue"/>): it keeps its
 /// place, ahead of every request that arrived after it, and its tenant is charged again when it leaves.</para>
-/// <para>In four files: this one is the policy; <c>FairQueue.Flow.cs</c> a tenant's record, <c>FairQueue.FlowHeap.cs</c>
-/// the heap of tenants by counter, <c>FairQueue.Links.cs</c> the lists of waiting requests.</para>
+/// <para>In five files: this one is the policy; <c>FairQueue.Flow.cs</c> a tenant's record and when it is forgotten,
+/// <c>FairQueue.FlowHeap.cs</c> the heap of tenants by counter, <c>FairQueue.Links.cs</c> the lists of waiting requests,
+/// <c>FairQueue.Requeue.cs</c> the requests put back after a failed attempt.</para>
 /// </remarks>
 internal sealed partial class FairQueue
 {
@@ -159,7 +160,6 @@ internal sealed partial class FairQueue
         }
     }
 
-
     /// <summary>
     /// Takes the request <see cref="Peek"/> names out of the queue and charges its tenant its cost. Under
     /// <see cref="SchedulingPolicy.Fifo"/> that is the oldest request of all, which is also the head of its tenant's
@@ -287,32 +287,6 @@ internal sealed partial class FairQueue
             }
 
             Settle(flow);
-        }
-    }
-
-    /// <summary>A tenant with nothing waiting: forgotten when it neither runs nor owes, else kept until it does not.</summary>
-    private void Settle(Flow flow)
-    {
-        if (flow.InFlight > 0 || flow.Requeued > 0)
-        {
-            return;
-        }
-
-        if (Count == 0 && InFlight == 0)
-        {
-            // Idle: nobody is ahead of anybody any more, and the counters start again from zero.
-            _owing.Clear();
-            _flows.Clear();
-            _virtualTime = 0;
-            _joins = 0;
-        }
-        else if (flow.Counter > _virtualTime)
-        {
-            _owing.Add(flow);
-        }
-        else
-        {
-            _flows.Remove(flow.Tenant);
         }
     }
 }
