@@ -45,8 +45,10 @@ namespace Gateway.Grains.Routing;
 /// <para><b>Reports are states, not changes.</b> Every call restates what the lease holds and its total usage, and
 /// calls are applied in sequence order only (an older call arriving late is ignored), so a lost call or a lost answer
 /// loses nothing: a grant whose answer never arrived is simply not in the next report, and disappears.</para>
+/// <para>In three files: this one applies reports, expiry and limits; <c>CapacityLedger.Grants.cs</c> decides grants;
+/// <c>CapacityLedger.ClusterQueue.cs</c> orders the queue heads across silos.</para>
 /// </remarks>
-internal sealed class CapacityLedger(DeploymentCapacityOptions options)
+internal sealed partial class CapacityLedger(DeploymentCapacityOptions options)
 {
     private static readonly LeaseResponse Renewed = new(LeaseOutcome.Granted, CapacityAmount.None, CapacityRefusal.None, TimeSpan.Zero, false);
     private static readonly LeaseResponse RenewedGiveBack = Renewed with { GiveBack = true };
@@ -90,54 +92,6 @@ internal sealed class CapacityLedger(DeploymentCapacityOptions options)
         var bar = BarFor(lease);
         lease.BarSent = bar;
         return _virtualTime == 0 && bar is null ? response : response with { VirtualTime = _virtualTime, QueueBar = bar };
-    }
-
-    /// <summary>Whether the lease's pool should call now: capacity is due to its queue's head, or the bar dropped below it.</summary>
-    public bool IsDue(string leaseId, DateTimeOffset now)
-    {
-        if (!_leases.TryGet(leaseId, out var lease) || lease.QueueHead is null)
-        {
-            return false;
-        }
-
-        List<string> due = [];
-        Due(due, now);
-        return due.Contains(leaseId);
-    }
-
-    /// <summary>
-    /// Adds to <paramref name="due"/> the leases whose pools should call now: those whose head's need fits what is free
-    /// once the needs of earlier heads are set aside, and those told a bar higher than the earliest other head now is.
-    /// </summary>
-    public void Due(List<string> due, DateTimeOffset now)
-    {
-        List<CapacityLeases.Lease>? waiting = null;
-        foreach (var lease in _leases.All)
-        {
-            if (lease.QueueHead is not null)
-            {
-                (waiting ??= []).Add(lease);
-            }
-        }
-
-        if (waiting is null)
-        {
-            return;
-        }
-
-        waiting.Sort(static (a, b) => Before(a, b) ? -1 : Before(b, a) ? 1 : 0);
-        var free = Free(now);
-        foreach (var lease in waiting)
-        {
-            var need = lease.QueueNeed;
-            if (!need.IsNone && need.Slots <= free.Slots && need.Requests <= free.Requests && need.Tokens <= free.Tokens
-                || BarFor(lease) < (lease.BarSent ?? long.MaxValue))
-            {
-                due.Add(lease.Id);
-            }
-
-            free = new CapacityAmount(free.Slots - need.Slots, free.Requests - need.Requests, free.Tokens - need.Tokens);
-        }
     }
 
     /// <summary>The deployment's capacity for operators; drops expired leases first.</summary>
@@ -196,176 +150,6 @@ internal sealed class CapacityLedger(DeploymentCapacityOptions options)
         lease.QueueHead = request.QueueHead is { } head ? Math.Max(head, _virtualTime) : null;
         lease.QueueNeed = request.QueueHead is null ? CapacityAmount.None : request.Need;
         _virtualTime = Math.Max(_virtualTime, request.VirtualTime);
-    }
-
-    /// <summary>The earliest head among the other leases' queues; null when none waits.</summary>
-    private long? BarFor(CapacityLeases.Lease lease)
-    {
-        long? bar = null;
-        foreach (var other in _leases.All)
-        {
-            if (other != lease && other.QueueHead is { } head && (bar is null || head < bar))
-            {
-                bar = head;
-            }
-        }
-
-        return bar;
-    }
-
-    /// <summary>
-    /// What the heads of the other queues that come before <paramref name="lease"/>'s lack, all of them when it has no
-    /// queue (a request that missed its silo's spare does not pass those waiting elsewhere); and whether any other waits.
-    /// </summary>
-    private CapacityAmount ClaimedBefore(CapacityLeases.Lease lease, out bool othersWait)
-    {
-        othersWait = false;
-        int slots = 0;
-        long requests = 0, tokens = 0;
-        foreach (var other in _leases.All)
-        {
-            if (other == lease || other.QueueHead is null)
-            {
-                continue;
-            }
-
-            othersWait = true;
-            if (lease.QueueHead is null || Before(other, lease))
-            {
-                slots += other.QueueNeed.Slots;
-                requests += other.QueueNeed.Requests;
-                tokens += other.QueueNeed.Tokens;
-            }
-        }
-
-        return new CapacityAmount(slots, requests, tokens);
-    }
-
-    /// <summary>Start-tag order of waiting leases' heads, ties by lease id so that every call sees one order.</summary>
-    private static bool Before(CapacityLeases.Lease a, CapacityLeases.Lease b) =>
-        a.QueueHead < b.QueueHead || a.QueueHead == b.QueueHead && string.CompareOrdinal(a.Id, b.Id) < 0;
-
-    /// <summary>What is free of each kind (unlimited kinds: as good as endless).</summary>
-    private CapacityAmount Free(DateTimeOffset now) => new(
-        _limits.MaxConcurrent is { } maxConcurrent ? (int)Math.Max(maxConcurrent - _leases.SlotsLeased, 0) : int.MaxValue,
-        _requests is null ? long.MaxValue : _requests.Available(now) - _leases.RequestsLeased,
-        _tokens is null ? long.MaxValue : _tokens.Available(now) - _leases.TokensLeased);
-
-    private LeaseResponse Grant(CapacityLeases.Lease lease, LeaseRequest request, DateTimeOffset now)
-    {
-        var need = request.Need;
-        var want = request.Want;
-
-        // Heads that wait elsewhere and come first keep their claim on what is free; while any wait, a grant is the
-        // need of one head, no more, so that one silo does not hold what the next head elsewhere is due.
-        var claimed = ClaimedBefore(lease, out var othersWait);
-        var leases = othersWait ? 0 : _leases.Count;
-        var refusal = CapacityRefusal.None;
-        var retryAfter = TimeSpan.Zero;
-        int slots = 0;
-        long requests = 0, tokens = 0;
-
-        if (need.Slots > 0 && _limits.MaxConcurrent is { } maxConcurrent)
-        {
-            var free = maxConcurrent - _leases.SlotsLeased - claimed.Slots;
-            if (maxConcurrent <= 0)
-            {
-                Refuse(CapacityRefusal.TooLarge, options.BusyRetryAfter);
-            }
-            else if (free < need.Slots)
-            {
-                // Slots come back when requests finish, which nothing predicts: a short fixed wait.
-                Refuse(CapacityRefusal.Concurrency, options.BusyRetryAfter);
-                _leases.MarkGiveBack(lease, l => l.QueueHead is null && l.Held.Slots > l.InFlight);
-            }
-            else
-            {
-                slots = (int)Size(need.Slots, want.Slots, free, leases);
-            }
-        }
-
-        if (need.Requests > 0 && _limits.RequestsPerMinute is not null)
-        {
-            requests = FromBucket(_requests, need.Requests, want.Requests, _leases.RequestsLeased + claimed.Requests, lease.Held.Requests, CapacityRefusal.Requests, l => l.QueueHead is null && l.Held.Requests > 0);
-        }
-
-        if (need.Tokens > 0 && _limits.TokensPerMinute is not null)
-        {
-            tokens = FromBucket(_tokens, need.Tokens, want.Tokens, _leases.TokensLeased + claimed.Tokens, lease.Held.Tokens, CapacityRefusal.Tokens, l => l.QueueHead is null && l.Held.Tokens > 0);
-        }
-
-        if (refusal != CapacityRefusal.None)
-        {
-            return new LeaseResponse(LeaseOutcome.Refused, CapacityAmount.None, refusal, retryAfter, lease.TakeGiveBack());
-        }
-
-        // A pool being granted more is short itself: asking it to give back now would only make it ask again.
-        lease.GiveBack = false;
-        var granted = new CapacityAmount(slots, requests, tokens);
-        _leases.SetHeld(lease, new CapacityAmount(lease.Held.Slots + slots, lease.Held.Requests + requests, lease.Held.Tokens + tokens));
-        return new LeaseResponse(LeaseOutcome.Granted, granted, CapacityRefusal.None, TimeSpan.Zero, false);
-
-        long FromBucket(TokenBucket? bucket, long needed, long wanted, long leased, long leasedHere, CapacityRefusal kind, Func<CapacityLeases.Lease, bool> holdsSpare)
-        {
-            if (bucket is null || needed > bucket.Capacity)
-            {
-                // More than the whole per-minute limit (or a limit of zero): waiting never helps.
-                Refuse(CapacityRefusal.TooLarge, TimeSpan.FromMinutes(1));
-                return 0;
-            }
-
-            var free = bucket.Available(now) - leased;
-            if (free >= needed)
-            {
-                return Size(needed, wanted, free, leases);
-            }
-
-            // When the bucket alone holds enough: leased − leasedHere + needed ≤ capacity is reached by refill. Beyond
-            // that, other silos must give back or report their spare used; they are asked to, and that takes about
-            // a renew interval, which is also the wait suggested when refill alone would take longer.
-            var othersHold = leased - leasedHere > 0;
-            var wait = bucket.TimeUntilAvailable(Math.Min(leased + needed, bucket.Capacity), now);
-            if (othersHold)
-            {
-                _leases.MarkGiveBack(lease, holdsSpare);
-                wait = wait == TimeSpan.Zero ? options.BusyRetryAfter : TimeSpan.FromTicks(Math.Min(wait.Ticks, options.BusyRetryAfter.Ticks));
-            }
-
-            Refuse(kind, wait);
-            return 0;
-        }
-
-        void Refuse(CapacityRefusal kind, TimeSpan wait)
-        {
-            wait = wait > TimeSpan.Zero ? wait : options.BusyRetryAfter;
-            if (refusal == CapacityRefusal.TooLarge)
-            {
-                return;
-            }
-
-            if (kind == CapacityRefusal.TooLarge || wait > retryAfter)
-            {
-                refusal = kind;
-                retryAfter = wait;
-            }
-        }
-    }
-
-    /// <summary>
-    /// The grant for one kind: what is wanted, as far as it is free, plus a share of the rest that shrinks with the
-    /// number of leases and with what is free, so it is generous when capacity is plentiful and exact when scarce.
-    /// With <paramref name="leases"/> zero (other silos' queues wait) only the need: one head at a time, in start-tag
-    /// order across silos.
-    /// </summary>
-    private static long Size(long need, long want, long free, int leases)
-    {
-        if (leases == 0)
-        {
-            return need;
-        }
-
-        var wanted = Math.Min(Math.Max(need, want), free);
-        return wanted + (free - wanted) / (2L * leases);
     }
 
     /// <summary>Takes a (changed) limit into use: buckets keep how full they are; anything now over the limit is asked back.</summary>

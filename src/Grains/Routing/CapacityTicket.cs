@@ -55,6 +55,9 @@ public sealed class CapacityTicket : IDisposable
     /// <summary>How long the request waited in the deployment's fair queue (zero when it did not).</summary>
     public TimeSpan QueuedFor => _queued?.Waited ?? TimeSpan.Zero;
 
+    /// <summary>Where the request stood in the deployment's fair queue when it left it (null when it did not wait).</summary>
+    public QueuePlace? Place => _queued is null ? null : new QueuePlace(_pool!.DeploymentId, _queued.StartTag);
+
     /// <summary>The request finished: frees its slot and gives back the tokens reserved beyond <paramref name="actualTokens"/>.</summary>
     public void Complete(long actualTokens)
     {

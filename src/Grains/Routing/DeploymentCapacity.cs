@@ -84,11 +84,20 @@ public sealed class DeploymentCapacity : IDisposable
     /// <paramref name="cancellationToken"/> fires while it waits, having left the queue.
     /// </summary>
     public ValueTask<CapacityTicket> WaitAsync(
-        string deploymentId, DeploymentLimits limits, long tokens, string tenant, int weight, CancellationToken cancellationToken)
+        string deploymentId, DeploymentLimits limits, long tokens, string tenant, int weight, CancellationToken cancellationToken) =>
+        WaitAsync(deploymentId, limits, tokens, tenant, weight, null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="WaitAsync(string, DeploymentLimits, long, string, int, CancellationToken)"/>, for a request that may
+    /// have waited before: with <paramref name="place"/> (its ticket's <see cref="CapacityTicket.Place"/> from an attempt
+    /// that failed), it is put back ahead of the requests that arrived after it instead of joining at the back.
+    /// </summary>
+    public ValueTask<CapacityTicket> WaitAsync(
+        string deploymentId, DeploymentLimits limits, long tokens, string tenant, int weight, QueuePlace? place, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(limits);
         ArgumentOutOfRangeException.ThrowIfNegative(tokens);
-        return _pools.GetOrAdd(deploymentId, _createPool).WaitAsync(limits, tenant, Math.Max(weight, 1), tokens, cancellationToken);
+        return _pools.GetOrAdd(deploymentId, _createPool).WaitAsync(limits, tenant, Math.Max(weight, 1), tokens, place, cancellationToken);
     }
 
     /// <summary>The deployment's load on this silo: in flight, spare slots, whether it looks full.</summary>

@@ -12,6 +12,9 @@ namespace Gateway.Grains.Upstream;
 /// </summary>
 internal sealed class AttemptPlan
 {
+    /// <summary>Waits in a queue per request: the first, and one more after an attempt that failed.</summary>
+    private const int MaxQueueWaits = 2;
+
     private readonly ModelCatalog _models;
     private readonly DeploymentHealth _health;
     private readonly TimeProvider _time;
@@ -28,7 +31,8 @@ internal sealed class AttemptPlan
     private UpstreamFailure? _lastFailure;
     private UpstreamFailure? _notConfigured;
     private Deployment? _queueAt;
-    private bool _queueTaken;
+    private int _queueWaits;
+    private CapacityTicket? _held;
     private bool _saturated;
 
     public AttemptPlan(UpstreamRequest request, ModelCatalog models, DeploymentHealth health, TimeProvider time, UpstreamRetryOptions retry)
@@ -51,6 +55,9 @@ internal sealed class AttemptPlan
 
     /// <summary>How long the request waited in a full deployment's queue; null when it did not wait.</summary>
     public TimeSpan? QueuedFor { get; set; }
+
+    /// <summary>Where the request stood in the last queue it left (null: it has not waited); the next wait keeps it.</summary>
+    public QueuePlace? QueuePlace { get; set; }
 
     /// <summary>Time spent in provider calls so far (every attempt's, until its answer or its failure): the rest is the gateway's.</summary>
     public TimeSpan ProviderTime { get; set; }
@@ -130,6 +137,9 @@ internal sealed class AttemptPlan
         }
 
         _lastFailure = failure;
+
+        // The next attempt waits, if it must, in a queue of a deployment it finds full itself, not in the one that failed.
+        _queueAt = null;
     }
 
     /// <summary>The deployment cannot take this request at all (not configured, circuit opened meanwhile).</summary>
@@ -143,6 +153,9 @@ internal sealed class AttemptPlan
     public void Full(Deployment deployment, TimeSpan retryAfter, bool mayWait)
     {
         Excluded.Add(deployment.Id);
+
+        // A deployment that failed and is tried again is not picked again once found full: it is waited for, if at all.
+        _failed?.Remove(deployment.Id);
         _capacityWait = Min(_capacityWait, retryAfter);
         if (mayWait)
         {
@@ -152,17 +165,38 @@ internal sealed class AttemptPlan
 
     /// <summary>
     /// The deployment whose queue to wait in once nothing of the chain has free capacity: the first found full, so the
-    /// one routing preferred. Given once per request: a request waits in a queue at most once.
+    /// one routing preferred. Given at most twice per request: a request whose attempt failed after it waited may wait
+    /// once more (keeping its place, <see cref="QueuePlace"/>), so that it cannot go round forever.
     /// </summary>
     public Deployment? TakeQueue()
     {
-        if (_queueTaken || _queueAt is null)
+        if (_queueWaits >= MaxQueueWaits || _queueAt is null)
         {
             return null;
         }
 
-        _queueTaken = true;
+        _queueWaits++;
         return _queueAt;
+    }
+
+    /// <summary>Whether the request may still wait in a queue once more (it has not waited twice).</summary>
+    public bool MayQueueAgain => _queueWaits < MaxQueueWaits;
+
+    /// <summary>
+    /// Keeps the capacity of an attempt that waited in a queue and failed until the next attempt waits again or takes
+    /// capacity elsewhere (<see cref="ReleaseHeld"/>): given back at once, it would go to requests that arrived after this
+    /// one, before this one is back in the queue. Held at most for the retry's backoff.
+    /// </summary>
+    public void Hold(CapacityTicket ticket) => _held = ticket;
+
+    /// <summary>Gives back the capacity held for the request (<see cref="Hold"/>), as the failed attempt that used it.</summary>
+    public void ReleaseHeld()
+    {
+        var held = _held;
+        _held = null;
+
+        // The provider saw the failed attempt (it counts in its requests per minute) but it used no tokens of ours.
+        held?.Complete(0);
     }
 
     /// <summary>Waiting in the deployment's queue got no capacity: timed out, or refused by a bound of the queue.</summary>

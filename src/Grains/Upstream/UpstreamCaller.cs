@@ -82,6 +82,7 @@ public sealed partial class UpstreamCaller
         }
         finally
         {
+            plan.ReleaseHeld();
             ResilienceContextPool.Shared.Return(context);
         }
     }
@@ -155,6 +156,8 @@ public sealed partial class UpstreamCaller
                     plan.Full(deployment, ticket.RetryAfter, mayWait: ticket.Refusal is CapacityRefusal.Concurrency or CapacityRefusal.Requests or CapacityRefusal.Tokens);
                     continue;
                 }
+
+                plan.ReleaseHeld();
             }
             else if (plan.TakeQueue() is { } full && _providers.TryGet(full.Provider, out client))
             {
@@ -165,7 +168,13 @@ public sealed partial class UpstreamCaller
                 }
 
                 var request = plan.Request;
-                ticket = await _capacity.WaitAsync(deployment.Id, deployment.Limits, plan.ReservedTokens, request.TenantId, request.FairShareWeight, cancellationToken);
+                var wait = _capacity.WaitAsync(
+                    deployment.Id, deployment.Limits, plan.ReservedTokens, request.TenantId, request.FairShareWeight, plan.QueuePlace, cancellationToken).AsTask();
+
+                // Back in the queue (WaitAsync joins it before it first awaits): what the failed attempt held may go now,
+                // to this request first when it is that deployment's.
+                plan.ReleaseHeld();
+                ticket = await wait;
                 if (!ticket.IsAcquired)
                 {
                     ticket.Dispose();
@@ -173,7 +182,8 @@ public sealed partial class UpstreamCaller
                     return AttemptResult.NothingToTry(plan.NothingUsable());
                 }
 
-                plan.QueuedFor = ticket.QueuedFor;
+                plan.QueuedFor = (plan.QueuedFor ?? TimeSpan.Zero) + ticket.QueuedFor;
+                plan.QueuePlace = ticket.Place;
                 UpstreamMetrics.RecordQueueWait(deployment.Id, ticket.QueuedFor);
             }
             else
@@ -225,8 +235,6 @@ public sealed partial class UpstreamCaller
             if (result.Failure is { } failure)
             {
                 call.End(failure);
-                // The provider saw the request (it counts in its requests per minute) but used no tokens of ours.
-                ticket.Complete(0);
                 state.RecordOutcome(result.CountsAgainstDeployment);
                 if (failure is { Kind: UpstreamFailureKind.RateLimited, RetryAfter: { } cooldown })
                 {
@@ -235,6 +243,17 @@ public sealed partial class UpstreamCaller
 
                 plan.Failed(deployment, failure);
                 result.Retryable = result.Retryable && plan.MayRetry();
+                if (ticket.WasQueued && result.Retryable && plan.MayQueueAgain)
+                {
+                    // Its place in the queue is kept: the capacity waits for the next attempt to queue again or go elsewhere.
+                    plan.Hold(ticket);
+                }
+                else
+                {
+                    // The provider saw the request (it counts in its requests per minute) but used no tokens of ours.
+                    ticket.Complete(0);
+                }
+
                 return result;
             }
 

@@ -21,8 +21,13 @@ namespace Gateway.Grains.Routing.Scheduling;
 /// (<see cref="FairQueueOptions.QueueTimeout"/> after it joined), reached in the order requests joined.</para>
 /// <para>Every operation is O(log n) in the number of waiting tenants (a binary heap that knows each tenant's place) or
 /// O(1); a waiting request is linked into its tenant's list and the list of all by the links of its own entry.</para>
+/// <para>A request whose attempt failed after it left the queue may be put back once (<see cref="Requeue"/>): it keeps its
+/// place, ahead of every request that arrived after it, and its tenant is charged again when it leaves.</para>
+/// <para>In five files: this one is the policy; <c>FairQueue.Flow.cs</c> a tenant's record and when it is forgotten,
+/// <c>FairQueue.FlowHeap.cs</c> the heap of tenants by counter, <c>FairQueue.Links.cs</c> the lists of waiting requests,
+/// <c>FairQueue.Requeue.cs</c> the requests put back after a failed attempt.</para>
 /// </remarks>
-internal sealed class FairQueue
+internal sealed partial class FairQueue
 {
     /// <summary>
     /// Virtual time per token at weight 1: the least common multiple of 1 to 8, so that a charge is exact at the tiers'
@@ -69,7 +74,7 @@ internal sealed class FairQueue
     public int Tenants => _flows.Count;
 
     /// <summary>The deadline of the oldest waiting request: when <see cref="TakeExpired"/> next has something to do.</summary>
-    public long? NextDeadline => _oldest?.Deadline;
+    public long? NextDeadline => FirstDue?.Deadline;
 
     /// <summary>Requests the tenant has waiting.</summary>
     public int QueuedBy(string tenant) => _flows.TryGetValue(tenant, out var flow) ? flow.Queued : 0;
@@ -97,7 +102,7 @@ internal sealed class FairQueue
 
         if (Count >= _options.MaxQueuedPerDeployment)
         {
-            return new FairQueueResult(FairQueueOutcome.DeploymentFull, Remaining(now, _oldest!.Deadline));
+            return new FairQueueResult(FairQueueOutcome.DeploymentFull, Remaining(now, NextDeadline!.Value));
         }
 
         if (flow is null)
@@ -123,38 +128,18 @@ internal sealed class FairQueue
         entry.State = FairQueueEntryState.Queued;
         entry.EnqueuedAt = now;
         entry.Deadline = now + _timeout;
-        entry.FlowPrevious = flow.Tail;
-        if (flow.Tail is null)
-        {
-            flow.Head = entry;
-        }
-        else
-        {
-            flow.Tail.FlowNext = entry;
-        }
-
-        flow.Tail = entry;
-        entry.ArrivalPrevious = _newest;
-        if (_newest is null)
-        {
-            _oldest = entry;
-        }
-        else
-        {
-            _newest.ArrivalNext = entry;
-        }
-
-        _newest = entry;
-        flow.Queued++;
-        Count++;
+        Link(entry, flow);
         return new FairQueueResult(FairQueueOutcome.Queued, TimeSpan.Zero);
     }
 
-    /// <summary>The request to leave next, still waiting; null when none waits.</summary>
-    public FairQueueEntry? Peek() => _fifo ? _oldest : _waiting.Min?.Head;
+    /// <summary>The request to leave next, still waiting (a request put back first); null when none waits.</summary>
+    public FairQueueEntry? Peek() => _requeuedFirst ?? (_fifo ? _oldest : _waiting.Min?.Head);
 
-    /// <summary>The start tag of the request to leave next (its tenant's counter); null when none waits.</summary>
-    public long? HeadStart => _fifo ? _oldest?.Flow?.Counter : _waiting.Min?.Counter;
+    /// <summary>
+    /// The start tag of the request to leave next (the tag a request put back kept, else its tenant's counter); null when
+    /// none waits.
+    /// </summary>
+    public long? HeadStart => _requeuedFirst?.StartTag ?? (_fifo ? _oldest?.Flow?.Counter : _waiting.Min?.Counter);
 
     /// <summary>
     /// Lifts the virtual time to <paramref name="virtualTime"/> when behind (the deployment's, across silos), and with it
@@ -175,18 +160,24 @@ internal sealed class FairQueue
         }
     }
 
-
     /// <summary>
     /// Takes the request <see cref="Peek"/> names out of the queue and charges its tenant its cost. Under
     /// <see cref="SchedulingPolicy.Fifo"/> that is the oldest request of all, which is also the head of its tenant's
-    /// requests (each tenant's are in arrival order), so the counters are kept alike and only the choice differs.
+    /// requests (each tenant's are in arrival order), so the counters are kept alike and only the choice differs. A request
+    /// put back (<see cref="Requeue"/>) leaves before either.
     /// </summary>
     public FairQueueEntry Take()
     {
+        if (_requeuedFirst is { } requeued)
+        {
+            return TakeRequeued(requeued);
+        }
+
         var flow = (_fifo ? _oldest?.Flow : _waiting.Min) ?? throw new InvalidOperationException("No request is waiting.");
         var entry = flow.Head!;
         Unlink(entry);
         _virtualTime = Math.Max(_virtualTime, flow.Counter);
+        entry.StartTag = flow.Counter;
         entry.ChargedUnits = Units(entry.Cost, flow.Weight);
         flow.Counter += entry.ChargedUnits;
         flow.InFlight++;
@@ -252,10 +243,10 @@ internal sealed class FairQueue
         return true;
     }
 
-    /// <summary>The oldest waiting request when its deadline has come, taken out of the queue; null otherwise.</summary>
+    /// <summary>The waiting request whose deadline comes first, when it has come, taken out of the queue; null otherwise.</summary>
     public FairQueueEntry? TakeExpired(long now)
     {
-        if (_oldest is not { } oldest || now < oldest.Deadline)
+        if (FirstDue is not { } oldest || now < oldest.Deadline)
         {
             return null;
         }
@@ -276,225 +267,26 @@ internal sealed class FairQueue
     private void Leave(FairQueueEntry entry, FairQueueEntryState state)
     {
         var flow = entry.Flow!;
-        Unlink(entry);
+        var requeued = entry.IsRequeued;
+        if (requeued)
+        {
+            UnlinkRequeued(entry);
+        }
+        else
+        {
+            Unlink(entry);
+        }
+
         entry.Flow = null;
         entry.State = state;
         if (flow.Queued == 0)
         {
-            _waiting.Remove(flow);
+            if (!requeued)
+            {
+                _waiting.Remove(flow);
+            }
+
             Settle(flow);
-        }
-    }
-
-    /// <summary>A tenant with nothing waiting: forgotten when it neither runs nor owes, else kept until it does not.</summary>
-    private void Settle(Flow flow)
-    {
-        if (flow.InFlight > 0)
-        {
-            return;
-        }
-
-        if (Count == 0 && InFlight == 0)
-        {
-            // Idle: nobody is ahead of anybody any more, and the counters start again from zero.
-            _owing.Clear();
-            _flows.Clear();
-            _virtualTime = 0;
-            _joins = 0;
-        }
-        else if (flow.Counter > _virtualTime)
-        {
-            _owing.Add(flow);
-        }
-        else
-        {
-            _flows.Remove(flow.Tenant);
-        }
-    }
-
-    private void Unlink(FairQueueEntry entry)
-    {
-        var flow = entry.Flow!;
-        if (entry.FlowPrevious is null)
-        {
-            flow.Head = entry.FlowNext;
-        }
-        else
-        {
-            entry.FlowPrevious.FlowNext = entry.FlowNext;
-        }
-
-        if (entry.FlowNext is null)
-        {
-            flow.Tail = entry.FlowPrevious;
-        }
-        else
-        {
-            entry.FlowNext.FlowPrevious = entry.FlowPrevious;
-        }
-
-        if (entry.ArrivalPrevious is null)
-        {
-            _oldest = entry.ArrivalNext;
-        }
-        else
-        {
-            entry.ArrivalPrevious.ArrivalNext = entry.ArrivalNext;
-        }
-
-        if (entry.ArrivalNext is null)
-        {
-            _newest = entry.ArrivalPrevious;
-        }
-        else
-        {
-            entry.ArrivalNext.ArrivalPrevious = entry.ArrivalPrevious;
-        }
-
-        entry.FlowNext = entry.FlowPrevious = entry.ArrivalNext = entry.ArrivalPrevious = null;
-        flow.Queued--;
-        Count--;
-    }
-
-    /// <summary>One tenant as the queue knows it: its counter, its waiting requests (oldest first), how many run.</summary>
-    internal sealed class Flow(string tenant)
-    {
-        public string Tenant { get; } = tenant;
-
-        public int Weight { get; set; } = 1;
-
-        public long Counter { get; set; }
-
-        /// <summary>When the tenant last began to wait: breaks ties between equal counters, first come first.</summary>
-        public long Joined { get; set; }
-
-        public int Queued { get; set; }
-
-        public int InFlight { get; set; }
-
-        public FairQueueEntry? Head { get; set; }
-
-        public FairQueueEntry? Tail { get; set; }
-
-        /// <summary>The tenant's place in the one heap it is in (waiting, or owing), or -1.</summary>
-        public int HeapIndex { get; set; } = -1;
-    }
-
-    /// <summary>A binary min-heap of tenants by counter, then by when they began to wait; each tenant knows its place.</summary>
-    private sealed class FlowHeap
-    {
-        private Flow[] _items = new Flow[8];
-        private int _count;
-
-        public Flow? Min => _count > 0 ? _items[0] : null;
-
-        public void Add(Flow flow)
-        {
-            if (_count == _items.Length)
-            {
-                Array.Resize(ref _items, _count * 2);
-            }
-
-            _items[_count] = flow;
-            flow.HeapIndex = _count++;
-            Up(flow.HeapIndex);
-        }
-
-        public void Remove(Flow flow)
-        {
-            var index = flow.HeapIndex;
-            var last = _items[--_count];
-            _items[_count] = null!;
-            flow.HeapIndex = -1;
-            if (index < _count)
-            {
-                _items[index] = last;
-                last.HeapIndex = index;
-                Update(last);
-            }
-        }
-
-        /// <summary>Restores the order after <paramref name="flow"/>'s counter changed either way.</summary>
-        public void Update(Flow flow)
-        {
-            if (!Up(flow.HeapIndex))
-            {
-                Down(flow.HeapIndex);
-            }
-        }
-
-        /// <summary>Raises every counter below <paramref name="floor"/> to it, then restores the order.</summary>
-        public void LiftTo(long floor)
-        {
-            for (var i = 0; i < _count; i++)
-            {
-                _items[i].Counter = Math.Max(_items[i].Counter, floor);
-            }
-
-            for (var i = _count / 2 - 1; i >= 0; i--)
-            {
-                Down(i);
-            }
-        }
-
-        public void Clear()
-        {
-            for (var i = 0; i < _count; i++)
-            {
-                _items[i].HeapIndex = -1;
-                _items[i] = null!;
-            }
-
-            _count = 0;
-        }
-
-        private static bool Before(Flow a, Flow b) => a.Counter < b.Counter || a.Counter == b.Counter && a.Joined < b.Joined;
-
-        private bool Up(int index)
-        {
-            var moved = false;
-            while (index > 0)
-            {
-                var parent = (index - 1) / 2;
-                if (!Before(_items[index], _items[parent]))
-                {
-                    break;
-                }
-
-                Swap(index, parent);
-                index = parent;
-                moved = true;
-            }
-
-            return moved;
-        }
-
-        private void Down(int index)
-        {
-            while (true)
-            {
-                var left = 2 * index + 1;
-                if (left >= _count)
-                {
-                    return;
-                }
-
-                var child = left + 1 < _count && Before(_items[left + 1], _items[left]) ? left + 1 : left;
-                if (!Before(_items[child], _items[index]))
-                {
-                    return;
-                }
-
-                Swap(index, child);
-                index = child;
-            }
-        }
-
-        private void Swap(int a, int b)
-        {
-            (_items[a], _items[b]) = (_items[b], _items[a]);
-            _items[a].HeapIndex = a;
-            _items[b].HeapIndex = b;
         }
     }
 }

@@ -36,6 +36,15 @@ internal class FairQueueEntry
     /// <summary>How long it waited, once it left the queue for capacity (set by whoever dispatches it).</summary>
     public TimeSpan Waited { get; set; }
 
+    /// <summary>
+    /// Its start tag in the virtual time of the queue it left (its tenant's counter then, or the tag it kept when put
+    /// back): where it stands if its attempt fails and it is put back.
+    /// </summary>
+    public long StartTag { get; internal set; }
+
+    /// <summary>Whether it was put back after a failed attempt (<see cref="FairQueue.Requeue"/>).</summary>
+    internal bool IsRequeued { get; set; }
+
     /// <summary>Virtual time charged to the tenant at dispatch, taken back at completion in favour of the actual usage.</summary>
     internal long ChargedUnits { get; set; }
 

@@ -128,6 +128,30 @@ public sealed class DeploymentQueueTests
         Assert.Equal(TimeSpan.FromSeconds(30), saturated.RetryAfter);
     }
 
+    [Theory]
+    [InlineData(true, "returning")]
+    [InlineData(false, "later")]
+    public async Task ARequestWhoseAttemptFailedAfterWaitingComesBackAheadOfThoseThatArrivedAfterIt(bool keepsItsPlace, string servedNext)
+    {
+        var silo = _harness.Silo("a");
+        var running = await Fill(silo);
+        var first = silo.WaitAsync(Deployment, OneSlot, 100, "returning", 1, default).AsTask();
+        running.Complete(100);
+        var failing = await first.WaitAsync(Patience);
+        Assert.True(failing.IsAcquired && failing.Place is not null);
+        var later = silo.WaitAsync(Deployment, OneSlot, 100, "later", 1, default).AsTask();
+
+        // The attempt failed: the request waits again (with its place, or as a newcomer), then gives back the slot it held.
+        var again = silo.WaitAsync(Deployment, OneSlot, 100, "returning", 1, keepsItsPlace ? failing.Place : null, default).AsTask();
+        failing.Complete(0);
+
+        var next = await Task.WhenAny(again, later).WaitAsync(Patience);
+        Assert.Equal(servedNext, next == again ? "returning" : "later");
+        Assert.False((next == again ? later : again).IsCompleted, "One slot: the other request still waits.");
+        (await next).Complete(100);
+        Assert.True((await (next == again ? later : again).WaitAsync(Patience)).IsAcquired);
+    }
+
     /// <summary>Takes the deployment's one slot.</summary>
     private static async Task<CapacityTicket> Fill(DeploymentCapacity silo)
     {
