@@ -85,9 +85,10 @@ public sealed class FairQueueProcessTests(RealServersFixture servers)
             Assert.True(outcomes.Failed.Count <= outcomes.Ok / 100, $"At most one request in a hundred may be a 503. {context}; {failures}");
             Assert.True(outcomes.Queued > outcomes.Ok / 2, $"Most requests should wait in the queue (x-gateway-queue-ms). {context}");
 
-            // Saturated, the deployment serves near Slots / Latency (40 a second): far below it would mean idle slots
-            // while requests wait. Loose, for a loaded box: a request also spends time in the gateway between slots.
-            Assert.True(total >= elapsed.TotalSeconds * Slots / Latency.TotalSeconds * 0.5, $"The deployment should stay busy. {context}");
+            // Saturated, the deployment serves near Slots / Latency (40 a second): far below it would mean slots idle while
+            // requests wait. Loose, for a loaded box, where a slot is also held through the gateway's own work around the
+            // upstream call (a 2-core box shared with other builds served 24 a second, 60%).
+            Assert.True(total >= elapsed.TotalSeconds * Slots / Latency.TotalSeconds * 0.4, $"The deployment should stay busy. {context}");
 
             // 8 : 4 : 2 : 1 of what was served while every tenant waited: 53, 27, 13 and 7 percent, within 8 points (a
             // silo learns of the other's queue a call late, and a tenant's next request is sent only when its last ends).
