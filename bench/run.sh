@@ -11,9 +11,10 @@
 #                                 tenant that sleeps and returns; then the flood again with Gateway:Scheduling:Policy=Fifo.
 #                                 Ends with a "fairness:" line (bench/Gateway.Bench/Fairness.cs). BENCH_FAIR_LATENCY_MS=200
 #                                 runs it at a quarter of the capacity and rates, for a box short of CPU
-#   bench/run.sh --queue          a saturated deployment's dispatch rate from its fair queue (~1 min), in-process: the
-#                                 capacity pools, the deployment's capacity grain and the fair queue on one, then two
-#                                 silos of Orleans' in-process test cluster; 32 slots, 512 waiting loops of 8 tenants
+#   bench/run.sh --queue          a saturated deployment's dispatch rate from its fair queue (~1.5 min), in-process: the
+#                                 capacity pools, the deployment's capacity grain and the fair queue on one silo, on two
+#                                 with every waiter on one, and on two with the waiters split (Orleans' in-process test
+#                                 cluster); 32 slots, 512 waiting loops of 8 tenants
 #                                 (weights 8/4/2/1), each completing at once and coming back. No HTTP, no tenant grain,
 #                                 no provider (bench/Gateway.Bench/QueueDispatch.cs). Ends with a "queue:" line
 #
@@ -34,7 +35,7 @@ for arg in "$@"; do
     --durable-only) DURABLE_ONLY=1 ;;
     --fairness) FAIRNESS=1 ;;
     --queue) QUEUE=1 ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
@@ -161,17 +162,18 @@ TOOL() { dotnet "$TOOL_DLL" "$@"; }
 
 # ---------------------------------------------------------------- --queue: a saturated deployment's dispatch rate
 if [[ $QUEUE == 1 ]]; then
-  queue_run() { # silos -> the RESULT line
-    TOOL queue --silos "$1" --slots 32 --waiters 512 --tenants 8 --latency-ms 0 --duration 10 --warmup 5 2>>"$LOGS/queue-errors.log" | grep '^RESULT'
+  queue_run() { # silos, silos with waiters -> the RESULT line
+    TOOL queue --silos "$1" --waiting-silos "$2" --slots 32 --waiters 512 --tenants 8 --latency-ms 0 --duration 10 --warmup 5 2>>"$LOGS/queue-errors.log" | grep '^RESULT'
   }
   log "queue: one silo (~20 s)"
-  ONE=$(queue_run 1)
-  log "queue: two silos (~20 s)"
-  TWO=$(queue_run 2)
-  echo "$ONE" | sed 's/^RESULT /queue  /'
-  echo "$TWO" | sed 's/^RESULT /queue  /'
+  ONE=$(queue_run 1 1)
+  log "queue: two silos, every waiter on one (~20 s)"
+  TWO_ONE=$(queue_run 2 1)
+  log "queue: two silos, waiters on both (~20 s)"
+  TWO=$(queue_run 2 2)
+  printf '%s\n' "$ONE" "$TWO_ONE" "$TWO" | sed 's/^RESULT /queue  /'
   pick() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<< "$1"; }
-  echo "queue: dispatched_per_s_1silo=$(pick "$ONE" dispatched_per_s) dispatched_per_s_2silos=$(pick "$TWO" dispatched_per_s) queued_pct_2silos=$(pick "$TWO" queued_pct) max_in_flight=$(pick "$TWO" max_in_flight) slots=32 loadavg=$(cut -d' ' -f1-3 /proc/loadavg | tr ' ' /)"
+  echo "queue: dispatched_per_s_1silo=$(pick "$ONE" dispatched_per_s) dispatched_per_s_2silos_waiting_on_1=$(pick "$TWO_ONE" dispatched_per_s) dispatched_per_s_2silos=$(pick "$TWO" dispatched_per_s) queued_pct_2silos=$(pick "$TWO" queued_pct) max_in_flight=$(pick "$TWO" max_in_flight) slots=32 loadavg=$(cut -d' ' -f1-3 /proc/loadavg | tr ' ' /)"
   log "queue: done in $(( $(date +%s) - STARTED_AT ))s"
   exit 0
 fi

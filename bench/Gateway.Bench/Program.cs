@@ -16,7 +16,7 @@ using Microsoft.Diagnostics.Tracing.Parsers.Clr;
 //   heap   --pid P                                                          live managed heap after an induced full GC
 //   fairness --url U --admin A --mock M --model X --prefix P [--slots 32] [--latency-ms 50] [--duration S] [--warmup S]
 //            [--prewarm S] [--scenarios alone,flood,tiers,sleeper]          a full deployment's fair queue (Fairness.cs)
-//   queue [--silos 1] [--slots 32] [--waiters 512] [--tenants 8] [--latency-ms 0] [--duration S] [--warmup S]
+//   queue [--silos 1] [--waiting-silos N] [--slots 32] [--waiters 512] [--tenants 8] [--latency-ms 0] [--duration S] [--warmup S]
 //                                                                        a saturated deployment's dispatch rate from its
 //                                                                        queue, in-process (QueueDispatch.cs)
 namespace Gateway.Bench;

@@ -15,7 +15,7 @@ namespace Gateway.Bench;
 /// least 10,000), through the gateway's own dispatch path: <see cref="DeploymentCapacity"/> on each of <c>--silos</c>
 /// in-process silos (Orleans' test cluster, real grains: the deployment's capacity grain leases the slots and, with two
 /// silos, orders the queues across them), a deployment of <c>--slots</c> concurrent requests, and <c>--waiters</c>
-/// closed loops (spread over the silos, and over <c>--tenants</c> tenants of the weights 8, 4, 2, 1 in turn) that each do
+/// closed loops (spread over the first <c>--waiting-silos</c> silos, by default all, and over <c>--tenants</c> tenants of the weights 8, 4, 2, 1 in turn) that each do
 /// what the upstream caller does: take capacity, else wait in the queue, "call" the upstream (<c>--latency-ms</c>, 0: a
 /// yield) and complete the ticket, which hands the slot to the next in the queue.
 /// </summary>
@@ -35,6 +35,7 @@ internal static class QueueDispatch
     public static async Task<int> RunAsync(Program.Options o)
     {
         var silos = int.Parse(o.Get("silos", "1"), CultureInfo.InvariantCulture);
+        var waitingSilos = int.Parse(o.Get("waiting-silos", o.Get("silos", "1")), CultureInfo.InvariantCulture);
         var slots = int.Parse(o.Get("slots", "32"), CultureInfo.InvariantCulture);
         var waiters = int.Parse(o.Get("waiters", "512"), CultureInfo.InvariantCulture);
         var tenants = int.Parse(o.Get("tenants", "8"), CultureInfo.InvariantCulture);
@@ -57,7 +58,7 @@ internal static class QueueDispatch
         var counts = new Counts(tenants);
         using var stop = new CancellationTokenSource();
         var loops = Enumerable.Range(0, waiters)
-            .Select(i => Task.Run(() => LoopAsync(capacity[i % silos], limits, i % tenants, latency, counts, stop.Token)))
+            .Select(i => Task.Run(() => LoopAsync(capacity[i % waitingSilos], limits, i % tenants, latency, counts, stop.Token)))
             .ToList();
 
         await Task.Delay(warmup);
@@ -75,7 +76,7 @@ internal static class QueueDispatch
         var byWeight = Weights.Select(w => served.Where((_, t) => Weights[t % Weights.Length] == w).Sum()).ToArray();
         var shares = string.Join('/', byWeight.Select(n => (100.0 * n / Math.Max(1, dispatched)).ToString("F1", CultureInfo.InvariantCulture)));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"RESULT mode=queue silos={silos} slots={slots} waiters={waiters} tenants={tenants} latency_ms={latency.TotalMilliseconds} seconds={elapsed:F1} dispatched_per_s={queued / elapsed:F0} all_per_s={dispatched / elapsed:F0} queued_pct={100.0 * queued / Math.Max(1, dispatched):F1} max_in_flight={counts.MaxInFlight} refused={after.Refused - before.Refused} weight_shares_8_4_2_1={shares}"));
+            $"RESULT mode=queue silos={silos} waiting_silos={waitingSilos} slots={slots} waiters={waiters} tenants={tenants} latency_ms={latency.TotalMilliseconds} seconds={elapsed:F1} dispatched_per_s={queued / elapsed:F0} all_per_s={dispatched / elapsed:F0} queued_pct={100.0 * queued / Math.Max(1, dispatched):F1} max_in_flight={counts.MaxInFlight} refused={after.Refused - before.Refused} weight_shares_8_4_2_1={shares}"));
         return 0;
     }
 
