@@ -162,8 +162,8 @@ TOOL() { dotnet "$TOOL_DLL" "$@"; }
 
 # ---------------------------------------------------------------- --queue: a saturated deployment's dispatch rate
 if [[ $QUEUE == 1 ]]; then
-  queue_run() { # silos, silos with waiters -> the RESULT line
-    TOOL queue --silos "$1" --waiting-silos "$2" --slots 32 --waiters 512 --tenants 8 --latency-ms 0 --duration 10 --warmup 5 2>>"$LOGS/queue-errors.log" | grep '^RESULT'
+  queue_run() { # silos, silos with waiters -> the RESULT line (from $WORK: Orleans' test cluster writes its logs to ./logs)
+    cd "$WORK" && TOOL queue --silos "$1" --waiting-silos "$2" --slots 32 --waiters 512 --tenants 8 --latency-ms 0 --duration 10 --warmup 5 2>>"$LOGS/queue-errors.log" | grep '^RESULT'
   }
   log "queue: one silo (~20 s)"
   ONE=$(queue_run 1 1)

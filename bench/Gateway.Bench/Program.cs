@@ -18,7 +18,8 @@ using Microsoft.Diagnostics.Tracing.Parsers.Clr;
 //            [--prewarm S] [--scenarios alone,flood,tiers,sleeper]          a full deployment's fair queue (Fairness.cs)
 //   queue [--silos 1] [--waiting-silos N] [--slots 32] [--waiters 512] [--tenants 8] [--latency-ms 0] [--duration S] [--warmup S]
 //                                                                        a saturated deployment's dispatch rate from its
-//                                                                        queue, in-process (QueueDispatch.cs)
+//                                                                        queue, in-process (QueueDispatch.cs; the test
+//                                                                        cluster writes its logs to ./logs)
 namespace Gateway.Bench;
 
 public static class Program
