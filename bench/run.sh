@@ -11,6 +11,12 @@
 #                                 tenant that sleeps and returns; then the flood again with Gateway:Scheduling:Policy=Fifo.
 #                                 Ends with a "fairness:" line (bench/Gateway.Bench/Fairness.cs). BENCH_FAIR_LATENCY_MS=200
 #                                 runs it at a quarter of the capacity and rates, for a box short of CPU
+#   bench/run.sh --queue          a saturated deployment's dispatch rate from its fair queue (~1.5 min), in-process: the
+#                                 capacity pools, the deployment's capacity grain and the fair queue on one silo, on two
+#                                 with every waiter on one, and on two with the waiters split (Orleans' in-process test
+#                                 cluster); 32 slots, 512 waiting loops of 8 tenants
+#                                 (weights 8/4/2/1), each completing at once and coming back. No HTTP, no tenant grain,
+#                                 no provider (bench/Gateway.Bench/QueueDispatch.cs). Ends with a "queue:" line
 #
 # Installs what it needs by package name (wrk and nginx from Debian, @portkey-ai/gateway from npm, a Release build),
 # starts upstreams, contenders, PostgreSQL (scripts/deps.sh, for the durable gateway) and load on 127.0.0.1 only,
@@ -22,12 +28,14 @@ set -euo pipefail
 QUICK=0
 DURABLE_ONLY=0
 FAIRNESS=0
+QUEUE=0
 for arg in "$@"; do
   case "$arg" in
     --quick) QUICK=1 ;;
     --durable-only) DURABLE_ONLY=1 ;;
     --fairness) FAIRNESS=1 ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    --queue) QUEUE=1 ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
@@ -57,7 +65,7 @@ else
   DURABLE=1; DURABLE_CONCURRENCY=1; DURABLE_PREWARM=16
 fi
 
-[[ $FAIRNESS == 1 ]] && DURABLE=0
+[[ $FAIRNESS == 1 || $QUEUE == 1 ]] && DURABLE=0
 log() { printf '[%4ds] %s\n' $(( $(date +%s) - STARTED_AT )) "$*" >&2; }
 fact() { echo "$1=$2" >> "$FACTS"; }
 
@@ -115,8 +123,8 @@ wait_http() { # url, seconds, [pid]
 
 # ---------------------------------------------------------------- install
 need_apt=()
-[[ $FAIRNESS == 1 ]] || command -v wrk >/dev/null || need_apt+=(wrk)
-[[ $FAIRNESS == 1 ]] || command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || need_apt+=(nginx)
+[[ $FAIRNESS == 1 || $QUEUE == 1 ]] || command -v wrk >/dev/null || need_apt+=(wrk)
+[[ $FAIRNESS == 1 || $QUEUE == 1 ]] || command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || need_apt+=(nginx)
 if (( ${#need_apt[@]} )); then
   log "installing ${need_apt[*]} from Debian"
   apt-get update -qq >/dev/null
@@ -127,7 +135,7 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 PORTKEY_DIR=$WORK/portkey
 PORTKEY_JS=$PORTKEY_DIR/node_modules/@portkey-ai/gateway/build/start-server.js
 PORTKEY_VERSION=-
-if [[ $DURABLE_ONLY == 0 && $FAIRNESS == 0 ]]; then
+if [[ $DURABLE_ONLY == 0 && $FAIRNESS == 0 && $QUEUE == 0 ]]; then
   if [[ ! -f $PORTKEY_JS ]] || ! cmp -s "$BENCH/portkey/package.json" "$PORTKEY_DIR/package.json"; then
     log "installing @portkey-ai/gateway 1.15 from npm"
     mkdir -p "$PORTKEY_DIR"
@@ -142,15 +150,33 @@ SILO_DLL=$ROOT/src/Silo/bin/Release/net10.0/Gateway.Silo.dll
 MOCK_DLL=$ROOT/src/MockProvider/bin/Release/net10.0/Gateway.MockProvider.dll
 TOOL_DLL=$BENCH/Gateway.Bench/bin/Release/net10.0/Gateway.Bench.dll
 stale() { [[ ! -f $1 ]] || [[ -n $(find "${@:2}" \( -name '*.cs' -o -name '*.csproj' -o -name '*.json' \) -newer "$1" -not -path '*/bin/*' -not -path '*/obj/*' -print -quit) ]]; }
-if stale "$FRONTEND_DLL" "$ROOT/src" || stale "$SILO_DLL" "$ROOT/src" || stale "$MOCK_DLL" "$ROOT/src"; then
+if [[ $QUEUE == 0 ]] && { stale "$FRONTEND_DLL" "$ROOT/src" || stale "$SILO_DLL" "$ROOT/src" || stale "$MOCK_DLL" "$ROOT/src"; }; then
   log "building the gateway (Release)"
   (cd "$ROOT" && dotnet build -c Release Orleans.sln -nologo -v q > "$LOGS/build.log" 2>&1) || { tail -30 "$LOGS/build.log"; exit 1; }
 fi
-if stale "$TOOL_DLL" "$BENCH/Gateway.Bench"; then
+if stale "$TOOL_DLL" "$BENCH/Gateway.Bench" "$ROOT/src/Grains" "$ROOT/src/Grains.Abstractions" "$ROOT/src/Catalog"; then
   log "building bench/Gateway.Bench"
   (cd "$BENCH/Gateway.Bench" && dotnet build -c Release -nologo -v q > "$LOGS/build-bench.log" 2>&1) || { tail -30 "$LOGS/build-bench.log"; exit 1; }
 fi
 TOOL() { dotnet "$TOOL_DLL" "$@"; }
+
+# ---------------------------------------------------------------- --queue: a saturated deployment's dispatch rate
+if [[ $QUEUE == 1 ]]; then
+  queue_run() { # silos, silos with waiters -> the RESULT line (from $WORK: Orleans' test cluster writes its logs to ./logs)
+    cd "$WORK" && TOOL queue --silos "$1" --waiting-silos "$2" --slots 32 --waiters 512 --tenants 8 --latency-ms 0 --duration 10 --warmup 5 2>>"$LOGS/queue-errors.log" | grep '^RESULT'
+  }
+  log "queue: one silo (~20 s)"
+  ONE=$(queue_run 1 1)
+  log "queue: two silos, every waiter on one (~20 s)"
+  TWO_ONE=$(queue_run 2 1)
+  log "queue: two silos, waiters on both (~20 s)"
+  TWO=$(queue_run 2 2)
+  printf '%s\n' "$ONE" "$TWO_ONE" "$TWO" | sed 's/^RESULT /queue  /'
+  pick() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<< "$1"; }
+  echo "queue: dispatched_per_s_1silo=$(pick "$ONE" dispatched_per_s) dispatched_per_s_2silos_waiting_on_1=$(pick "$TWO_ONE" dispatched_per_s) dispatched_per_s_2silos=$(pick "$TWO" dispatched_per_s) queued_pct_2silos=$(pick "$TWO" queued_pct) max_in_flight=$(pick "$TWO" max_in_flight) slots=32 loadavg=$(cut -d' ' -f1-3 /proc/loadavg | tr ' ' /)"
+  log "queue: done in $(( $(date +%s) - STARTED_AT ))s"
+  exit 0
+fi
 
 # ---------------------------------------------------------------- PostgreSQL, for the durable gateway
 # Started now in the background (it is idle until the durable scenarios, at the end), by the project's own script,

@@ -16,6 +16,10 @@ using Microsoft.Diagnostics.Tracing.Parsers.Clr;
 //   heap   --pid P                                                          live managed heap after an induced full GC
 //   fairness --url U --admin A --mock M --model X --prefix P [--slots 32] [--latency-ms 50] [--duration S] [--warmup S]
 //            [--prewarm S] [--scenarios alone,flood,tiers,sleeper]          a full deployment's fair queue (Fairness.cs)
+//   queue [--silos 1] [--waiting-silos N] [--slots 32] [--waiters 512] [--tenants 8] [--latency-ms 0] [--duration S] [--warmup S]
+//                                                                        a saturated deployment's dispatch rate from its
+//                                                                        queue, in-process (QueueDispatch.cs; the test
+//                                                                        cluster writes its logs to ./logs)
 namespace Gateway.Bench;
 
 public static class Program
@@ -24,7 +28,7 @@ public static class Program
     {
         if (args.Length == 0)
         {
-            Console.Error.WriteLine("usage: Gateway.Bench setup|touch|stream|heap|fairness ...");
+            Console.Error.WriteLine("usage: Gateway.Bench setup|touch|stream|heap|fairness|queue ...");
             return 2;
         }
 
@@ -36,6 +40,7 @@ public static class Program
             "stream" => await Stream(o),
             "heap" => Heap(o),
             "fairness" => await Fairness.RunAsync(o),
+            "queue" => await QueueDispatch.RunAsync(o),
             _ => 2,
         };
     }

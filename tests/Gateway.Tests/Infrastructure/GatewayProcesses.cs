@@ -42,6 +42,9 @@ public sealed class GatewayProcesses : IAsyncDisposable
 
     public MockProviderStats MockStats => (MockProviderStats)_mock!.Services.GetService(typeof(MockProviderStats))!;
 
+    /// <summary>The mock's deployments: its top-level routes (<see cref="MockDeployments.Default"/>, which the providers point at) and named ones.</summary>
+    public MockDeployments MockDeployments => (MockDeployments)_mock!.Services.GetService(typeof(MockDeployments))!;
+
     /// <summary>The mock's gate: closed, it parks every request that reaches the provider.</summary>
     public MockHold MockHold => (MockHold)_mock!.Services.GetService(typeof(MockHold))!;
 
@@ -217,13 +220,13 @@ public sealed record GatewayProcess(string Name, Process Process, Uri Address, i
     /// <summary>The last <paramref name="lines"/> lines the process wrote, for a failure message.</summary>
     public string Tail(int lines) => string.Join('\n', Output.TakeLast(lines));
 
-    /// <summary>Through this frontend's admin API: a platinum tenant with <paramref name="fields"/>, and a key for it.</summary>
-    public async Task<(string TenantId, string Key)> CreateTenantAsync(object fields)
+    /// <summary>Through this frontend's admin API: a tenant of <paramref name="tier"/> with <paramref name="fields"/>, and a key for it.</summary>
+    public async Task<(string TenantId, string Key)> CreateTenantAsync(object fields, string tier = "platinum")
     {
         var tenantId = "t-" + Guid.NewGuid().ToString("N")[..12];
         var body = JsonSerializer.SerializeToNode(fields)!.AsObject();
         body["id"] = tenantId;
-        body["tier"] = "platinum";
+        body["tier"] = tier;
         using var admin = CreateClient(GatewayProcesses.AdminKey);
         var created = await admin.PostAsJsonAsync("/admin/tenants", body);
         Expect.Equal(HttpStatusCode.Created, created.StatusCode, $"Creating {tenantId}: {await created.Content.ReadAsStringAsync()}");
