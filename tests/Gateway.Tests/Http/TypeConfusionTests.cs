@@ -10,7 +10,9 @@ namespace Gateway.Tests.Http;
 /// replaced, one at a time, by each JSON type it is not: a string, an empty string, a huge, negative or fractional
 /// number, an object, an array, null, a boolean; plain and streamed. The answer is a success or a 4xx in
 /// the endpoint's own error shape, never a 5xx (eight requests at a time). Where <see cref="GeneratedInputTests"/> samples at random, this walks
-/// every path of the body, so a field read without checking its JSON type cannot hide.
+/// every path of the body, so a field read without checking its JSON type cannot hide. Answers are kept to a few tokens
+/// (the mock's directive: a <c>mock</c> member, or a system text <c>mock: {...}</c> where a translation drops members), and
+/// the chat body's 4,000 <c>max_tokens</c> leave Claude room for the thinking budget <c>reasoning_effort</c> asks.
 /// </summary>
 [Collection(GatewayCollection.Name)]
 public sealed class TypeConfusionTests(GatewayFactory gateway)
@@ -19,7 +21,7 @@ public sealed class TypeConfusionTests(GatewayFactory gateway)
         ["\"x\"", "\"\"", "12345678901234567890", "-1", "1.5", "{\"a\":1}", "[1]", "null", "true"];
 
     private const string Messages = """
-        {"model":"MODEL","max_tokens":4000,
+        {"model":"MODEL","max_tokens":8,
          "system":[{"type":"text","text":"be brief","cache_control":{"type":"ephemeral"}}],
          "messages":[
            {"role":"user","content":[{"type":"text","text":"hi"},{"type":"image","source":{"type":"base64","media_type":"image/png","data":"iVBORw0KGgo="}}]},
@@ -33,13 +35,13 @@ public sealed class TypeConfusionTests(GatewayFactory gateway)
     private const string Chat = """
         {"model":"MODEL","max_tokens":4000,
          "messages":[
-           {"role":"system","content":"be brief"},
+           {"role":"system","content":"mock: {\"completion_tokens\": 3}"},
            {"role":"user","content":[{"type":"text","text":"hi"},{"type":"image_url","image_url":{"url":"data:image/png;base64,iVBORw0KGgo="}}]},
            {"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"get","arguments":"{}"}}]},
            {"role":"tool","tool_call_id":"c1","content":"r"}],
          "tools":[{"type":"function","function":{"name":"get","parameters":{"type":"object","properties":{"q":{"type":"integer"}}}}}],
          "tool_choice":"auto","stop":["x"],"n":1,"response_format":{"type":"json_object"},"stream_options":{"include_usage":true},
-         "user":"u","reasoning_effort":"low","temperature":0.5,"top_p":0.9}
+         "user":"u","reasoning_effort":"low","temperature":0.5,"top_p":0.9,"mock":{"completion_tokens":3}}
         """;
 
     public static TheoryData<string, string> Targets => new()
@@ -120,6 +122,11 @@ public sealed class TypeConfusionTests(GatewayFactory gateway)
             case JsonObject obj:
                 foreach (var (name, child) in obj)
                 {
+                    if (at.Length == 0 && name == "mock")
+                    {
+                        continue;
+                    }
+
                     object[] here = [.. at, name];
                     yield return here;
                     if (child is not null)
