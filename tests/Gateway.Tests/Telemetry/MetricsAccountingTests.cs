@@ -17,6 +17,7 @@ public sealed class MetricsAccountingTests(MetricsGateway metrics) : IClassFixtu
     {
         var key = await metrics.CreateTenantAsync(MetricsGateway.LabeledTenant, "gold");
         await MetricsTraffic.SendAsync(Gateway, key);
+        await MetricsTraffic.SendPricedApartAsync(Gateway, key);
 
         var ledger = await metrics.LedgerAsync(MetricsGateway.LabeledTenant);
         var scrape = await PrometheusScrape.ScrapeAsync(Gateway);

@@ -5,8 +5,8 @@ using Gateway.Tests.Infrastructure;
 namespace Gateway.Tests.Telemetry;
 
 /// <summary>
-/// Known traffic for the metrics tests: completions, streams, a cache hit, a retried provider failure, tokens of every kind
-/// the ledger records (reasoning, cache reads, cache writes kept 5 minutes and an hour) and a refusal.
+/// Known traffic for the metrics tests: completions, streams, a cache hit, a retried provider failure and a refusal; and
+/// apart, tokens of every kind the ledger records (reasoning, cache reads, cache writes kept 5 minutes and an hour).
 /// </summary>
 public static class MetricsTraffic
 {
@@ -32,8 +32,16 @@ public static class MetricsTraffic
         gateway.MockFaults.Enqueue(new MockProvider.MockFault { Status = 500 });
         await ExpectAsync(client, new { model = "gpt-4.1", messages = ChatBodies.Messages("Retry me"), max_tokens = 2 }, HttpStatusCode.OK);
 
-        // Tokens priced apart: reasoning within an OpenAI answer's output; cache reads and writes (5 minutes and an hour)
-        // within a native Anthropic answer's input.
+        await ExpectAsync(client, new { model = "no-such-model", messages = ChatBodies.Messages() }, HttpStatusCode.NotFound);
+    }
+
+    /// <summary>
+    /// Tokens priced apart, on a gateway with the built-in catalog: reasoning within an OpenAI answer's output; cache reads
+    /// and writes (kept 5 minutes and an hour) within a native Anthropic answer's input. Two ledger entries.
+    /// </summary>
+    public static async Task SendPricedApartAsync(GatewayFactory gateway, string key)
+    {
+        using var client = gateway.CreateTenantClient(key);
         await ExpectAsync(client, new { model = "gpt-4.1", messages = ChatBodies.Messages("Think first"), max_tokens = 4, mock = new { reasoning_tokens = 3 } }, HttpStatusCode.OK);
         await ExpectMessagesAsync(client, new
         {
@@ -42,8 +50,6 @@ public static class MetricsTraffic
             messages = ChatBodies.Messages("Cache my system prompt"),
             mock = new { completion_tokens = 4, cache_read_input_tokens = 40, cache_creation_input_tokens = 10, ephemeral_1h_input_tokens = 6 },
         });
-
-        await ExpectAsync(client, new { model = "no-such-model", messages = ChatBodies.Messages() }, HttpStatusCode.NotFound);
     }
 
     /// <summary>A request to the Anthropic Messages API, answered 200.</summary>
