@@ -47,7 +47,7 @@ public static class GatewaySiloExtensions
         }
 
         // Grain calls carry the caller's trace context, so one trace runs from the frontend through the grains.
-        silo.AddActivityPropagation();
+        silo.AddGrainCallTracing();
         silo.Services.AddGatewayAdminKey();
         silo.Services.AddSingleton(sp => new LocalDeploymentHealth(sp.GetRequiredService<DeploymentHealth>(), sp.GetRequiredService<ILocalSiloDetails>()));
         if (hosting.Storage == StorageKind.PostgreSql)

@@ -35,7 +35,7 @@ public static class FrontendHostingExtensions
             var hosting = SiloHostingOptions.From(configuration);
             builder.UseOrleansClient(client =>
             {
-                client.AddActivityPropagation();
+                client.AddGrainCallTracing();
                 if (hosting.Clustering == ClusteringKind.Redis)
                 {
                     client.UseRedisClustering(SiloHostingOptions.RequiredConnectionString(configuration, "Redis", "Redis clustering"));

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Gateway.Grains.Abstractions.Ledger;
 
 namespace Gateway.Catalog.Telemetry;
 
@@ -19,6 +20,15 @@ public static class AccountingMetrics
     private static readonly Counter<long> Tokens = Meter.CreateCounter<long>(
         "gateway.tokens", "{token}", "Tokens charged to tenants, by model, tier and token type (input, output)");
 
+    /// <summary>
+    /// The parts of <see cref="Tokens"/> priced apart, which the GenAI conventions (v1.41.0) have no token type for:
+    /// within input, cache reads and cache writes kept five minutes or an hour; within output, reasoning. A separate
+    /// instrument, so that summing <c>gateway_tokens_total</c> over its types counts every token once.
+    /// </summary>
+    private static readonly Counter<long> TokenDetails = Meter.CreateCounter<long>(
+        "gateway.tokens.detail", "{token}",
+        "Tokens within gateway.tokens priced apart, by model, tier and type: cache_read, cache_write_5m and cache_write_1h (within input), reasoning (within output)");
+
     private static readonly Counter<long> Admissions = Meter.CreateCounter<long>(
         "gateway.admissions", "{request}", "Admission decisions by tier and outcome (admitted, or the refusal's reason)");
 
@@ -34,16 +44,23 @@ public static class AccountingMetrics
     /// <summary>The share of a budget from which a tenant counts as nearly spent.</summary>
     public const decimal NearlySpentFraction = 0.9m;
 
-    /// <summary>A ledger entry's charge: tokens and cost under its model and the tenant's tier.</summary>
-    public static void RecordCharge(string model, string tier, string? tenant, long inputTokens, long outputTokens, decimal costUsd)
+    /// <summary>
+    /// A ledger entry's charge: tokens and cost under its model (its label) and the tenant's tier. The detail kinds are
+    /// counted only when the entry has them, so a model without caching or reasoning adds no series for them.
+    /// </summary>
+    public static void RecordCharge(string model, string tier, string? tenant, LedgerEntry entry)
     {
         var key = new UsageKey(model, tier, tenant);
-        Tokens.Add(inputTokens, Tags(key, "input"));
-        Tokens.Add(outputTokens, Tags(key, "output"));
+        Tokens.Add(entry.InputTokens, Tags(key, TelemetryNames.TokenType, "input"));
+        Tokens.Add(entry.OutputTokens, Tags(key, TelemetryNames.TokenType, "output"));
+        AddDetail(key, "cache_read", entry.CachedInputTokens);
+        AddDetail(key, "cache_write_5m", entry.CacheWriteTokens - entry.CacheWrite1hTokens);
+        AddDetail(key, "cache_write_1h", entry.CacheWrite1hTokens);
+        AddDetail(key, "reasoning", entry.ReasoningTokens);
         var total = Costs.GetOrAdd(key, static _ => new CostTotal());
         lock (total)
         {
-            total.Usd += costUsd;
+            total.Usd += entry.CostUsd;
         }
     }
 
@@ -76,9 +93,17 @@ public static class AccountingMetrics
         }
     }
 
-    private static TagList Tags(UsageKey key, string tokenType)
+    private static void AddDetail(UsageKey key, string type, long tokens)
     {
-        var tags = new TagList { { TelemetryNames.Model, key.Model }, { TelemetryNames.Tier, key.Tier }, { TelemetryNames.TokenType, tokenType } };
+        if (tokens > 0)
+        {
+            TokenDetails.Add(tokens, Tags(key, TelemetryNames.GatewayTokenType, type));
+        }
+    }
+
+    private static TagList Tags(UsageKey key, string typeLabel, string tokenType)
+    {
+        var tags = new TagList { { TelemetryNames.Model, key.Model }, { TelemetryNames.Tier, key.Tier }, { typeLabel, tokenType } };
         if (key.Tenant is not null)
         {
             tags.Add(TelemetryNames.Tenant, key.Tenant);

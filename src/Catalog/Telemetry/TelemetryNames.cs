@@ -20,6 +20,9 @@ public static class TelemetryNames
     public const string Outcome = "gateway.outcome";
     public const string Deployment = "gateway.deployment";
     public const string TokenType = "gen_ai.token.type";
+
+    /// <summary>The token kinds the conventions have no <see cref="TokenType"/> value for (cache reads and writes, reasoning).</summary>
+    public const string GatewayTokenType = "gateway.token.type";
     public const string OperationName = "gen_ai.operation.name";
     public const string ProviderName = "gen_ai.provider.name";
     public const string RequestModel = "gen_ai.request.model";

@@ -41,7 +41,7 @@ internal struct TenantSignals
     public static void Charged(LedgerEntry entry, string tier, string? tenantLabel, MetricLabels labels)
     {
         var model = labels.Model(entry.Model);
-        AccountingMetrics.RecordCharge(model, tier, tenantLabel, entry.InputTokens, entry.OutputTokens, entry.CostUsd);
+        AccountingMetrics.RecordCharge(model, tier, tenantLabel, entry);
         if (entry.Outcome != Settlement.Cached)
         {
             GenAiMetrics.RecordTokens(entry.Provider, entry.RequestedModel is { } requested ? labels.Model(requested) : model, model, entry.InputTokens, entry.OutputTokens);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using Gateway.Catalog.Models;
 using Gateway.Catalog.Telemetry;
@@ -12,6 +13,9 @@ namespace Gateway.Grains.Upstream;
 /// </summary>
 internal sealed class ProviderCall
 {
+    /// <summary>The spans' names (<c>chat {upstream model}</c>), made once per upstream model of the catalog rather than per call.</summary>
+    private static readonly ConcurrentDictionary<string, string> SpanNames = new(StringComparer.Ordinal);
+
     private readonly Activity? _activity;
     private readonly long _started = Stopwatch.GetTimestamp();
     private readonly string _provider;
@@ -23,7 +27,7 @@ internal sealed class ProviderCall
     private ProviderCall(Deployment deployment, string provider, string requestModel)
     {
         (_provider, _requestModel, _responseModel, _deployment) = (provider, requestModel, deployment.ModelId, deployment.Id);
-        _activity = GatewayTracing.Source.StartActivity($"{GenAiMetrics.ChatOperation} {deployment.UpstreamModel}", ActivityKind.Client);
+        _activity = GatewayTracing.Source.HasListeners() ? GatewayTracing.Source.StartActivity(SpanName(deployment.UpstreamModel), ActivityKind.Client) : null;
         if (_activity is { IsAllDataRequested: true } span)
         {
             span.SetTag(TelemetryNames.OperationName, GenAiMetrics.ChatOperation);
@@ -48,11 +52,30 @@ internal sealed class ProviderCall
         _activity?.SetTag("gen_ai.response.time_to_first_chunk", elapsed.TotalSeconds);
     }
 
-    /// <summary>A completion's usage, on its span.</summary>
-    public void Usage(long input, long output)
+    /// <summary>
+    /// A completion's usage, on its span: input and output (cache reads and writes within input, reasoning within output,
+    /// each set only when there is some), as the GenAI conventions v1.41.0 name them.
+    /// </summary>
+    public void Usage(in CompletionUsage.Figures usage)
     {
-        _activity?.SetTag("gen_ai.usage.input_tokens", input);
-        _activity?.SetTag("gen_ai.usage.output_tokens", output);
+        if (_activity is not { IsAllDataRequested: true } span)
+        {
+            return;
+        }
+
+        span.SetTag("gen_ai.usage.input_tokens", usage.Input);
+        span.SetTag("gen_ai.usage.output_tokens", usage.Output);
+        SetIfAny(span, "gen_ai.usage.cache_read.input_tokens", usage.CachedInput);
+        SetIfAny(span, "gen_ai.usage.cache_creation.input_tokens", usage.CacheWrite);
+        SetIfAny(span, "gen_ai.usage.reasoning.output_tokens", usage.Reasoning);
+    }
+
+    private static void SetIfAny(Activity span, string name, long tokens)
+    {
+        if (tokens > 0)
+        {
+            span.SetTag(name, tokens);
+        }
     }
 
     /// <summary>The call is over: its duration is recorded, and its span ends (as an error when <paramref name="errorType"/> is given).</summary>
@@ -83,6 +106,9 @@ internal sealed class ProviderCall
     }
 
     public void End(UpstreamFailure failure) => End(ErrorType(failure.Kind));
+
+    private static string SpanName(string upstreamModel) =>
+        SpanNames.GetOrAdd(upstreamModel, static model => $"{GenAiMetrics.ChatOperation} {model}");
 
     /// <summary>A failure kind as an <c>error.type</c> value: <c>timed_out</c>, <c>provider_error</c>, ...</summary>
     public static string ErrorType(UpstreamFailureKind kind) => kind switch

@@ -87,7 +87,7 @@ public sealed class UpstreamExchange : IAsyncDisposable
         ProviderTime = providerTime;
         if (Body is not null)
         {
-            call.Usage(Usage.Input, Usage.Output);
+            call.Usage(Usage);
             call.End(errorType: null);
             return;
         }

@@ -17,16 +17,30 @@ public sealed class MetricsAccountingTests(MetricsGateway metrics) : IClassFixtu
     {
         var key = await metrics.CreateTenantAsync(MetricsGateway.LabeledTenant, "gold");
         await MetricsTraffic.SendAsync(Gateway, key);
+        await MetricsTraffic.SendPricedApartAsync(Gateway, key);
 
         var ledger = await metrics.LedgerAsync(MetricsGateway.LabeledTenant);
         var scrape = await PrometheusScrape.ScrapeAsync(Gateway);
 
         var tenant = ("gateway_tenant", MetricsGateway.LabeledTenant);
-        Assert.Equal(8, ledger.Count);
-        Assert.Equal(ledger.Sum(e => e["inputTokens"]!.GetValue<long>()), (long)scrape.Find("gateway_tokens_total", tenant, ("gen_ai_token_type", "input")).Sum(s => s.Number));
-        Assert.Equal(ledger.Sum(e => e["outputTokens"]!.GetValue<long>()), (long)scrape.Find("gateway_tokens_total", tenant, ("gen_ai_token_type", "output")).Sum(s => s.Number));
-        var cost = Assert.Single(scrape.Find("gateway_cost_usd_total", tenant, ("gateway_model", "gpt-4.1"), ("gateway_tier", "gold")));
-        Assert.Equal(ledger.Sum(e => e["costUsd"]!.GetValue<decimal>()), decimal.Parse(cost.Value, NumberStyles.Float, CultureInfo.InvariantCulture));
+        Assert.Equal(10, ledger.Count);
+        Assert.Equal(Total(ledger, "inputTokens"), Scraped(scrape, "gateway_tokens_total", tenant, ("gen_ai_token_type", "input")));
+        Assert.Equal(Total(ledger, "outputTokens"), Scraped(scrape, "gateway_tokens_total", tenant, ("gen_ai_token_type", "output")));
+
+        // The kinds priced apart, each a part of input or output: all of them in this traffic, so none is zero by accident.
+        var detail = new Dictionary<string, long>
+        {
+            ["cache_read"] = Total(ledger, "cachedInputTokens"),
+            ["cache_write_5m"] = Total(ledger, "cacheWriteTokens") - Total(ledger, "cacheWrite1hTokens"),
+            ["cache_write_1h"] = Total(ledger, "cacheWrite1hTokens"),
+            ["reasoning"] = Total(ledger, "reasoningTokens"),
+        };
+        Assert.All(detail, kind => Assert.True(kind.Value > 0, $"The traffic has no {kind.Key} tokens"));
+        Assert.Equal(detail, detail.Keys.ToDictionary(type => type, type => Scraped(scrape, "gateway_tokens_detail_total", tenant, ("gateway_token_type", type))));
+
+        var costs = scrape.Find("gateway_cost_usd_total", tenant, ("gateway_tier", "gold"));
+        Assert.Equal(["claude-sonnet-4.5", "gpt-4.1"], costs.Select(s => s.Labels["gateway_model"]).Order(StringComparer.Ordinal));
+        Assert.Equal(ledger.Sum(e => e["costUsd"]!.GetValue<decimal>()), costs.Sum(s => decimal.Parse(s.Value, NumberStyles.Float, CultureInfo.InvariantCulture)));
         Assert.NotEmpty(scrape.Find("gateway_admissions_total", tenant, ("gateway_outcome", "admitted")));
     }
 
@@ -47,6 +61,11 @@ public sealed class MetricsAccountingTests(MetricsGateway metrics) : IClassFixtu
         var admitted = Assert.Single(scrape.Find("gateway_admissions_total", ("gateway_tier", MetricsGateway.Tier), ("gateway_outcome", "admitted")));
         Assert.Equal(Tenants + 2, admitted.Number);
     }
+
+    private static long Total(List<System.Text.Json.Nodes.JsonObject> ledger, string field) => ledger.Sum(e => e[field]?.GetValue<long>() ?? 0);
+
+    private static long Scraped(PrometheusScrape scrape, string name, params (string Name, string Value)[] labels) =>
+        (long)scrape.Find(name, labels).Sum(s => s.Number);
 
     private async Task ServeOneAsync(string key)
     {

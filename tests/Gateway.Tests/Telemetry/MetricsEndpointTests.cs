@@ -49,6 +49,43 @@ public sealed class MetricsEndpointTests(GatewayFactory gateway)
         Assert.DoesNotContain(scrape.Samples, s => s.Name.StartsWith("orleans_messaging_sent_messages_size", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task AnotherHostGoingAwayLeavesThisHostsOrleansAndAspNetCoreSeries()
+    {
+        var (_, key) = await gateway.CreateTenantWithKeyAsync();
+        using (var client = gateway.CreateTenantClient(key))
+        {
+            await MetricsTraffic.ExpectAsync(client, new { model = "gpt-4.1", messages = ChatBodies.Messages(), max_tokens = 2 }, HttpStatusCode.OK);
+        }
+
+        var before = HostSeries(await PrometheusScrape.ScrapeAsync(gateway));
+
+        // Another host of this process, with instruments of the same names in meters its own meter factory made, goes away.
+        var other = new GatewayFactory();
+        try
+        {
+            await other.InitializeAsync();
+            using var client = other.CreateAdminClient();
+            using var scraped = await client.GetAsync("/metrics");
+            Assert.Equal(HttpStatusCode.OK, scraped.StatusCode);
+        }
+        finally
+        {
+            await ((IAsyncLifetime)other).DisposeAsync();
+        }
+
+        // OpenTelemetry exports an ended metric once more: the second scrape after is the one that would miss it.
+        await PrometheusScrape.ScrapeAsync(gateway);
+        var after = HostSeries(await PrometheusScrape.ScrapeAsync(gateway));
+
+        Assert.Contains(before, name => name.StartsWith("orleans_", StringComparison.Ordinal));
+        Assert.Contains(before, name => name.StartsWith("http_server_", StringComparison.Ordinal));
+        Assert.Empty(before.Except(after));
+    }
+
+    private static HashSet<string> HostSeries(PrometheusScrape scrape) =>
+        scrape.Samples.Select(s => s.Name).Where(n => n.StartsWith("orleans_", StringComparison.Ordinal) || n.StartsWith("http_server_", StringComparison.Ordinal)).ToHashSet(StringComparer.Ordinal);
+
     /// <summary>
     /// What Orleans records for every message between two processes (which the embedded gateway has none of, but a test
     /// cluster in this process may have): a message-size histogram labelled in camel case, which promtool refuses.

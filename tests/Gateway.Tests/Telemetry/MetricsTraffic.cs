@@ -4,7 +4,10 @@ using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Telemetry;
 
-/// <summary>Known traffic for the metrics tests: completions, streams, a cache hit, a retried provider failure and a refusal.</summary>
+/// <summary>
+/// Known traffic for the metrics tests: completions, streams, a cache hit, a retried provider failure and a refusal; and
+/// apart, tokens of every kind the ledger records (reasoning, cache reads, cache writes kept 5 minutes and an hour).
+/// </summary>
 public static class MetricsTraffic
 {
     /// <summary>Sends a mix of requests as <paramref name="key"/>'s tenant (whose cache must be on for the hit).</summary>
@@ -30,6 +33,33 @@ public static class MetricsTraffic
         await ExpectAsync(client, new { model = "gpt-4.1", messages = ChatBodies.Messages("Retry me"), max_tokens = 2 }, HttpStatusCode.OK);
 
         await ExpectAsync(client, new { model = "no-such-model", messages = ChatBodies.Messages() }, HttpStatusCode.NotFound);
+    }
+
+    /// <summary>
+    /// Tokens priced apart, on a gateway with the built-in catalog: reasoning within an OpenAI answer's output; cache reads
+    /// and writes (kept 5 minutes and an hour) within a native Anthropic answer's input. Two ledger entries.
+    /// </summary>
+    public static async Task SendPricedApartAsync(GatewayFactory gateway, string key)
+    {
+        using var client = gateway.CreateTenantClient(key);
+        await ExpectAsync(client, new { model = "gpt-4.1", messages = ChatBodies.Messages("Think first"), max_tokens = 4, mock = new { reasoning_tokens = 3 } }, HttpStatusCode.OK);
+        await ExpectMessagesAsync(client, new
+        {
+            model = "claude-sonnet-4.5",
+            max_tokens = 6,
+            messages = ChatBodies.Messages("Cache my system prompt"),
+            mock = new { completion_tokens = 4, cache_read_input_tokens = 40, cache_creation_input_tokens = 10, ephemeral_1h_input_tokens = 6 },
+        });
+    }
+
+    /// <summary>A request to the Anthropic Messages API, answered 200.</summary>
+    public static async Task ExpectMessagesAsync(HttpClient client, object body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/messages") { Content = JsonContent.Create(body) };
+        request.Headers.Add("anthropic-version", "2023-06-01");
+        using var response = await client.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"Expected 200 from /v1/messages, got {(int)response.StatusCode}: {text}");
     }
 
     public static async Task ExpectAsync(HttpClient client, object body, HttpStatusCode expected)

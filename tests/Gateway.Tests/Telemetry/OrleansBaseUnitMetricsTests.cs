@@ -6,9 +6,8 @@ namespace Gateway.Tests.Telemetry;
 
 /// <summary>
 /// Orleans' instruments in milliseconds and megabytes come out again in seconds and bytes, with their tags, for the
-/// Orleans of the same host only. Through meters of a host's own meter factory, as Orleans creates them, rather than a
-/// scrape: a test process hosts many gateways, and OpenTelemetry ends a metric of one host when another host's
-/// instrument of the same name is disposed.
+/// Orleans of the same host only. Through meters of a host's own meter factory, as Orleans creates them, and a listener of
+/// the test's own rather than a scrape, so that another host's instrument of the same name is seen and must be ignored.
 /// </summary>
 public sealed class OrleansBaseUnitMetricsTests
 {

@@ -79,6 +79,14 @@ public sealed class TracingTests : IAsyncLifetime
         Assert.True(trace.Any(s => s.Kind == ActivityKind.Client && s.ParentSpanId == provider.SpanId && s.Source.Name.StartsWith("System.Net.Http", StringComparison.Ordinal)),
             "No HTTP span under the provider span: " + string.Join(", ", trace.Select(s => $"{s.Source.Name}:{s.DisplayName}:{s.Kind}:{s.ParentSpanId}")) + $" provider {provider.SpanId}");
         Assert.DoesNotContain(trace, s => s.TagObjects.Any(t => t.Value?.ToString()?.Contains("elephants", StringComparison.Ordinal) == true));
+
+        // One span per grain call, the callee's, each under a span of the same trace: the trace is one tree from the test's
+        // request down, with no span whose parent was never recorded.
+        var grainCalls = trace.Where(s => s.Source.Name == "Gateway.GrainCalls").ToList();
+        Assert.All(grainCalls, s => Assert.Equal(ActivityKind.Server, s.Kind));
+        Assert.Contains(grainCalls, s => s.DisplayName.Contains("ITenantGrain", StringComparison.Ordinal) && s.DisplayName.Contains("Settle", StringComparison.Ordinal));
+        Assert.All(trace, s => Assert.True(s.ParentSpanId == parent.SpanId || trace.Any(p => p.SpanId == s.ParentSpanId),
+            $"{s.Source.Name}:{s.DisplayName} has a parent outside the trace"));
         Assert.Contains(server!.TraceId.ToHexString(), _logs.TraceIds);
     }
 
