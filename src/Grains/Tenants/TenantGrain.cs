@@ -2,7 +2,6 @@ using Gateway.Catalog;
 using Gateway.Catalog.Models;
 using Gateway.Catalog.Telemetry;
 using Gateway.Catalog.Tiers;
-using Gateway.Grains.Abstractions.Keys;
 using Gateway.Grains.Abstractions.Ledger;
 using Gateway.Grains.Abstractions.Tenants;
 using Gateway.Grains.Ledger;
@@ -18,6 +17,8 @@ namespace Gateway.Grains.Tenants;
 /// no budget, quota or rate limit can be overspent by concurrent requests. The grain only wires the parts together:
 /// <see cref="TenantAccount"/> holds and changes the state, <see cref="AdmissionPolicy"/> decides admissions,
 /// <see cref="TenantCheckpoint"/> writes the state, <see cref="TenantReports"/> answers what the tenant looks like.
+/// This file holds activation, admission, settlement and reports; <c>TenantGrain.Administration.cs</c> the admin API's
+/// calls (configuration and keys).
 /// </summary>
 /// <remarks>
 /// Reentrant, and safe so because no grain call is an <c>async</c> method: each one decides and applies its change
@@ -28,7 +29,7 @@ namespace Gateway.Grains.Tenants;
 /// before it changes state, and nothing interleaves with activation.
 /// </remarks>
 [Reentrant]
-public sealed class TenantGrain(
+public sealed partial class TenantGrain(
     [PersistentState("tenant", StorageNames.Tenants)] IPersistentState<TenantState> state,
     IOptionsMonitor<TierCatalogOptions> tiers,
     IOptions<TenantGrainOptions> options,
@@ -72,72 +73,6 @@ public sealed class TenantGrain(
     {
         _signals.Clear();
         return Checkpoint.FlushAsync(onlyIfDirty: true);
-    }
-
-    public Task<TenantView?> CreateAsync(TenantConfig config)
-    {
-        if (Account.Exists)
-        {
-            return Task.FromResult<TenantView?>(null);
-        }
-
-        var (now, limits) = (time.GetUtcNow(), Limits(config));
-        Account.Create(config, limits, now);
-        return After(Checkpoint.FlushAsync(), (TenantView?)TenantReports.View(TenantId, Account, limits, now));
-    }
-
-    public Task<TenantView?> GetAsync() =>
-        Task.FromResult(Refreshed() is (var now, var limits) ? TenantReports.View(TenantId, Account, limits, now) : null);
-
-    public Task<TenantView?> UpdateAsync(TenantPatch patch)
-    {
-        if (Account.Config is not { } config)
-        {
-            return Task.FromResult<TenantView?>(null);
-        }
-
-        var updated = TenantConfigPatch.Apply(config, patch);
-        var (now, limits) = (time.GetUtcNow(), Limits(updated));
-        Account.Configure(updated, limits, now);
-        Observe(limits);
-        return After(Checkpoint.FlushAsync(), (TenantView?)TenantReports.View(TenantId, Account, limits, now));
-    }
-
-    public Task<AddKeyResult> AddKeyAsync(string keyId, string keyHash)
-    {
-        var added = Account.AddKey(keyId, keyHash, time.GetUtcNow());
-        return added.Outcome != AddKeyOutcome.Added
-            ? Task.FromResult(added)
-            : RegisterAfterAsync(Checkpoint.FlushAsync(), GrainFactory.GetGrain<IApiKeyGrain>(keyHash), new ApiKeyRecord(TenantId, keyId, Revoked: false), added);
-
-        // Registered after the tenant has recorded it, so a key that resolves is always one the tenant knows.
-        static async Task<AddKeyResult> RegisterAfterAsync(Task flushed, IApiKeyGrain key, ApiKeyRecord record, AddKeyResult added)
-        {
-            await flushed;
-            await key.RegisterAsync(record);
-            return added;
-        }
-    }
-
-    public Task<bool> IsOriginAllowedAsync(string origin) =>
-        Task.FromResult(Account.Config?.AllowedOrigins?.Contains(origin, StringComparer.OrdinalIgnoreCase) == true);
-
-    public Task<bool> RevokeKeyAsync(string keyId)
-    {
-        if (Account.RevokeKey(keyId, time.GetUtcNow(), out var revokedNow) is not { } entry)
-        {
-            return Task.FromResult(false);
-        }
-
-        // The key grain is told on every call, so a revocation interrupted between the two writes completes when retried.
-        return RevokeAfterAsync(revokedNow ? Checkpoint.FlushAsync() : Task.CompletedTask, GrainFactory.GetGrain<IApiKeyGrain>(entry.Hash));
-
-        static async Task<bool> RevokeAfterAsync(Task flushed, IApiKeyGrain key)
-        {
-            await flushed;
-            await key.RevokeAsync();
-            return true;
-        }
     }
 
     public Task<AdmissionResult> AdmitAsync(AdmissionRequest request)
