@@ -1,6 +1,3 @@
-
-using Gateway.Catalog.Models;
-
 namespace Gateway.ApiFrontend.Chat;
 
 /// <summary>
@@ -13,7 +10,6 @@ namespace Gateway.ApiFrontend.Chat;
 /// </summary>
 public sealed record ChatRequest(
     string ModelId,
-    ModelDefinition Model,
     bool Stream,
     bool ClientWantsUsage,
     int PromptTokens,

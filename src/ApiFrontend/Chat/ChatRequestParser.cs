@@ -80,7 +80,7 @@ public static class ChatRequestParser
             var large = bound >= CountAtOnceBelow;
             var prompt = large ? bound : CountPrompt(root, long.MaxValue, CancellationToken.None);
             var upstream = UpstreamChatBody.Write(root, stream ?? false);
-            return new ChatRequest(modelId, model, stream ?? false, includeUsage, (int)Math.Min(int.MaxValue, prompt), outputPerChoice * (choices ?? 1), upstream,
+            return new ChatRequest(modelId, stream ?? false, includeUsage, (int)Math.Min(int.MaxValue, prompt), outputPerChoice * (choices ?? 1), upstream,
                 maxCompletion ?? maxTokens, choices ?? 1, PromptIsUpperBound: large);
         }
     }
