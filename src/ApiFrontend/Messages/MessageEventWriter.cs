@@ -50,19 +50,7 @@ internal sealed class MessageEventWriter : IDisposable
     }
 
     /// <summary>A <c>text_delta</c> of the text block at <paramref name="index"/>.</summary>
-    public SseItem<byte[]> TextDelta(int index, ReadOnlySpan<byte> text)
-    {
-        var writer = Begin();
-        writer.WriteStartObject();
-        writer.WriteString("type", "content_block_delta");
-        writer.WriteNumber("index", index);
-        writer.WriteStartObject("delta");
-        writer.WriteString("type", "text_delta");
-        writer.WriteString("text", text);
-        writer.WriteEndObject();
-        writer.WriteEndObject();
-        return End("content_block_delta");
-    }
+    public SseItem<byte[]> TextDelta(int index, ReadOnlySpan<byte> text) => BlockDelta(index, "text_delta", "text", text);
 
     /// <summary><c>content_block_start</c> of a <c>tool_use</c> block with an empty input (its arguments follow as deltas).</summary>
     public SseItem<byte[]> ToolUseBlockStart(int index, string id, string name)
@@ -83,19 +71,8 @@ internal sealed class MessageEventWriter : IDisposable
     }
 
     /// <summary>An <c>input_json_delta</c> of the <c>tool_use</c> block at <paramref name="index"/>.</summary>
-    public SseItem<byte[]> InputJsonDelta(int index, ReadOnlySpan<byte> partialJson)
-    {
-        var writer = Begin();
-        writer.WriteStartObject();
-        writer.WriteString("type", "content_block_delta");
-        writer.WriteNumber("index", index);
-        writer.WriteStartObject("delta");
-        writer.WriteString("type", "input_json_delta");
-        writer.WriteString("partial_json", partialJson);
-        writer.WriteEndObject();
-        writer.WriteEndObject();
-        return End("content_block_delta");
-    }
+    public SseItem<byte[]> InputJsonDelta(int index, ReadOnlySpan<byte> partialJson) =>
+        BlockDelta(index, "input_json_delta", "partial_json", partialJson);
 
     /// <summary><c>content_block_stop</c> of the block at <paramref name="index"/>.</summary>
     public SseItem<byte[]> BlockStop(int index)
@@ -127,6 +104,21 @@ internal sealed class MessageEventWriter : IDisposable
     public static SseItem<byte[]> MessageStop() => new("""{"type":"message_stop"}"""u8.ToArray(), "message_stop");
 
     public void Dispose() => _writer?.Dispose();
+
+    /// <summary>A <c>content_block_delta</c> of the block at <paramref name="index"/>: its delta's type and one field.</summary>
+    private SseItem<byte[]> BlockDelta(int index, string deltaType, string field, ReadOnlySpan<byte> value)
+    {
+        var writer = Begin();
+        writer.WriteStartObject();
+        writer.WriteString("type", "content_block_delta");
+        writer.WriteNumber("index", index);
+        writer.WriteStartObject("delta");
+        writer.WriteString("type", deltaType);
+        writer.WriteString(field, value);
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+        return End("content_block_delta");
+    }
 
     private Utf8JsonWriter Begin()
     {
