@@ -48,6 +48,21 @@ public sealed class MockHold
         gate?.TrySetResult();
     }
 
+    /// <summary>
+    /// Lets the requests waiting now go on and keeps the gate closed for every later one, in one step: opening and
+    /// closing instead would let a request that arrives between the two through.
+    /// </summary>
+    public void Release()
+    {
+        TaskCompletionSource? gate;
+        lock (_lock)
+        {
+            (gate, _gate) = (_gate, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        }
+
+        gate?.TrySetResult();
+    }
+
     /// <summary>Waits while the gate is closed; false when <paramref name="aborted"/> fired first.</summary>
     public async ValueTask<bool> PassAsync(CancellationToken aborted)
     {

@@ -175,8 +175,7 @@ public sealed class FairShareHttpTests(FairShareGatewayFixture fixture)
             for (var batch = 0; batch < batches; batch++)
             {
                 var answered = mock.Stats.Requests;
-                hold.Open();
-                hold.Close();
+                hold.Release();
                 await Eventually.HoldsAsync(
                     () => Task.FromResult(mock.Stats.Requests >= answered + Slots && hold.Waiting == Slots),
                     $"batch {batch + 1}: 8 answered and the next 8 from the queue held at the mock");
