@@ -153,7 +153,12 @@ internal sealed partial class CapacityPool
                 return;
             }
 
-            if (!_lease.HoldsAnything)
+            // A lease that holds nothing is forgotten only while no request waits here and the grain knows of no head of
+            // this queue. Forgotten with requests waiting (all this silo's capacity given back to earlier heads elsewhere),
+            // the grain would keep the head it last heard under the old lease until it expired: claiming for it, ahead of
+            // later heads, the capacity freed next, and ringing a long poll no one holds, while the queue waited under a
+            // new lease behind it. So the lease is renewed meanwhile, restating the head and what it lacks.
+            if (!_lease.HoldsAnything && _queue.Count == 0 && !_headReported)
             {
                 _timer?.Dispose();
                 _timer = null;

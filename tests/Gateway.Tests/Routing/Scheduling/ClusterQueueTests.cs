@@ -114,6 +114,46 @@ public sealed class ClusterQueueTests
         Assert.InRange(served.Count(t => t == "bronze"), 2, 3);
     }
 
+    [Fact]
+    public async Task ASiloWaitingWhileItHoldsNothingKeepsItsLeaseSoASlotFreedOnTheOtherSiloReachesItsQueue()
+    {
+        // A refusal is remembered longer than the renew interval: only the lease's renewals and the long poll call.
+        _harness.Options.BusyRetryAfter = TimeSpan.FromSeconds(5);
+        var limits = new DeploymentLimits(null, null, 1);
+        var a = _harness.Silo("a");
+        var b = _harness.Silo("b");
+        var running = Assert.Single(await FillAsync(a, limits, 1));
+        var x1 = a.WaitAsync(Deployment, limits, Cost, "x", 1, default).AsTask();
+        var x2 = a.WaitAsync(Deployment, limits, Cost, "x", 1, default).AsTask();
+        await _harness.WhenCallsDoneAsync();
+
+        // x's first request takes the slot on silo a: x's counter moves past the virtual time, at which y then joins on
+        // silo b, so y's start tag comes first and the slot x's request frees is y's.
+        running.Complete(Cost);
+        var first = await x1.WaitAsync(Patience);
+        var y = b.WaitAsync(Deployment, limits, Cost, "y", 1, default).AsTask();
+        await SettleAsync(a, b);
+
+        // Two renew intervals in which silo b waits holding nothing at all (its calls are refused, nothing of its runs).
+        // Had it forgotten its lease as an idle one, the grain would keep y's head under the old lease, claiming for it the
+        // slot freed next and ringing a long poll no one holds, until the lease expired.
+        await _harness.AdvanceAsync(2 * _harness.Options.RenewInterval);
+        Assert.Equal(0, b.GetLoad(Deployment).InFlight);
+
+        first.Complete(Cost);
+        var served = await y.WaitAsync(Patience);
+        Assert.True(served.IsAcquired && served.WasQueued, $"y was refused ({served.Refusal}).");
+        Assert.False(x2.IsCompleted, "The one slot is y's.");
+        Assert.Single(_harness.Report(Deployment).Leases, l => l.Silo == "b");
+
+        // Done, y's slot comes back to silo a's waiting request within renew intervals (given back, then granted).
+        served.Complete(Cost);
+        await _harness.AdvanceAsync(3 * _harness.Options.RenewInterval);
+        var last = await x2.WaitAsync(Patience);
+        Assert.True(last.IsAcquired && last.WasQueued, $"x's second request was refused ({last.Refusal}).");
+        last.Complete(Cost);
+    }
+
     private Task SettleAsync(DeploymentCapacity a, DeploymentCapacity b) => QueueDispatch.SettleAsync(Deployment, a, b, _harness.WhenCallsDoneAsync);
 
     private static Task<List<CapacityTicket>> FillAsync(DeploymentCapacity silo, DeploymentLimits limits, int count) =>
