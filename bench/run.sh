@@ -10,7 +10,8 @@
 #                                 a tenth flooding at 20 shares (open loop, Poisson arrivals); four tiers backlogged; a
 #                                 tenant that sleeps and returns; then the flood again with Gateway:Scheduling:Policy=Fifo.
 #                                 Ends with a "fairness:" line (bench/Gateway.Bench/Fairness.cs). BENCH_FAIR_LATENCY_MS=200
-#                                 runs it at a quarter of the capacity and rates, for a box short of CPU
+#                                 runs it at a quarter of the capacity and rates, for a box short of CPU;
+#                                 BENCH_FAIR_JITTER_MS=J gives each request its own latency within J ms of it (same mean)
 #   bench/run.sh --queue          a saturated deployment's dispatch rate from its fair queue (~1.5 min), in-process: the
 #                                 capacity pools, the deployment's capacity grain and the fair queue on one silo, on two
 #                                 with every waiter on one, and on two with the waiters split (Orleans' in-process test
@@ -260,7 +261,7 @@ if [[ $FAIRNESS == 1 ]]; then
   stop_pid() { kill -TERM "$1" 2>/dev/null || true; for _ in $(seq 1 100); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done; kill -KILL "$1" 2>/dev/null || true; }
   fair_run() { # policy scenarios -> RESULT lines
     TOOL fairness --url "http://127.0.0.1:$GW" --admin "$ADMIN" --mock "http://127.0.0.1:$MOCK/d/fair" --model fair \
-      --prefix "$1" --slots "$SLOTS" --latency-ms "$LATENCY_MS" --duration 10 --warmup 2 --prewarm 8 --scenarios "$2" 2>>"$LOGS/fairness-errors.log" | grep '^RESULT'
+      --prefix "$1" --slots "$SLOTS" --latency-ms "$LATENCY_MS" --latency-jitter-ms "${BENCH_FAIR_JITTER_MS:-0}" --duration 10 --warmup 2 --prewarm 8 --scenarios "$2" 2>>"$LOGS/fairness-errors.log" | grep '^RESULT'
   }
   log "fairness: mock provider :$MOCK (deployment 'fair', ${LATENCY_MS} ms per request), gateway :$GW ($SLOTS slots)"
   start mock dotnet "$MOCK_DLL" "--MockProvider:Url=http://127.0.0.1:$MOCK"; MOCK_PID=$LAST_PID

@@ -10,7 +10,8 @@ namespace Gateway.Bench;
 /// <summary>
 /// <c>fairness</c>: the noisy-neighbour benchmark of a deployment's fair queue (issue 12), against one gateway whose model
 /// <c>--model</c> is served by a mock deployment with a concurrency limit (<c>--slots</c>) and a fixed latency
-/// (<c>--latency-ms</c>). Scenarios, each with tenants of its own (prefix <c>--prefix</c>):
+/// (<c>--latency-ms</c>; each request's own, drawn within <c>--latency-jitter-ms</c> of it, when that is given).
+/// Scenarios, each with tenants of its own (prefix <c>--prefix</c>):
 /// <list type="bullet">
 /// <item><c>alone</c>: nine victims at half a fair share each (open loop, Poisson arrivals);</item>
 /// <item><c>flood</c>: the same nine with a tenth at 20 fair shares (a fair share is the capacity over ten);</item>
@@ -29,6 +30,7 @@ internal static class Fairness
         using var run = new Run(
             o.Get("url").TrimEnd('/'), o.Get("admin"), o.Get("mock").TrimEnd('/'), o.Get("model"), o.Get("prefix"),
             int.Parse(o.Get("slots", "32"), CultureInfo.InvariantCulture), int.Parse(o.Get("latency-ms", "50"), CultureInfo.InvariantCulture),
+            int.Parse(o.Get("latency-jitter-ms", "0"), CultureInfo.InvariantCulture),
             double.Parse(o.Get("duration", "10"), CultureInfo.InvariantCulture), double.Parse(o.Get("warmup", "2"), CultureInfo.InvariantCulture));
         await run.PrewarmAsync(double.Parse(o.Get("prewarm", "0"), CultureInfo.InvariantCulture));
         foreach (var scenario in o.Get("scenarios", "alone,flood,tiers,sleeper").Split(','))
@@ -47,10 +49,13 @@ internal static class Fairness
         return 0;
     }
 
-    /// <summary>One request's fate, stamped in seconds from the scenario's start.</summary>
-    private readonly record struct Outcome(int Tenant, double Sent, double Done, int Status, long Tokens, bool TimedOut);
+    /// <summary>Requests the upstream answered, and the slot-time they took there (seconds).</summary>
+    private readonly record struct UpstreamWork(long Requests, double BusySeconds);
 
-    private sealed class Run(string url, string admin, string mock, string model, string prefix, int slots, int latencyMs, double duration, double warmup) : IDisposable
+    /// <summary>One request's fate, stamped in seconds from the scenario's start, with the queue wait the gateway reported.</summary>
+    private readonly record struct Outcome(int Tenant, double Sent, double Done, int Status, long Tokens, bool TimedOut, double QueueMs = 0);
+
+    private sealed class Run(string url, string admin, string mock, string model, string prefix, int slots, int latencyMs, int jitterMs, double duration, double warmup) : IDisposable
     {
         private readonly HttpClient _http = new(new SocketsHttpHandler
         {
@@ -102,6 +107,8 @@ internal static class Fairness
                 flood ? "flood" : "alone",
                 ("victim_p50_ms", P(ok, .5)),
                 ("victim_p99_ms", P(ok, .99)),
+                ("victim_queue_p50_ms", P(victims.Where(o => o.Status == 200).Select(o => o.QueueMs).Order().ToArray(), .5)),
+                ("victim_queue_p99_ms", P(victims.Where(o => o.Status == 200).Select(o => o.QueueMs).Order().ToArray(), .99)),
                 ("victim_sent", victims.Count),
                 ("victim_rps", ok.Length / duration),
                 ("victim_timeouts", victims.Count(o => o.TimedOut)),
@@ -112,6 +119,7 @@ internal static class Fairness
                 ("flooder_rps", flooder.Count(o => o.Status == 200) / duration),
                 ("flooder_refused", flooder.Count(o => o.Status != 200)),
                 ("utilisation_pct", Utilisation(await upstream, duration)),
+                ("served_utilisation_pct", ServedUtilisation(await upstream, duration)),
                 ("max_upstream_concurrency", peak));
         }
 
@@ -138,6 +146,7 @@ internal static class Fairness
                 ("rps", window.Count / duration),
                 ("errors", outcomes.Count(o => o.Status != 200)),
                 ("utilisation_pct", Utilisation(await upstream, duration)),
+                ("served_utilisation_pct", ServedUtilisation(await upstream, duration)),
                 ("max_upstream_concurrency", peak));
         }
 
@@ -165,6 +174,7 @@ internal static class Fairness
                 "sleeper",
                 ("alone_rps", alone.Count / (third - 0.5)),
                 ("alone_utilisation_pct", Utilisation(await upstream, third - 0.5)),
+                ("alone_served_utilisation_pct", ServedUtilisation(await upstream, third - 0.5)),
                 ("returned_share_pct", back.Count == 0 ? 0 : 100.0 * back.Count(o => o.Tenant == 1) / back.Count),
                 ("returned_share_first_second_pct", backFirst.Count == 0 ? 0 : 100.0 * backFirst.Count(o => o.Tenant == 1) / backFirst.Count),
                 ("errors", outcomes.Count(o => o.Status != 200)),
@@ -184,22 +194,33 @@ internal static class Fairness
             }
         }
 
-        /// <summary>Requests the upstream answered between two moments (seconds from now): its share of the slots' time is the utilisation.</summary>
-        private async Task<long> UpstreamServedAsync(double from, double to)
+        /// <summary>
+        /// What the upstream did between two moments (seconds from now): the requests it answered, and the slot-time its
+        /// answers in flight took (the mock's <c>busySeconds</c>, the integral of its requests in flight over time).
+        /// </summary>
+        private async Task<UpstreamWork> UpstreamServedAsync(double from, double to)
         {
             var clock = Stopwatch.StartNew();
             await Task.Delay(TimeSpan.FromSeconds(from));
-            var first = await UpstreamRequestsAsync();
+            var first = await UpstreamStatsAsync();
             await Task.Delay(TimeSpan.FromSeconds(Math.Max(0, to - clock.Elapsed.TotalSeconds)));
-            return await UpstreamRequestsAsync() - first;
+            var last = await UpstreamStatsAsync();
+            return new UpstreamWork(last.Requests - first.Requests, last.BusySeconds - first.BusySeconds);
         }
 
-        private double Utilisation(long served, double seconds) => 100.0 * served * latencyMs / 1000 / (slots * seconds);
+        /// <summary>The share of the slots' time the upstream held a request: its busy slot-time over the slots' time.</summary>
+        private double Utilisation(UpstreamWork work, double seconds) => 100.0 * work.BusySeconds / (slots * seconds);
 
-        private async Task<long> UpstreamRequestsAsync()
+        /// <summary>
+        /// The same as if every answer had taken exactly the deployment's latency: requests answered times the latency over
+        /// the slots' time (an answer that takes longer, a late timer at the upstream, counts as idle time here).
+        /// </summary>
+        private double ServedUtilisation(UpstreamWork work, double seconds) => 100.0 * work.Requests * latencyMs / 1000 / (slots * seconds);
+
+        private async Task<UpstreamWork> UpstreamStatsAsync()
         {
             using var json = JsonDocument.Parse(await _http.GetStringAsync(mock + "/mock/stats"));
-            return json.RootElement.GetProperty("requests").GetInt64();
+            return new UpstreamWork(json.RootElement.GetProperty("requests").GetInt64(), json.RootElement.GetProperty("busySeconds").GetDouble());
         }
 
         /// <summary>A tenant of <paramref name="tier"/> whose own limits never bind (only the deployment's queue does); its key.</summary>
@@ -317,7 +338,7 @@ internal static class Fairness
                 using var request = new HttpRequestMessage(HttpMethod.Post, url + "/v1/chat/completions")
                 {
                     Content = new StringContent(
-                        "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello!\"}],\"max_tokens\":16}",
+                        "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello!\"}],\"max_tokens\":16" + JitterField() + "}",
                         Encoding.UTF8, "application/json"),
                 };
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
@@ -328,13 +349,23 @@ internal static class Fairness
 
                 // A refusal after waiting in the queue up to its timeout is the queue's timeout; one at once is a bound.
                 var timedOut = status is 429 or 503 && body.Contains("capacity_exceeded", StringComparison.Ordinal) && done - sent >= 1;
-                return new Outcome(tenant, sent, done, status, status == 200 ? TotalTokens(body) : 0, timedOut);
+                var queueMs = response.Headers.TryGetValues("x-gateway-queue-ms", out var waited)
+                    && double.TryParse(waited.FirstOrDefault(), NumberStyles.Float, CultureInfo.InvariantCulture, out var ms) ? ms : 0;
+                return new Outcome(tenant, sent, done, status, status == 200 ? TotalTokens(body) : 0, timedOut, queueMs);
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
                 return new Outcome(tenant, sent, clock.Elapsed.TotalSeconds, 0, 0, TimedOut: true);
             }
         }
+
+        /// <summary>
+        /// With <c>--latency-jitter-ms</c> J, each request asks the mock for its own latency, drawn uniformly from the
+        /// deployment's latency plus or minus J (the same mean): at exactly one latency, requests dispatched together finish
+        /// together, and once a pause has bunched them they stay bunched, which no real provider's spread of latencies does.
+        /// </summary>
+        private string JitterField() => jitterMs == 0 ? ""
+            : ",\"mock\":{\"latency_ms\":" + (latencyMs - jitterMs + Random.Shared.Next(2 * jitterMs + 1)).ToString(CultureInfo.InvariantCulture) + "}";
 
         private static long TotalTokens(string body)
         {

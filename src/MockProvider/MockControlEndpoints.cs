@@ -70,6 +70,7 @@ internal static class MockControlEndpoints
         WriteCounters(json, stats.Total);
         json.WriteNumber("inFlight"u8, stats.InFlight);
         json.WriteNumber("peakInFlight"u8, stats.PeakInFlight);
+        json.WriteNumber("busySeconds"u8, stats.BusySeconds);
         WriteCountersBy(json, "byModel"u8, stats.ByModel);
         WriteCountersBy(json, "byUser"u8, stats.ByUser);
     }

@@ -15,8 +15,14 @@ public sealed class MockProviderStats
 {
     private readonly ConcurrentDictionary<string, MockUsageCounters> _byModel = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, MockUsageCounters> _byUser = new(StringComparer.Ordinal);
+    private readonly Lock _busyGate = new();
     private long _inFlight;
     private long _peakInFlight;
+
+    // The integral of the chat completions in flight over time (Stopwatch ticks), up to _busyAt: the upstream's busy
+    // slot-time, from which a benchmark reads its utilisation without assuming each answer took exactly its latency.
+    private long _busyTicks;
+    private long _busyAt = System.Diagnostics.Stopwatch.GetTimestamp();
 
     /// <summary>Counters over all models.</summary>
     public MockUsageCounters Total { get; } = new();
@@ -45,10 +51,33 @@ public sealed class MockProviderStats
     /// </summary>
     public long PeakInFlight => Interlocked.Read(ref _peakInFlight);
 
+    /// <summary>
+    /// The slot-time the answers in flight have taken since the start, in seconds: the sum over every chat completion of
+    /// the time from its start being answered to its end (those still running counted up to now). Its growth over an
+    /// interval, divided by the interval and the upstream's slots, is the share of the slots' time in use.
+    /// </summary>
+    public double BusySeconds
+    {
+        get
+        {
+            lock (_busyGate)
+            {
+                AccrueLocked();
+                return (double)_busyTicks / System.Diagnostics.Stopwatch.Frequency;
+            }
+        }
+    }
+
     /// <summary>A chat completion starts being answered; <see cref="Leave"/> when it ends, whatever the outcome.</summary>
     internal void Enter()
     {
-        var now = Interlocked.Increment(ref _inFlight);
+        long now;
+        lock (_busyGate)
+        {
+            AccrueLocked();
+            now = Interlocked.Increment(ref _inFlight);
+        }
+
         var peak = Interlocked.Read(ref _peakInFlight);
         while (now > peak)
         {
@@ -62,7 +91,22 @@ public sealed class MockProviderStats
         }
     }
 
-    internal void Leave() => Interlocked.Decrement(ref _inFlight);
+    internal void Leave()
+    {
+        lock (_busyGate)
+        {
+            AccrueLocked();
+            Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
+    // Adds the slot-time since the last change at the count then in flight (changed under the same lock, after this).
+    private void AccrueLocked()
+    {
+        var now = System.Diagnostics.Stopwatch.GetTimestamp();
+        _busyTicks += Interlocked.Read(ref _inFlight) * (now - _busyAt);
+        _busyAt = now;
+    }
 
     /// <summary>Counts one served request.</summary>
     public void Record(string model, int promptTokens, int completionTokens, string? user = null)

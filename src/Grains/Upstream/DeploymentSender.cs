@@ -42,21 +42,24 @@ internal sealed partial class DeploymentSender(
             using (var content = new ByteArrayContent(translated ?? ModelField.Insert(plan.Request.Body, deployment.UpstreamModelJson)))
             {
                 content.Headers.ContentType = Json;
-                response = client.Anthropic is { } anthropic
-                    ? await anthropic.MessagesAsync(content, client.Authorization, nativeRequest?.Version ?? client.Options.AnthropicVersion, nativeRequest?.Beta,
+                // Off the grain's turns from here (ConfigureAwait(false)): the answer is read, checked and its capacity given
+                // back the moment it arrives, not when the worker's next turn comes (a busy shard of tenants would hold the
+                // deployment's slot meanwhile). Nothing below touches the grain's state; what it touches is thread-safe.
+                response = await (client.Anthropic is { } anthropic
+                    ? anthropic.MessagesAsync(content, client.Authorization, nativeRequest?.Version ?? client.Options.AnthropicVersion, nativeRequest?.Beta,
                         nativeRequest is { BetaEndpoint: true } ? "true" : null, timeouts.Token)
                     : client.Gemini is { } gemini
-                    ? await (stream
+                    ? (stream
                         ? gemini.StreamGenerateContentAsync(deployment.UpstreamModel, content, client.Authorization, timeouts.Token)
                         : gemini.GenerateContentAsync(deployment.UpstreamModel, content, client.Authorization, timeouts.Token))
-                    : await client.Api!.ChatCompletionsAsync(content, client.Authorization, timeouts.Token);
+                    : client.Api!.ChatCompletionsAsync(content, client.Authorization, timeouts.Token)).ConfigureAwait(false);
             }
 
             state.RecordFirstByte(timeouts.Elapsed);
             timeouts.Touch();
             if (!response.IsSuccessStatusCode)
             {
-                var error = await UpstreamBody.ReadAsync(response.Content, MaxErrorBodyBytes, timeouts, truncate: true) ?? [];
+                var error = await UpstreamBody.ReadAsync(response.Content, MaxErrorBodyBytes, timeouts, truncate: true).ConfigureAwait(false) ?? [];
                 LogUpstreamStatus(logger, deployment.Id, (int)response.StatusCode);
                 return AttemptResult.Failed(client.Gemini is not null
                     ? GeminiUpstream.FromStatus(response.StatusCode, error, response.Headers, client.Name, time.GetUtcNow())
@@ -77,7 +80,7 @@ internal sealed partial class DeploymentSender(
             if (!stream)
             {
                 var max = options.CurrentValue.MaxResponseBytes;
-                var raw = await UpstreamBody.ReadAsync(response.Content, max, timeouts, truncate: false);
+                var raw = await UpstreamBody.ReadAsync(response.Content, max, timeouts, truncate: false).ConfigureAwait(false);
                 var created = time.GetUtcNow().ToUnixTimeSeconds();
                 var read = raw is not null && (translated is null
                     ? CompletionUsage.TryRead(raw, plan.Request.PromptTokens, out usage)
@@ -95,6 +98,10 @@ internal sealed partial class DeploymentSender(
                 }
 
                 body ??= ModelField.Replace(raw!, deployment.ModelIdJson);
+
+                // The provider is done with it: its slot goes to the next request now, not after the settlement (whose
+                // tenant grain may be busy with that tenant's flood). The exchange's own completion later is then a no-op.
+                ticket.Complete(usage.Total);
             }
 
             var exchange = new UpstreamExchange(deployment, state, ticket, response, timeouts)

@@ -179,6 +179,27 @@ public sealed class DeploymentTests(MockServerFixture mock) : IClassFixture<Mock
     }
 
     [Fact]
+    public async Task BusySecondsAddUpTheTimeEveryAnswerWasInFlight()
+    {
+        var (deployment, prefix) = mock.NewDeployment();
+        deployment.Latency = TimeSpan.FromMilliseconds(40);
+        var before = (await mock.GetJsonAsync(prefix + "/mock/stats"))["busySeconds"]!.GetValue<double>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var answers = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => PostAsync(prefix, MockServerFixture.ChatBody(maxTokens: 2))));
+        var elapsed = clock.Elapsed.TotalSeconds;
+        foreach (var answer in answers)
+        {
+            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+            answer.Dispose();
+        }
+
+        // Three answers at once, each held at least its 40 ms: their slot-time is at least 0.12 s, and at most three times
+        // the whole exchange (each began and ended within it), however the three overlapped.
+        var busy = (await mock.GetJsonAsync(prefix + "/mock/stats"))["busySeconds"]!.GetValue<double>() - before;
+        Assert.InRange(busy, 0.12, 3 * elapsed);
+    }
+
+    [Fact]
     public async Task ModelsAreListedUnderEveryDeployment()
     {
         var (_, prefix) = mock.NewDeployment();
