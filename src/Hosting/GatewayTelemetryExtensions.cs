@@ -30,13 +30,6 @@ public static partial class GatewayTelemetryExtensions
     private const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
     private const string MessagesSentSize = "orleans-messaging-sent-messages-size";
     private const string MessagesReceivedSize = "orleans-messaging-received-messages-size";
-    /// <summary>
-    /// The HTTP client's own spans (.NET 9 and later: <c>http.request.method</c>, <c>url.full</c> without its query,
-    /// <c>server.address</c>, <c>http.response.status_code</c>, <c>error.type</c>), with the trace context it propagates
-    /// itself; OpenTelemetry's HttpClient instrumentation would add a diagnostic listener and a second propagation on
-    /// every provider call for nothing more.
-    /// </summary>
-    private const string HttpClientSource = "System.Net.Http";
     private const string DirectoryLookups = "orleans-directory-lookups-";
 
     /// <summary>Registers the meters, the exporters and (when on) tracing; once however often it is called.</summary>
@@ -72,8 +65,7 @@ public static partial class GatewayTelemetryExtensions
             Sdk.SetDefaultTextMapPropagator(new TraceContextPropagator());
             telemetry.WithTracing(traces => traces
                 .AddSource(GatewayTracing.SourceName, GatewayTracing.GrainCallSourceName)
-                .AddAspNetCoreInstrumentation(o => o.Filter = context => !IsOperational(context.Request.Path))
-                .AddSource(HttpClientSource));
+                .AddAspNetCoreInstrumentation(o => o.Filter = context => !IsOperational(context.Request.Path)));
         }
 
         if (otlp)
