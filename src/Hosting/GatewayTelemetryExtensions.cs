@@ -31,6 +31,7 @@ public static partial class GatewayTelemetryExtensions
     private const string MessagesSentSize = "orleans-messaging-sent-messages-size";
     private const string MessagesReceivedSize = "orleans-messaging-received-messages-size";
     private const string DirectoryLookups = "orleans-directory-lookups-";
+    private const string SuppressAspNetCoreSpanData = "Microsoft.AspNetCore.Hosting.SuppressActivityOpenTelemetryData";
 
     /// <summary>Registers the meters, the exporters and (when on) tracing; once however often it is called.</summary>
     public static IServiceCollection AddGatewayTelemetry(this IServiceCollection services, IConfiguration configuration, string serviceName)
@@ -63,6 +64,11 @@ public static partial class GatewayTelemetryExtensions
             // OpenTelemetry's default baggage propagator would parse every request's headers a second time to fill its own
             // Baggage API, which nothing of the gateway reads.
             Sdk.SetDefaultTextMapPropagator(new TraceContextPropagator());
+
+            // ASP.NET Core 10 puts the HTTP server span's OpenTelemetry attributes on its own activity when this switch is
+            // off, and OpenTelemetry's instrumentation then leaves them to it instead of fetching them again from each
+            // request (it keeps the filter below).
+            AppContext.SetSwitch(SuppressAspNetCoreSpanData, false);
             telemetry.WithTracing(traces => traces
                 .AddSource(GatewayTracing.SourceName, GatewayTracing.GrainCallSourceName)
                 .AddAspNetCoreInstrumentation(o => o.Filter = context => !IsOperational(context.Request.Path)));
