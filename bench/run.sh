@@ -24,6 +24,11 @@
 # bounds every load run in time, stops everything it started (by PID, and PostgreSQL with scripts/deps.sh stop, on
 # exit) and prints one table, then a machine-readable "summary:" line and, when the durable gateway ran, a "durable:"
 # line. Scratch files go to bench/.work/, PostgreSQL's folder to /tmp/gateway-bench-deps.*.
+#
+# BENCH_TELEMETRY sets the gateways' telemetry: unset, their defaults (every meter on, tracing off); "on", metrics and
+# tracing (Gateway:Telemetry:Tracing=true: spans at 100% sampling, with no exporter); "off", none
+# (OTEL_SDK_DISABLED=true: no meter is read, no span started; the Orleans dashboard's own statistics stop too). The
+# setting is recorded as "telemetry=" in bench/.work/facts.txt.
 set -euo pipefail
 
 QUICK=0
@@ -36,7 +41,7 @@ for arg in "$@"; do
     --durable-only) DURABLE_ONLY=1 ;;
     --fairness) FAIRNESS=1 ;;
     --queue) QUEUE=1 ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
     *) echo "unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
@@ -342,6 +347,13 @@ gateway_env=(
   Providers__anthropic__BaseUrl="http://127.0.0.1:$UP/a"
   Providers__deepseek__BaseUrl="http://127.0.0.1:$MOCK/v1"
 )
+case "${BENCH_TELEMETRY:-}" in
+  "") ;;
+  on) gateway_env+=(Gateway__Telemetry__Tracing=true) ;;
+  off) gateway_env+=(OTEL_SDK_DISABLED=true) ;;
+  *) echo "BENCH_TELEMETRY must be on, off or unset, not '$BENCH_TELEMETRY'" >&2; exit 2 ;;
+esac
+fact telemetry "${BENCH_TELEMETRY:-default}"
 
 if [[ $DURABLE_ONLY == 1 ]]; then
   log "starting the upstream: nginx (fixed completion) :$UP"

@@ -30,14 +30,8 @@ public static partial class GatewayTelemetryExtensions
     private const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
     private const string MessagesSentSize = "orleans-messaging-sent-messages-size";
     private const string MessagesReceivedSize = "orleans-messaging-received-messages-size";
-    /// <summary>
-    /// The HTTP client's own spans (.NET 9 and later: <c>http.request.method</c>, <c>url.full</c> without its query,
-    /// <c>server.address</c>, <c>http.response.status_code</c>, <c>error.type</c>), with the trace context it propagates
-    /// itself; OpenTelemetry's HttpClient instrumentation would add a diagnostic listener and a second propagation on
-    /// every provider call for nothing more.
-    /// </summary>
-    private const string HttpClientSource = "System.Net.Http";
     private const string DirectoryLookups = "orleans-directory-lookups-";
+    private const string SuppressAspNetCoreSpanData = "Microsoft.AspNetCore.Hosting.SuppressActivityOpenTelemetryData";
 
     /// <summary>Registers the meters, the exporters and (when on) tracing; once however often it is called.</summary>
     public static IServiceCollection AddGatewayTelemetry(this IServiceCollection services, IConfiguration configuration, string serviceName)
@@ -70,10 +64,14 @@ public static partial class GatewayTelemetryExtensions
             // OpenTelemetry's default baggage propagator would parse every request's headers a second time to fill its own
             // Baggage API, which nothing of the gateway reads.
             Sdk.SetDefaultTextMapPropagator(new TraceContextPropagator());
+
+            // ASP.NET Core 10 puts the HTTP server span's OpenTelemetry attributes on its own activity when this switch is
+            // off, and OpenTelemetry's instrumentation then leaves them to it instead of fetching them again from each
+            // request (it keeps the filter below).
+            AppContext.SetSwitch(SuppressAspNetCoreSpanData, false);
             telemetry.WithTracing(traces => traces
                 .AddSource(GatewayTracing.SourceName, GatewayTracing.GrainCallSourceName)
-                .AddAspNetCoreInstrumentation(o => o.Filter = context => !IsOperational(context.Request.Path))
-                .AddSource(HttpClientSource));
+                .AddAspNetCoreInstrumentation(o => o.Filter = context => !IsOperational(context.Request.Path)));
         }
 
         if (otlp)

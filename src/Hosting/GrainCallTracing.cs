@@ -17,10 +17,16 @@ namespace Gateway.Hosting;
 /// requests at once are not attributed to the one that happened to trigger them: capacity leases and queue turns, health
 /// reports, and the stream observer's chunk batches (the worker's <c>StreamToAsync</c> span covers the stream). Nothing
 /// is done while no listener samples <see cref="GatewayTracing.GrainCallSourceName"/> (tracing off).
+/// The context is in the request context of the traced call only: the caller sets it for that call and not for the rest of
+/// its flow, and the callee takes it out before the grain runs, so the calls a request's flow makes afterwards (capacity,
+/// ledger, ...) carry no request context, which Orleans would otherwise copy into every one of them. Only the W3C trace
+/// context goes (<c>traceparent</c>, <c>tracestate</c>), not baggage, which nothing of the gateway reads.
 /// </summary>
 public static class GrainCallTracing
 {
-    private static readonly DistributedContextPropagator Propagator = DistributedContextPropagator.Current;
+    private const string TraceParent = "traceparent";
+    private const string TraceState = "tracestate";
+
     private static readonly ConcurrentDictionary<Type, bool> Traced = new();
     private static readonly HashSet<Type> Untraced = [typeof(IDeploymentCapacityGrain), typeof(IDeploymentStatusGrain), typeof(IUpstreamStreamObserver)];
 
@@ -34,12 +40,39 @@ public static class GrainCallTracing
     private static bool IsTraced(Type grainInterface) =>
         Traced.GetOrAdd(grainInterface, static type => !Untraced.Contains(type) && type.Namespace?.StartsWith(nameof(Orleans), StringComparison.Ordinal) != true);
 
-    private static readonly DistributedContextPropagator.PropagatorGetterCallback ReadRequestContext =
-        static (_, fieldName, out fieldValue, out fieldValues) =>
+    /// <summary>
+    /// The call with the trace context in its request context. An async method: what it sets in the request context (an
+    /// async local) is the call's alone, and gone from the caller's flow when it returns.
+    /// </summary>
+    private static async Task InvokeWithContextAsync(IOutgoingGrainCallContext context, string traceParent, string? traceState)
+    {
+        RequestContext.Set(TraceParent, traceParent);
+        if (traceState is { } state)
         {
-            fieldValues = null;
-            fieldValue = RequestContext.Get(fieldName) as string;
-        };
+            RequestContext.Set(TraceState, state);
+        }
+
+        await context.Invoke();
+    }
+
+    /// <summary>Takes the trace context a traced call carries out of the request context: null when it carries none.</summary>
+    private static string? TakeTraceParent(out string? traceState)
+    {
+        traceState = null;
+        if (RequestContext.Get(TraceParent) is not string traceParent)
+        {
+            return null;
+        }
+
+        RequestContext.Remove(TraceParent);
+        if (RequestContext.Get(TraceState) is string state)
+        {
+            traceState = state;
+            RequestContext.Remove(TraceState);
+        }
+
+        return traceParent;
+    }
 
     private static async Task InvokeAsync(IIncomingGrainCallContext context, Activity span)
     {
@@ -61,15 +94,11 @@ public static class GrainCallTracing
 
     private sealed class OutgoingFilter : IOutgoingGrainCallFilter
     {
-        public Task Invoke(IOutgoingGrainCallContext context)
-        {
-            if (GatewayTracing.GrainCalls.HasListeners() && Activity.Current is { } current && IsTraced(context.Request.GetInterfaceType()))
-            {
-                Propagator.Inject(current, null, static (_, key, value) => RequestContext.Set(key, value));
-            }
-
-            return context.Invoke();
-        }
+        public Task Invoke(IOutgoingGrainCallContext context) =>
+            GatewayTracing.GrainCalls.HasListeners() && Activity.Current is { IdFormat: ActivityIdFormat.W3C, Id: { } traceParent } current
+            && IsTraced(context.Request.GetInterfaceType())
+                ? InvokeWithContextAsync(context, traceParent, current.TraceStateString)
+                : context.Invoke();
     }
 
     private sealed class IncomingFilter : IIncomingGrainCallFilter
@@ -77,13 +106,8 @@ public static class GrainCallTracing
         public Task Invoke(IIncomingGrainCallContext context)
         {
             var source = GatewayTracing.GrainCalls;
-            if (!source.HasListeners() || !IsTraced(context.Request.GetInterfaceType()))
-            {
-                return context.Invoke();
-            }
-
-            Propagator.ExtractTraceIdAndState(null, ReadRequestContext, out var traceParent, out var traceState);
-            if (traceParent is null
+            if (!source.HasListeners()
+                || TakeTraceParent(out var traceState) is not { } traceParent
                 || !ActivityContext.TryParse(traceParent, traceState, isRemote: true, out var parent)
                 || source.CreateActivity(context.Request.GetActivityName(), ActivityKind.Server, parent) is not { } span)
             {
@@ -95,14 +119,6 @@ public static class GrainCallTracing
                 span.SetTag("rpc.system", "orleans");
                 span.SetTag("rpc.service", context.InterfaceName);
                 span.SetTag("rpc.method", context.MethodName);
-            }
-
-            if (Propagator.ExtractBaggage(null, ReadRequestContext) is { } baggage)
-            {
-                foreach (var (key, value) in baggage)
-                {
-                    span.AddBaggage(key, value);
-                }
             }
 
             span.Start();

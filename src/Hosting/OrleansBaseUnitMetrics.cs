@@ -9,7 +9,8 @@ namespace Gateway.Hosting;
 /// of the gateway's: Prometheus wants base units (<c>promtool check metrics</c> refuses <c>_milliseconds</c> and
 /// <c>_megabytes</c>) and an OpenTelemetry view cannot change a unit, so the originals are dropped by the view and these
 /// take their place. Only the instruments of this host's Orleans (its meter factory's) are followed. Each measurement
-/// costs one callback and one record, on activations, registrations and storage calls, never per message.
+/// costs one callback and one record: on activations, registrations and storage calls, and on the response to every
+/// grain call (<c>orleans-app-requests-latency</c>; 0.2% of a loaded gateway's CPU samples).
 /// </summary>
 internal sealed class OrleansBaseUnitMetrics : IDisposable
 {

@@ -7,8 +7,8 @@ using Refit;
 namespace Gateway.Grains.Providers;
 
 /// <summary>
-/// One Refit client per provider, each over its own pooled connection handler (so each has its own connect timeout);
-/// rebuilt when the configuration changes.
+/// One Refit client per provider, each over its own pooled connection handler (so each has its own connect timeout) that
+/// carries the trace context to the provider (<see cref="TraceContextHandler"/>); rebuilt when the configuration changes.
 /// </summary>
 public sealed class ProviderClients : IDisposable
 {
@@ -45,10 +45,13 @@ public sealed class ProviderClients : IDisposable
             MaxConnectionsPerServer = int.MaxValue,
             AutomaticDecompression = DecompressionMethods.None,
             UseCookies = false,
+
+            // The trace context is written by TraceContextHandler, without a span of the HTTP client's own.
+            ActivityHeadersPropagator = null,
         };
 
         // Timeouts are the caller's (first byte, idle, total), driven by the gateway's clock.
-        var http = new HttpClient(handler) { BaseAddress = options.BaseUrl, Timeout = Timeout.InfiniteTimeSpan };
+        var http = new HttpClient(new TraceContextHandler(handler)) { BaseAddress = options.BaseUrl, Timeout = Timeout.InfiniteTimeSpan };
         var key = string.IsNullOrEmpty(options.ApiKey) ? null : options.ApiKey;
         var kind = ProviderCatalogOptions.KindOf(provider, options);
         return kind == ProviderKinds.Anthropic

@@ -8,7 +8,8 @@ namespace Gateway.Grains.Upstream;
 
 /// <summary>
 /// One attempt on a provider as telemetry sees it: a client span with the GenAI attributes (never prompt or answer text),
-/// under which the HTTP call to the provider nests, and the GenAI duration and time-to-first-chunk metrics. A completion's
+/// which the HTTP request to the provider names as its parent (no span of the HTTP client's own, see
+/// <c>TraceContextHandler</c>), and the GenAI duration and time-to-first-chunk metrics. A completion's
 /// call ends when its body has been read; a stream's when its exchange is disposed.
 /// </summary>
 internal sealed class ProviderCall
