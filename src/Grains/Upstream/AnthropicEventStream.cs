@@ -16,6 +16,10 @@ internal sealed class AnthropicEventStream(string model, long created, string pr
 
     protected override CompletionUsage.Figures? Usage => _translator.Usage is { } usage ? AnthropicUpstream.Figures(usage) : null;
 
+    public override string GeneratedText => _translator.GeneratedText;
+
+    public override bool IsUsageChunk(byte[] chunk) => _translator.IsUsageChunk(chunk);
+
     protected override Step Translate(byte[]? data, List<byte[]> chunks)
     {
         if (data is null)

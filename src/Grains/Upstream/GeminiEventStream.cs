@@ -17,6 +17,10 @@ internal sealed class GeminiEventStream(string model, long created, string provi
 
     protected override CompletionUsage.Figures? Usage => _translator.Usage is { } usage ? GeminiUpstream.Figures(usage) : null;
 
+    public override string GeneratedText => _translator.GeneratedText;
+
+    public override bool IsUsageChunk(byte[] chunk) => _translator.IsUsageChunk(chunk);
+
     protected override Step Translate(byte[]? data, List<byte[]> chunks) =>
         (data is null ? _translator.Complete(chunks) : _translator.Translate(data, chunks)) switch
         {

@@ -8,8 +8,8 @@ namespace Gateway.Grains.Upstream;
 /// Follows a stream's chunks: takes the provider's usage chunk when it comes, and otherwise keeps the generated
 /// text so that a stream cut short (client gone, upstream cut) is charged for what was streamed. A translated stream's
 /// <see cref="IStreamUsageSource"/> knows more than its chunks: its final usage is charged, and a stream cut short is
-/// charged the input its provider reported at the start and the output streamed (the source's own text, for a stream relayed
-/// in the provider's format, whose events are not OpenAI chunks).
+/// charged the input its provider reported at the start and the output streamed (the source's own text: a stream relayed
+/// in the provider's format has no OpenAI chunks, a translated one wrote its chunks and need not have them read back).
 /// </summary>
 internal sealed class StreamMeter(int promptEstimate, IStreamUsageSource? source = null)
 {
@@ -21,10 +21,17 @@ internal sealed class StreamMeter(int promptEstimate, IStreamUsageSource? source
 
     /// <summary>
     /// Reads one chunk; false when it is not a JSON object (a bad response). <paramref name="usageOnly"/>: it is the
-    /// usage-only chunk (no choices), which the client may not have asked for.
+    /// usage-only chunk (no choices), which the client may not have asked for. A translated stream's chunks are the
+    /// gateway's own and the stream keeps their usage and text: they are not read again.
     /// </summary>
     public bool TryObserve(byte[] data, out bool usageOnly)
     {
+        if (source is TranslatedEventStream translated)
+        {
+            usageOnly = translated.IsUsageChunk(data);
+            return true;
+        }
+
         usageOnly = false;
         JsonDocument document;
         try

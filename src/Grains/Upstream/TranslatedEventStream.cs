@@ -6,7 +6,8 @@ namespace Gateway.Grains.Upstream;
 /// What Anthropic's and Gemini's streams share as the OpenAI stream the rest of the worker handles: each event's chunks
 /// in turn, <c>[DONE]</c> once the provider's translator said the stream completed, and null (with <see cref="Failure"/>
 /// when the provider failed it) once it ended otherwise; a subclass only translates one event, or the body's end. Its
-/// usage is what the stream is charged. One per stream; not thread-safe.
+/// usage is what the stream is charged, and it keeps what its chunks generated: the chunks are the gateway's own, which
+/// the <see cref="StreamMeter"/> does not read again. One per stream; not thread-safe.
 /// </summary>
 internal abstract class TranslatedEventStream(string provider) : ITranslatedStream
 {
@@ -37,10 +38,13 @@ internal abstract class TranslatedEventStream(string provider) : ITranslatedStre
 
     public CompletionUsage.Figures? Started => Usage;
 
-    public string? GeneratedText => null;
+    public abstract string? GeneratedText { get; }
 
     /// <summary>The usage the provider reported so far, as the worker charges it; null before it reported any.</summary>
     protected abstract CompletionUsage.Figures? Usage { get; }
+
+    /// <summary>True when <paramref name="chunk"/>, one of this stream's, is its usage chunk (no choices), which a client that did not ask for usage does not get.</summary>
+    public abstract bool IsUsageChunk(byte[] chunk);
 
     /// <summary>The next OpenAI chunk; null when the stream ended without completing.</summary>
     public async ValueTask<byte[]?> NextAsync(Func<ValueTask<byte[]?>> readEvent)

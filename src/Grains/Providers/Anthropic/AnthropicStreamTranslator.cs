@@ -45,6 +45,12 @@ public sealed class AnthropicStreamTranslator(bool includeUsage, string? model, 
     /// <summary>The OpenAI finish reason, once the stream completed.</summary>
     public string? FinishReason { get; private set; }
 
+    /// <summary>What the chunks so far generated, as the worker charges a stream cut short (see <see cref="OpenAiChunkWriter.GeneratedText"/>).</summary>
+    public string GeneratedText => _chunks.GeneratedText;
+
+    /// <summary>True when <paramref name="chunk"/> is the usage chunk this translator produced (no choices).</summary>
+    public bool IsUsageChunk(byte[] chunk) => _chunks.IsUsage(chunk);
+
     /// <summary>Reads one event and appends the chunks it produces to <paramref name="chunks"/>.</summary>
     public AnthropicStreamStep Translate(ReadOnlyMemory<byte> data, List<byte[]> chunks)
     {

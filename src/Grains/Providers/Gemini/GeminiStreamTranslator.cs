@@ -51,6 +51,12 @@ public sealed class GeminiStreamTranslator(bool includeUsage, string model, long
     /// <summary>The OpenAI finish reason, once the stream completed.</summary>
     public string? FinishReason { get; private set; }
 
+    /// <summary>What the chunks so far generated, as the worker charges a stream cut short (see <see cref="OpenAiChunkWriter.GeneratedText"/>).</summary>
+    public string GeneratedText => _chunks.GeneratedText;
+
+    /// <summary>True when <paramref name="chunk"/> is the usage chunk this translator produced (no choices).</summary>
+    public bool IsUsageChunk(byte[] chunk) => _chunks.IsUsage(chunk);
+
     /// <summary>Reads a piece of the SSE body and appends the chunks of the events it completes to <paramref name="chunks"/>.</summary>
     public GeminiStreamStep Feed(ReadOnlySpan<byte> bytes, List<byte[]> chunks)
     {

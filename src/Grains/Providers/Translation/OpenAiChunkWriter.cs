@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
@@ -9,17 +10,28 @@ namespace Gateway.Grains.Providers.Translation;
 /// (<c>choices[0].delta</c> with the role, content, reasoning, a tool call's start or a piece of its arguments, a thinking
 /// block), the finish chunk (empty delta and the finish reason) and the usage chunk (no choices), as OpenAI sends them.
 /// Strings from the provider's events are copied as they are in the JSON (quoted, escaped). Each payload is one array, the
-/// only allocation per chunk.
+/// only allocation per chunk. The chunks of nearly every event (role, text, a piece of tool arguments) are put together
+/// from fragments written once per stream, the bytes the writer would write, so that translating a stream costs
+/// about what relaying one does. It keeps what the chunks generated (see <see cref="GeneratedText"/>), so that the
+/// worker never reads back the chunks it was given.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The writer targets an in-memory buffer: disposing it would only flush, which every payload already does.")]
 internal sealed class OpenAiChunkWriter
 {
     private static readonly JsonEncodedText ChunkObject = JsonEncodedText.Encode("chat.completion.chunk");
+    private static readonly byte[] RoleDelta = "\"role\":\"assistant\",\"content\":\"\""u8.ToArray();
+    private static readonly byte[] DeltaEnd = "},\"logprobs\":null,\"finish_reason\":null}]}"u8.ToArray();
+    private static readonly byte[] ToolCallIndex = "\"tool_calls\":[{\"index\":"u8.ToArray();
+    private static readonly byte[] ToolArgumentsName = ",\"function\":{\"arguments\":"u8.ToArray();
+    private static readonly byte[] ToolCallEnd = "}}]"u8.ToArray();
     private readonly ArrayBufferWriter<byte> _buffer = new(512);
     private readonly Utf8JsonWriter _writer;
+    private readonly JsonStringJoiner _generated = new();
     private readonly long _created;
     private JsonEncodedText _id;
     private JsonEncodedText _model;
+    private byte[]? _deltaStart;
+    private byte[]? _usageChunk;
 
     public OpenAiChunkWriter(long created)
     {
@@ -27,10 +39,20 @@ internal sealed class OpenAiChunkWriter
         _writer = new Utf8JsonWriter(_buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
     }
 
+    /// <summary>
+    /// What the chunks generated as a client reading them would take it: content, and each tool call's name and arguments
+    /// (not reasoning), joined; what a stream cut short is charged as output.
+    /// </summary>
+    public string GeneratedText => _generated.Decode();
+
+    /// <summary>True when <paramref name="chunk"/> is the usage chunk this writer wrote (no choices: a client that did not ask for usage does not get it).</summary>
+    public bool IsUsage(byte[] chunk) => ReferenceEquals(chunk, _usageChunk);
+
     public void Identify(string id, string model)
     {
         _id = JsonEncodedText.Encode(id, JavaScriptEncoder.UnsafeRelaxedJsonEscaping);
         _model = JsonEncodedText.Encode(model, JavaScriptEncoder.UnsafeRelaxedJsonEscaping);
+        _deltaStart = null;
     }
 
     // Starts a chunk; the returned writer is inside choices[0].delta, to be closed by EndDelta.
@@ -63,21 +85,25 @@ internal sealed class OpenAiChunkWriter
     }
 
     /// <summary>The first chunk of a stream: <c>{"role":"assistant","content":""}</c>.</summary>
-    public byte[] Role()
-    {
-        var writer = BeginDelta();
-        writer.WriteString("role"u8, "assistant"u8);
-        writer.WriteString("content"u8, ""u8);
-        return EndDelta();
-    }
+    public byte[] Role() => Delta(RoleDelta, [], []);
 
-    /// <summary>A delta of one string member (<c>content</c>, <c>reasoning_content</c>), the value a quoted JSON string.</summary>
+    /// <summary>
+    /// A delta of one string member (<c>content</c>, <c>reasoning_content</c>: a name without anything to escape), the
+    /// value a quoted JSON string.
+    /// </summary>
     public byte[] Text(ReadOnlySpan<byte> property, ReadOnlySpan<byte> quotedValue)
     {
-        var writer = BeginDelta();
-        writer.WritePropertyName(property);
-        writer.WriteRawValue(quotedValue, skipInputValidation: true);
-        return EndDelta();
+        if (property.SequenceEqual("content"u8))
+        {
+            _generated.AppendQuoted(quotedValue);
+        }
+
+        Span<byte> name = stackalloc byte[property.Length + 3];
+        name[0] = (byte)'"';
+        property.CopyTo(name[1..]);
+        name[^2] = (byte)'"';
+        name[^1] = (byte)':';
+        return Delta(name, quotedValue, []);
     }
 
     /// <summary>
@@ -86,6 +112,8 @@ internal sealed class OpenAiChunkWriter
     /// </summary>
     public byte[] ToolCallStart(int index, string id, string name, ReadOnlySpan<byte> arguments, JsonElement thoughtSignature = default)
     {
+        _generated.AppendText(name);
+        _generated.AppendText(arguments);
         var writer = BeginToolCall(index);
         writer.WriteString("id"u8, id);
         writer.WriteString("type"u8, "function"u8);
@@ -103,11 +131,13 @@ internal sealed class OpenAiChunkWriter
     /// <summary>A piece of tool call <paramref name="index"/>'s arguments, a quoted JSON string copied as it is.</summary>
     public byte[] ToolArguments(int index, ReadOnlySpan<byte> quotedValue)
     {
-        var writer = BeginToolCall(index);
-        writer.WriteStartObject("function"u8);
-        writer.WritePropertyName("arguments"u8);
-        writer.WriteRawValue(quotedValue, skipInputValidation: true);
-        return EndToolCall();
+        _generated.AppendQuoted(quotedValue);
+        Span<byte> call = stackalloc byte[ToolCallIndex.Length + 11 + ToolArgumentsName.Length];
+        ToolCallIndex.CopyTo(call);
+        Utf8Formatter.TryFormat(index, call[ToolCallIndex.Length..], out var digits);
+        var length = ToolCallIndex.Length + digits;
+        ToolArgumentsName.CopyTo(call[length..]);
+        return Delta(call[..(length + ToolArgumentsName.Length)], quotedValue, ToolCallEnd);
     }
 
     /// <summary>A whole thinking block, to be sent back: <c>{"thinking_blocks":[{"type":"thinking","thinking","signature"}]}</c>.</summary>
@@ -149,7 +179,7 @@ internal sealed class OpenAiChunkWriter
         _writer.WriteStartArray("choices"u8);
         _writer.WriteEndArray();
         usage.WriteOpenAi(_writer);
-        return End();
+        return _usageChunk = End();
     }
 
     private Utf8JsonWriter BeginToolCall(int index)
@@ -168,6 +198,33 @@ internal sealed class OpenAiChunkWriter
         _writer.WriteEndObject();
         _writer.WriteEndArray();
         return EndDelta();
+    }
+
+    /// <summary>
+    /// A delta chunk put together from its fragments: the chunk's start up to its open <c>delta</c>, the three parts of
+    /// the delta's members, the chunk's end. What <see cref="BeginDelta"/>, the members and <see cref="EndDelta"/> write.
+    /// </summary>
+    private byte[] Delta(ReadOnlySpan<byte> members, ReadOnlySpan<byte> value, ReadOnlySpan<byte> membersEnd)
+    {
+        var start = _deltaStart ??= DeltaStart();
+        var chunk = new byte[start.Length + members.Length + value.Length + membersEnd.Length + DeltaEnd.Length];
+        var at = chunk.AsSpan();
+        start.CopyTo(at);
+        at = at[start.Length..];
+        members.CopyTo(at);
+        at = at[members.Length..];
+        value.CopyTo(at);
+        at = at[value.Length..];
+        membersEnd.CopyTo(at);
+        DeltaEnd.CopyTo(at[membersEnd.Length..]);
+        return chunk;
+    }
+
+    private byte[] DeltaStart()
+    {
+        BeginDelta();
+        _writer.Flush();
+        return _buffer.WrittenSpan.ToArray();
     }
 
     private void Begin()

@@ -154,6 +154,26 @@ public sealed class AnthropicStreamTranslatorTests
     }
 
     [Fact]
+    public void WhatTheChunksGeneratedIsKeptAsAClientReadsItAndTheUsageChunkIsKnown()
+    {
+        // The worker charges a stream cut short this text rather than reading every chunk back: content, each tool call's
+        // name and arguments, not thinking; an emoji escaped as two halves in two deltas joins again.
+        var translator = new AnthropicStreamTranslator(true, "m", 1);
+        Stream(translator, Start(),
+            BlockStart(0, """{"type":"thinking","thinking":"","signature":""}"""), Delta(0, """{"type":"thinking_delta","thinking":"hmm"}"""), BlockStop(0),
+            BlockStart(1, TextBlock), Delta(1, """{"type":"text_delta","text":"Caf\u00e9 \"\uD83D"}"""), Delta(1, """{"type":"text_delta","text":"\uDE00\"\n"}"""), BlockStop(1),
+            BlockStart(2, """{"type":"tool_use","id":"toolu_a","name":"f\u00e9","input":{"a":"\u00e9"}}"""), BlockStop(2),
+            BlockStart(3, """{"type":"tool_use","id":"toolu_b","name":"g","input":{}}"""), BlockStop(3),
+            BlockStart(4, """{"type":"tool_use","id":"toolu_c","name":"h","input":{}}"""), JsonDelta(4, "{\"q\":"), JsonDelta(4, "\"x\"}"), BlockStop(4),
+            MessageDelta("tool_use", """{"output_tokens":9}"""));
+        var chunks = new List<byte[]>();
+
+        Assert.Equal(AnthropicStreamStep.Completed, translator.Translate(Encoding.UTF8.GetBytes(MessageStop), chunks));
+        Assert.Equal("Café \"😀\"\nfé{\"a\":\"\\u00e9\"}g{}h{\"q\":\"x\"}", translator.GeneratedText);
+        Assert.Equal([false, true], chunks.Select(translator.IsUsageChunk));
+    }
+
+    [Fact]
     public void ServerToolBlocksAndUnknownEventsProduceNothing()
     {
         var (chunks, last) = Stream(new AnthropicStreamTranslator(false, "m", 1),
