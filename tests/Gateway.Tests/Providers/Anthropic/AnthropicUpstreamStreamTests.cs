@@ -19,7 +19,9 @@ public sealed class AnthropicUpstreamStreamTests(GatewayFactory gateway)
             model = "claude-sonnet-4.5", max_tokens = 200, stream = true,
             messages = new object[]
             {
-                new { role = "system", content = """mock: {"chunk_delay_ms": 100, "cache_read_input_tokens": 40}""" },
+                // 400 ms between chunks: the hang-up after the third reaches the gateway and the mock before the fourth is
+                // due, also on a loaded box (at 100 ms a fourth was sometimes flushed, served but never streamed).
+                new { role = "system", content = """mock: {"chunk_delay_ms": 400, "cache_read_input_tokens": 40}""" },
                 new { role = "user", content = "Hello there" },
             },
         });
