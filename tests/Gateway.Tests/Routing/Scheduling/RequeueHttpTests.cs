@@ -13,7 +13,7 @@ namespace Gateway.Tests.Routing.Scheduling;
 /// deployment's 8 slots: 7 held by slow requests, 1 by the request under test (parked at the mock's gate). The later
 /// request is slow too: had it taken the slot the failed attempt gave up, the request under test could not be answered.
 /// </summary>
-[Collection(FairShareGatewayCollection.Name)]
+[Collection(RequeueGatewayCollection.Name)]
 public sealed class RequeueHttpTests(FairShareGatewayFixture fixture)
 {
     private const int Slots = 8;
@@ -105,6 +105,7 @@ public sealed class RequeueHttpTests(FairShareGatewayFixture fixture)
         Gateway.CreateTenantWithKeyAsync(new { tier = "gold", limits = new { requestsPerMinute = 1_000_000, tokensPerMinute = 1_000_000_000L, maxConcurrent = 500 } });
 }
 
+/// <summary>A gateway of its own (the fair-share one's type): no capacity, queue or remembered refusal left from other tests.</summary>
 [CollectionDefinition(Name)]
 public sealed class RequeueGatewayCollection : ICollectionFixture<FairShareGatewayFixture>
 {
