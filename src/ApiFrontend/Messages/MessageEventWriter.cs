@@ -37,16 +37,9 @@ internal sealed class MessageEventWriter : IDisposable
     /// <summary><c>content_block_start</c> of an empty text block.</summary>
     public SseItem<byte[]> TextBlockStart(int index)
     {
-        var start = Begin();
-        start.WriteStartObject();
-        start.WriteString("type", "content_block_start");
-        start.WriteNumber("index", index);
-        start.WriteStartObject("content_block");
-        start.WriteString("type", "text");
+        var start = BlockStart(index, "text");
         start.WriteString("text", ""u8);
-        start.WriteEndObject();
-        start.WriteEndObject();
-        return End("content_block_start");
+        return BlockStartEnd();
     }
 
     /// <summary>A <c>text_delta</c> of the text block at <paramref name="index"/>.</summary>
@@ -55,19 +48,12 @@ internal sealed class MessageEventWriter : IDisposable
     /// <summary><c>content_block_start</c> of a <c>tool_use</c> block with an empty input (its arguments follow as deltas).</summary>
     public SseItem<byte[]> ToolUseBlockStart(int index, string id, string name)
     {
-        var start = Begin();
-        start.WriteStartObject();
-        start.WriteString("type", "content_block_start");
-        start.WriteNumber("index", index);
-        start.WriteStartObject("content_block");
-        start.WriteString("type", "tool_use");
+        var start = BlockStart(index, "tool_use");
         start.WriteString("id", id);
         start.WriteString("name", name);
         start.WriteStartObject("input");
         start.WriteEndObject();
-        start.WriteEndObject();
-        start.WriteEndObject();
-        return End("content_block_start");
+        return BlockStartEnd();
     }
 
     /// <summary>An <c>input_json_delta</c> of the <c>tool_use</c> block at <paramref name="index"/>.</summary>
@@ -118,6 +104,26 @@ internal sealed class MessageEventWriter : IDisposable
         writer.WriteEndObject();
         writer.WriteEndObject();
         return End("content_block_delta");
+    }
+
+    /// <summary>Opens a <c>content_block_start</c> event and its block of <paramref name="type"/>; the caller adds the block's fields.</summary>
+    private Utf8JsonWriter BlockStart(int index, string type)
+    {
+        var start = Begin();
+        start.WriteStartObject();
+        start.WriteString("type", "content_block_start");
+        start.WriteNumber("index", index);
+        start.WriteStartObject("content_block");
+        start.WriteString("type", type);
+        return start;
+    }
+
+    /// <summary>Closes the block and the event <see cref="BlockStart"/> opened.</summary>
+    private SseItem<byte[]> BlockStartEnd()
+    {
+        _writer!.WriteEndObject();
+        _writer.WriteEndObject();
+        return End("content_block_start");
     }
 
     private Utf8JsonWriter Begin()
