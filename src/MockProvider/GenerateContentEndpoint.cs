@@ -107,16 +107,7 @@ internal sealed class GenerateContentEndpoint(IOptions<MockProviderOptions> opti
             GenerateContentJson.WriteResponse(json, answer, includeUsage: kind != MockFaultKind.NoUsage);
         }
 
-        var response = context.Response;
-        response.ContentType = "application/json; charset=UTF-8";
-        response.ContentLength = buffer.WrittenCount;
-        var flushed = await response.BodyWriter.WriteAsync(buffer.WrittenMemory, context.RequestAborted);
-        if (flushed.IsCanceled || flushed.IsCompleted || context.RequestAborted.IsCancellationRequested)
-        {
-            // The caller is gone: the answer was not delivered, so it is not counted as served.
-            return;
-        }
-
-        deployment.Record(answer.Model, answer.PromptTokens, answer.OutputTokens, user: null);
+        await deployment.WriteServedAsync(
+            context, buffer.WrittenMemory, "application/json; charset=UTF-8", answer.Model, answer.PromptTokens, answer.OutputTokens, user: null);
     }
 }

@@ -112,17 +112,8 @@ internal sealed class MessagesEndpoint(IOptions<MockProviderOptions> options, Mo
             return;
         }
 
-        var response = context.Response;
-        response.ContentType = "application/json";
-        response.ContentLength = buffer.WrittenCount;
-        var flushed = await response.BodyWriter.WriteAsync(buffer.WrittenMemory, context.RequestAborted);
-        if (flushed.IsCanceled || flushed.IsCompleted || context.RequestAborted.IsCancellationRequested)
-        {
-            // The caller is gone: the answer was not delivered, so it is not counted as served.
-            return;
-        }
-
-        deployment.Record(answer.Model, answer.PromptTokens, answer.OutputTokens, request.User);
+        await deployment.WriteServedAsync(
+            context, buffer.WrittenMemory, "application/json", answer.Model, answer.PromptTokens, answer.OutputTokens, request.User);
     }
 
     private static bool IsAuthorized(HttpRequest request, string? apiKey) =>

@@ -69,6 +69,31 @@ public sealed class MockDeployment
         _totals?.Record(model, promptTokens, completionTokens, user);
     }
 
+    internal void Retract(string model, int promptTokens, int completionTokens, string? user)
+    {
+        Stats.Retract(model, promptTokens, completionTokens, user);
+        _totals?.Retract(model, promptTokens, completionTokens, user);
+    }
+
+    /// <summary>
+    /// Writes a whole answer with its length and counts it as served. The count comes first, because a caller holding the
+    /// whole body may read the counts at once (before this handler runs again); it is taken back when the caller turns
+    /// out to be gone, so an answer that was not delivered is still not counted.
+    /// </summary>
+    internal async Task WriteServedAsync(
+        HttpContext context, ReadOnlyMemory<byte> body, string contentType, string model, int promptTokens, int completionTokens, string? user)
+    {
+        var response = context.Response;
+        response.ContentType = contentType;
+        response.ContentLength = body.Length;
+        Record(model, promptTokens, completionTokens, user);
+        var flushed = await response.BodyWriter.WriteAsync(body, context.RequestAborted);
+        if (flushed.IsCanceled || flushed.IsCompleted || context.RequestAborted.IsCancellationRequested)
+        {
+            Retract(model, promptTokens, completionTokens, user);
+        }
+    }
+
     // Ticks in one long, because a TimeSpan? is written in two halves that a concurrent request could read torn.
     private static TimeSpan? Read(ref long ticks)
     {

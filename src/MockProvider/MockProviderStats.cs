@@ -120,6 +120,18 @@ public sealed class MockProviderStats
         }
     }
 
+    /// <summary>Takes back a request counted by <see cref="Record"/> with the same figures that was not delivered after all.</summary>
+    public void Retract(string model, int promptTokens, int completionTokens, string? user = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        Total.Remove(promptTokens, completionTokens);
+        _byModel.GetOrAdd(model, static _ => new MockUsageCounters()).Remove(promptTokens, completionTokens);
+        if (user is not null)
+        {
+            _byUser.GetOrAdd(user, static _ => new MockUsageCounters()).Remove(promptTokens, completionTokens);
+        }
+    }
+
     /// <summary>Sets every counter back to zero and forgets the models and users.</summary>
     public void Reset()
     {

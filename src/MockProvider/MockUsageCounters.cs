@@ -23,6 +23,14 @@ public sealed class MockUsageCounters
         Interlocked.Add(ref _completionTokens, completionTokens);
     }
 
+    // Takes back one request counted by Add with the same figures.
+    internal void Remove(int promptTokens, int completionTokens)
+    {
+        Interlocked.Decrement(ref _requests);
+        Interlocked.Add(ref _promptTokens, -promptTokens);
+        Interlocked.Add(ref _completionTokens, -completionTokens);
+    }
+
     internal void Reset()
     {
         Interlocked.Exchange(ref _requests, 0);
