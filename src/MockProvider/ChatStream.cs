@@ -32,6 +32,8 @@ internal sealed class ChatStream
         var tokensPerChunk = wholeText is null ? 1 : completion.TokensPerChoice;
 
         using var json = new Utf8JsonWriter(_body, MockJson.WriterOptions);
+        var completed = false;
+        int? recorded = null;
         try
         {
             for (var choice = 0; choice < completion.Choices; choice++)
@@ -97,10 +99,15 @@ internal sealed class ChatStream
             }
 
             await _transport.PaceAsync();
+
+            // Counted before the end marker can leave (a caller that has it may read the counts at once); taken back
+            // below if the stream does not end after all.
+            recorded = _transport.Written * tokensPerChunk;
+            deployment.Record(request.Model, promptTokens, recorded.Value, request.User);
             ChatJson.WriteDone(_body);
 
             // A burst longer than the stream would otherwise still hold the last events.
-            await _transport.FlushAsync();
+            completed = await _transport.FlushAsync();
         }
         catch (Exception exception) when (exception is OperationCanceledException or IOException)
         {
@@ -108,7 +115,15 @@ internal sealed class ChatStream
         }
         finally
         {
-            deployment.Record(request.Model, promptTokens, _transport.Delivered * tokensPerChunk, request.User);
+            if (!completed)
+            {
+                if (recorded is { } counted)
+                {
+                    deployment.Retract(request.Model, promptTokens, counted, request.User);
+                }
+
+                deployment.Record(request.Model, promptTokens, _transport.Delivered * tokensPerChunk, request.User);
+            }
         }
     }
 }

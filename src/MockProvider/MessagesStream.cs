@@ -39,6 +39,7 @@ internal sealed class MessagesStream
         response.Headers.CacheControl = "no-cache";
         var usage = !_transport.Faults.NoUsage;
         var completed = false;
+        var recorded = false;
         using var json = new Utf8JsonWriter(_body, MockJson.WriterOptions);
         try
         {
@@ -100,8 +101,16 @@ internal sealed class MessagesStream
             }
 
             if (!await _transport.PassMarksAsync(end: true, ChatJson.WriteGarbageEvent)
-                || !await EventAsync(() => MessagesJson.WriteMessageDelta(_body, json, answer, usage))
-                || !await EventAsync(() => MessagesJson.WriteMessageStop(_body, json)))
+                || !await EventAsync(() => MessagesJson.WriteMessageDelta(_body, json, answer, usage)))
+            {
+                return;
+            }
+
+            // Counted whole before the last event can leave (a caller that has it may read the counts at once); taken
+            // back below if the stream does not end after all.
+            deployment.Record(answer.Model, answer.PromptTokens, answer.OutputTokens, user);
+            recorded = true;
+            if (!await EventAsync(() => MessagesJson.WriteMessageStop(_body, json)))
             {
                 return;
             }
@@ -115,8 +124,15 @@ internal sealed class MessagesStream
         }
         finally
         {
-            var output = completed ? answer.OutputTokens : _contentTokens.Take(_transport.Delivered).Sum();
-            deployment.Record(answer.Model, answer.PromptTokens, output, user);
+            if (!completed)
+            {
+                if (recorded)
+                {
+                    deployment.Retract(answer.Model, answer.PromptTokens, answer.OutputTokens, user);
+                }
+
+                deployment.Record(answer.Model, answer.PromptTokens, _contentTokens.Take(_transport.Delivered).Sum(), user);
+            }
         }
     }
 
