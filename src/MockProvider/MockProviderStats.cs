@@ -109,26 +109,21 @@ public sealed class MockProviderStats
     }
 
     /// <summary>Counts one served request.</summary>
-    public void Record(string model, int promptTokens, int completionTokens, string? user = null)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        Total.Add(promptTokens, completionTokens);
-        _byModel.GetOrAdd(model, static _ => new MockUsageCounters()).Add(promptTokens, completionTokens);
-        if (user is not null)
-        {
-            _byUser.GetOrAdd(user, static _ => new MockUsageCounters()).Add(promptTokens, completionTokens);
-        }
-    }
+    public void Record(string model, int promptTokens, int completionTokens, string? user = null) =>
+        Count(1, model, promptTokens, completionTokens, user);
 
     /// <summary>Takes back a request counted by <see cref="Record"/> with the same figures that was not delivered after all.</summary>
-    public void Retract(string model, int promptTokens, int completionTokens, string? user = null)
+    public void Retract(string model, int promptTokens, int completionTokens, string? user = null) =>
+        Count(-1, model, promptTokens, completionTokens, user);
+
+    private void Count(int sign, string model, int promptTokens, int completionTokens, string? user)
     {
         ArgumentNullException.ThrowIfNull(model);
-        Total.Remove(promptTokens, completionTokens);
-        _byModel.GetOrAdd(model, static _ => new MockUsageCounters()).Remove(promptTokens, completionTokens);
+        Total.Add(sign, promptTokens, completionTokens);
+        _byModel.GetOrAdd(model, static _ => new MockUsageCounters()).Add(sign, promptTokens, completionTokens);
         if (user is not null)
         {
-            _byUser.GetOrAdd(user, static _ => new MockUsageCounters()).Remove(promptTokens, completionTokens);
+            _byUser.GetOrAdd(user, static _ => new MockUsageCounters()).Add(sign, promptTokens, completionTokens);
         }
     }
 

@@ -16,19 +16,12 @@ public sealed class MockUsageCounters
     /// <summary>Completion tokens actually sent (for streams, the content chunks written).</summary>
     public long CompletionTokens => Interlocked.Read(ref _completionTokens);
 
-    internal void Add(int promptTokens, int completionTokens)
+    // One request with its tokens counted (sign 1), or one counted so taken back (sign -1).
+    internal void Add(int sign, int promptTokens, int completionTokens)
     {
-        Interlocked.Increment(ref _requests);
-        Interlocked.Add(ref _promptTokens, promptTokens);
-        Interlocked.Add(ref _completionTokens, completionTokens);
-    }
-
-    // Takes back one request counted by Add with the same figures.
-    internal void Remove(int promptTokens, int completionTokens)
-    {
-        Interlocked.Decrement(ref _requests);
-        Interlocked.Add(ref _promptTokens, -promptTokens);
-        Interlocked.Add(ref _completionTokens, -completionTokens);
+        Interlocked.Add(ref _requests, sign);
+        Interlocked.Add(ref _promptTokens, (long)sign * promptTokens);
+        Interlocked.Add(ref _completionTokens, (long)sign * completionTokens);
     }
 
     internal void Reset()
