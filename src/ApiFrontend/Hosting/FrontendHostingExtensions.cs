@@ -114,6 +114,11 @@ public static class FrontendHostingExtensions
         v1.MapChatCompletionsApi();
         v1.MapTenantApi();
 
+        // The model list: OpenAI's shape, or Anthropic's (errors included) for a client that names an anthropic-version.
+        var models = app.MapGroup("/v1").RequireCors(BrowserCors.Policy).AddEndpointFilter<Messages.AnthropicDialectFilter>()
+            .AddEndpointFilter<TenantKeyFilter>().AddEndpointFilter<JsonContentTypeFilter>();
+        models.MapModelsApi();
+
         // Anthropic's Messages API: the same key check and body rules, its own error shape and required version header.
         var messages = app.MapGroup("/v1").RequireCors(BrowserCors.Policy).AddEndpointFilter<Messages.AnthropicErrorsFilter>()
             .AddEndpointFilter<TenantKeyFilter>().AddEndpointFilter<JsonContentTypeFilter>();

@@ -29,7 +29,7 @@ public sealed class OpenApiDocumentTests(GatewayFactory gateway)
         Assert.Equal(
             ["/admin/deployments", "/admin/tenants", "/admin/tenants/{id}", "/admin/tenants/{id}/keys", "/admin/tenants/{id}/keys/{keyId}",
              "/admin/tenants/{id}/ledger", "/admin/tenants/{id}/usage", "/v1/chat/completions", "/v1/messages", "/v1/messages/count_tokens",
-             "/v1/models", "/v1/usage"],
+             "/v1/models", "/v1/models/{model}", "/v1/usage"],
             paths.Select(p => p.Key).Order(StringComparer.Ordinal));
         var create = paths["/admin/tenants"]!["post"]!["responses"]!;
         Assert.Contains("TenantResponse", create["201"]!.ToJsonString(), StringComparison.Ordinal);
@@ -60,6 +60,7 @@ public sealed class OpenApiDocumentTests(GatewayFactory gateway)
                 new("GET /admin/tenants/{id}/ledger", null, "200 application/json LedgerPageResponse", OpenAi),
                 new("GET /admin/tenants/{id}/usage", null, "200 application/json UsageResponse", OpenAi),
                 new("GET /v1/models", null, "200 application/json ModelListResponse", OpenAi),
+                new("GET /v1/models/{model}", null, "200 application/json ModelResponse", OpenAi),
                 new("GET /v1/usage", null, "200 application/json UsageResponse", OpenAi),
                 new("PATCH /admin/tenants/{id}", "application/json UpdateTenantRequest", "200 application/json TenantResponse", OpenAi),
                 new("POST /admin/tenants", "application/json CreateTenantRequest", "201 application/json TenantResponse", OpenAi),

@@ -1,0 +1,30 @@
+using Gateway.ApiFrontend.Apis;
+using Gateway.ApiFrontend.Errors;
+
+namespace Gateway.ApiFrontend.Messages;
+
+/// <summary>
+/// The outermost filter of endpoints both dialects share (the model list): a request that names an
+/// <c>anthropic-version</c> is an Anthropic client's, so its version is checked as Anthropic checks it and every error the
+/// inner filters and the endpoint answer in OpenAI's shape (a bad key, an unknown model) is turned into Anthropic's; any
+/// other request is left to OpenAI's shape.
+/// </summary>
+internal sealed class AnthropicDialectFilter : IEndpointFilter
+{
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        if (!ModelsApi.IsAnthropicClient(context.HttpContext.Request))
+        {
+            return await next(context);
+        }
+
+        if (AnthropicVersions.Check(context.HttpContext.Request) is { } error)
+        {
+            return error;
+        }
+
+        // An endpoint's typed results (Results<...>) carry the error inside.
+        var result = await next(context);
+        return (result is INestedHttpResult nested ? nested.Result : result) is OpenAiError openAi ? AnthropicError.From(openAi) : result;
+    }
+}
