@@ -53,9 +53,16 @@ public static partial class UnhandledErrors
             },
         });
 
-    /// <summary>An error in the shape of the endpoint's dialect: Anthropic's on the Anthropic endpoints, OpenAI's elsewhere.</summary>
+    /// <summary>
+    /// An error in the shape of the endpoint's dialect: Anthropic's on the Anthropic endpoints and to an Anthropic client of
+    /// the model list, OpenAI's elsewhere.
+    /// </summary>
     public static Task Render(HttpContext context, OpenAiError error) =>
-        Messages.AnthropicErrorsFilter.Owns(context.Request.Path) ? Messages.AnthropicError.From(error).ExecuteAsync(context) : error.ExecuteAsync(context);
+        IsAnthropics(context.Request) ? Messages.AnthropicError.From(error).ExecuteAsync(context) : error.ExecuteAsync(context);
+
+    private static bool IsAnthropics(HttpRequest request) =>
+        Messages.AnthropicErrorsFilter.Owns(request.Path)
+        || request.Path.StartsWithSegments("/v1/models", StringComparison.OrdinalIgnoreCase) && Apis.ModelsApi.IsAnthropicClient(request);
 
     private static OpenAiError For(int status) => status switch
     {

@@ -114,6 +114,12 @@ public sealed class AnthropicModelsTests(GatewayFactory gateway)
         using var version = await badVersion.GetAsync("/v1/models");
         Assert.Equal(HttpStatusCode.BadRequest, version.StatusCode);
         Assert.Contains("anthropic-version", JsonNode.Parse(await version.Content.ReadAsStringAsync())!["error"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        // A method the path does not take, answered by the routing itself, is in Anthropic's shape too.
+        using var http = CreateHttpClient(key);
+        using var posted = await http.PostAsync("/v1/models", new StringContent("{}", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, posted.StatusCode);
+        Assert.Equal("error", JsonNode.Parse(await posted.Content.ReadAsStringAsync())!["type"]!.GetValue<string>());
     }
 
     [Fact]
