@@ -46,6 +46,5 @@ public static class TenantApi
         return TypedResults.Ok(UsageResponse.From(usage));
     }
 
-    private static OpenAiError UnknownTenant() =>
-        new(StatusCodes.Status401Unauthorized, "The tenant of this API key no longer exists.", "invalid_request_error", code: "invalid_api_key");
+    private static OpenAiError UnknownTenant() => AdmissionErrors.UnknownTenant();
 }

@@ -143,10 +143,18 @@ public static class MessagesRequestTranslator
                 return Invalid($"{at}.content: Input should be a string or a list of content blocks");
             }
 
+            // An empty turn would vanish in translation (and the error then name no field): Anthropic's rule, refused here.
+            if (content.ValueKind == JsonValueKind.Array && content.GetArrayLength() == 0 && !(role.ValueEquals("assistant") && index == messages.GetArrayLength()))
+            {
+                return Invalid($"{at}.content: all messages must have non-empty content except for the optional final assistant message");
+            }
+
+            // A system turn inside the conversation is refused, as Anthropic refuses it: translated, it would become a system
+            // message in the middle of the conversation, with more authority than the user turn it came as.
             var error = role.ValueEquals("user") ? UserTurn.Write(content, at, writer, nativeOnly)
                 : role.ValueEquals("assistant") ? AssistantTurn.Write(content, at, writer, nativeOnly)
-                : role.ValueEquals("system") ? WriteSystem(content, $"{at}.content", writer)
-                : Invalid($"{at}.role: Input should be 'user', 'assistant' or 'system'");
+                : role.ValueEquals("system") ? Invalid($"{at}.role: Unexpected role \"system\". The Messages API accepts a top-level `system` parameter, not \"system\" as an input message role.")
+                : Invalid($"{at}.role: Input should be 'user' or 'assistant'");
             if (error is not null)
             {
                 return error;
@@ -157,7 +165,7 @@ public static class MessagesRequestTranslator
         return null;
     }
 
-    /// <summary>A system prompt (the top-level one, or a system turn of the conversation) as one system message.</summary>
+    /// <summary>The top-level system prompt as one system message.</summary>
     private static AnthropicError? WriteSystem(JsonElement content, string at, Utf8JsonWriter writer)
     {
         if (!TryJoinText(content, out var text))
