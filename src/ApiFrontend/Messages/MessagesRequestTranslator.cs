@@ -130,6 +130,7 @@ public static class MessagesRequestTranslator
         }
 
         var index = 0;
+        var previous = default(JsonElement);
         foreach (var message in messages.EnumerateArray())
         {
             var at = $"messages.{index++}";
@@ -149,6 +150,13 @@ public static class MessagesRequestTranslator
                 return Invalid($"{at}.content: all messages must have non-empty content except for the optional final assistant message");
             }
 
+            if (role.ValueEquals("user") && UnansweredToolResult(content, previous) is { } orphan)
+            {
+                return Invalid($"{at}.content.{orphan}: unexpected `tool_use_id` found in `tool_result` blocks. Each `tool_result` block must have a corresponding `tool_use` block in the previous message.");
+            }
+
+            previous = message;
+
             // A system turn inside the conversation is refused, as Anthropic refuses it: translated, it would become a system
             // message in the middle of the conversation, with more authority than the user turn it came as.
             var error = role.ValueEquals("user") ? UserTurn.Write(content, at, writer, nativeOnly)
@@ -163,6 +171,55 @@ public static class MessagesRequestTranslator
 
         writer.WriteEndArray();
         return null;
+    }
+
+    /// <summary>
+    /// The index of the first <c>tool_result</c> block of a user turn whose <c>tool_use_id</c> is not the id of a
+    /// <c>tool_use</c> block of the <paramref name="previous"/> message (an assistant turn), or null when each answers one:
+    /// Anthropic refuses such a turn, and translated it would be a <c>tool</c> message answering no call. A block without a
+    /// string id is left to the turn's own checks.
+    /// </summary>
+    private static int? UnansweredToolResult(JsonElement content, JsonElement previous)
+    {
+        if (content.ValueKind != JsonValueKind.Array)
+        {
+            return null;
+        }
+
+        HashSet<string>? calls = null;
+        var index = 0;
+        foreach (var block in content.EnumerateArray())
+        {
+            if (MessageBlocks.TryType(block, out var type) && type == "tool_result"
+                && block.TryGetProperty("tool_use_id", out var id) && id.ValueKind == JsonValueKind.String
+                && !(calls ??= ToolUseIds(previous)).Contains(id.GetString()!))
+            {
+                return index;
+            }
+
+            index++;
+        }
+
+        return null;
+    }
+
+    /// <summary>The ids of an assistant turn's <c>tool_use</c> blocks (none for another message), looked up once per turn.</summary>
+    private static HashSet<string> ToolUseIds(JsonElement message)
+    {
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        if (message.ValueKind == JsonValueKind.Object && message.GetProperty("role").ValueEquals("assistant")
+            && message.GetProperty("content") is { ValueKind: JsonValueKind.Array } content)
+        {
+            foreach (var block in content.EnumerateArray())
+            {
+                if (MessageBlocks.TryType(block, out var type) && type == "tool_use" && block.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String)
+                {
+                    ids.Add(id.GetString()!);
+                }
+            }
+        }
+
+        return ids;
     }
 
     /// <summary>The top-level system prompt as one system message.</summary>
