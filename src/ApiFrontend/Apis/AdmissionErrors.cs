@@ -6,16 +6,22 @@ namespace Gateway.ApiFrontend.Apis;
 /// <summary>What a refused admission tells the client, in OpenAI's words and codes.</summary>
 public static class AdmissionErrors
 {
+    /// <summary>The key's tenant was deleted after the key was resolved.</summary>
+    public static OpenAiError UnknownTenant() => new(StatusCodes.Status401Unauthorized,
+        "The tenant of this API key no longer exists.", "invalid_request_error", code: "invalid_api_key");
+
+    /// <summary>The model is outside the tenant's allowed models: refused at admission, and by a token count.</summary>
+    public static OpenAiError ModelNotAllowed(string model) => new(StatusCodes.Status403Forbidden,
+        $"Your tenant is not allowed to use model '{model}'.", "invalid_request_error", "model", "model_not_allowed");
+
     public static OpenAiError For(AdmissionResult result, string model)
     {
         var limits = result.RateLimits;
         var wait = RateLimitHeaders.Duration(result.RetryAfter);
         return result.Outcome switch
         {
-            AdmissionOutcome.UnknownTenant => new OpenAiError(StatusCodes.Status401Unauthorized,
-                "The tenant of this API key no longer exists.", "invalid_request_error", code: "invalid_api_key"),
-            AdmissionOutcome.ModelNotAllowed => new OpenAiError(StatusCodes.Status403Forbidden,
-                $"Your tenant is not allowed to use model '{model}'.", "invalid_request_error", "model", "model_not_allowed"),
+            AdmissionOutcome.UnknownTenant => UnknownTenant(),
+            AdmissionOutcome.ModelNotAllowed => ModelNotAllowed(model),
             AdmissionOutcome.RequestRateExceeded => RateLimited(
                 $"Rate limit reached for requests per minute: limit {limits.RequestLimit}. Please try again in {wait}.", "requests", result.RetryAfter),
             AdmissionOutcome.TokenRateExceeded => RateLimited(

@@ -17,9 +17,15 @@ internal sealed class JsonContentTypeFilter : IEndpointFilter
             return next(context);
         }
 
-        return ValueTask.FromResult<object?>(new OpenAiError(StatusCodes.Status415UnsupportedMediaType,
-            "The request body must be JSON (Content-Type: application/json).", "invalid_request_error", code: "unsupported_media_type"));
+        return ValueTask.FromResult<object?>(NotJson());
     }
+
+    /// <summary>
+    /// The refusal of a body that is not JSON: this filter's, and routing's for an endpoint that declares the JSON it
+    /// accepts (routing refuses another Content-Type before any filter runs).
+    /// </summary>
+    public static OpenAiError NotJson() => new(StatusCodes.Status415UnsupportedMediaType,
+        "The request body must be JSON (Content-Type: application/json).", "invalid_request_error", code: "unsupported_media_type");
 
     private static bool IsJson(string contentType) =>
         MediaTypeHeaderValue.TryParse(contentType, out var media)

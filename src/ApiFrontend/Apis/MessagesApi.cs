@@ -1,9 +1,11 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using Gateway.ApiFrontend.Auth;
 using Gateway.ApiFrontend.Chat;
 using Gateway.ApiFrontend.Hosting;
 using Gateway.ApiFrontend.Messages;
 using Gateway.Catalog.Models;
+using Gateway.Grains.Abstractions.Tenants;
 using Gateway.Grains.Abstractions.Upstream;
 using Microsoft.Extensions.Options;
 
@@ -49,13 +51,24 @@ public static class MessagesApi
         return await ChatPipeline.ServeAsync(context, request with { ClientWantsUsage = true }, bodies.Native, AnthropicDialect.Instance, services);
     }
 
-    public static async Task<IResult> CountTokens(HttpContext context, ModelCatalog catalog, IOptions<FrontendOptions> options)
+    public static async Task<IResult> CountTokens(HttpContext context, ModelCatalog catalog, IOptions<FrontendOptions> options, IGrainFactory grains)
     {
         context.Response.Headers["request-id"] = RequestIds.Of(context);
         var (request, _, error) = await ReadAsync(context, catalog, options.Value, forCounting: true);
         if (request is null)
         {
             return error!;
+        }
+
+        // A count is not admitted, but it answers only for the models the tenant may use, as a message would.
+        if (await grains.GetGrain<ITenantGrain>(TenantIdentity.Of(context).TenantId).GetAsync() is not { } tenant)
+        {
+            return AnthropicError.From(AdmissionErrors.UnknownTenant());
+        }
+
+        if (tenant.Config.AllowedModels is { } allowed && !allowed.Contains(request.ModelId, StringComparer.OrdinalIgnoreCase))
+        {
+            return AnthropicError.From(AdmissionErrors.ModelNotAllowed(request.ModelId));
         }
 
         long tokens = request.PromptTokens;

@@ -32,7 +32,7 @@ public static class ModelsApi
     {
         if (await AllowedModelsAsync(context, grains, catalog) is not { } ids)
         {
-            return TenantApi.UnknownTenant();
+            return AdmissionErrors.UnknownTenant();
         }
 
         if (!IsAnthropicClient(context.Request))
@@ -54,7 +54,7 @@ public static class ModelsApi
     {
         if (await AllowedModelsAsync(context, grains, catalog) is not { } ids)
         {
-            return TenantApi.UnknownTenant();
+            return AdmissionErrors.UnknownTenant();
         }
 
         // An alias names its model; a model the tenant may not use is as unknown to it as one the catalog lacks.

@@ -20,14 +20,10 @@ public static class TenantApi
         var tenant = grains.GetGrain<ITenantGrain>(TenantIdentity.Of(context).TenantId);
         if (await tenant.GetUsageAsync() is not { } usage)
         {
-            return UnknownTenant();
+            return AdmissionErrors.UnknownTenant();
         }
 
         RateLimitHeaders.Apply(context.Response, await tenant.GetRateLimitsAsync());
         return TypedResults.Ok(UsageResponse.From(usage));
     }
-
-    /// <summary>The answer to a key whose tenant was deleted after the key was checked.</summary>
-    internal static OpenAiError UnknownTenant() =>
-        new(StatusCodes.Status401Unauthorized, "The tenant of this API key no longer exists.", "invalid_request_error", code: "invalid_api_key");
 }

@@ -92,8 +92,14 @@ public static class FrontendHostingExtensions
             }
 
             var code = response.StatusCode;
-            await UnhandledErrors.Render(status.HttpContext, new OpenAiError(code, code == 404 ? "Unknown endpoint." : $"The request failed with status {code}.",
-                "invalid_request_error", code: code == 404 ? "unknown_url" : null));
+            await UnhandledErrors.Render(status.HttpContext, code switch
+            {
+                StatusCodes.Status404NotFound => new OpenAiError(code, "Unknown endpoint.", "invalid_request_error", code: "unknown_url"),
+                StatusCodes.Status405MethodNotAllowed => new OpenAiError(code,
+                    $"{status.HttpContext.Request.Method} is not allowed on this endpoint (allowed: {response.Headers.Allow}).", "invalid_request_error", code: "method_not_allowed"),
+                StatusCodes.Status415UnsupportedMediaType => JsonContentTypeFilter.NotJson(),
+                _ => new OpenAiError(code, $"The request failed with status {code}.", "invalid_request_error"),
+            });
         });
 
         app.MapGatewayHealth();

@@ -68,6 +68,36 @@ internal static class MessageBlocks
         return type.ValueEquals("url") && source.TryGetProperty("url", out var url) && url.ValueKind == JsonValueKind.String ? url.GetString() : null;
     }
 
+    /// <summary>The media types Anthropic takes in a base64 image source.</summary>
+    private static readonly string[] ImageMediaTypes = ["image/jpeg", "image/png", "image/gif", "image/webp"];
+
+    /// <summary>
+    /// Why an image block at <paramref name="at"/> cannot be sent, as Anthropic would refuse it (null when it can): a
+    /// source that is neither base64 nor a url, a media type Anthropic does not take (it also becomes part of a data URI,
+    /// which a <c>;</c> or <c>,</c> in it would change), or data that is not base64.
+    /// </summary>
+    internal static AnthropicError? CheckImage(JsonElement block, string at)
+    {
+        if (ImageUrl(block) is null)
+        {
+            return MessagesRequestTranslator.Invalid($"{at}.source: an image needs a base64 source (media_type, data) or a url source");
+        }
+
+        var source = block.GetProperty("source");
+        if (!source.GetProperty("type").ValueEquals("base64"))
+        {
+            return null;
+        }
+
+        if (!Array.Exists(ImageMediaTypes, source.GetProperty("media_type").ValueEquals))
+        {
+            return MessagesRequestTranslator.Invalid($"{at}.source.media_type: Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp'");
+        }
+
+        return System.Buffers.Text.Base64.IsValid(source.GetProperty("data").GetString()) ? null
+            : MessagesRequestTranslator.Invalid($"{at}.source.data: Input should be base64-encoded image data");
+    }
+
     internal static bool TryType(JsonElement block, out string? type)
     {
         type = block.ValueKind == JsonValueKind.Object && block.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;

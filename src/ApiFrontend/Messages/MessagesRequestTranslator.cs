@@ -130,6 +130,7 @@ public static class MessagesRequestTranslator
         }
 
         var index = 0;
+        var previous = default(JsonElement);
         foreach (var message in messages.EnumerateArray())
         {
             var at = $"messages.{index++}";
@@ -143,6 +144,21 @@ public static class MessagesRequestTranslator
                 return Invalid($"{at}.content: Input should be a string or a list of content blocks");
             }
 
+            // An empty turn would vanish in translation (and the error then name no field): Anthropic's rule, refused here.
+            if (content.ValueKind == JsonValueKind.Array && content.GetArrayLength() == 0 && !(role.ValueEquals("assistant") && index == messages.GetArrayLength()))
+            {
+                return Invalid($"{at}.content: all messages must have non-empty content except for the optional final assistant message");
+            }
+
+            if (role.ValueEquals("user") && UnansweredToolResult(content, previous) is { } orphan)
+            {
+                return Invalid($"{at}.content.{orphan}: unexpected `tool_use_id` found in `tool_result` blocks. Each `tool_result` block must have a corresponding `tool_use` block in the previous message.");
+            }
+
+            // Today's API takes system turns (the official SDKs' SystemMessageParam); a tool result still answers the message
+            // right before it, so a system turn between a call and its result is refused (a chat upstream refuses it too).
+            previous = message;
+
             var error = role.ValueEquals("user") ? UserTurn.Write(content, at, writer, nativeOnly)
                 : role.ValueEquals("assistant") ? AssistantTurn.Write(content, at, writer, nativeOnly)
                 : role.ValueEquals("system") ? WriteSystem(content, $"{at}.content", writer)
@@ -155,6 +171,55 @@ public static class MessagesRequestTranslator
 
         writer.WriteEndArray();
         return null;
+    }
+
+    /// <summary>
+    /// The index of the first <c>tool_result</c> block of a user turn whose <c>tool_use_id</c> is not the id of a
+    /// <c>tool_use</c> block of the <paramref name="previous"/> message (an assistant turn), or null when each answers one:
+    /// Anthropic refuses such a turn, and translated it would be a <c>tool</c> message answering no call. A block without a
+    /// string id is left to the turn's own checks.
+    /// </summary>
+    private static int? UnansweredToolResult(JsonElement content, JsonElement previous)
+    {
+        if (content.ValueKind != JsonValueKind.Array)
+        {
+            return null;
+        }
+
+        HashSet<string>? calls = null;
+        var index = 0;
+        foreach (var block in content.EnumerateArray())
+        {
+            if (MessageBlocks.TryType(block, out var type) && type == "tool_result"
+                && block.TryGetProperty("tool_use_id", out var id) && id.ValueKind == JsonValueKind.String
+                && !(calls ??= ToolUseIds(previous)).Contains(id.GetString()!))
+            {
+                return index;
+            }
+
+            index++;
+        }
+
+        return null;
+    }
+
+    /// <summary>The ids of an assistant turn's <c>tool_use</c> blocks (none for another message), looked up once per turn.</summary>
+    private static HashSet<string> ToolUseIds(JsonElement message)
+    {
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        if (message.ValueKind == JsonValueKind.Object && message.GetProperty("role").ValueEquals("assistant")
+            && message.GetProperty("content") is { ValueKind: JsonValueKind.Array } content)
+        {
+            foreach (var block in content.EnumerateArray())
+            {
+                if (MessageBlocks.TryType(block, out var type) && type == "tool_use" && block.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String)
+                {
+                    ids.Add(id.GetString()!);
+                }
+            }
+        }
+
+        return ids;
     }
 
     /// <summary>A system prompt (the top-level one, or a system turn of the conversation) as one system message.</summary>

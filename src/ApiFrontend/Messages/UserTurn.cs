@@ -48,9 +48,9 @@ internal static class UserTurn
                     parts++;
                     break;
                 case "image":
-                    if (MessageBlocks.ImageUrl(block) is null)
+                    if (MessageBlocks.CheckImage(block, blockAt) is { } imageError)
                     {
-                        return MessagesRequestTranslator.Invalid($"{blockAt}.source: an image needs a base64 source (media_type, data) or a url source");
+                        return imageError;
                     }
 
                     parts++;
@@ -141,9 +141,9 @@ internal static class UserTurn
 
                     if (type == "image")
                     {
-                        if (MessageBlocks.ImageUrl(inner) is null)
+                        if (MessageBlocks.CheckImage(inner, innerAt) is { } imageError)
                         {
-                            return MessagesRequestTranslator.Invalid($"{innerAt}.source: an image needs a base64 source (media_type, data) or a url source");
+                            return imageError;
                         }
 
                         images++;

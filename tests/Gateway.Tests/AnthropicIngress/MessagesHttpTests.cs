@@ -107,6 +107,90 @@ public sealed class MessagesHttpTests(GatewayFactory gateway)
         Assert.Equal((0L, 0L, 0L, 0m), UsageFigures.Charged(await gateway.GetUsageAsync(tenantId)));
     }
 
+    public static TheoryData<string, string, string, string> RefusedTurns()
+    {
+        var data = new TheoryData<string, string, string, string>();
+        foreach (var path in new[] { "/v1/messages", "/v1/messages/count_tokens" })
+        {
+            // Translated (gpt-4.1) and native (claude-sonnet-4.5): Anthropic refuses these turns, so the gateway does before any provider:
+            // an empty turn, a tool result answering no tool use of the turn before, an image that is not one of its
+            // media types or whose data is not base64.
+            foreach (var model in new[] { "gpt-4.1", "claude-sonnet-4.5" })
+            {
+                data.Add(path, model, """[{"role":"user","content":[]}]""", "messages.0.content: all messages must have non-empty content");
+                data.Add(path, model, """[{"role":"user","content":"hi"},{"role":"assistant","content":[]},{"role":"user","content":"and?"}]""", "messages.1.content: all messages must have non-empty content");
+                data.Add(path, model, """[{"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_x","content":"42"}]}]""", "messages.0.content.0: unexpected `tool_use_id`");
+                data.Add(path, model, """[{"role":"user","content":"q"},{"role":"assistant","content":[{"type":"tool_use","id":"t1","name":"f","input":{}}]},{"role":"user","content":[{"type":"text","text":"x"},{"type":"tool_result","tool_use_id":"t2","content":"42"}]}]""", "messages.2.content.1: unexpected `tool_use_id`");
+                data.Add(path, model, """[{"role":"user","content":"q"},{"role":"assistant","content":[{"type":"tool_use","id":"t1","name":"f","input":{}}]},{"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":"42"}]},{"role":"assistant","content":"ok"},{"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":"again"}]}]""", "messages.4.content.0: unexpected `tool_use_id`");
+                data.Add(path, model, """[{"role":"user","content":[{"type":"image","source":{"type":"base64","media_type":"image/png","data":"not base64!"}}]}]""", "messages.0.content.0.source.data: Input should be base64");
+                data.Add(path, model, """[{"role":"user","content":[{"type":"image","source":{"type":"base64","media_type":"text/html","data":"AAAA"}}]}]""", "messages.0.content.0.source.media_type: Input should be 'image/jpeg'");
+                data.Add(path, model, """[{"role":"user","content":[{"type":"image","source":{"type":"base64","media_type":"image/png;base64,AAAA#","data":"AAAA"}}]}]""", "messages.0.content.0.source.media_type: Input should be 'image/jpeg'");
+                data.Add(path, model, """[{"role":"user","content":"q"},{"role":"assistant","content":[{"type":"tool_use","id":"t1","name":"f","input":{}}]},{"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":[{"type":"image","source":{"type":"base64","media_type":"image/gif","data":"%%%"}}]}]}]""", "messages.2.content.0.content.0.source.data: Input should be base64");
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(RefusedTurns))]
+    public async Task ATurnAnthropicRefusesIsA400NamingItAndReachesNoProvider(string path, string model, string messages, string message)
+    {
+        var (tenantId, key) = await gateway.CreateTenantWithKeyAsync();
+        using var client = CreateClient(key);
+        var served = gateway.MockStats.Requests;
+
+        var response = await client.PostAsync(path, new StringContent($$"""{"model":"{{model}}","max_tokens":5,"messages":{{messages}}}""", Encoding.UTF8, "application/json"));
+
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode} {body}");
+        await AssertAnthropicErrorAsync(response, "invalid_request_error", messages);
+        Assert.StartsWith(message, JsonNode.Parse(body)!["error"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(served, gateway.MockStats.Requests);
+        Assert.Equal((0L, 0L, 0L, 0m), UsageFigures.Charged(await gateway.GetUsageAsync(tenantId)));
+    }
+
+    [Fact]
+    public async Task AnEmptyFinalAssistantTurnIsAPrefillAndServed()
+    {
+        var (_, key) = await gateway.CreateTenantWithKeyAsync();
+        using var client = CreateClient(key);
+
+        var response = await client.PostAsync("/v1/messages/count_tokens",
+            new StringContent("""{"model":"gpt-4.1","messages":[{"role":"user","content":"hi"},{"role":"assistant","content":[]}]}""", Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task WithABearerTokenAndAnXApiKeyTheBearerTokensTenantIsCharged()
+    {
+        var (bearerTenant, bearerKey) = await gateway.CreateTenantWithKeyAsync();
+        var (apiKeyTenant, apiKey) = await gateway.CreateTenantWithKeyAsync();
+        using var client = CreateClient(apiKey);
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", bearerKey);
+
+        var response = await client.PostAsJsonAsync("/v1/messages", new { model = "gpt-4.1", max_tokens = 2, messages = ChatBodies.Messages() });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(1, (await gateway.GetUsageAsync(bearerTenant))["requests"]!.GetValue<long>());
+        Assert.Equal(0, (await gateway.GetUsageAsync(apiKeyTenant))["requests"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task CountingTokensForAModelTheTenantMayNotUseIsA403()
+    {
+        var (_, key) = await gateway.CreateTenantWithKeyAsync(new { tier = "gold", allowedModels = new[] { "gpt-4.1" } });
+        using var client = CreateClient(key);
+
+        var refused = await client.PostAsJsonAsync("/v1/messages/count_tokens", new { model = "claude-sonnet-4.5", messages = ChatBodies.Messages() });
+        var counted = await client.PostAsJsonAsync("/v1/messages/count_tokens", new { model = "gpt-4.1", messages = ChatBodies.Messages() });
+
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        await AssertAnthropicErrorAsync(refused, "permission_error", "a model outside the tenant's allowed models");
+        Assert.Equal(HttpStatusCode.OK, counted.StatusCode);
+    }
+
     [Fact]
     public async Task ACachedAnswerIsReplayedAsAMessageStreamWithoutAskingTheProviderAgain()
     {

@@ -55,6 +55,24 @@ public sealed class MessagesTranslationTests
         Assert.Equal("Thanks", messages[4]!["content"]!.GetValue<string>());
     }
 
+    [Fact]
+    public void ASystemTurnOfTheConversationStaysASystemMessageInItsPlace()
+    {
+        // Today's API (the official SDKs' SystemMessageParam) takes system turns inside messages.
+        var chat = Translate("""
+            {"model":"gpt-4.1","max_tokens":10,"messages":[
+               {"role":"user","content":"Weather in Paris?"},
+               {"role":"assistant","content":"Sunny."},
+               {"role":"system","content":[{"type":"text","text":"Answer in French."}]},
+               {"role":"user","content":"And tomorrow?"}
+             ]}
+            """);
+
+        var messages = chat["messages"]!.AsArray();
+        Assert.Equal(["user", "assistant", "system", "user"], messages.Select(m => m!["role"]!.GetValue<string>()));
+        Assert.Equal("Answer in French.", messages[2]!["content"]!.GetValue<string>());
+    }
+
     [Theory]
     [InlineData("""{"type":"auto"}""", "\"auto\"")]
     [InlineData("""{"type":"none"}""", "\"none\"")]

@@ -82,6 +82,34 @@ public sealed class HostileInputTests(GatewayFactory gateway)
         Assert.Equal(4L * 1024 * 1024 + 1024 * 1024, kestrel.Limits.MaxRequestBodySize);
     }
 
+    [Fact]
+    public async Task AWrongContentTypeOrMethodIsRefusedSayingSoInEachEndpointsShape()
+    {
+        var (tenantId, key) = await gateway.CreateTenantWithKeyAsync();
+        using var client = gateway.CreateTenantClient(key);
+        client.DefaultRequestHeaders.Add("anthropic-version", "2023-06-01");
+        const string Message = """{"model":"gpt-4.1","max_tokens":3,"messages":[{"role":"user","content":"hi"}]}""";
+
+        using var chatText = await client.PostAsync(Chat, new StringContent(Message, Encoding.UTF8, "text/plain"));
+        using var chatGet = await client.GetAsync(Chat);
+        using var messagesForm = await client.PostAsync("/v1/messages", new StringContent(Message, Encoding.UTF8, "application/x-www-form-urlencoded"));
+        using var countPut = await client.PutAsync("/v1/messages/count_tokens", new StringContent(Message, Encoding.UTF8, "application/json"));
+
+        await OpenAiErrorAssertions.AssertOpenAiErrorAsync(chatText, System.Net.HttpStatusCode.UnsupportedMediaType, "invalid_request_error", null, "unsupported_media_type", "text/plain");
+        var get = await OpenAiErrorAssertions.AssertOpenAiErrorAsync(chatGet, System.Net.HttpStatusCode.MethodNotAllowed, "invalid_request_error", null, "method_not_allowed", "GET");
+        Assert.Equal("GET is not allowed on this endpoint (allowed: POST).", get["message"]!.GetValue<string>());
+        Assert.Equal(((System.Net.HttpStatusCode)415, "invalid_request_error", "The request body must be JSON (Content-Type: application/json)."), await AnthropicErrorAsync(messagesForm));
+        Assert.Equal(((System.Net.HttpStatusCode)405, "invalid_request_error", "PUT is not allowed on this endpoint (allowed: POST)."), await AnthropicErrorAsync(countPut));
+        Assert.Equal((0L, 0L, 0L, 0m), UsageFigures.Charged(await gateway.GetUsageAsync(tenantId)));
+    }
+
+    private static async Task<(System.Net.HttpStatusCode, string?, string?)> AnthropicErrorAsync(HttpResponseMessage response)
+    {
+        var json = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Equal("error", json["type"]!.GetValue<string>());
+        return (response.StatusCode, json["error"]!["type"]!.GetValue<string>(), json["error"]!["message"]!.GetValue<string>());
+    }
+
     internal static void AssertRefused(RawExchange.Answer answer, string because)
     {
         Assert.True(answer.Status is >= 400 and < 500, $"{because}: expected a 4xx, got {answer.Status}: {answer.Head}\n{answer.Body}");
