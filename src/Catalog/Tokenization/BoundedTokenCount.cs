@@ -38,19 +38,42 @@ internal static class BoundedTokenCount
 
         long total = 0;
         var start = 0;
+
+        // The whitespace pieces that end the current stretch. The tokenizer splits a run of whitespace by what follows it
+        // ("  5" is " " and " 5"): a stretch cut after the run would end with it and take it whole
+        // ("  " is one token where the text has two), so those pieces are counted one by one.
+        List<(int Offset, int Length)>? trailing = null;
         foreach (var (offset, length) in tokenizer.PreTokenizer!.PreTokenize(text))
         {
+            var cut = false;
             if (length > MaxPieceChars)
             {
-                total += Encode(tokenizer, text[start..offset]) + Encoding.UTF8.GetByteCount(text.Slice(offset, length));
+                total += EncodeStretch(tokenizer, text, start, offset, trailing) + Encoding.UTF8.GetByteCount(text.Slice(offset, length));
                 start = offset + length;
+                trailing?.Clear();
+                cut = true;
             }
             else if (offset + length - start > StretchChars)
             {
-                total += Encode(tokenizer, text[start..offset]);
+                total += EncodeStretch(tokenizer, text, start, offset, trailing);
                 start = offset;
+                trailing?.Clear();
+                cut = true;
             }
-            else
+
+            if (length <= MaxPieceChars)
+            {
+                if (text.Slice(offset, length).IsWhiteSpace())
+                {
+                    (trailing ??= []).Add((offset, length));
+                }
+                else
+                {
+                    trailing?.Clear();
+                }
+            }
+
+            if (!cut)
             {
                 continue;
             }
@@ -64,6 +87,26 @@ internal static class BoundedTokenCount
         }
 
         return total + Encode(tokenizer, text[start..]);
+    }
+
+    /// <summary>
+    /// Tokens of the stretch <c>text[start..end]</c>: encoded as one up to its <paramref name="trailing"/> whitespace pieces
+    /// (none when null or empty), and those pieces each on its own, as the whole text splits them.
+    /// </summary>
+    private static long EncodeStretch(Tokenizer tokenizer, ReadOnlySpan<char> text, int start, int end, List<(int Offset, int Length)>? trailing)
+    {
+        if (trailing is not { Count: > 0 })
+        {
+            return Encode(tokenizer, text[start..end]);
+        }
+
+        long total = Encode(tokenizer, text[start..trailing[0].Offset]);
+        foreach (var (offset, length) in trailing)
+        {
+            total += tokenizer.CountTokens(text.Slice(offset, length));
+        }
+
+        return total;
     }
 
     private static int Encode(Tokenizer tokenizer, ReadOnlySpan<char> stretch) => stretch.IsEmpty ? 0 : tokenizer.CountTokens(stretch);

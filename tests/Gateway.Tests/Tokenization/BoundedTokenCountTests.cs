@@ -35,6 +35,19 @@ public sealed class BoundedTokenCountTests
             .Sample(text => ChatTokenCounter.CountText(text) >= O200k.CountTokens(text), iter: 40);
 
     [Fact]
+    public void TwoSpacesEndingALongTextsStretchAreStillTwoTokens()
+    {
+        // The text is encoded in stretches of about 16 KiB cut between pieces; "  556" is " ", " ", "556", and a stretch
+        // cut before "556" ended with "  ", which the tokenizer alone reads as one token (found by the property below).
+        foreach (var words in Enumerable.Range(5455, 8))
+        {
+            var text = string.Concat(Enumerable.Repeat(" ab", words)) + "  556 and more";
+
+            Assert.Equal(O200k.CountTokens(text), ChatTokenCounter.CountText(text));
+        }
+    }
+
+    [Fact]
     public void AMebibyteOfOneLetterIsCountedAtOnceAsItsLength()
     {
         var text = new string('a', 1024 * 1024);
