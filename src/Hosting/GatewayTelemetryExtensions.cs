@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Gateway.Catalog;
 using Gateway.Catalog.Telemetry;
@@ -6,13 +5,13 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OpenTelemetry;
+using OpenTelemetry.Context.Propagation;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -33,7 +32,6 @@ public static partial class GatewayTelemetryExtensions
     private const string MessagesReceivedSize = "orleans-messaging-received-messages-size";
     private const string DirectoryLookups = "orleans-directory-lookups-";
     private const string SuppressAspNetCoreSpanData = "Microsoft.AspNetCore.Hosting.SuppressActivityOpenTelemetryData";
-    private const string AspNetCoreSourceName = "Microsoft.AspNetCore";
 
     /// <summary>Registers the meters, the exporters and (when on) tracing; once however often it is called.</summary>
     public static IServiceCollection AddGatewayTelemetry(this IServiceCollection services, IConfiguration configuration, string serviceName)
@@ -62,13 +60,18 @@ public static partial class GatewayTelemetryExtensions
         });
         if (tracing)
         {
-            // ASP.NET Core 10 starts the HTTP server span from its own activity source, with OpenTelemetry's attributes and
-            // name when this switch is off: OpenTelemetry's ASP.NET Core instrumentation would only read each request again
-            // through its diagnostic listener (about 2 µs of CPU a request). The operational endpoints' spans are dropped
-            // by MapGatewayMetrics, as the instrumentation's filter did.
+            // The W3C trace context only: ASP.NET Core and the HTTP client carry baggage into the activities themselves, and
+            // OpenTelemetry's default baggage propagator would parse every request's headers a second time to fill its own
+            // Baggage API, which nothing of the gateway reads.
+            Sdk.SetDefaultTextMapPropagator(new TraceContextPropagator());
+
+            // ASP.NET Core 10 puts the HTTP server span's OpenTelemetry attributes on its own activity when this switch is
+            // off, and OpenTelemetry's instrumentation then leaves them to it instead of fetching them again from each
+            // request (it keeps the filter below).
             AppContext.SetSwitch(SuppressAspNetCoreSpanData, false);
-            services.AddSingleton<TracingOn>();
-            telemetry.WithTracing(traces => traces.AddSource(GatewayTracing.SourceName, GatewayTracing.GrainCallSourceName, AspNetCoreSourceName));
+            telemetry.WithTracing(traces => traces
+                .AddSource(GatewayTracing.SourceName, GatewayTracing.GrainCallSourceName)
+                .AddAspNetCoreInstrumentation(o => o.Filter = context => !IsOperational(context.Request.Path)));
         }
 
         if (otlp)
@@ -82,25 +85,10 @@ public static partial class GatewayTelemetryExtensions
     /// <summary>
     /// <c>/metrics</c>, before anything else of the pipeline: to the admin key (<c>Authorization: Bearer</c>) on every
     /// port, and to anyone on <see cref="TelemetryOptions.ManagementPort"/>, which serves nothing but <c>/metrics</c> and
-    /// the health endpoints. With tracing on, the spans of <c>/metrics</c> and the health endpoints are not recorded
-    /// (scrapes and probes would otherwise be a trace each).
+    /// the health endpoints.
     /// </summary>
     public static WebApplication MapGatewayMetrics(this WebApplication app)
     {
-        if (app.Services.GetService<TracingOn>() is not null)
-        {
-            app.Use((context, next) =>
-            {
-                if (IsOperational(context.Request.Path) && context.Features.Get<IHttpActivityFeature>()?.Activity is { } span)
-                {
-                    span.IsAllDataRequested = false;
-                    span.ActivityTraceFlags &= ~ActivityTraceFlags.Recorded;
-                }
-
-                return next(context);
-            });
-        }
-
         app.Services.GetRequiredService<AdminKeyVerifier>();
         var options = app.Services.GetRequiredService<IOptions<TelemetryOptions>>().Value;
         if (options.ManagementPort is { } port)
@@ -179,7 +167,4 @@ public static partial class GatewayTelemetryExtensions
 
     /// <summary>Marks a service collection that <see cref="AddGatewayTelemetry"/> has registered its services in.</summary>
     private sealed class TelemetryAdded;
-
-    /// <summary>Marks a service collection whose host records traces.</summary>
-    private sealed class TracingOn;
 }
