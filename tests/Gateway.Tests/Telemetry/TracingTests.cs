@@ -85,12 +85,15 @@ public sealed class TracingTests : IAsyncLifetime
         Assert.DoesNotContain(trace, s => s.Source.Name.StartsWith("System.Net.Http", StringComparison.Ordinal));
         Assert.DoesNotContain(trace, s => s.TagObjects.Any(t => t.Value?.ToString()?.Contains("elephants", StringComparison.Ordinal) == true));
 
-        // One span per grain call, the callee's, each under a span of the same trace: the trace is one tree from the
-        // frontend's span down, with no span whose parent was never recorded (the frontend's own parent is the test
+        // One span per grain call: the upstream worker's is the callee's (its provider attempts are under it), the tenant
+        // grain's the caller's; the settlement has none. Each is under a span of the same trace: the trace is one tree from
+        // the frontend's span down, with no span whose parent was never recorded (the frontend's own parent is the test
         // client's HTTP call, which no listener records).
         var grainCalls = trace.Where(s => s.Source.Name == "Gateway.GrainCalls").ToList();
-        Assert.All(grainCalls, s => Assert.Equal(ActivityKind.Server, s.Kind));
-        Assert.Contains(grainCalls, s => s.DisplayName.Contains("ITenantGrain", StringComparison.Ordinal) && s.DisplayName.Contains("Settle", StringComparison.Ordinal));
+        Assert.All(grainCalls.Where(s => s.DisplayName.Contains("IUpstreamGrain", StringComparison.Ordinal)), s => Assert.Equal(ActivityKind.Server, s.Kind));
+        Assert.All(grainCalls.Where(s => s.DisplayName.Contains("ITenantGrain", StringComparison.Ordinal)), s => Assert.Equal(ActivityKind.Client, s.Kind));
+        Assert.Contains(provider.ParentSpanId, grainCalls.Where(s => s.DisplayName.Contains("IUpstreamGrain", StringComparison.Ordinal)).Select(s => s.SpanId));
+        Assert.DoesNotContain(grainCalls, s => s.DisplayName.Contains("Settle", StringComparison.Ordinal));
         Assert.All(trace, s => Assert.True(s == server || trace.Any(p => p.SpanId == s.ParentSpanId),
             $"{s.Source.Name}:{s.DisplayName} has a parent outside the trace"));
         Assert.Contains(server!.TraceId.ToHexString(), _logs.TraceIds);
