@@ -1,5 +1,4 @@
 using Gateway.ApiFrontend.Apis;
-using Gateway.ApiFrontend.Errors;
 
 namespace Gateway.ApiFrontend.Messages;
 
@@ -23,8 +22,6 @@ internal sealed class AnthropicDialectFilter : IEndpointFilter
             return error;
         }
 
-        // An endpoint's typed results (Results<...>) carry the error inside.
-        var result = await next(context);
-        return (result is INestedHttpResult nested ? nested.Result : result) is OpenAiError openAi ? AnthropicError.From(openAi) : result;
+        return AnthropicError.FromResult(await next(context));
     }
 }

@@ -38,6 +38,13 @@ public sealed class AnthropicError(int statusCode, string type, string message, 
         return new AnthropicError(status, TypeFor(status), error.Message, error.RetryAfter, shouldRetry);
     }
 
+    /// <summary>
+    /// An endpoint's or filter's result in Anthropic's words when it is an error in OpenAI's shape (typed results,
+    /// <c>Results&lt;...&gt;</c>, carry it inside); any other result as it is.
+    /// </summary>
+    public static object? FromResult(object? result) =>
+        (result is INestedHttpResult nested ? nested.Result : result) is OpenAiError openAi ? From(openAi) : result;
+
     /// <summary>Anthropic's error type for a status.</summary>
     public static string TypeFor(int status) => status switch
     {

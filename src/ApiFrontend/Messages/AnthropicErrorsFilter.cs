@@ -1,4 +1,3 @@
-using Gateway.ApiFrontend.Errors;
 
 namespace Gateway.ApiFrontend.Messages;
 
@@ -16,8 +15,7 @@ internal sealed class AnthropicErrorsFilter : IEndpointFilter
             return error;
         }
 
-        var result = await next(context);
-        return result is OpenAiError openAi ? AnthropicError.From(openAi) : result;
+        return AnthropicError.FromResult(await next(context));
     }
 
     /// <summary>Whether a path is one of the Anthropic endpoints' (whose errors, even unexpected ones, are Anthropic's).</summary>
