@@ -18,7 +18,14 @@ public sealed class FairQueueOptions
     /// Requests one tenant may have waiting for one deployment; beyond it the tenant's next request is refused at once
     /// (429 <c>capacity_exceeded</c>): a flood queues behind itself only up to here.
     /// </summary>
-    public int MaxQueuedPerTenant { get; set; } = 1_000;
+    /// <remarks>
+    /// A hundred: more is rarely served within <see cref="QueueTimeout"/> at a model's pace (32 slots of 10 s requests
+    /// serve 96 in 30 s), and every waiting request holds its connection, its grain call and its state, which the garbage
+    /// collector copies when they outlive a collection. With a flood parked at a thousand, the gateway's collections
+    /// paused it 15 to 26 ms each (nothing released, nothing dispatched meanwhile) against 4 to 10 ms at a hundred
+    /// (<c>bench/run.sh --fairness</c>), and every other tenant's latency carries those pauses.
+    /// </remarks>
+    public int MaxQueuedPerTenant { get; set; } = 100;
 
     /// <summary>
     /// Requests all tenants together may have waiting for one deployment; beyond it the deployment is saturated and a new

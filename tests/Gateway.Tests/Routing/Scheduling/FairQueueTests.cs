@@ -13,7 +13,8 @@ public sealed class FairQueueTests
     private readonly FakeTimeProvider _clock = new(ClusterFixture.Start);
     private readonly FairQueue _queue;
 
-    public FairQueueTests() => _queue = new FairQueue(new FairQueueOptions(), _clock);
+    // Backlogs of a thousand requests a tenant: the policy's tests, not the bounds' (those build their own queue).
+    public FairQueueTests() => _queue = new FairQueue(new FairQueueOptions { MaxQueuedPerTenant = 10_000, MaxQueuedPerDeployment = 100_000 }, _clock);
 
     private long Now => _clock.GetTimestamp();
 
