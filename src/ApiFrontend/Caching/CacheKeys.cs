@@ -1,6 +1,6 @@
-using System.Buffers;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Gateway.Catalog.Buffers;
 using Gateway.Grains.Abstractions.Tenants;
 using Gateway.Grains.Abstractions.Upstream;
 
@@ -54,7 +54,7 @@ public static class CacheKeys
 
     public static string Key(string tenantId, string modelId, JsonElement root, NativeRequest? native = null)
     {
-        var canonical = new ArrayBufferWriter<byte>(1024);
+        using var canonical = new PooledBufferWriter(1024);
         using (var writer = new Utf8JsonWriter(canonical))
         {
             writer.WriteStartArray();

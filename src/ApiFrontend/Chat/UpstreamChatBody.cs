@@ -1,5 +1,5 @@
-using System.Buffers;
 using System.Text.Json;
+using Gateway.Catalog.Buffers;
 
 namespace Gateway.ApiFrontend.Chat;
 
@@ -13,7 +13,7 @@ public static class UpstreamChatBody
     /// <summary>The body to send upstream, without <c>model</c>.</summary>
     public static byte[] Write(JsonElement root, bool stream)
     {
-        var buffer = new ArrayBufferWriter<byte>(4096);
+        using var buffer = new PooledBufferWriter(4096);
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
+using Gateway.Catalog.Buffers;
 
 namespace Gateway.ApiFrontend.Errors;
 
@@ -38,7 +39,7 @@ public sealed class OpenAiError(int statusCode, string message, string type, str
             response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         }
 
-        var buffer = new ArrayBufferWriter<byte>(256);
+        using var buffer = new PooledBufferWriter(256);
         WriteTo(buffer);
         response.ContentLength = buffer.WrittenCount;
         await response.Body.WriteAsync(buffer.WrittenMemory, httpContext.RequestAborted);

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using Gateway.ApiFrontend.Errors;
+using Gateway.Catalog.Buffers;
 
 namespace Gateway.ApiFrontend.Messages;
 
@@ -77,7 +78,7 @@ public sealed class AnthropicError(int statusCode, string type, string message, 
             response.Headers["x-should-retry"] = retry ? "true" : "false";
         }
 
-        var buffer = new ArrayBufferWriter<byte>(256);
+        using var buffer = new PooledBufferWriter(256);
         WriteTo(buffer);
         response.ContentLength = buffer.WrittenCount;
         await response.Body.WriteAsync(buffer.WrittenMemory, httpContext.RequestAborted);

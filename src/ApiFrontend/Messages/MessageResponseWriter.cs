@@ -1,5 +1,5 @@
-using System.Buffers;
 using System.Text.Json;
+using Gateway.Catalog.Buffers;
 
 namespace Gateway.ApiFrontend.Messages;
 
@@ -14,7 +14,7 @@ public static class MessageResponseWriter
     {
         using var document = JsonDocument.Parse(completion);
         var root = document.RootElement;
-        var buffer = new ArrayBufferWriter<byte>(completion.Length + 256);
+        using var buffer = new PooledBufferWriter(completion.Length + 256);
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();

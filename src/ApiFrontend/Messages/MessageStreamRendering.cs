@@ -1,8 +1,8 @@
-using System.Buffers;
 using System.Net.ServerSentEvents;
 using System.Text.Json;
 using Gateway.ApiFrontend.Chat;
 using Gateway.ApiFrontend.Errors;
+using Gateway.Catalog.Buffers;
 using Gateway.Grains.Abstractions.Upstream;
 
 namespace Gateway.ApiFrontend.Messages;
@@ -97,7 +97,7 @@ internal sealed class MessageStreamRendering(string messageId, string model, int
     /// <summary>The <c>error</c> event that ends a stream that failed after it began.</summary>
     public static SseItem<byte[]> ErrorEvent(UpstreamFailure failure)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
+        using var buffer = new PooledBufferWriter(256);
         AnthropicError.From(UpstreamErrors.For(failure)).WriteTo(buffer);
         return new SseItem<byte[]>(buffer.WrittenSpan.ToArray(), "error");
     }

@@ -1,5 +1,5 @@
-using System.Buffers;
 using System.Text.Json;
+using Gateway.Catalog.Buffers;
 
 namespace Gateway.ApiFrontend.Messages;
 
@@ -51,7 +51,7 @@ public static class MessagesRequestTranslator
                 return null;
             }
 
-            var buffer = new ArrayBufferWriter<byte>(Math.Max(256, body.Length + 256));
+            using var buffer = new PooledBufferWriter(Math.Max(256, body.Length + 256));
             using (var writer = new Utf8JsonWriter(buffer))
             {
                 var nativeOnly = new NativeOnlyParts();

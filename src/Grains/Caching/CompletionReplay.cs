@@ -1,5 +1,5 @@
-using System.Buffers;
 using System.Text.Json;
+using Gateway.Catalog.Buffers;
 
 namespace Gateway.Grains.Caching;
 
@@ -76,7 +76,7 @@ public static class CompletionReplay
 
     private static byte[] Chunk(JsonElement root, bool includeUsage, Action<Utf8JsonWriter>? writeChoice, JsonElement usage = default)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
+        using var buffer = new PooledBufferWriter(256);
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();

@@ -1,6 +1,6 @@
-using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using Gateway.Catalog.Buffers;
 
 namespace Gateway.Grains.Caching;
 
@@ -69,7 +69,7 @@ public sealed class StreamedCompletion
             return null;
         }
 
-        var buffer = new ArrayBufferWriter<byte>(256);
+        using var buffer = new PooledBufferWriter(256);
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();

@@ -1,6 +1,6 @@
-using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using Gateway.Catalog.Buffers;
 using Gateway.Grains.Providers.Translation;
 
 namespace Gateway.Grains.Providers.Anthropic;
@@ -53,7 +53,7 @@ public static class AnthropicRequestTranslator
                 return false;
             }
 
-            var buffer = new ArrayBufferWriter<byte>(openAiBody.Length + 256);
+            using var buffer = new PooledBufferWriter(openAiBody.Length + 256);
             using (var writer = new Utf8JsonWriter(buffer, OpenAiRequestBody.WriterOptions))
             {
                 writer.WriteStartObject();

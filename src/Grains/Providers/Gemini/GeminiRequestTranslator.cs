@@ -1,7 +1,7 @@
-using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Gateway.Catalog.Buffers;
 using Gateway.Grains.Providers.Translation;
 
 namespace Gateway.Grains.Providers.Gemini;
@@ -54,7 +54,7 @@ public static class GeminiRequestTranslator
                 return false;
             }
 
-            var buffer = new ArrayBufferWriter<byte>(openAiBody.Length + 256);
+            using var buffer = new PooledBufferWriter(openAiBody.Length + 256);
             using (var writer = new Utf8JsonWriter(buffer, OpenAiRequestBody.WriterOptions))
             {
                 writer.WriteStartObject();

@@ -1,8 +1,8 @@
-using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.InteropServices;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Gateway.Catalog.Buffers;
 using Gateway.Grains.Providers.Translation;
 
 namespace Gateway.Grains.Providers.Gemini;
@@ -50,7 +50,7 @@ public static class GeminiResponseTranslator
             }
 
             var responseId = StringOf(root, "responseId");
-            var buffer = new ArrayBufferWriter<byte>(body.Length + 256);
+            using var buffer = new PooledBufferWriter(body.Length + 256);
             using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
             {
                 writer.WriteStartObject();
