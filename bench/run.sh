@@ -5,10 +5,12 @@
 #                                 durable gateway (PostgreSQL grain storage and ledger): 64 connections, then a hot tenant
 #   bench/run.sh --quick          under 3 minutes: 64 connections, 3 s per run, once; without the durable gateway
 #   bench/run.sh --durable-only   only the durable gateway's runs, as in the full run (~1.5 min; with --quick, ~45 s)
-#   bench/run.sh --fairness       a full deployment's fair queue (~3 min): the mock as one deployment with 32 slots and
+#   bench/run.sh --fairness       a full deployment's fair queue (~3.5 min): the mock as one deployment with 32 slots and
 #                                 50 ms per request; ten tenants of one tier, nine at half a fair share alone, then with
 #                                 a tenth flooding at 20 shares (open loop, Poisson arrivals); four tiers backlogged; a
-#                                 tenant that sleeps and returns; then the flood again with Gateway:Scheduling:Policy=Fifo.
+#                                 tenant that sleeps and returns; the victims alone and under the flood again with each
+#                                 answer's latency spread within a fifth of it (same mean: a "spread:" line); then the
+#                                 flood again with Gateway:Scheduling:Policy=Fifo.
 #                                 Ends with a "fairness:" line (bench/Gateway.Bench/Fairness.cs). BENCH_FAIR_LATENCY_MS=200
 #                                 runs it at a quarter of the capacity and rates, for a box short of CPU;
 #                                 BENCH_FAIR_JITTER_MS=J gives each request its own latency within J ms of it (same mean)
@@ -41,7 +43,7 @@ for arg in "$@"; do
     --durable-only) DURABLE_ONLY=1 ;;
     --fairness) FAIRNESS=1 ;;
     --queue) QUEUE=1 ;;
-    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
     *) echo "unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
@@ -264,9 +266,9 @@ if [[ $FAIRNESS == 1 ]]; then
     wait_http "http://127.0.0.1:$GW/health/ready" 90 "$FAIR_PID"
   }
   stop_pid() { kill -TERM "$1" 2>/dev/null || true; for _ in $(seq 1 100); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done; kill -KILL "$1" 2>/dev/null || true; }
-  fair_run() { # policy scenarios -> RESULT lines
+  fair_run() { # policy scenarios [jitter ms] -> RESULT lines
     TOOL fairness --url "http://127.0.0.1:$GW" --admin "$ADMIN" --mock "http://127.0.0.1:$MOCK/d/fair" --model fair \
-      --prefix "$1" --slots "$SLOTS" --latency-ms "$LATENCY_MS" --latency-jitter-ms "${BENCH_FAIR_JITTER_MS:-0}" --duration 10 --warmup 2 --prewarm 8 --scenarios "$2" 2>>"$LOGS/fairness-errors.log" | grep '^RESULT'
+      --prefix "$1" --slots "$SLOTS" --latency-ms "$LATENCY_MS" --latency-jitter-ms "${3:-${BENCH_FAIR_JITTER_MS:-0}}" --duration 10 --warmup 2 --prewarm 8 --scenarios "$2" 2>>"$LOGS/fairness-errors.log" | grep '^RESULT'
   }
   log "fairness: mock provider :$MOCK (deployment 'fair', ${LATENCY_MS} ms per request), gateway :$GW ($SLOTS slots)"
   start mock dotnet "$MOCK_DLL" "--MockProvider:Url=http://127.0.0.1:$MOCK"; MOCK_PID=$LAST_PID
@@ -275,6 +277,12 @@ if [[ $FAIRNESS == 1 ]]; then
   fair_gateway Fair
   log "fairness: policy Fair: victims alone, under a flood, four tiers backlogged, a sleeper (~75 s)"
   FAIR_LINES=$(fair_run fair alone,flood,tiers,sleeper)
+  # The same two scenarios with each answer's latency spread within FAIR_SPREAD_MS of the mean (same capacity): with every
+  # answer taking exactly the same time, requests that finish together are replaced together, so the slots come free in
+  # a few groups a cycle and a victim waits for the next group; a real provider's latencies vary with each answer.
+  FAIR_SPREAD_MS=$(( LATENCY_MS / 5 ))
+  log "fairness: policy Fair, each answer within ${FAIR_SPREAD_MS} ms of ${LATENCY_MS} ms: victims alone, under a flood (~35 s)"
+  SPREAD_LINES=$(fair_run spread alone,flood "$FAIR_SPREAD_MS")
   stop_pid "$FAIR_PID"
   fair_gateway Fifo
   log "fairness: policy Fifo (first come, first served): the flood again"
@@ -282,8 +290,10 @@ if [[ $FAIRNESS == 1 ]]; then
   stop_pid "$FAIR_PID"
   echo "$FAIR_LINES" | sed 's/^RESULT /fair  /'
   echo "$FIFO_LINES" | sed 's/^RESULT /fifo  /'
+  echo "$SPREAD_LINES" | sed 's/^RESULT /spread /'
   pick() { grep "scenario=$2 " <<< "$1" | head -1 | sed -n "s/.* $3=\([^ ]*\).*/\1/p"; }
-  max_conc=$( { echo "$FAIR_LINES"; echo "$FIFO_LINES"; } | sed -n 's/.* max_upstream_concurrency=\([0-9]*\).*/\1/p' | sort -n | tail -1)
+  max_conc=$( { echo "$FAIR_LINES"; echo "$FIFO_LINES"; echo "$SPREAD_LINES"; } | sed -n 's/.* max_upstream_concurrency=\([0-9]*\).*/\1/p' | sort -n | tail -1)
+  echo "spread: latency_spread_ms=$FAIR_SPREAD_MS victim_p99_alone_ms=$(pick "$SPREAD_LINES" alone victim_p99_ms) victim_p99_flood_ms=$(pick "$SPREAD_LINES" flood victim_p99_ms) victims_served_pct=$(pick "$SPREAD_LINES" flood victims_served_pct) jain=$(pick "$SPREAD_LINES" flood jain) utilisation_pct=$(pick "$SPREAD_LINES" flood utilisation_pct)"
   echo "fifo: victim_p99_alone_ms=$(pick "$FAIR_LINES" alone victim_p99_ms) victim_p99_flood_ms=$(pick "$FIFO_LINES" flood victim_p99_ms) victims_served_pct=$(pick "$FIFO_LINES" flood victims_served_pct) jain=$(pick "$FIFO_LINES" flood jain) utilisation_pct=$(pick "$FIFO_LINES" flood utilisation_pct)"
   echo "fairness: victim_p99_alone_ms=$(pick "$FAIR_LINES" alone victim_p99_ms) victim_p99_flood_ms=$(pick "$FAIR_LINES" flood victim_p99_ms) victims_served_pct=$(pick "$FAIR_LINES" flood victims_served_pct) jain=$(pick "$FAIR_LINES" flood jain) tier_shares=$(pick "$FAIR_LINES" tiers tier_shares) max_upstream_concurrency=$max_conc utilisation_pct=$(pick "$FAIR_LINES" flood utilisation_pct)"
   log "fairness: done in $(( $(date +%s) - STARTED_AT ))s"
