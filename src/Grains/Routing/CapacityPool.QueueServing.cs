@@ -39,8 +39,11 @@ internal sealed partial class CapacityPool
                 : _queue.Enqueue(waiter, now);
             if (!result.IsQueued)
             {
+                // The queue's answer is when room comes at the latest (the oldest waiting request's deadline, up to the
+                // queue timeout); room usually comes with the next request to leave, so a client told to wait that long
+                // would sit out a queue that drains in moments: it is told to come back as a busy deployment says.
                 var refusal = result.Outcome == FairQueueOutcome.TenantFull ? CapacityRefusal.TenantQueueFull : CapacityRefusal.QueueFull;
-                return CapacityTicket.Refused(refusal, result.RetryAfter);
+                return CapacityTicket.Refused(refusal, result.RetryAfter < _options.BusyRetryAfter ? result.RetryAfter : _options.BusyRetryAfter);
             }
 
             _queuedTokens += tokens;
