@@ -48,7 +48,7 @@ internal static partial class UpstreamStreamPump
     {
         using var held = running;
         var beats = new PeriodicTimer(UpstreamChunk.HeartbeatInterval);
-        var heartbeat = HeartbeatAsync(observer, beats);
+        var heartbeat = HeartbeatAsync(observer, beats, cancellationToken);
         try
         {
             // When the observer throws (the client or its frontend is gone), leaving the loop disposes the stream, which
@@ -67,7 +67,7 @@ internal static partial class UpstreamStreamPump
                     {
                         try
                         {
-                            await PushAsync(observer, ++seq, [.. batch]);
+                            await PushAsync(observer, ++seq, [.. batch], cancellationToken);
                         }
                         catch
                         {
@@ -100,7 +100,7 @@ internal static partial class UpstreamStreamPump
 
             if (batch.Count > 0)
             {
-                await PushAsync(observer, ++seq, [.. batch]);
+                await PushAsync(observer, ++seq, [.. batch], cancellationToken);
             }
         }
         catch (Exception exception) when (exception is OrleansException or TimeoutException)
@@ -130,11 +130,14 @@ internal static partial class UpstreamStreamPump
     /// <summary>
     /// Pushes one chunk to the frontend. A push refused or unanswered on its way (the frontend's connection runs through a
     /// silo that is stopping, as in a rolling update) is sent again until the client's route through another gateway is
-    /// known; it carries its number, so the frontend takes it once. Anything else ends the stream.
+    /// known; it carries its number, so the frontend takes it once. Anything else ends the stream, and so does the call's
+    /// cancellation (the client left, or its frontend gave the call up): no push is sent again for a client that is gone,
+    /// whose observer may already be deleted (each attempt would wait out its 5 s response timeout, a dozen times, while
+    /// the provider goes on generating an answer nobody reads).
     /// </summary>
-    private static async Task PushAsync(IUpstreamStreamObserver observer, long seq, UpstreamChunk[] chunks)
+    private static async Task PushAsync(IUpstreamStreamObserver observer, long seq, UpstreamChunk[] chunks, CancellationToken cancellationToken)
     {
-        var context = ResilienceContextPool.Shared.Get(CancellationToken.None);
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
         try
         {
             var outcome = await PushRetry.ExecuteFirstAttemptAheadAsync(
@@ -160,13 +163,13 @@ internal static partial class UpstreamStreamPump
     /// is disposed: a stopped timer ends the wait without the exception a cancelled wait throws, which cost a stream more
     /// CPU than any heartbeat (most streams end before the first).
     /// </summary>
-    private static async Task HeartbeatAsync(IUpstreamStreamObserver observer, PeriodicTimer beats)
+    private static async Task HeartbeatAsync(IUpstreamStreamObserver observer, PeriodicTimer beats, CancellationToken cancellationToken)
     {
         try
         {
-            while (await beats.WaitForNextTickAsync())
+            while (await beats.WaitForNextTickAsync(CancellationToken.None))
             {
-                await PushAsync(observer, 0, []);
+                await PushAsync(observer, 0, [], cancellationToken);
             }
         }
         catch (Exception exception) when (exception is OperationCanceledException or OrleansException or TimeoutException)

@@ -66,10 +66,50 @@ public sealed class UpstreamStreamPumpTests
         Assert.False(_calls.Contains("r1"));
     }
 
-    private Task Pump(IAsyncEnumerable<UpstreamChunk> stream, IUpstreamStreamObserver observer)
+    [Fact]
+    public async Task APushUnansweredAfterTheClientLeftIsNotSentAgain()
+    {
+        // The client leaves while a push is on its way, and the push goes unanswered (its observer deleted: Orleans times
+        // it out). Sent again, each attempt would wait out its response timeout, a dozen times, the provider still
+        // generating; the call's cancellation ends the stream after the one attempt.
+        using var left = new CancellationTokenSource();
+        var observer = new UnansweredObserver(left);
+        var end = new StreamEnd();
+        var neverMore = new TaskCompletionSource();
+        var stream = Stream(["a"], neverMore.Task, ["b"], end, left.Token);
+
+        var ended = await Record.ExceptionAsync(() => Pump(stream, observer, left.Token).WaitAsync(Bounded));
+
+        Assert.True(ended is TimeoutException or OperationCanceledException, $"ended with {ended?.GetType().Name ?? "nothing"}");
+        Assert.Equal(1, observer.Attempts);
+        Assert.True(end.Ran, "The stream's finally (its settlement) did not run.");
+        Assert.False(_calls.Contains("r1"));
+    }
+
+    private Task Pump(IAsyncEnumerable<UpstreamChunk> stream, IUpstreamStreamObserver observer, CancellationToken cancellationToken = default)
     {
         Assert.True(_calls.TryEnter("r1", out var running));
-        return UpstreamStreamPump.RunAsync(running, stream, observer, "r1", NullLogger.Instance, CancellationToken.None);
+        return UpstreamStreamPump.RunAsync(running, stream, observer, "r1", NullLogger.Instance, cancellationToken);
+    }
+
+    /// <summary>Every data push goes unanswered (a timeout, as Orleans reports it); the first one also sees the client leave.</summary>
+    private sealed class UnansweredObserver(CancellationTokenSource left) : IUpstreamStreamObserver
+    {
+        private int _attempts;
+
+        public int Attempts => Volatile.Read(ref _attempts);
+
+        public Task OnChunksAsync(long seq, UpstreamChunk[] chunks)
+        {
+            if (seq == 0)
+            {
+                return Task.CompletedTask;
+            }
+
+            Interlocked.Increment(ref _attempts);
+            left.Cancel();
+            return Task.FromException(new TimeoutException("Response did not arrive on time."));
+        }
     }
 
     /// <summary>The first chunks at once, then the rest once <paramref name="between"/> completes; marks its end as the worker's stream settles in its finally.</summary>
