@@ -89,5 +89,52 @@ public sealed class MultiProcessTests(RealServersFixture servers)
         Assert.True(revokedAt.Elapsed <= TimeSpan.FromSeconds(1), $"The other frontend refused the key only after {revokedAt.Elapsed.TotalMilliseconds:F0} ms.");
     }
 
+    [Fact]
+    public async Task AClientLeavingAStreamServedByAnotherProcessEndsItUpstreamAndSettlesWithinSeconds()
+    {
+        // The frontend holds the client's connection, the silo's worker pushes the chunks to it: when the client leaves,
+        // the worker must stop pushing to an observer that is gone (each unanswered push waits out a 5 s timeout) and end
+        // the provider's stream, charging what was streamed.
+        await using var deployment = await GatewayProcesses.StartAsync(servers, silos: 1, frontends: 1);
+        var (tenantId, key) = await deployment.Frontends[0].CreateTenantAsync(new { });
+        using var client = deployment.Frontends[0].CreateClient(key);
+        const int Answer = 2_000;
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Content = JsonContent.Create(new
+            {
+                model = "gpt-4.1",
+                stream = true,
+                messages = ChatBodies.Messages(),
+                max_tokens = Answer,
+                mock = new { completion_tokens = Answer, chunk_delay_ms = 20 },
+            }),
+        };
+
+        using (var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+            for (var events = 0; events < 5;)
+            {
+                var line = await reader.ReadLineAsync();
+                Assert.NotNull(line);
+                events += line.StartsWith("data: ", StringComparison.Ordinal) ? 1 : 0;
+            }
+        }
+
+        // Left after a few chunks, of an answer that takes 40 s: settled well before it would have ended.
+        var left = Stopwatch.StartNew();
+        await Eventually.HoldsAsync(
+            async () => (await deployment.Frontends[0].UsageAsync(tenantId)) is var usage
+                && usage["inFlight"]!.GetValue<int>() == 0 && usage["requests"]!.GetValue<long>() == 1,
+            "the stream settled",
+            TimeSpan.FromSeconds(30));
+        Assert.True(left.Elapsed < TimeSpan.FromSeconds(5), $"The stream settled {left.Elapsed.TotalSeconds:F1} s after its client left.");
+        var charged = (await deployment.Frontends[0].UsageAsync(tenantId))["outputTokens"]!.GetValue<long>();
+        Assert.InRange(charged, 1, Answer / 4);
+        Assert.False(deployment.Frontends[0].HasLogged("Unexpected target grain"), deployment.Frontends[0].Tail(20));
+    }
+
     private static object Body() => new { model = "gpt-4.1", messages = ChatBodies.Messages(), max_tokens = MaxTokens };
 }
