@@ -1,4 +1,4 @@
-using System.Buffers;
+using Gateway.Catalog.Buffers;
 
 namespace Gateway.Grains.Upstream;
 
@@ -13,9 +13,9 @@ internal static class UpstreamBody
     /// larger (or, with <paramref name="truncate"/>, the first <paramref name="max"/> bytes).
     /// </summary>
     /// <remarks>
-    /// Read into pooled buffers (its Content-Length and a byte to tell the end, or 16 KiB, doubling while the body grows),
-    /// so that a call allocates the body it returns and nothing else: a fresh buffer per call was 16 to 48 KiB, two fifths
-    /// of everything a busy gateway allocated, and each collection it forced paused every request in flight.
+    /// Read into a <see cref="PooledBufferWriter"/> (its Content-Length and a byte to tell the end, or 16 KiB, doubling while
+    /// the body grows), so that a call allocates the body it returns and nothing else: a fresh buffer per call was 16 to 48
+    /// KiB, two fifths of everything a busy gateway allocated, and each collection it forced paused every request in flight.
     /// </remarks>
     public static async Task<byte[]?> ReadAsync(HttpContent content, long max, UpstreamTimeouts timeouts, bool truncate)
     {
@@ -25,40 +25,24 @@ internal static class UpstreamBody
             return null;
         }
 
-        // One byte beyond the bound, so that a body longer than it is seen to be.
-        var capacity = Math.Min(max + 1, Array.MaxLength);
         await using var stream = await content.ReadAsStreamAsync(timeouts.Token);
-        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(capacity, length is { } known ? known + 1 : 16 * 1024));
-        var written = 0;
-        try
+
+        // One byte beyond the bound, so that a body longer than it is seen to be.
+        using var buffer = new PooledBufferWriter((int)Math.Min(Math.Min(max + 1, Array.MaxLength), length is { } known ? known + 1 : 16 * 1024));
+        while (true)
         {
-            while (true)
+            var read = await stream.ReadAsync(buffer.GetMemory(), timeouts.Token);
+            if (read == 0)
             {
-                if (written == buffer.Length)
-                {
-                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(capacity, 2L * buffer.Length));
-                    buffer.AsSpan(0, written).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = larger;
-                }
-
-                var read = await stream.ReadAsync(buffer.AsMemory(written), timeouts.Token);
-                if (read == 0)
-                {
-                    return buffer.AsSpan(0, written).ToArray();
-                }
-
-                timeouts.Touch();
-                written += read;
-                if (written > max)
-                {
-                    return truncate ? buffer.AsSpan(0, (int)max).ToArray() : null;
-                }
+                return buffer.WrittenSpan.ToArray();
             }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
+
+            timeouts.Touch();
+            buffer.Advance(read);
+            if (buffer.WrittenCount > max)
+            {
+                return truncate ? buffer.WrittenSpan[..(int)max].ToArray() : null;
+            }
         }
     }
 }
