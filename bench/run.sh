@@ -20,6 +20,12 @@
 #                                 cluster); 32 slots, 512 waiting loops of 8 tenants
 #                                 (weights 8/4/2/1), each completing at once and coming back. No HTTP, no tenant grain,
 #                                 no provider (bench/Gateway.Bench/QueueDispatch.cs). Ends with a "queue:" line
+#   bench/run.sh --telemetry      what metrics and tracing cost (~2.5 min): four embedded gateways over the fixed upstream,
+#                                 telemetry off, metrics only (the default), metrics and tracing at 100% sampling, and at
+#                                 10% (parentbased_traceidratio), each warmed up alone 20 s, then loaded together 16
+#                                 connections each,
+#                                 8 rounds of 6 s (BENCH_TELEMETRY_ROUNDS); per setting the median throughput and CPU per
+#                                 request, and the medians of each round's ratios to "off". Ends with a "telemetry:" line
 #
 # Installs what it needs by package name (wrk and nginx from Debian, @portkey-ai/gateway from npm, a Release build),
 # starts upstreams, contenders, PostgreSQL (scripts/deps.sh, for the durable gateway) and load on 127.0.0.1 only,
@@ -37,13 +43,15 @@ QUICK=0
 DURABLE_ONLY=0
 FAIRNESS=0
 QUEUE=0
+TELEMETRY=0
 for arg in "$@"; do
   case "$arg" in
     --quick) QUICK=1 ;;
     --durable-only) DURABLE_ONLY=1 ;;
     --fairness) FAIRNESS=1 ;;
     --queue) QUEUE=1 ;;
-    -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
+    --telemetry) TELEMETRY=1 ;;
+    -h|--help) sed -n '2,38p' "$0"; exit 0 ;;
     *) echo "unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
@@ -73,7 +81,7 @@ else
   DURABLE=1; DURABLE_CONCURRENCY=1; DURABLE_PREWARM=16
 fi
 
-[[ $FAIRNESS == 1 || $QUEUE == 1 ]] && DURABLE=0
+[[ $FAIRNESS == 1 || $QUEUE == 1 || $TELEMETRY == 1 ]] && DURABLE=0
 log() { printf '[%4ds] %s\n' $(( $(date +%s) - STARTED_AT )) "$*" >&2; }
 fact() { echo "$1=$2" >> "$FACTS"; }
 
@@ -357,6 +365,7 @@ gateway_env=(
   Providers__anthropic__BaseUrl="http://127.0.0.1:$UP/a"
   Providers__deepseek__BaseUrl="http://127.0.0.1:$MOCK/v1"
 )
+[[ $TELEMETRY == 1 && -n ${BENCH_TELEMETRY:-} ]] && { echo "--telemetry sets each gateway's telemetry itself: unset BENCH_TELEMETRY" >&2; exit 2; }
 case "${BENCH_TELEMETRY:-}" in
   "") ;;
   on) gateway_env+=(Gateway__Telemetry__Tracing=true) ;;
@@ -365,7 +374,7 @@ case "${BENCH_TELEMETRY:-}" in
 esac
 fact telemetry "${BENCH_TELEMETRY:-default}"
 
-if [[ $DURABLE_ONLY == 1 ]]; then
+if [[ $DURABLE_ONLY == 1 || $TELEMETRY == 1 ]]; then
   log "starting the upstream: nginx (fixed completion) :$UP"
   start nginx-upstream "$NGINX" -p "$WORK/nginx-upstream" -c "$WORK/nginx-upstream/nginx.conf"; UP_PID=$LAST_PID
   wait_http "http://127.0.0.1:$UP/" 20 "$UP_PID"
@@ -410,7 +419,7 @@ tenant_key() { # base url, tenant id -> prints a new key of a new high-limit ten
   admin POST "$1" "/admin/tenants/$2/keys" | sed -n 's/.*"key":"\([^"]*\)".*/\1/p'
 }
 usage_requests() { admin GET "$1" "/admin/tenants/$2/usage" | sed -n 's/.*"requests":\([0-9]*\).*/\1/p'; }
-if [[ $DURABLE_ONLY == 0 ]]; then
+if [[ $DURABLE_ONLY == 0 && $TELEMETRY == 0 ]]; then
   GW_KEY=$(tenant_key "http://127.0.0.1:$GW" bench)
   SPLIT_KEY=$(tenant_key "http://127.0.0.1:$SPLIT" bench)
   [[ $GW_KEY == sk-* && $SPLIT_KEY == sk-* ]] || { echo "could not create the benchmark tenants" >&2; exit 1; }
@@ -470,6 +479,97 @@ c_body() { # upstream stream
 }
 
 kv() { sed -n "s/.*[ ]$1=\([^ ]*\).*/\1/p" <<< " $2"; }
+
+# ---------------------------------------------------------------- --telemetry: what metrics and tracing cost
+# Four embedded gateways over the fixed upstream, one per telemetry setting, loaded at the same time (16 connections
+# each, 64 in all): they share the box's speed of the moment, which swings by a quarter between runs seconds apart on
+# a shared 2-core machine and would drown a difference of a few percent between runs made one after the other. Each
+# round gives each setting's throughput and its gateway's CPU per request; the ratios to "off" are taken per round
+# and their medians reported.
+if [[ $TELEMETRY == 1 ]]; then
+  TEL_NAMES=(off metrics tracing tracing10)
+  TEL_SETTINGS=("OTEL_SDK_DISABLED=true" "" "Gateway__Telemetry__Tracing=true"
+    "Gateway__Telemetry__Tracing=true OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.1")
+  TEL_ROUNDS=${BENCH_TELEMETRY_ROUNDS:-8}; TEL_SECONDS=6; TEL_WARM=20
+  TEL_PID=(); TEL_PORT=(); TEL_KEY=()
+  log "telemetry: four gateways (off, metrics, tracing at 100%, tracing at 10%), started together"
+  for i in 0 1 2 3; do
+    alloc tel_port tel_silo tel_gate
+    # shellcheck disable=SC2086
+    start "gateway-${TEL_NAMES[i]}" env "${gateway_env[@]}" ${TEL_SETTINGS[i]} Gateway__Frontend__Mode=Embedded \
+      Cluster__ClusterId="bench-telemetry-$i" Cluster__SiloPort="$tel_silo" Cluster__GatewayPort="$tel_gate" \
+      dotnet "$FRONTEND_DLL" --urls "http://127.0.0.1:$tel_port"
+    TEL_PID[i]=$LAST_PID; TEL_PORT[i]=$tel_port
+  done
+  for i in 0 1 2 3; do
+    wait_http "http://127.0.0.1:${TEL_PORT[i]}/health/ready" 90 "${TEL_PID[i]}"
+    TEL_KEY[i]=$(tenant_key "http://127.0.0.1:${TEL_PORT[i]}" bench)
+    [[ ${TEL_KEY[i]} == sk-* ]] || { echo "could not create the tenant of gateway ${TEL_NAMES[i]}" >&2; exit 1; }
+  done
+  tel_load() { # seconds [gateway] -> one RESULT line per gateway loaded (all four, or the one given), in order
+    local i pids=() which=(0 1 2 3)
+    [[ -n ${2:-} ]] && which=("$2")
+    for i in "${which[@]}"; do
+      BENCH_BODY=$NONSTREAM_BODY BENCH_HEADERS="Authorization: Bearer ${TEL_KEY[i]}" BENCH_DELAY_MS=0 BENCH_KEYS= \
+        timeout $(( $1 + 30 )) wrk -t1 -c16 -d"${1}s" --timeout 10s -s "$BENCH/lua/post.lua" \
+        "http://127.0.0.1:${TEL_PORT[i]}/v1/chat/completions" > "$WORK/telemetry-$i.out" 2>&1 &
+      pids+=($!)
+    done
+    wait "${pids[@]}" || true
+    for i in "${which[@]}"; do grep '^RESULT' "$WORK/telemetry-$i.out" || echo "RESULT requests=0 duration_us=1 status_errors=0 socket_errors=1"; done
+  }
+  # JIT tiering needs ~20 s of load on this box before a gateway runs at its steady cost (more than any other run of
+  # this script gives it: the settings differ in how much code they run, so a cold one would be charged its JIT): each
+  # gets it alone, then all four run together for a few seconds before the first round.
+  for i in 0 1 2 3; do
+    log "telemetry: warming ${TEL_NAMES[i]} up alone (${TEL_WARM}s)"
+    tel_load "$TEL_WARM" "$i" > /dev/null
+  done
+  tel_load 5 > /dev/null
+  : > "$WORK/telemetry.tsv"
+  for round in $(seq 1 "$TEL_ROUNDS"); do
+    before=(); for i in 0 1 2 3; do before[i]=$(cpu_ticks "${TEL_PID[i]}"); done
+    mapfile -t lines < <(tel_load "$TEL_SECONDS")
+    summary="round $round:"
+    for i in 0 1 2 3; do
+      ticks=$(( $(cpu_ticks "${TEL_PID[i]}") - before[i] ))
+      total=$(kv requests "${lines[i]}"); dur=$(kv duration_us "${lines[i]}"); se=$(kv status_errors "${lines[i]}"); so=$(kv socket_errors "${lines[i]}")
+      ok=$(( total - se ))
+      printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "${TEL_NAMES[i]}" "$ok" "$dur" "$ticks" "$(( se + so ))" >> "$WORK/telemetry.tsv"
+      summary+=" ${TEL_NAMES[i]} $(( ok * 1000000 / dur )) req/s"
+    done
+    log "telemetry: $summary"
+  done
+  python3 - "$WORK/telemetry.tsv" "$HZ" <<'PY'
+import statistics, sys
+from collections import defaultdict
+rows = [line.split('\t') for line in open(sys.argv[1]).read().splitlines()]
+hz = int(sys.argv[2])
+rounds = defaultdict(dict)
+errors = defaultdict(int)
+for rnd, name, ok, dur, ticks, err in rows:
+    ok, dur, ticks = int(ok), int(dur), int(ticks)
+    errors[name] += int(err)
+    rounds[rnd][name] = (ok / (dur / 1e6), ticks / hz / ok * 1e6 if ok else float('nan'))
+names = ['off', 'metrics', 'tracing', 'tracing10']
+med = lambda xs: statistics.median(xs)
+summary = []
+for name in names:
+    rps = med([r[name][0] for r in rounds.values()])
+    us = med([r[name][1] for r in rounds.values()])
+    line = f"telemetry  setting={name} rps={rps:.0f} cpu_us_per_request={us:.1f} errors={errors[name]}"
+    if name != 'off':
+        cost = 100 * (1 - med([r[name][0] / r['off'][0] for r in rounds.values()]))
+        cpu = 100 * (med([r[name][1] / r['off'][1] for r in rounds.values()]) - 1)
+        line += f" throughput_cost_pct={cost:.1f} cpu_per_request_pct={cpu:+.1f}"
+        summary.append(f"{name}_cost_pct={cost:.1f} {name}_cpu_pct={cpu:+.1f}")
+    print(line)
+off = med([r['off'][0] for r in rounds.values()])
+print(f"telemetry: off_rps={off:.0f} " + " ".join(summary) + f" rounds={len(rounds)}")
+PY
+  log "telemetry: done in $(( $(date +%s) - STARTED_AT ))s"
+  exit 0
+fi
 
 # run_wrk contender upstream conns seconds [delay_ms] [keys_file] -> RESULT line (non-streaming)
 run_wrk() {

@@ -28,7 +28,9 @@ namespace Gateway.Hosting;
 /// <c>StreamToAsync</c> span covers the stream), and the settlement of a served request (<c>SettleAsync</c>, a span of
 /// about 5 µs on every request for a call that only books what the provider span already shows; a settlement that fails
 /// is logged, under the request's trace id). Nothing is done while no listener samples
-/// <see cref="GatewayTracing.GrainCallSourceName"/> (tracing off).
+/// <see cref="GatewayTracing.GrainCallSourceName"/> (tracing off), nor for a request whose trace is not recorded (a head
+/// sampler such as <c>parentbased_traceidratio</c> left it out): its grain calls get no span and carry no context, as its
+/// other spans are not recorded either.
 /// The context is in the request context of the traced call only: the caller sets it for that call and not for the rest of
 /// its flow, and the callee takes it out before the grain runs, so the calls a request's flow makes afterwards (capacity,
 /// ledger, ...) carry no request context, which Orleans would otherwise copy into every one of them. Only the W3C trace
@@ -150,7 +152,7 @@ public static class GrainCallTracing
     {
         public Task Invoke(IOutgoingGrainCallContext context)
         {
-            if (!GatewayTracing.GrainCalls.HasListeners() || Activity.Current is not { IdFormat: ActivityIdFormat.W3C } current || Of(context.Request) is not { } call)
+            if (!GatewayTracing.GrainCalls.HasListeners() || Activity.Current is not { IdFormat: ActivityIdFormat.W3C, Recorded: true } current || Of(context.Request) is not { } call)
             {
                 return context.Invoke();
             }

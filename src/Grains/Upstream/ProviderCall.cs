@@ -28,7 +28,11 @@ internal sealed class ProviderCall
     private ProviderCall(Deployment deployment, string provider, string requestModel)
     {
         (_provider, _requestModel, _responseModel, _deployment) = (provider, requestModel, deployment.ModelId, deployment.Id);
-        _activity = GatewayTracing.Source.HasListeners() ? GatewayTracing.Source.StartActivity(SpanName(deployment.UpstreamModel), ActivityKind.Client) : null;
+        // Only within a traced call (the upstream worker's span): a request whose trace is not recorded reaches the worker with
+        // none, and its attempt must not start a trace of its own.
+        _activity = GatewayTracing.Source.HasListeners() && Activity.Current is { Recorded: true }
+            ? GatewayTracing.Source.StartActivity(SpanName(deployment.UpstreamModel), ActivityKind.Client)
+            : null;
         if (_activity is { IsAllDataRequested: true } span)
         {
             span.SetTag(TelemetryNames.OperationName, GenAiMetrics.ChatOperation);

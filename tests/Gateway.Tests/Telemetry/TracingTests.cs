@@ -99,6 +99,51 @@ public sealed class TracingTests : IAsyncLifetime
         Assert.Contains(server!.TraceId.ToHexString(), _logs.TraceIds);
     }
 
+    [Fact]
+    public async Task ARequestWhoseTraceIsNotSampledRecordsNoSpanAndStartsNoTraceOfItsOwn()
+    {
+        var (_, key) = await _gateway.CreateTenantWithKeyAsync();
+        using var client = _gateway.CreateTenantClient(key);
+
+        // The client's trace is not sampled (flags 00): the parent-based sampler leaves the request's spans out, and its
+        // grain calls and provider attempt must neither record a span nor start a trace of their own.
+        var unsampled = await SendWithinTraceAsync(client, ActivityTraceFlags.None, "Not sampled");
+
+        // A sampled request after it: once its provider span is exported, the first request's would have been too.
+        // A sampled request and a sampled stream after it: once their provider spans are exported, the first request's
+        // would have been too. The stream's attempt runs within the worker's span like a completion's.
+        var sampled = await SendWithinTraceAsync(client, ActivityTraceFlags.Recorded, "Sampled");
+        var stream = await SendWithinTraceAsync(client, ActivityTraceFlags.Recorded, "Sampled stream", stream: true);
+        await Eventually.HoldsAsync(
+            () => Task.FromResult(Spans().Any(s => s.TraceId == sampled && s.Source.Name == "Gateway") && Spans().Any(s => s.TraceId == stream && s.Source.Name == "Gateway")),
+            "the sampled request's and stream's provider spans are exported");
+
+        Assert.DoesNotContain(Spans(), s => s.TraceId == unsampled);
+        var roots = Spans().Where(s => s.Source.Name.StartsWith("Gateway", StringComparison.Ordinal) && s.ParentSpanId == default).ToList();
+        Assert.True(roots.Count == 0, "Spans of the gateway's that began a trace of their own: " + string.Join(", ", roots.Select(s => s.DisplayName)));
+    }
+
+    /// <summary>Sends one request within a trace of the test's own, with the given flags: its trace id.</summary>
+    private static async Task<ActivityTraceId> SendWithinTraceAsync(HttpClient client, ActivityTraceFlags flags, string prompt, bool stream = false)
+    {
+        var parent = new Activity("test-request").SetIdFormat(ActivityIdFormat.W3C);
+        parent.ActivityTraceFlags = flags;
+        var traceId = parent.Start().TraceId;
+        try
+        {
+            object body = stream
+                ? new { model = "gpt-4.1", messages = ChatBodies.Messages(prompt), max_tokens = 5, stream = true }
+                : new { model = "gpt-4.1", messages = ChatBodies.Messages(prompt), max_tokens = 5 };
+            await MetricsTraffic.ExpectAsync(client, body, HttpStatusCode.OK);
+        }
+        finally
+        {
+            parent.Stop();
+        }
+
+        return traceId;
+    }
+
     private List<Activity> Spans() => _spans.Snapshot();
 
     /// <summary>The exporter's collection, which it adds to from whichever thread ends a span: read only as a copy.</summary>
