@@ -479,6 +479,10 @@ c_body() { # upstream stream
 }
 
 kv() { sed -n "s/.*[ ]$1=\([^ ]*\).*/\1/p" <<< " $2"; }
+# post_wrk threads conns seconds url -> RESULT line (the body and headers in BENCH_* of the environment)
+post_wrk() {
+  timeout $(( $3 + 30 )) wrk -t"$1" -c"$2" -d"${3}s" --timeout 10s -s "$BENCH/lua/post.lua" "$4" 2>&1 | grep '^RESULT' || echo "RESULT requests=0 duration_us=1 status_errors=0 socket_errors=1"
+}
 
 # ---------------------------------------------------------------- --telemetry: what metrics and tracing cost
 # Four embedded gateways over the fixed upstream, one per telemetry setting, loaded at the same time (16 connections
@@ -515,12 +519,11 @@ if [[ $TELEMETRY == 1 ]]; then
     [[ -n ${2:-} ]] && which=("$2")
     for i in "${which[@]}"; do
       BENCH_BODY=$NONSTREAM_BODY BENCH_HEADERS="Authorization: Bearer ${TEL_KEY[i]}" BENCH_DELAY_MS=0 BENCH_KEYS= \
-        timeout $(( $1 + 30 )) wrk -t1 -c16 -d"${1}s" --timeout 10s -s "$BENCH/lua/post.lua" \
-        "http://127.0.0.1:${TEL_PORT[i]}/v1/chat/completions" > "$WORK/telemetry-$i.out" 2>&1 &
+        post_wrk 1 16 "$1" "http://127.0.0.1:${TEL_PORT[i]}/v1/chat/completions" > "$WORK/telemetry-$i.out" &
       pids+=($!)
     done
     wait "${pids[@]}" || true
-    for i in "${which[@]}"; do grep '^RESULT' "$WORK/telemetry-$i.out" || echo "RESULT requests=0 duration_us=1 status_errors=0 socket_errors=1"; done
+    for i in "${which[@]}"; do cat "$WORK/telemetry-$i.out"; done
   }
   # JIT tiering needs ~20 s of load on this box before a gateway runs at its steady cost (more than any other run of
   # this script gives it: the settings differ in how much code they run, so a cold one would be charged its JIT): each
@@ -556,7 +559,7 @@ for rnd, name, ok, dur, ticks, err in rows:
     errors[name] += int(err)
     rounds[rnd][name] = (ok / (dur / 1e6), ticks / hz / ok * 1e6 if ok else float('nan'))
 names = ['off', 'metrics', 'tracing', 'tracing10']
-med = lambda xs: statistics.median(xs)
+med = statistics.median
 summary = []
 for name in names:
     rps = med([r[name][0] for r in rounds.values()])
@@ -581,7 +584,7 @@ run_wrk() {
   url=${target%%|*}; key=${target##*|}; headers=${target#*|}; headers=${headers%|*}
   local threads=2; (( $3 < 2 )) && threads=1
   BENCH_BODY=$(c_body "$2" 0) BENCH_HEADERS="$headers${key:+|Authorization: Bearer $key}" BENCH_DELAY_MS=${5:-0} BENCH_KEYS=${6:-} \
-    timeout $(( $4 + 30 )) wrk -t"$threads" -c"$3" -d"${4}s" --timeout 10s -s "$BENCH/lua/post.lua" "$url" 2>&1 | grep '^RESULT' || echo "RESULT requests=0 duration_us=1 status_errors=0 socket_errors=1"
+    post_wrk "$threads" "$3" "$4" "$url"
 }
 # run_stream contender upstream conns seconds -> RESULT line
 run_stream() {

@@ -38,20 +38,9 @@ public sealed class TracingTests : IAsyncLifetime
 
         // The request is sent within a trace of the test's own (the client propagates it): other tests' gateways in this
         // process trace through the same sources, so the request's spans are told apart by its trace id.
-        var parent = new Activity("test-request").SetIdFormat(ActivityIdFormat.W3C);
-        parent.ActivityTraceFlags = ActivityTraceFlags.Recorded;
-        var traceId = parent.Start().TraceId;
-
         // The first attempt fails and is retried: its warning is logged within the request's trace.
         _gateway.MockFaults.Enqueue(new MockProvider.MockFault { Status = 500 });
-        try
-        {
-            await MetricsTraffic.ExpectAsync(client, new { model = "gpt-4.1", messages = ChatBodies.Messages(Prompt), max_tokens = 5 }, HttpStatusCode.OK);
-        }
-        finally
-        {
-            parent.Stop();
-        }
+        var traceId = await SendWithinTraceAsync(client, ActivityTraceFlags.Recorded, Prompt);
 
         // Spans are exported as they end, some (the silo's side of a grain call) after the client has its answer.
         Activity? server = null;
