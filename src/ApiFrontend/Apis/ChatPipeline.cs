@@ -4,6 +4,7 @@ using Gateway.ApiFrontend.Chat;
 using Gateway.ApiFrontend.Errors;
 using Gateway.ApiFrontend.Scheduling;
 using Gateway.ApiFrontend.Telemetry;
+using Gateway.Catalog.Telemetry;
 using Gateway.Grains.Abstractions.Tenants;
 using Gateway.Grains.Abstractions.Upstream;
 
@@ -43,8 +44,9 @@ internal static class ChatPipeline
 
         var cache = CacheKeys.Directive(admission.Cache, cacheHeaders, identity.TenantId, request.ModelId, cacheBody, request.Native);
         context.Response.Headers[CacheHeaders.Name] = cache is null ? CacheHeaders.Bypass : CacheHeaders.Miss;
+        var traceParent = GatewayTracing.RecordedTraceParent(out var traceState);
         var call = new UpstreamRequest(identity.TenantId, requestId, request.ModelId, request.UpstreamBody, request.PromptTokens, request.ClientWantsUsage,
-            admission.Chain, admission.ReservedTokens, cache, admission.FairShareWeight, request.Native, admission.OutputCaps);
+            admission.Chain, admission.ReservedTokens, cache, admission.FairShareWeight, request.Native, admission.OutputCaps, traceParent, traceState);
         for (var attempt = 0; ; attempt++)
         {
             // A worker on a stopping silo refuses new calls (nothing sent): the next attempt goes to another worker.

@@ -10,6 +10,8 @@ namespace Gateway.Grains.Abstractions.Upstream;
 /// <see cref="Model"/> and <see cref="Chain"/> are catalog ids (the frontend resolved the client's name once);
 /// <see cref="OutputCaps"/>, in the order of <see cref="ServingChain"/>, is the most output each model may write in one
 /// completion, as admission found it, so the worker bounds a translated request without a catalog lookup.
+/// <see cref="TraceParent"/> and <see cref="TraceState"/> are the request's trace context when its trace is recorded, for
+/// the worker's span.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("gw.UpstreamRequest")]
 public sealed record UpstreamRequest(
@@ -24,7 +26,9 @@ public sealed record UpstreamRequest(
     [property: Id(8)] CacheDirective? Cache = null,
     [property: Id(9)] int FairShareWeight = 1,
     [property: Id(10)] NativeRequest? Native = null,
-    [property: Id(11)] int[]? OutputCaps = null)
+    [property: Id(11)] int[]? OutputCaps = null,
+    [property: Id(12)] string? TraceParent = null,
+    [property: Id(13)] string? TraceState = null) : ITraceContextCarrier
 {
     /// <summary>The models that may serve this request, in order.</summary>
     public IReadOnlyList<string> ServingChain => Chain is { Length: > 0 } chain ? chain : [Model];
