@@ -3,7 +3,9 @@
 #
 #   bench/run.sh                  full run (~16 min): 16 and 64 connections, 10 s per run, each run twice; at the end the
 #                                 durable gateway (PostgreSQL grain storage and ledger): 64 connections, then a hot tenant
-#   bench/run.sh --quick          under 3 minutes: 64 connections, 3 s per run, once; without the durable gateway
+#   bench/run.sh --quick          under 4 minutes: 64 connections, 3 s per run, once; without the durable gateway; at
+#                                 the end, what metrics and tracing cost, as --telemetry measures it but shorter (off,
+#                                 metrics, tracing at 100%; 4 rounds of 5 s; a "telemetry:" line)
 #   bench/run.sh --durable-only   only the durable gateway's runs, as in the full run (~1.5 min; with --quick, ~45 s)
 #   bench/run.sh --fairness       a full deployment's fair queue (~3.5 min): the mock as one deployment with 32 slots and
 #                                 50 ms per request; ten tenants of one tier, nine at half a fair share alone, then with
@@ -51,7 +53,7 @@ for arg in "$@"; do
     --fairness) FAIRNESS=1 ;;
     --queue) QUEUE=1 ;;
     --telemetry) TELEMETRY=1 ;;
-    -h|--help) sed -n '2,38p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,41p' "$0"; exit 0 ;;
     *) echo "unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
@@ -485,8 +487,8 @@ post_wrk() {
 }
 
 # ---------------------------------------------------------------- --telemetry: what metrics and tracing cost
-# Four embedded gateways over the fixed upstream, one per telemetry setting, loaded at the same time (16 connections
-# each, 64 in all): they share the box's speed of the moment, which swings by a quarter between runs seconds apart on
+# Embedded gateways over the fixed upstream, one per telemetry setting (four here, three at the end of --quick), loaded
+# at the same time (16 connections each): they share the box's speed of the moment, which swings by a quarter between runs seconds apart on
 # a shared 2-core machine and would drown a difference of a few percent between runs made one after the other. Each
 # round gives each setting's throughput and its gateway's CPU per request; the CPU ratios to "off" are taken per round
 # and their medians reported. Throughputs are printed but not compared: under shared load the kernel divides the cores
@@ -494,29 +496,30 @@ post_wrk() {
 # 1.8% of throughput and metrics alone 6.3%); CPU per request is what each setting adds, and bounds what a gateway
 # saturating a box alone loses in throughput (less, as the client and upstream share the box). The Orleans dashboard is off in all four: it is not metrics or tracing, it costs the same
 # with or without them per grain call (its profiler), and OTEL_SDK_DISABLED would stop its statistics in "off" alone.
-if [[ $TELEMETRY == 1 ]]; then
-  TEL_NAMES=(off metrics tracing tracing10)
-  TEL_SETTINGS=("OTEL_SDK_DISABLED=true" "" "Gateway__Telemetry__Tracing=true"
-    "Gateway__Telemetry__Tracing=true OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.1")
-  TEL_ROUNDS=${BENCH_TELEMETRY_ROUNDS:-8}; TEL_SECONDS=6; TEL_WARM=20
-  TEL_PID=(); TEL_PORT=(); TEL_KEY=()
-  log "telemetry: four gateways (off, metrics, tracing at 100%, tracing at 10%), started together"
-  for i in 0 1 2 3; do
+# telemetry_compare rounds seconds warm setting... (off, metrics, tracing, tracing10) -> per-setting lines, then "telemetry:"
+telemetry_compare() {
+  local rounds=$1 seconds=$2 warm=$3; shift 3
+  local -A settings=([off]="OTEL_SDK_DISABLED=true" [metrics]="" [tracing]="Gateway__Telemetry__Tracing=true"
+    [tracing10]="Gateway__Telemetry__Tracing=true OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.1")
+  TEL_NAMES=("$@"); TEL_PID=(); TEL_PORT=(); TEL_KEY=()
+  local i n=${#TEL_NAMES[@]} tel_port tel_silo tel_gate
+  log "telemetry: ${n} gateways (${TEL_NAMES[*]}), started together"
+  for (( i=0; i<n; i++ )); do
     alloc tel_port tel_silo tel_gate
     # shellcheck disable=SC2086
-    start "gateway-${TEL_NAMES[i]}" env "${gateway_env[@]}" ${TEL_SETTINGS[i]} Gateway__Frontend__Mode=Embedded Gateway__Dashboard__Enabled=false \
+    start "gateway-${TEL_NAMES[i]}" env "${gateway_env[@]}" ${settings[${TEL_NAMES[i]}]} Gateway__Frontend__Mode=Embedded Gateway__Dashboard__Enabled=false \
       Cluster__ClusterId="bench-telemetry-$i" Cluster__SiloPort="$tel_silo" Cluster__GatewayPort="$tel_gate" \
       dotnet "$FRONTEND_DLL" --urls "http://127.0.0.1:$tel_port"
     TEL_PID[i]=$LAST_PID; TEL_PORT[i]=$tel_port
   done
-  for i in 0 1 2 3; do
+  for (( i=0; i<n; i++ )); do
     wait_http "http://127.0.0.1:${TEL_PORT[i]}/health/ready" 90 "${TEL_PID[i]}"
     TEL_KEY[i]=$(tenant_key "http://127.0.0.1:${TEL_PORT[i]}" bench)
     [[ ${TEL_KEY[i]} == sk-* ]] || { echo "could not create the tenant of gateway ${TEL_NAMES[i]}" >&2; exit 1; }
   done
-  tel_load() { # seconds [gateway] -> one RESULT line per gateway loaded (all four, or the one given), in order
-    local i pids=() which=(0 1 2 3)
-    [[ -n ${2:-} ]] && which=("$2")
+  tel_load() { # seconds [gateway] -> one RESULT line per gateway loaded (all, or the one given), in order
+    local i pids=() which=()
+    if [[ -n ${2:-} ]]; then which=("$2"); else for (( i=0; i<${#TEL_NAMES[@]}; i++ )); do which+=("$i"); done; fi
     for i in "${which[@]}"; do
       BENCH_BODY=$NONSTREAM_BODY BENCH_HEADERS="Authorization: Bearer ${TEL_KEY[i]}" BENCH_DELAY_MS=0 BENCH_KEYS= \
         post_wrk 1 16 "$1" "http://127.0.0.1:${TEL_PORT[i]}/v1/chat/completions" > "$WORK/telemetry-$i.out" &
@@ -525,20 +528,21 @@ if [[ $TELEMETRY == 1 ]]; then
     wait "${pids[@]}" || true
     for i in "${which[@]}"; do cat "$WORK/telemetry-$i.out"; done
   }
-  # JIT tiering needs ~20 s of load on this box before a gateway runs at its steady cost (more than any other run of
-  # this script gives it: the settings differ in how much code they run, so a cold one would be charged its JIT): each
-  # gets it alone, then all four run together for a few seconds before the first round.
-  for i in 0 1 2 3; do
-    log "telemetry: warming ${TEL_NAMES[i]} up alone (${TEL_WARM}s)"
-    tel_load "$TEL_WARM" "$i" > /dev/null
+  # JIT tiering needs load before a gateway runs at its steady cost (the settings differ in how much code they run, so
+  # a cold one would be charged its JIT): each gets it alone, then all run together for a few seconds before the first
+  # round.
+  for (( i=0; i<n; i++ )); do
+    log "telemetry: warming ${TEL_NAMES[i]} up alone (${warm}s)"
+    tel_load "$warm" "$i" > /dev/null
   done
   tel_load 5 > /dev/null
   : > "$WORK/telemetry.tsv"
-  for round in $(seq 1 "$TEL_ROUNDS"); do
-    before=(); for i in 0 1 2 3; do before[i]=$(cpu_ticks "${TEL_PID[i]}"); done
-    mapfile -t lines < <(tel_load "$TEL_SECONDS")
+  local round summary ticks total dur se so ok before lines
+  for round in $(seq 1 "$rounds"); do
+    before=(); for (( i=0; i<n; i++ )); do before[i]=$(cpu_ticks "${TEL_PID[i]}"); done
+    mapfile -t lines < <(tel_load "$seconds")
     summary="round $round:"
-    for i in 0 1 2 3; do
+    for (( i=0; i<n; i++ )); do
       ticks=$(( $(cpu_ticks "${TEL_PID[i]}") - before[i] ))
       total=$(kv requests "${lines[i]}"); dur=$(kv duration_us "${lines[i]}"); se=$(kv status_errors "${lines[i]}"); so=$(kv socket_errors "${lines[i]}")
       ok=$(( total - se ))
@@ -554,11 +558,13 @@ rows = [line.split('\t') for line in open(sys.argv[1]).read().splitlines()]
 hz = int(sys.argv[2])
 rounds = defaultdict(dict)
 errors = defaultdict(int)
+names = []
 for rnd, name, ok, dur, ticks, err in rows:
     ok, dur, ticks = int(ok), int(dur), int(ticks)
     errors[name] += int(err)
+    if name not in names:
+        names.append(name)
     rounds[rnd][name] = (ok / (dur / 1e6), ticks / hz / ok * 1e6 if ok else float('nan'))
-names = ['off', 'metrics', 'tracing', 'tracing10']
 med = statistics.median
 summary = []
 for name in names:
@@ -573,6 +579,9 @@ for name in names:
 off = med([r['off'][1] for r in rounds.values()])
 print(f"telemetry: off_cpu_us={off:.1f} " + " ".join(summary) + f" rounds={len(rounds)}")
 PY
+}
+if [[ $TELEMETRY == 1 ]]; then
+  telemetry_compare "${BENCH_TELEMETRY_ROUNDS:-8}" 6 20 off metrics tracing tracing10
   log "telemetry: done in $(( $(date +%s) - STARTED_AT ))s"
   exit 0
 fi
@@ -811,3 +820,16 @@ fact machine "$(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 104857
 fact date "$(date -u +%Y-%m-%d)"
 fact elapsed_s "$(( $(date +%s) - STARTED_AT ))"
 python3 "$BENCH/report.py" "$RESULTS" "$FACTS"
+
+# ---------------------------------------------------------------- --quick: what metrics and tracing cost
+# --telemetry's comparison, shorter: off, metrics (the default) and metrics with tracing at 100%, each warmed up alone
+# 8 s (the hosts promote hot code at once: CallCountingDelayMs=0), then 4 rounds of 5 s (~1 min in all). The gateways
+# and contenders of the runs above are stopped first, so that only these three share the box with the load and the
+# fixed upstream. Left out when BENCH_TELEMETRY sets every gateway's telemetry.
+if [[ $QUICK == 1 && $DURABLE_ONLY == 0 && -z ${BENCH_TELEMETRY:-} ]]; then
+  for pid in "$FRONTEND_PID" "$SILO_PID" "$GW_PID" "$PORTKEY_PID" "$PROXY_PID" "$MOCK_PID"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "$FRONTEND_PID" "$SILO_PID" "$GW_PID" "$PORTKEY_PID" "$PROXY_PID" "$MOCK_PID"; do
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  done
+  telemetry_compare 4 5 8 off metrics tracing
+fi
