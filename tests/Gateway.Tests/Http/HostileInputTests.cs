@@ -103,6 +103,44 @@ public sealed class HostileInputTests(GatewayFactory gateway)
         Assert.Equal((0L, 0L, 0L, 0m), UsageFigures.Charged(await gateway.GetUsageAsync(tenantId)));
     }
 
+    [Fact]
+    public async Task ACompressedBodyIsRefusedSayingSoInEachEndpointsShape()
+    {
+        var (tenantId, key) = await gateway.CreateTenantWithKeyAsync();
+        using var client = gateway.CreateTenantClient(key);
+        client.DefaultRequestHeaders.Add("anthropic-version", "2023-06-01");
+        const string Message = """{"model":"gpt-4.1","max_tokens":3,"messages":[{"role":"user","content":"hi"}]}""";
+
+        using var chat = await client.PostAsync(Chat, Gzipped(Message, "gzip"));
+        using var messages = await client.PostAsync("/v1/messages", Gzipped(Message, "identity, br"));
+        using var identity = await client.PostAsync(Chat, Encoded(Encoding.UTF8.GetBytes(Message), "identity"));
+
+        var error = await OpenAiErrorAssertions.AssertOpenAiErrorAsync(chat, System.Net.HttpStatusCode.UnsupportedMediaType, "invalid_request_error", null, "unsupported_media_type", "gzip");
+        Assert.Equal("The request body must be sent uncompressed: Content-Encoding 'gzip' is not supported.", error["message"]!.GetValue<string>());
+        Assert.Equal(((System.Net.HttpStatusCode)415, "invalid_request_error", "The request body must be sent uncompressed: Content-Encoding 'br' is not supported."), await AnthropicErrorAsync(messages));
+        Assert.Equal(System.Net.HttpStatusCode.OK, identity.StatusCode);
+        Assert.Equal(1, (await gateway.GetUsageAsync(tenantId))["requests"]!.GetValue<long>());
+    }
+
+    private static ByteArrayContent Gzipped(string text, string encoding)
+    {
+        using var buffer = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(buffer, System.IO.Compression.CompressionLevel.Fastest))
+        {
+            gzip.Write(Encoding.UTF8.GetBytes(text));
+        }
+
+        return Encoded(buffer.ToArray(), encoding);
+    }
+
+    private static ByteArrayContent Encoded(byte[] body, string encoding)
+    {
+        var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        Assert.True(content.Headers.TryAddWithoutValidation("Content-Encoding", encoding));
+        return content;
+    }
+
     private static async Task<(System.Net.HttpStatusCode, string?, string?)> AnthropicErrorAsync(HttpResponseMessage response)
     {
         var json = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
