@@ -44,6 +44,13 @@ public static class AdmissionErrors
         };
     }
 
+    /// <summary>What a refused token count tells the client: as <see cref="For"/>, but a rate refusal is of counts.</summary>
+    public static OpenAiError ForCount(AdmissionResult result, string model) => result.Outcome == AdmissionOutcome.RequestRateExceeded
+        ? RateLimited(
+            $"Rate limit reached for token counts per minute: limit {result.RateLimits.RequestLimit}. Please try again in {RateLimitHeaders.Duration(result.RetryAfter)}.",
+            "requests", result.RetryAfter)
+        : For(result, model);
+
     private static OpenAiError RateLimited(string message, string type, TimeSpan retryAfter) =>
         new(StatusCodes.Status429TooManyRequests, message, type, code: "rate_limit_exceeded", retryAfter: retryAfter);
 

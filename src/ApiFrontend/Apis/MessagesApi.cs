@@ -60,15 +60,12 @@ public static class MessagesApi
             return error!;
         }
 
-        // A count is not admitted, but it answers only for the models the tenant may use, as a message would.
-        if (await grains.GetGrain<ITenantGrain>(TenantIdentity.Of(context).TenantId).GetAsync() is not { } tenant)
+        // A count reserves nothing, but it answers only for the models the tenant may use, as a message would, and no more
+        // often per minute than the tenant may send requests (a bucket of its own): it costs a tokenization.
+        var admission = await grains.GetGrain<ITenantGrain>(TenantIdentity.Of(context).TenantId).AdmitCountAsync(request.ModelId);
+        if (!admission.IsAdmitted)
         {
-            return AnthropicError.From(AdmissionErrors.UnknownTenant());
-        }
-
-        if (tenant.Config.AllowedModels is { } allowed && !allowed.Contains(request.ModelId, StringComparer.OrdinalIgnoreCase))
-        {
-            return AnthropicError.From(AdmissionErrors.ModelNotAllowed(request.ModelId));
+            return AnthropicError.From(AdmissionErrors.ForCount(admission, request.ModelId));
         }
 
         long tokens = request.PromptTokens;

@@ -49,6 +49,17 @@ public interface ITenantGrain : IGrainWithStringKey
     [Alias("GetPromptCeilingAsync"), ResponseTimeout("00:00:10")]
     Task<int> GetPromptCeilingAsync(AdmissionRequest request);
 
+    /// <summary>
+    /// A token count's admission (<c>POST /v1/messages/count_tokens</c>): the tenant exists, its tier is configured, it may
+    /// use <paramref name="modelId"/>, and one count is taken from its allowance of counts, a bucket of their own holding as
+    /// many per minute as the tenant's requests per minute (as Anthropic limits counts apart from messages). A count
+    /// reserves and charges nothing, but costs the gateway a tokenization of up to a whole request body, so it is not
+    /// free of limits either. Refused: <see cref="AdmissionOutcome.RequestRateExceeded"/> with the wait until the next
+    /// count, and <see cref="AdmissionResult.RateLimits"/>' request figures describing the counts' bucket.
+    /// </summary>
+    [Alias("AdmitCountAsync"), ResponseTimeout("00:00:10")]
+    Task<AdmissionResult> AdmitCountAsync(string modelId);
+
     /// <summary>Replaces a reservation by the actual usage. Idempotent per request id.</summary>
     [Alias("SettleAsync")]
     Task SettleAsync(Settlement settlement);

@@ -45,6 +45,9 @@ public sealed partial class TenantGrain(
     private TenantCheckpoint? _checkpoint;
     private TenantAccount? _account;
 
+    /// <summary>The tenant's allowance of token counts (<see cref="AdmitCountAsync"/>); made at the first count.</summary>
+    private TokenBucket? _counts;
+
     // Built on first use, in activation: after storage has read the state, which the constructor runs before. The
     // parts are given the grain itself (ICheckpointHost) or each other, not delegates: an activation holds every tenant's
     // parts while it lives, so each object it saves is saved once per tenant.
@@ -96,6 +99,31 @@ public sealed partial class TenantGrain(
 
         _signals.Admission(Account.Config!.Tier, labels.Tenant(TenantId), decision.Outcome, Account.Reservations.Count);
         return Task.FromResult(TenantReports.Admission(decision, Account, limits, now));
+    }
+
+    public Task<AdmissionResult> AdmitCountAsync(string modelId)
+    {
+        if (Refreshed() is not (var now, var limits))
+        {
+            return Task.FromResult(new AdmissionResult(AdmissionOutcome.UnknownTenant, RateLimitStatus.Empty, TimeSpan.Zero));
+        }
+
+        if (limits is null)
+        {
+            return Task.FromResult(new AdmissionResult(AdmissionOutcome.TierNotConfigured, RateLimitStatus.Empty, TimeSpan.Zero));
+        }
+
+        if (Account.Config!.AllowedModels is { } allowed && !allowed.Contains(modelId, StringComparer.OrdinalIgnoreCase))
+        {
+            return Task.FromResult(new AdmissionResult(AdmissionOutcome.ModelNotAllowed, RateLimitStatus.Empty, TimeSpan.Zero));
+        }
+
+        // In memory only: a reactivated tenant starts with a full allowance, as a tenant does at creation.
+        var counts = _counts ??= new TokenBucket(limits.RequestsPerMinute, now);
+        counts.Resize(limits.RequestsPerMinute, now);
+        var outcome = counts.TryTake(1, now, out var retryAfter) ? AdmissionOutcome.Admitted : AdmissionOutcome.RequestRateExceeded;
+        var status = new RateLimitStatus(counts.Capacity, counts.Available(now), counts.TimeUntilFull(now), 0, 0, TimeSpan.Zero);
+        return Task.FromResult(new AdmissionResult(outcome, status, retryAfter));
     }
 
     public Task<int> GetPromptCeilingAsync(AdmissionRequest request) =>

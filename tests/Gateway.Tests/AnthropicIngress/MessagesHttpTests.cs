@@ -192,6 +192,28 @@ public sealed class MessagesHttpTests(GatewayFactory gateway)
     }
 
     [Fact]
+    public async Task TokenCountsAreRateLimitedApartFromMessages()
+    {
+        var (tenantId, key) = await gateway.CreateTenantWithKeyAsync(new { tier = "gold", limits = new { requestsPerMinute = 2 } });
+        using var client = CreateClient(key);
+        var count = new { model = "gpt-4.1", messages = ChatBodies.Messages() };
+
+        var first = await client.PostAsJsonAsync("/v1/messages/count_tokens", count);
+        var second = await client.PostAsJsonAsync("/v1/messages/count_tokens", count);
+        var third = await client.PostAsJsonAsync("/v1/messages/count_tokens", count);
+        var message = await client.PostAsJsonAsync("/v1/messages", new { model = "gpt-4.1", max_tokens = 2, messages = ChatBodies.Messages() });
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (first.StatusCode, second.StatusCode));
+        Assert.Equal(HttpStatusCode.TooManyRequests, third.StatusCode);
+        await AssertAnthropicErrorAsync(third, "rate_limit_error", "a third count in a minute at 2 requests per minute");
+        var retryAfter = int.Parse(third.Headers.GetValues("retry-after").Single(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(retryAfter, 1, 30);
+        Assert.Equal(HttpStatusCode.OK, message.StatusCode);
+        var usage = await gateway.GetUsageAsync(tenantId);
+        Assert.Equal((1L, 0m < usage["costUsd"]!.GetValue<decimal>()), (usage["requests"]!.GetValue<long>(), true));
+    }
+
+    [Fact]
     public async Task ACachedAnswerIsReplayedAsAMessageStreamWithoutAskingTheProviderAgain()
     {
         var (tenantId, key) = await gateway.CreateTenantWithKeyAsync(new { tier = "gold", cache = new { enabled = true, ttlSeconds = 60 } });

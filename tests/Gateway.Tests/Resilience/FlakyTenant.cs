@@ -39,6 +39,8 @@ public sealed class FlakyTenant(params Exception[] failures) : ITenantGrain
 
     public Task<int> GetPromptCeilingAsync(AdmissionRequest request) => throw new NotSupportedException();
 
+    public Task<AdmissionResult> AdmitCountAsync(string modelId) => throw new NotSupportedException();
+
     public Task ReleaseAsync(string requestId) => throw new NotSupportedException();
 
     public Task<UsageReport?> GetUsageAsync() => throw new NotSupportedException();

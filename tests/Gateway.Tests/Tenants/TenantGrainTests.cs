@@ -301,6 +301,35 @@ public sealed class TenantGrainTests(ClusterFixture cluster)
     }
 
     [Fact]
+    public async Task TokenCountsHaveAnAllowanceOfTheirOwnAtTheRequestsPerMinute()
+    {
+        var tenant = await CreateAsync(Gold with { Limits = new TenantLimits(3, null, null), AllowedModels = [Gpt] });
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(AdmissionOutcome.Admitted, (await tenant.AdmitCountAsync(Gpt)).Outcome);
+        }
+
+        var fourth = await tenant.AdmitCountAsync(Gpt);
+        Assert.Equal(AdmissionOutcome.RequestRateExceeded, fourth.Outcome);
+        Assert.Equal(TimeSpan.FromSeconds(20), fourth.RetryAfter); // 3 per minute: one every 20 s
+        Assert.Equal((3L, 0L), (fourth.RateLimits.RequestLimit, fourth.RateLimits.RemainingRequests));
+
+        // The requests' own bucket is untouched: three requests are still admitted, and take nothing from the counts.
+        for (var i = 0; i < 3; i++)
+        {
+            await Admitted(tenant, 10, 10);
+        }
+
+        cluster.Clock.Advance(TimeSpan.FromSeconds(20) - TimeSpan.FromTicks(1));
+        Assert.Equal(AdmissionOutcome.RequestRateExceeded, (await tenant.AdmitCountAsync(Gpt)).Outcome);
+        cluster.Clock.Advance(TimeSpan.FromTicks(1));
+        Assert.Equal(AdmissionOutcome.Admitted, (await tenant.AdmitCountAsync(Gpt)).Outcome);
+
+        Assert.Equal(AdmissionOutcome.ModelNotAllowed, (await tenant.AdmitCountAsync(DeepSeek)).Outcome);
+        Assert.Equal(AdmissionOutcome.UnknownTenant, (await Tenant(NewTenantId()).AdmitCountAsync(Gpt)).Outcome);
+    }
+
+    [Fact]
     public async Task RefusesTheRequestOverTheTokensPerMinuteWithAnExactRetryAfterAndGivesBackItsRequest()
     {
         var tenant = await CreateAsync(Gold with { Limits = new TenantLimits(null, 6_000, null) }); // 100 tokens per second
