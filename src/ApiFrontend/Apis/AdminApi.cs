@@ -16,9 +16,9 @@ public static class AdminApi
 
     public static RouteGroupBuilder MapAdminApi(this RouteGroupBuilder admin)
     {
-        admin.MapPost("/tenants", CreateTenant).WithName("CreateTenant").Accepts<CreateTenantRequest>("application/json").WithErrors(400, 401, 409, 413);
+        admin.MapPost("/tenants", CreateTenant).WithName("CreateTenant").Accepts<CreateTenantRequest>("application/json").WithErrors(400, 401, 409, 413, 415);
         admin.MapGet("/tenants/{id}", GetTenant).WithName("GetTenant").WithErrors(401, 404);
-        admin.MapPatch("/tenants/{id}", UpdateTenant).WithName("UpdateTenant").Accepts<UpdateTenantRequest>("application/json").WithErrors(400, 401, 404, 413);
+        admin.MapPatch("/tenants/{id}", UpdateTenant).WithName("UpdateTenant").Accepts<UpdateTenantRequest>("application/json").WithErrors(400, 401, 404, 413, 415);
         admin.MapPost("/tenants/{id}/keys", CreateKey).WithName("CreateKey").WithErrors(401, 404, 409);
         admin.MapDelete("/tenants/{id}/keys/{keyId}", RevokeKey).WithName("RevokeKey").WithErrors(401, 404);
         admin.MapGet("/tenants/{id}/usage", GetUsage).WithName("GetTenantUsage").WithErrors(401, 404);

@@ -26,11 +26,11 @@ public static class MessagesApi
             .Accepts<Contracts.CreateMessageRequest>("application/json")
             .Produces<Contracts.MessageResponse>(StatusCodes.Status200OK, "application/json")
             .WithEventStream<Contracts.MessageStreamEvent>("The message; with \"stream\": true, Anthropic's server-sent events from message_start to message_stop.")
-            .WithAnthropicErrors(400, 401, 403, 404, 413, 429, 500, 502, 503, 504, AnthropicError.Overloaded);
+            .WithAnthropicErrors(400, 401, 403, 404, 413, 415, 429, 500, 502, 503, 504, AnthropicError.Overloaded);
         v1.MapPost("/messages/count_tokens", CountTokens).WithName("CountMessageTokens")
             .Accepts<Contracts.CountMessageTokensRequest>("application/json")
             .Produces<Contracts.CountMessageTokensResponse>(StatusCodes.Status200OK, "application/json")
-            .WithAnthropicErrors(400, 401, 403, 404, 413);
+            .WithAnthropicErrors(400, 401, 403, 404, 413, 415, 429);
         return v1;
     }
 
