@@ -85,10 +85,8 @@ public sealed class HostileInputTests(GatewayFactory gateway)
     [Fact]
     public async Task AWrongContentTypeOrMethodIsRefusedSayingSoInEachEndpointsShape()
     {
-        var (tenantId, key) = await gateway.CreateTenantWithKeyAsync();
-        using var client = gateway.CreateTenantClient(key);
-        client.DefaultRequestHeaders.Add("anthropic-version", "2023-06-01");
-        const string Message = """{"model":"gpt-4.1","max_tokens":3,"messages":[{"role":"user","content":"hi"}]}""";
+        var (tenantId, client) = await BothDialectsClientAsync();
+        using var _ = client;
 
         using var chatText = await client.PostAsync(Chat, new StringContent(Message, Encoding.UTF8, "text/plain"));
         using var chatGet = await client.GetAsync(Chat);
@@ -106,10 +104,8 @@ public sealed class HostileInputTests(GatewayFactory gateway)
     [Fact]
     public async Task ACompressedBodyIsRefusedSayingSoInEachEndpointsShape()
     {
-        var (tenantId, key) = await gateway.CreateTenantWithKeyAsync();
-        using var client = gateway.CreateTenantClient(key);
-        client.DefaultRequestHeaders.Add("anthropic-version", "2023-06-01");
-        const string Message = """{"model":"gpt-4.1","max_tokens":3,"messages":[{"role":"user","content":"hi"}]}""";
+        var (tenantId, client) = await BothDialectsClientAsync();
+        using var _ = client;
 
         using var chat = await client.PostAsync(Chat, Gzipped(Message, "gzip"));
         using var messages = await client.PostAsync("/v1/messages", Gzipped(Message, "identity, br"));
@@ -120,6 +116,18 @@ public sealed class HostileInputTests(GatewayFactory gateway)
         Assert.Equal(((System.Net.HttpStatusCode)415, "invalid_request_error", "The request body must be sent uncompressed: Content-Encoding 'br' is not supported."), await AnthropicErrorAsync(messages));
         Assert.Equal(System.Net.HttpStatusCode.OK, identity.StatusCode);
         Assert.Equal(1, (await gateway.GetUsageAsync(tenantId))["requests"]!.GetValue<long>());
+    }
+
+    /// <summary>A body both chat endpoints take (a chat completion and a message alike).</summary>
+    private const string Message = """{"model":"gpt-4.1","max_tokens":3,"messages":[{"role":"user","content":"hi"}]}""";
+
+    /// <summary>A new tenant's client, with the header the Messages endpoints require.</summary>
+    private async Task<(string TenantId, HttpClient Client)> BothDialectsClientAsync()
+    {
+        var (tenantId, key) = await gateway.CreateTenantWithKeyAsync();
+        var client = gateway.CreateTenantClient(key);
+        client.DefaultRequestHeaders.Add("anthropic-version", "2023-06-01");
+        return (tenantId, client);
     }
 
     private static ByteArrayContent Gzipped(string text, string encoding)
