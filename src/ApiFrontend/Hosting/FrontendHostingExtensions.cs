@@ -81,6 +81,7 @@ public static class FrontendHostingExtensions
         app.MapGatewayMetrics();
         app.UseRequestIds();
         app.UseRequestMetrics();
+        app.UseHttpLimits();
         app.UseOpenAiErrorsForExceptions();
         app.UseStatusCodePages(async status =>
         {

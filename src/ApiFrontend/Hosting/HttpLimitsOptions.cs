@@ -4,8 +4,10 @@ using Microsoft.Extensions.Options;
 namespace Gateway.ApiFrontend.Hosting;
 
 /// <summary>
-/// Kestrel's limits, set on purpose rather than left at its defaults (configuration <c>Gateway:Http</c>). A request
-/// over a header limit is refused by Kestrel itself (431, or 414 for the request line) before the gateway sees it.
+/// The HTTP limits, set on purpose rather than left at Kestrel's defaults (configuration <c>Gateway:Http</c>). A request
+/// over a header or request-line limit is refused by the gateway in the API's error shape (431, or 414 for the request
+/// line; <see cref="HttpLimitsMiddleware"/>); Kestrel's own limits are <see cref="KestrelMargin"/> times these, and only a
+/// request beyond those is refused by Kestrel itself, with its bodiless answer, before the gateway sees it.
 /// </summary>
 public sealed class HttpLimitsOptions
 {
@@ -29,6 +31,14 @@ public sealed class HttpLimitsOptions
     /// <summary>How long a body may arrive slower than <see cref="MinRequestBodyBytesPerSecond"/> before it is cut off: 5 s.</summary>
     public TimeSpan MinRequestBodyGracePeriod { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How many times the limits above Kestrel's own are: a request up to that much over them reaches the gateway, which
+    /// refuses it in the API's error shape; Kestrel refuses a larger one without a body.
+    /// </summary>
+    public const int KestrelMargin = 4;
+
+    private const int MaxHeaderOrLineBytes = 1024 * 1024;
+    private const int MaxHeaderCount = 1000;
     private const long DiscardAfterLimitBytes = 1024 * 1024;
 
     /// <summary>Applies the limits, and the body limit of <see cref="FrontendOptions.MaxRequestBodyBytes"/>, to Kestrel.</summary>
@@ -38,9 +48,9 @@ public sealed class HttpLimitsOptions
         {
             var limits = http.Value;
             options.AddServerHeader = false;
-            options.Limits.MaxRequestHeadersTotalSize = limits.MaxRequestHeadersTotalSize;
-            options.Limits.MaxRequestHeaderCount = limits.MaxRequestHeaderCount;
-            options.Limits.MaxRequestLineSize = limits.MaxRequestLineSize;
+            options.Limits.MaxRequestHeadersTotalSize = limits.MaxRequestHeadersTotalSize * KestrelMargin;
+            options.Limits.MaxRequestHeaderCount = limits.MaxRequestHeaderCount * KestrelMargin;
+            options.Limits.MaxRequestLineSize = limits.MaxRequestLineSize * KestrelMargin;
             options.Limits.RequestHeadersTimeout = limits.RequestHeadersTimeout;
             options.Limits.MinRequestBodyDataRate = new MinDataRate(limits.MinRequestBodyBytesPerSecond, limits.MinRequestBodyGracePeriod);
             // The gateway refuses a body over its limit itself (413 in its error shape) as soon as it has read that much;
@@ -56,9 +66,9 @@ public sealed class HttpLimitsOptions
         public ValidateOptionsResult Validate(string? name, HttpLimitsOptions options)
         {
             var failures = new List<string>();
-            if (options.MaxRequestHeadersTotalSize < 1024) failures.Add($"{Section}:MaxRequestHeadersTotalSize must be at least 1024 bytes.");
-            if (options.MaxRequestHeaderCount < 8) failures.Add($"{Section}:MaxRequestHeaderCount must be at least 8.");
-            if (options.MaxRequestLineSize < 256) failures.Add($"{Section}:MaxRequestLineSize must be at least 256 bytes.");
+            if (options.MaxRequestHeadersTotalSize is < 1024 or > MaxHeaderOrLineBytes) failures.Add($"{Section}:MaxRequestHeadersTotalSize must be from 1024 bytes to 1 MiB.");
+            if (options.MaxRequestHeaderCount is < 8 or > MaxHeaderCount) failures.Add($"{Section}:MaxRequestHeaderCount must be from 8 to {MaxHeaderCount}.");
+            if (options.MaxRequestLineSize is < 256 or > MaxHeaderOrLineBytes) failures.Add($"{Section}:MaxRequestLineSize must be from 256 bytes to 1 MiB.");
             if (options.RequestHeadersTimeout <= TimeSpan.Zero) failures.Add($"{Section}:RequestHeadersTimeout must be positive.");
             if (options.MinRequestBodyBytesPerSecond <= 0) failures.Add($"{Section}:MinRequestBodyBytesPerSecond must be positive.");
             if (options.MinRequestBodyGracePeriod < TimeSpan.FromSeconds(1)) failures.Add($"{Section}:MinRequestBodyGracePeriod must be at least one second (Kestrel's minimum).");

@@ -63,23 +63,47 @@ public sealed class HostileInputTests(GatewayFactory gateway)
     }
 
     [Fact]
-    public async Task KestrelsLimitsAreTheGatewaysOwn()
+    public async Task RequestLinesAndHeadersOverTheLimitsAreRefusedInTheErrorShapeAndFarOverThemByKestrel()
     {
         var kestrel = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions
             .GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>>(gateway.Services).Value;
-        var (_, key) = await gateway.CreateTenantWithKeyAsync();
+        var (tenantId, key) = await gateway.CreateTenantWithKeyAsync();
+        string[] auth = [$"Authorization: Bearer {key}"];
+        Task<RawExchange.Answer> Send(string target, params string[] headers) =>
+            RawExchange.SendAsync(gateway.BaseAddress, RawExchange.Build(gateway.BaseAddress, "GET", target, [.. auth, .. headers]));
 
-        // 20 KiB of headers: within Kestrel's default 32 KiB, over the gateway's 16 KiB.
-        var answer = await RawExchange.SendAsync(gateway.BaseAddress,
-            RawExchange.Build(gateway.BaseAddress, "GET", "/v1/usage", [$"Authorization: Bearer {key}", "X-Filler: " + new string('a', 20 * 1024)]));
+        // Within Kestrel's default 32 KiB and the gateway's 4x margin, over the gateway's 16 KiB; then 70 headers (64 allowed).
+        var headers = await Send("/v1/usage", "X-Filler: " + new string('a', 20 * 1024));
+        var count = await Send("/v1/usage", [.. Enumerable.Range(0, 70).Select(i => $"X-Filler-{i}: a")]);
+        var line = await Send("/v1/usage?pad=" + new string('a', 9 * 1024));
+        var messages = await Send("/v1/messages?pad=" + new string('a', 9 * 1024), "anthropic-version: 2023-06-01");
+        var withinLimits = await Send("/v1/usage", "X-Filler: " + new string('a', 15 * 1024));
+        var farOver = await Send("/v1/usage", "X-Filler: " + new string('a', 70 * 1024));
 
-        Assert.Equal(431, answer.Status);
-        Assert.Equal(16 * 1024, kestrel.Limits.MaxRequestHeadersTotalSize);
-        Assert.Equal(64, kestrel.Limits.MaxRequestHeaderCount);
-        Assert.Equal(8 * 1024, kestrel.Limits.MaxRequestLineSize);
+        AssertError(headers, 431, "request_headers_too_large", "The request headers total more than the 16384 bytes the gateway accepts.");
+        AssertError(count, 431, "request_headers_too_large", "The request has more than the 64 headers the gateway accepts.");
+        AssertError(line, 414, "request_line_too_long", "The request line (method, path and query) is longer than the 8192 bytes the gateway accepts.");
+        Assert.Equal(414, messages.Status);
+        Assert.Equal("invalid_request_error", JsonNode.Parse(messages.Body)!["error"]!["type"]!.GetValue<string>());
+        Assert.Equal("error", JsonNode.Parse(messages.Body)!["type"]!.GetValue<string>());
+        Assert.Equal(200, withinLimits.Status);
+        Assert.Equal((431, ""), (farOver.Status, farOver.Body));
+        Assert.Equal(0, (await gateway.GetUsageAsync(tenantId))["requests"]!.GetValue<long>());
+
+        Assert.Equal(4 * 16 * 1024, kestrel.Limits.MaxRequestHeadersTotalSize);
+        Assert.Equal(4 * 64, kestrel.Limits.MaxRequestHeaderCount);
+        Assert.Equal(4 * 8 * 1024, kestrel.Limits.MaxRequestLineSize);
         Assert.Equal(1024, kestrel.Limits.MinRequestBodyDataRate!.BytesPerSecond);
         Assert.Equal(TimeSpan.FromSeconds(5), kestrel.Limits.MinRequestBodyDataRate.GracePeriod);
         Assert.Equal(4L * 1024 * 1024 + 1024 * 1024, kestrel.Limits.MaxRequestBodySize);
+
+        static void AssertError(RawExchange.Answer answer, int status, string code, string message)
+        {
+            Assert.True(answer.Status == status, $"{status} expected: {answer.Head}\n{answer.Body}");
+            var error = JsonNode.Parse(answer.Body)!["error"]!;
+            Assert.Equal((code, message), (error["code"]!.GetValue<string>(), error["message"]!.GetValue<string>()));
+            Assert.Contains("x-request-id: req_", answer.Head, StringComparison.OrdinalIgnoreCase);
+        }
     }
 
     [Fact]
