@@ -18,6 +18,7 @@ public sealed class OtlpTraceSink : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<ExportedSpan> _spans = new();
+    private readonly SemaphoreSlim _exported = new(0);
 
     private OtlpTraceSink(WebApplication app) => _app = app;
 
@@ -43,6 +44,8 @@ public sealed class OtlpTraceSink : IAsyncDisposable
                 {
                     sink._spans.Enqueue(span);
                 }
+
+                sink._exported.Release();
             }
 
             context.Response.ContentType = "application/x-protobuf";
@@ -51,10 +54,13 @@ public sealed class OtlpTraceSink : IAsyncDisposable
         return sink;
     }
 
-    /// <summary>Waits (bounded) until the spans received hold one that <paramref name="match"/> accepts, and returns it.</summary>
+    /// <summary>
+    /// Waits (bounded) until the spans received hold one that <paramref name="match"/> accepts, and returns it: looks again
+    /// at each export that arrives.
+    /// </summary>
     public async Task<ExportedSpan> WaitForAsync(Func<ExportedSpan, bool> match, string what)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         while (true)
         {
             if (_spans.FirstOrDefault(match) is { } span)
@@ -62,12 +68,22 @@ public sealed class OtlpTraceSink : IAsyncDisposable
                 return span;
             }
 
-            Assert.True(DateTime.UtcNow < deadline, $"No exported span is {what}; received: " + string.Join(", ", _spans.Select(s => s.ToString())));
-            await Task.Delay(100);
+            try
+            {
+                await _exported.WaitAsync(bound.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                Assert.Fail($"No exported span is {what}; received: " + string.Join(", ", _spans.Select(s => s.ToString())));
+            }
         }
     }
 
-    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _app.DisposeAsync();
+        _exported.Dispose();
+    }
 }
 
 /// <summary>A span as OTLP exported it: its scope (the activity source), ids in hex, name and kind (2 server, 3 client).</summary>
