@@ -82,13 +82,13 @@ public sealed partial class TenantGrain(
     {
         if (Refreshed() is not (var now, var limits))
         {
-            return Task.FromResult(new AdmissionResult(AdmissionOutcome.UnknownTenant, RateLimitStatus.Empty, TimeSpan.Zero));
+            return Refused(AdmissionOutcome.UnknownTenant);
         }
 
         if (limits is null)
         {
             _signals.TierMissing(logger, TenantId, Account.Config!.Tier, labels.Tenant(TenantId));
-            return Task.FromResult(new AdmissionResult(AdmissionOutcome.TierNotConfigured, RateLimitStatus.Empty, TimeSpan.Zero));
+            return Refused(AdmissionOutcome.TierNotConfigured);
         }
 
         var decision = admission.Decide(request, Account, limits, ledger.IsAcceptingWrites, now);
@@ -105,17 +105,17 @@ public sealed partial class TenantGrain(
     {
         if (Refreshed() is not (var now, var limits))
         {
-            return Task.FromResult(new AdmissionResult(AdmissionOutcome.UnknownTenant, RateLimitStatus.Empty, TimeSpan.Zero));
+            return Refused(AdmissionOutcome.UnknownTenant);
         }
 
         if (limits is null)
         {
-            return Task.FromResult(new AdmissionResult(AdmissionOutcome.TierNotConfigured, RateLimitStatus.Empty, TimeSpan.Zero));
+            return Refused(AdmissionOutcome.TierNotConfigured);
         }
 
         if (Account.Config!.AllowedModels is { } allowed && !allowed.Contains(modelId, StringComparer.OrdinalIgnoreCase))
         {
-            return Task.FromResult(new AdmissionResult(AdmissionOutcome.ModelNotAllowed, RateLimitStatus.Empty, TimeSpan.Zero));
+            return Refused(AdmissionOutcome.ModelNotAllowed);
         }
 
         // In memory only: a reactivated tenant starts with a full allowance, as a tenant does at creation.
@@ -125,6 +125,10 @@ public sealed partial class TenantGrain(
         var status = new RateLimitStatus(counts.Capacity, counts.Available(now), counts.TimeUntilFull(now), 0, 0, TimeSpan.Zero);
         return Task.FromResult(new AdmissionResult(outcome, status, retryAfter));
     }
+
+    /// <summary>A refusal decided before any bucket is looked at: no rate-limit figures, nothing to wait for.</summary>
+    private static Task<AdmissionResult> Refused(AdmissionOutcome outcome) =>
+        Task.FromResult(new AdmissionResult(outcome, RateLimitStatus.Empty, TimeSpan.Zero));
 
     public Task<int> GetPromptCeilingAsync(AdmissionRequest request) =>
         Task.FromResult(Refreshed() is (var now, { } limits) ? admission.PromptCeiling(request, Account, limits, ledger.IsAcceptingWrites, now) : 0);
