@@ -77,10 +77,30 @@ internal static partial class ChatStreamResponse
             relay.Close();
             await ended;
             await ObserveAsync(streaming);
-            grains.DeleteObjectReference<IUpstreamStreamObserver>(observer);
+            if (streaming.IsCompletedSuccessfully)
+            {
+                grains.DeleteObjectReference<IUpstreamStreamObserver>(observer);
+            }
+            else
+            {
+                // Cancelled (the client left) or lost, the call ended here but perhaps not on the worker, whose next push
+                // must find the observer and fail, so that the worker stops; deleted at once, the push would find no
+                // target at all (Orleans logs that as an error) and the worker would learn later.
+                _ = DeleteWhenNoPushCanComeAsync(grains, observer, relay, time);
+            }
         }
 
         return false;
+    }
+
+    /// <summary>The most a push is waited for (<see cref="IUpstreamStreamObserver.OnChunksAsync"/>'s response timeout).</summary>
+    private static readonly TimeSpan LastPushBound = TimeSpan.FromSeconds(5);
+
+    /// <summary>Deletes the observer once a push came and was refused, or once no push of the call can still come.</summary>
+    private static async Task DeleteWhenNoPushCanComeAsync(IGrainFactory grains, IUpstreamStreamObserver observer, UpstreamStreamRelay relay, TimeProvider time)
+    {
+        await Task.WhenAny(relay.RefusedAfterClose, Task.Delay(LastPushBound, time));
+        grains.DeleteObjectReference<IUpstreamStreamObserver>(observer);
     }
 
     private static async IAsyncEnumerable<SseItem<byte[]>> Relay(

@@ -24,9 +24,20 @@ internal sealed class UpstreamStreamRelay(Action pushed) : IUpstreamStreamObserv
     // One push's chunks go in before the next push's, even when a push sent again let the worker move on early.
     private readonly SemaphoreSlim _writing = new(1, 1);
 
+    private readonly TaskCompletionSource _refusedAfterClose = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes when a push arrives after <see cref="Close"/> (and fails): the worker now knows the client is gone.</summary>
+    public Task RefusedAfterClose => _refusedAfterClose.Task;
+
     public async Task OnChunksAsync(long seq, UpstreamChunk[] chunks)
     {
         pushed();
+        if (_closed.IsCancellationRequested)
+        {
+            _refusedAfterClose.TrySetResult();
+            throw new OperationCanceledException("The client of this stream is gone.");
+        }
+
         if (chunks.Length == 0)
         {
             return;
