@@ -38,7 +38,11 @@ internal sealed partial class FairQueue
 
         public long Counter { get; set; }
 
-        /// <summary>When the tenant last began to wait: breaks ties between equal counters, first come first.</summary>
+        /// <summary>
+        /// When the tenant last began to wait: breaks ties between equal counters, the latest first. A tenant that keeps a
+        /// backlog began to wait long ago; one within its share begins anew with each burst, and at equal counters its
+        /// request goes ahead (the backlogged tenant loses one place, not its share).
+        /// </summary>
         public long Joined { get; set; }
 
         public int Queued { get; set; }

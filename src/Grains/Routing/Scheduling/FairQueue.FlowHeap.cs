@@ -3,7 +3,7 @@ namespace Gateway.Grains.Routing.Scheduling;
 // The heap that orders the queue's tenants by counter: the waiting ones (the next to serve on top) and the owing ones.
 internal sealed partial class FairQueue
 {
-    /// <summary>A binary min-heap of tenants by counter, then by when they began to wait; each tenant knows its place.</summary>
+    /// <summary>A binary min-heap of tenants by counter, then by when they began to wait (the latest first); each tenant knows its place.</summary>
     private sealed class FlowHeap
     {
         private Flow[] _items = new Flow[8];
@@ -71,7 +71,7 @@ internal sealed partial class FairQueue
             _count = 0;
         }
 
-        private static bool Before(Flow a, Flow b) => a.Counter < b.Counter || a.Counter == b.Counter && a.Joined < b.Joined;
+        private static bool Before(Flow a, Flow b) => a.Counter < b.Counter || a.Counter == b.Counter && a.Joined > b.Joined;
 
         private bool Up(int index)
         {

@@ -8,7 +8,7 @@ namespace Gateway.Grains.Routing.Scheduling;
 /// </summary>
 /// <remarks>
 /// <para>Each tenant has a counter: the virtual time it has been served up to, in tokens divided by its weight. The next
-/// request to leave is the head of the waiting tenant with the lowest counter (ties by the order tenants began to wait),
+/// request to leave is the head of the waiting tenant with the lowest counter (ties to the tenant that began to wait last),
 /// and leaving adds its cost to that counter. So while tenants wait, each gets capacity in proportion to its weight,
 /// counted in tokens: a tenant sending huge requests gets fewer of them, not more than its share. The charge at dispatch
 /// is the expected cost; <see cref="Complete"/> replaces it by the actual usage.</para>

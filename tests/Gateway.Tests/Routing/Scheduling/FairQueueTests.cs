@@ -91,8 +91,9 @@ public sealed class FairQueueTests
             Complete(order, _queue.Take());
         }
 
-        // Its second request starts where its first ended (1,000): steady is served up to there first.
-        Assert.Equal(["steady", "bursty", .. Enumerable.Repeat("steady", 10), "bursty"], order);
+        // Its first request ties with steady's at zero and goes first (bursty began to wait last). Its second starts where
+        // its first ended (1,000): steady is served up to there first, and at the tie there bursty goes again.
+        Assert.Equal(["bursty", .. Enumerable.Repeat("steady", 10), "bursty", "steady"], order);
 
         void Complete(List<string> order, FairQueueEntry entry)
         {
@@ -106,10 +107,10 @@ public sealed class FairQueueTests
     {
         Fill(_queue, "steady", 1, 100, count: 50);
         Enqueue(_queue, "once", 1, 1_000);
-        _queue.Complete(_queue.Take(), 100);
         var once = _queue.Take();
         Assert.Equal("once", once.Tenant);
         _queue.Complete(once, 1_000);
+        _queue.Complete(_queue.Take(), 100);
         Assert.Equal(2, _queue.Tenants);
 
         while (_queue.VirtualTime < 1_000 * FairQueue.UnitsPerToken)
@@ -265,7 +266,7 @@ public sealed class FairQueueTests
 
     /// <summary>Keeps every tenant waiting (each request taken is replaced) and completes each at once at its actual usage.</summary>
     [Theory]
-    [InlineData(SchedulingPolicy.Fair, "flood,platinum,flood,flood")]
+    [InlineData(SchedulingPolicy.Fair, "platinum,flood,flood,flood")]
     [InlineData(SchedulingPolicy.Fifo, "flood,flood,flood,platinum")]
     public void ThePolicyDecidesWhetherAHeavierTenantPassesAFloodThatCameFirst(SchedulingPolicy policy, string order)
     {
@@ -275,6 +276,21 @@ public sealed class FairQueueTests
 
         Assert.Equal(order, string.Join(',', Enumerable.Range(0, 4).Select(_ => queue.Take().Tenant)));
         Assert.Equal(0, queue.Count);
+    }
+
+    [Fact]
+    public void AtEqualCountersATenantThatBeganToWaitLastGoesAheadOfOneThatKeepsABacklog()
+    {
+        // The flood keeps a backlog; "light" comes with two requests after the flood's first left. Its first is behind
+        // no one (lifted to the virtual time); its second ties with the flood's next (both one request of the same cost
+        // ahead) and goes first: a tenant within its share is not kept behind a backlog for a whole round of releases.
+        Fill(_queue, "flood", 1, 1_000, count: 5);
+        var order = new List<string> { _queue.Take().Tenant };
+        Fill(_queue, "light", 1, 1_000, count: 2);
+        order.AddRange(Enumerable.Range(0, 4).Select(_ => _queue.Take().Tenant));
+
+        Assert.Equal("flood,light,light,flood,flood", string.Join(',', order));
+        Assert.Equal(_queue.CounterOf("flood"), _queue.CounterOf("light") + 840_000);
     }
 
     private Dictionary<string, (long Tokens, int Requests)> ServeBacklogged(
