@@ -42,8 +42,9 @@ internal sealed class MessagesEndpoint(IOptions<MockProviderOptions> options, Mo
             using var body = new MemoryStream();
             await context.Request.Body.CopyToAsync(body, context.RequestAborted);
             var beta = context.Request.Headers["anthropic-beta"];
+            var key = context.Request.Headers["x-api-key"];
             deployment.ReceivedMessages.Add(new MockReceivedRequest(body.ToArray(), version, beta.Count == 0 ? null : beta.ToString(),
-                context.Request.QueryString.HasValue ? context.Request.QueryString.Value : null));
+                context.Request.QueryString.HasValue ? context.Request.QueryString.Value : null, key.Count == 0 ? null : key.ToString()));
             document = JsonDocument.Parse(body.GetBuffer().AsMemory(0, (int)body.Length));
         }
         catch (JsonException)

@@ -14,22 +14,25 @@ namespace Gateway.Tests.AnthropicIngress;
 [Collection(GatewayCollection.Name)]
 public sealed class AnthropicSdkTests(GatewayFactory gateway)
 {
-    [Fact]
-    public async Task AMessageReturnsTheTextAndIsChargedAsTheEquivalentChatCompletion()
+    /// <summary>Translated to an OpenAI upstream (<c>gpt-4.1</c>) and to a Gemini one (<c>gemini-2.5-flash</c>).</summary>
+    [Theory]
+    [InlineData("gpt-4.1")]
+    [InlineData("gemini-2.5-flash")]
+    public async Task AMessageReturnsTheTextAndIsChargedAsTheEquivalentChatCompletion(string model)
     {
         var (tenantId, key) = await gateway.CreateTenantWithKeyAsync();
         var (chatTenant, chatKey) = await gateway.CreateTenantWithKeyAsync();
 
         var message = await CreateClient(key).Messages.Create(new MessageCreateParams
         {
-            Model = "gpt-4.1",
+            Model = model,
             MaxTokens = 5,
             System = "You are terse.",
             Messages = [new UserMessageParam("Say hello.")],
         });
 
         Assert.StartsWith("msg_", message.ID);
-        Assert.Equal("gpt-4.1", message.Model.Raw());
+        Assert.Equal(model, message.Model.Raw());
         Assert.True(Assert.Single(message.Content).TryPickText(out var text), "The answer is one text block.");
         Assert.Equal(MockUsage.CompletionText(5), text.Text);
         Assert.Equal("end_turn", message.StopReason!.Raw());
@@ -38,7 +41,7 @@ public sealed class AnthropicSdkTests(GatewayFactory gateway)
         using var chat = gateway.CreateTenantClient(chatKey);
         var completion = await chat.PostAsJsonAsync("/v1/chat/completions", new
         {
-            model = "gpt-4.1", max_tokens = 5,
+            model, max_tokens = 5,
             messages = new object[] { new { role = "system", content = "You are terse." }, new { role = "user", content = "Say hello." } },
         });
         Assert.Equal(HttpStatusCode.OK, completion.StatusCode);
@@ -49,14 +52,16 @@ public sealed class AnthropicSdkTests(GatewayFactory gateway)
         Assert.Equal((0, 0L, 0m), UsageFigures.Reserved(usage));
     }
 
-    [Fact]
-    public async Task AStreamPassesTheSdksEventOrderChecksAndIsChargedExactlyItsUsage()
+    [Theory]
+    [InlineData("gpt-4.1")]
+    [InlineData("gemini-2.5-flash")]
+    public async Task AStreamPassesTheSdksEventOrderChecksAndIsChargedExactlyItsUsage(string model)
     {
         var (tenantId, key) = await gateway.CreateTenantWithKeyAsync();
         var (chatTenant, chatKey) = await gateway.CreateTenantWithKeyAsync();
         var parameters = new MessageCreateParams
         {
-            Model = "gpt-4.1",
+            Model = model,
             MaxTokens = 7,
             Messages = [new UserMessageParam("Count to seven.")],
         };
@@ -81,7 +86,7 @@ public sealed class AnthropicSdkTests(GatewayFactory gateway)
         using var chat = gateway.CreateTenantClient(chatKey);
         var completion = await chat.PostAsJsonAsync("/v1/chat/completions", new
         {
-            model = "gpt-4.1", max_tokens = 7, stream = true, messages = new object[] { new { role = "user", content = "Count to seven." } },
+            model, max_tokens = 7, stream = true, messages = new object[] { new { role = "user", content = "Count to seven." } },
         });
         await completion.Content.ReadAsStringAsync();
         var usage = await gateway.GetUsageAsync(tenantId);

@@ -394,6 +394,90 @@ public sealed class MessagesHttpTests(GatewayFactory gateway)
         Assert.Equal(streamed, (await gateway.GetUsageAsync(tenantId))["outputTokens"]!.GetValue<long>());
     }
 
+    [Fact]
+    public async Task AToolUseRoundTripThroughAGeminiModelIsTranslatedBothWays()
+    {
+        var (_, key) = await gateway.CreateTenantWithKeyAsync();
+        using var client = CreateClient(key);
+        var tools = JsonNode.Parse("""
+            [{"name":"get_time","input_schema":{"type":"object","properties":{}}},
+             {"name":"get_weather","input_schema":{"type":"object","properties":{"city":{"type":"string"},"days":{"type":"integer"}}}}]
+            """)!;
+        var question = new JsonObject { ["role"] = "user", ["content"] = "Time, then weather?" };
+
+        // The mock's Gemini answers with two function calls (and STOP, as Gemini does) when the system asks it to.
+        var first = await SendAsync(new JsonObject
+        {
+            ["model"] = "gemini-2.5-flash", ["max_tokens"] = 3, ["system"] = """mock: {"tool_calls": 2}""",
+            ["tools"] = tools.DeepClone(), ["messages"] = new JsonArray(question.DeepClone()),
+        });
+
+        Assert.Equal("tool_use", first["stop_reason"]!.GetValue<string>());
+        var calls = first["content"]!.AsArray().Where(b => b!["type"]!.GetValue<string>() == "tool_use").ToList();
+        Assert.Equal(["get_time", "get_weather"], calls.Select(c => c!["name"]!.GetValue<string>()));
+        Assert.Equal(2, calls.Select(c => c!["id"]!.GetValue<string>()).Distinct().Count());
+        Assert.Empty(calls[0]!["input"]!.AsObject());
+        Assert.Equal("Zürich \"1\"", calls[1]!["input"]!["city"]!.GetValue<string>());
+
+        // The round trip: the calls and their results (by id; Gemini matches them by name) go back, and the model answers.
+        var results = new JsonArray(calls.Select(c => (JsonNode)new JsonObject
+        {
+            ["type"] = "tool_result", ["tool_use_id"] = c!["id"]!.GetValue<string>(), ["content"] = c["name"]!.GetValue<string>() == "get_time" ? "12:00" : "sunny",
+        }).ToArray());
+        var answer = await SendAsync(new JsonObject
+        {
+            ["model"] = "gemini-2.5-flash", ["max_tokens"] = 3, ["system"] = "Use the tools' results.", ["tools"] = tools.DeepClone(),
+            ["messages"] = new JsonArray(
+                question.DeepClone(),
+                new JsonObject { ["role"] = "assistant", ["content"] = first["content"]!.DeepClone() },
+                new JsonObject { ["role"] = "user", ["content"] = results }),
+        });
+
+        Assert.Equal("end_turn", answer["stop_reason"]!.GetValue<string>());
+        Assert.Equal(MockUsage.CompletionText(3), Assert.Single(answer["content"]!.AsArray())!["text"]!.GetValue<string>());
+
+        async Task<JsonNode> SendAsync(JsonObject body)
+        {
+            var response = await client.PostAsJsonAsync("/v1/messages", body);
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+            return JsonNode.Parse(text)!;
+        }
+    }
+
+    [Fact]
+    public async Task ABodyOverTheLimitIsA413RequestTooLargeAndChargesNothing()
+    {
+        var (tenantId, key) = await gateway.CreateTenantWithKeyAsync();
+        using var client = CreateClient(key);
+        const string Head = "{\"model\":\"gpt-4.1\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"", Tail = "\"}]}";
+        var body = Head + new string('a', (4 * 1024 * 1024) + 1 - Head.Length - Tail.Length) + Tail; // the limit (4 MiB) and one byte
+
+        var response = await client.PostAsync("/v1/messages", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        await AssertAnthropicErrorAsync(response, "request_too_large", "a body over the gateway's limit");
+        Assert.Equal((0L, 0L, 0L, 0m), UsageFigures.Charged(await gateway.GetUsageAsync(tenantId)));
+    }
+
+    [Fact]
+    public async Task AProviderOverloadedOnEveryAttemptIsA529OverloadedErrorAndChargesNothing()
+    {
+        var (tenantId, key) = await gateway.CreateTenantWithKeyAsync();
+        using var client = CreateClient(key);
+
+        // Passed natively to the mock (kind anthropic), which answers 529 to every attempt as its directive asks.
+        var response = await client.PostAsync("/v1/messages", new StringContent(
+            $$$"""{"model":"claude-sonnet-4.5","max_tokens":5,"metadata":{"user_id":"{{{tenantId}}}"},"messages":[{"role":"user","content":"hi"}],"mock":{"fail_status":529}}""",
+            Encoding.UTF8, "application/json"));
+
+        Assert.Equal((HttpStatusCode)529, response.StatusCode);
+        await AssertAnthropicErrorAsync(response, "overloaded_error", "an overloaded provider");
+        Assert.Contains(gateway.MockDeployments.Default.ReceivedMessages.All, r => r.Text.Contains(tenantId, StringComparison.Ordinal));
+        Assert.Equal((0L, 0L, 0L, 0m), UsageFigures.Charged(await gateway.GetUsageAsync(tenantId)));
+        Assert.Equal((0, 0L, 0m), UsageFigures.Reserved(await gateway.GetUsageAsync(tenantId)));
+    }
+
     private HttpClient CreateClient(string key)
     {
         var client = gateway.CreateClient();

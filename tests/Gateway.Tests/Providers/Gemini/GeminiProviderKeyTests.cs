@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using Gateway.Tests.Infrastructure;
-using static Gateway.Tests.Infrastructure.OpenAiErrorAssertions;
 
 namespace Gateway.Tests.Providers.Gemini;
 
@@ -25,42 +24,16 @@ public sealed class GeminiProviderKeyTests(GeminiProviderKeyTests.KeyedGateway f
     }
 
     [Fact]
-    public async Task AKeyGeminiRefusesIsA502UpstreamAuthFailedAndChargesNothing()
-    {
-        var (tenantId, key) = await fixture.Gateway.CreateTenantWithKeyAsync();
-        using var client = fixture.Gateway.CreateTenantClient(key);
-
-        using var response = await client.PostAsJsonAsync("/v1/chat/completions", new { model = "wrong-key", messages = ChatBodies.Messages(), max_tokens = 3 });
-
-        await AssertOpenAiErrorAsync(response, HttpStatusCode.BadGateway, "server_error", null, "upstream_auth_failed", "a key Gemini refuses");
-        Assert.Equal((0L, 0L, 0L, 0m), UsageFigures.Charged(await fixture.Gateway.GetUsageAsync(tenantId)));
-    }
+    public Task AKeyGeminiRefusesIsA502UpstreamAuthFailedAndChargesNothing() =>
+        fixture.AssertARefusedKeyIsA502ThatChargesNothingAsync("wrong-key", "a key Gemini refuses");
 
     /// <summary>The gateway: model <c>keyed</c> on a gemini provider with the mock's key, <c>wrong-key</c> on one with another.</summary>
-    public sealed class KeyedGateway : IAsyncLifetime
+    public sealed class KeyedGateway : KeyedProviderGateway
     {
-        private const string MockKey = "mock-gemini-key";
-
         public KeyedGateway()
         {
-            Gateway.MockOptions.ApiKey = MockKey;
-            foreach (var (model, provider, apiKey) in new[] { ("keyed", "gem-keyed", MockKey), ("wrong-key", "gem-wrong", "not-the-key") })
-            {
-                Gateway.Settings[$"Providers:{provider}:Kind"] = "gemini";
-                Gateway.Settings[$"Providers:{provider}:BaseUrl"] = "{mock}";
-                Gateway.Settings[$"Providers:{provider}:ApiKey"] = apiKey;
-                Gateway.Settings[$"Gateway:Models:{model}:Provider"] = provider;
-                Gateway.Settings[$"Gateway:Models:{model}:UpstreamModel"] = "gemini-2.5-flash";
-                Gateway.Settings[$"Gateway:Models:{model}:InputPricePerMillionUsd"] = "0.30";
-                Gateway.Settings[$"Gateway:Models:{model}:OutputPricePerMillionUsd"] = "2.50";
-                Gateway.Settings[$"Gateway:Models:{model}:MaxOutputTokens"] = "1000";
-            }
+            AddModel("keyed", "gem-keyed", "gemini", MockKey, "gemini-2.5-flash", "0.30", "2.50");
+            AddModel("wrong-key", "gem-wrong", "gemini", "not-the-key", "gemini-2.5-flash", "0.30", "2.50");
         }
-
-        public GatewayFactory Gateway { get; } = new();
-
-        public Task InitializeAsync() => Gateway.InitializeAsync();
-
-        public Task DisposeAsync() => ((IAsyncLifetime)Gateway).DisposeAsync();
     }
 }
