@@ -150,10 +150,15 @@ public sealed class AnthropicSdkTests(GatewayFactory gateway)
         Assert.True(response.Headers.RetryAfter?.Delta is { TotalSeconds: >= 1 }, "A rate limit says when to retry.");
     }
 
-    [Fact]
-    public async Task ASpentQuotaTellsTheSdkNotToRetryAndItAsksOnce()
+    /// <summary>A token quota, or a USD budget, too small for the request: retrying cannot help, whatever the SDK's rules.</summary>
+    [Theory]
+    [InlineData("quota")]
+    [InlineData("budget")]
+    public async Task ASpentQuotaOrBudgetTellsTheSdkNotToRetryAndItAsksOnce(string spent)
     {
-        var (_, key) = await gateway.CreateTenantWithKeyAsync(new { tier = "gold", monthlyTokenQuota = 1 });
+        var (_, key) = await gateway.CreateTenantWithKeyAsync(spent == "quota"
+            ? new { tier = "gold", monthlyTokenQuota = 1L, monthlyBudgetUsd = (decimal?)null }
+            : new { tier = "gold", monthlyTokenQuota = 1_000_000L, monthlyBudgetUsd = (decimal?)0.000001m });
         var counter = new CountingHandler();
         var client = CreateClient(key, maxRetries: 2, counter);
 
