@@ -18,6 +18,8 @@ public static partial class UnhandledErrors
             SuppressDiagnosticsCallback = static _ => true,
             ExceptionHandler = async context =>
             {
+                // The middleware cleared the response, headers included: the answer still names its request.
+                Apis.RequestIds.Restore(context);
                 var exception = context.Features.Get<IExceptionHandlerFeature>()?.Error;
                 if (context.RequestAborted.IsCancellationRequested && exception is OperationCanceledException)
                 {

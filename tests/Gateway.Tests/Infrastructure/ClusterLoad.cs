@@ -103,11 +103,19 @@ public sealed class ClusterLoad : IDisposable
 
             using (response)
             {
-                var code = response.IsSuccessStatusCode ? null : (await response.Content.ReadFromJsonAsync<JsonObject>())?["error"]?["code"]?.GetValue<string>();
+                var code = response.IsSuccessStatusCode ? null : ErrorCode(await response.Content.ReadAsStringAsync());
                 Answers.AddOrUpdate($"{(int)response.StatusCode} {code}".TrimEnd(), 1, (_, n) => n + 1);
+
+                // Every answer of the gateway names its request; one without is a finding of its own, not a crash here.
+                var requestId = response.Headers.TryGetValues("x-request-id", out var ids) ? ids.Single() : null;
+                if (requestId is null)
+                {
+                    Unexpected.Enqueue($"{tenantId}: {(int)response.StatusCode} {code} without x-request-id");
+                }
+
                 if (System.Diagnostics.Stopwatch.GetElapsedTime(started) is { TotalSeconds: > 3 } slow)
                 {
-                    Slow.Enqueue($"{tenantId} {(int)response.StatusCode} {code} after {slow.TotalSeconds:F1} s ({response.Headers.GetValues("x-request-id").Single()})");
+                    Slow.Enqueue($"{tenantId} {(int)response.StatusCode} {code} after {slow.TotalSeconds:F1} s ({requestId})");
                 }
 
                 switch ((response.StatusCode, code))
@@ -117,7 +125,7 @@ public sealed class ClusterLoad : IDisposable
                         Unexpected.Enqueue($"{tenantId}: a stream that did not end with [DONE]: ...{events[Math.Max(0, events.Length - 300)..]}");
                         break;
                     case (HttpStatusCode.OK, _):
-                        Served.Enqueue((tenantId, response.Headers.GetValues("x-request-id").Single()));
+                        Served.Enqueue((tenantId, requestId ?? "(none)"));
                         if (_marked)
                         {
                             _servedSinceMark.AddOrUpdate(tenantId, 1, (_, n) => n + 1);
@@ -134,6 +142,19 @@ public sealed class ClusterLoad : IDisposable
                         break;
                 }
             }
+        }
+    }
+
+    /// <summary>The error's <c>code</c> when the body is OpenAI's error shape; otherwise what the body starts with.</summary>
+    private static string? ErrorCode(string body)
+    {
+        try
+        {
+            return JsonNode.Parse(body)?["error"]?["code"]?.GetValue<string>();
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return "non-JSON body: " + body[..Math.Min(body.Length, 120)];
         }
     }
 }
