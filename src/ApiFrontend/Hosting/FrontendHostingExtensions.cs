@@ -14,6 +14,9 @@ namespace Gateway.ApiFrontend.Hosting;
 /// <summary>Everything the frontend process is made of, so that <c>Program.cs</c> stays a table of contents.</summary>
 public static class FrontendHostingExtensions
 {
+    /// <summary>How often a frontend outside the silos reads the gateways from the membership table.</summary>
+    internal static readonly TimeSpan GatewayListRefreshPeriod = TimeSpan.FromSeconds(5);
+
     public static WebApplicationBuilder AddGatewayFrontend(this WebApplicationBuilder builder)
     {
         var configuration = builder.Configuration;
@@ -36,6 +39,12 @@ public static class FrontendHostingExtensions
             builder.UseOrleansClient(client =>
             {
                 client.AddGrainCallTracing();
+
+                // A frontend learns of new silos' gateways from the membership table this often (Orleans' default: a
+                // minute). In a rolling update the old silo stops moments after its replacement is ready; a frontend that
+                // has not connected to the replacement yet finds every gateway it knows dead, and the silos cannot reach it
+                // (a stream's chunks wait) until it has reconnected and the silos have learned the new route.
+                client.Configure<Orleans.Configuration.GatewayOptions>(o => o.GatewayListRefreshPeriod = GatewayListRefreshPeriod);
                 if (hosting.Clustering == ClusteringKind.Redis)
                 {
                     client.UseRedisClustering(SiloHostingOptions.RequiredConnectionString(configuration, "Redis", "Redis clustering"));

@@ -115,7 +115,7 @@ public sealed class ClusterLoad : IDisposable
 
                 if (System.Diagnostics.Stopwatch.GetElapsedTime(started) is { TotalSeconds: > 3 } slow)
                 {
-                    Slow.Enqueue($"{tenantId} {(int)response.StatusCode} {code} after {slow.TotalSeconds:F1} s ({requestId})");
+                    Slow.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} {tenantId} {(int)response.StatusCode} {code} after {slow.TotalSeconds:F1} s ({requestId})");
                 }
 
                 switch ((response.StatusCode, code))

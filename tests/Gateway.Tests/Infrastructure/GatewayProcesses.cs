@@ -147,6 +147,7 @@ public sealed class GatewayProcesses : IAsyncDisposable
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
             ["Logging__LogLevel__Default"] = "Warning",
+            ["Logging__Console__TimestampFormat"] = "HH:mm:ss.fff ",
             ["Gateway__AdminKey"] = AdminKey,
             ["Gateway__Frontend__Mode"] = "Client",
             ["MockProvider__Enabled"] = "false",
