@@ -2,7 +2,7 @@ namespace Gateway.Grains.Routing;
 
 /// <summary>What a <see cref="CapacityTicket"/> took from its pool: only the kinds the deployment limits.</summary>
 [Flags]
-internal enum CapacityHolds
+internal enum CapacityHolds : byte
 {
     None = 0,
     Slot = 1,

@@ -73,12 +73,27 @@ internal sealed partial class CapacityPool
 
         var useGranted = _useGranted;
         _useGranted = false;
-        while (_queue.Peek() is Waiter next && (useGranted || !IsPastBarLocked()) && _lease.TryTake(next.Cost, now, out var holds, out var reservedTokens))
+        long? pacedUntil = null;
+        while (_queue.Peek() is Waiter next && (useGranted || !IsPastBarLocked()))
         {
+            // Freed slots are handed on an interval apart (DispatchPacer); what the grain just granted for the head, a
+            // round trip after it was asked for, is not a burst of releases and goes at once.
+            if (!useGranted && _lease.HasSpareSlot && !_pacer.MayHandOff(now, _lease.Slots, out var notBefore))
+            {
+                pacedUntil = notBefore;
+                break;
+            }
+
+            if (!_lease.TryTake(next.Cost, now, out var holds, out var reservedTokens))
+            {
+                break;
+            }
+
+            _pacer.HandedOff(now, _lease.Slots);
             _queue.Take();
             _queuedTokens -= next.Cost;
             next.Waited = _time.GetElapsedTime(next.EnqueuedAt, now);
-            (served ??= []).Add((next, new CapacityTicket(this, holds, reservedTokens, next)));
+            (served ??= []).Add((next, new CapacityTicket(this, holds, reservedTokens, now, next)));
         }
 
         if (_queue.Count > 0 && IsPastBarLocked() && _lease.GiveBackSpare())
@@ -95,7 +110,8 @@ internal sealed partial class CapacityPool
 
         if (_queue.Peek() is { } head && !_disposed)
         {
-            if (_call is null && (_callDue || now >= _lease.RefusedUntil))
+            // Held back by the pacer, the head has its slot: the grain has nothing to give it.
+            if (pacedUntil is null && _call is null && (_callDue || now >= _lease.RefusedUntil))
             {
                 StartCallLocked(_lease.Need(head.Cost), _lease.Want(head.Cost, _waiting + _queue.Count, _waitingTokens + _queuedTokens), now);
             }
@@ -108,8 +124,14 @@ internal sealed partial class CapacityPool
                 due = _lease.RefusedUntil;
             }
 
-            _queueTimer ??= WithoutFlow(() => _time.CreateTimer(static state => ((CapacityPool)state!).OnQueueTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan));
             var wait = _time.GetElapsedTime(now, due);
+            if (pacedUntil is { } paced && paced < due)
+            {
+                // Timers count whole milliseconds and fire at once on less: a pause rounded down would spin until due.
+                wait = TimeSpan.FromMilliseconds(Math.Ceiling(_time.GetElapsedTime(now, paced).TotalMilliseconds));
+            }
+
+            _queueTimer ??= WithoutFlow(() => _time.CreateTimer(static state => ((CapacityPool)state!).OnQueueTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan));
             _queueTimer.Change(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
         }
 

@@ -41,6 +41,7 @@ internal sealed partial class CapacityPool : IDisposable
     private readonly Lock _gate = new();
     private readonly SiloLease _lease;
     private readonly FairQueue _queue;
+    private readonly DispatchPacer _pacer;
 
     private int _waiting;
     private long _waitingTokens;
@@ -74,6 +75,7 @@ internal sealed partial class CapacityPool : IDisposable
         _logger = logger;
         _lease = new SiloLease(silo, options, time);
         _queue = new FairQueue(scheduling, time);
+        _pacer = new DispatchPacer(scheduling.Pacing, time.TimestampFrequency);
     }
 
     /// <summary>The deployment whose capacity this is.</summary>
@@ -158,17 +160,23 @@ internal sealed partial class CapacityPool : IDisposable
     }
 
     /// <summary>
-    /// Gives back what a finished (or cancelled) request held: its slot, and its tokens beyond <paramref name="actualTokens"/>;
-    /// a request that waited in the queue settles its tenant's charge there at <paramref name="queueCost"/>. What is freed
-    /// goes to the waiting requests first.
+    /// Gives back what a finished (or cancelled) request held since <paramref name="takenAt"/>: its slot, and its tokens
+    /// beyond <paramref name="actualTokens"/>; a request that waited in the queue settles its tenant's charge there at
+    /// <paramref name="queueCost"/>. What is freed goes to the waiting requests first.
     /// </summary>
-    internal void Release(CapacityHolds holds, long reservedTokens, long actualTokens, bool cancelled, FairQueueEntry? queued, long queueCost)
+    internal void Release(CapacityHolds holds, long takenAt, long reservedTokens, long actualTokens, bool cancelled, FairQueueEntry? queued, long queueCost)
     {
         List<(Waiter, CapacityTicket)>? served = null;
         lock (_gate)
         {
             var now = _time.GetTimestamp();
             _lease.Release(holds, reservedTokens, actualTokens, cancelled, now);
+            if ((holds & CapacityHolds.Slot) != 0 && !cancelled)
+            {
+                // A cancelled attempt sent nothing: how long it held its slot says nothing of the upstream's pace.
+                _pacer.Held(now - takenAt);
+            }
+
             if (queued is not null)
             {
                 _queue.Complete(queued, queueCost);
@@ -226,7 +234,7 @@ internal sealed partial class CapacityPool : IDisposable
     {
         if (_lease.TryTake(tokens, now, out var holds, out var reservedTokens))
         {
-            ticket = new CapacityTicket(this, holds, reservedTokens);
+            ticket = new CapacityTicket(this, holds, reservedTokens, now);
             return true;
         }
 

@@ -12,39 +12,41 @@ namespace Gateway.Grains.Routing;
 /// A class, not a struct: the first of <see cref="Complete"/>, <see cref="Cancel"/> and <see cref="Dispose"/> wins and
 /// the others do nothing, which needs one shared flag. A struct copied (into a closure, a field, a <c>using</c>) would
 /// carry its own flag, and two copies could free one slot twice, breaking the concurrency limit. It is the only
-/// allocation of a request that fits the silo's spare, so it stays small: what a request that waited in the queue needs
-/// beyond that is in its queue entry.
+/// allocation of a request that fits the silo's spare, so it stays small (64 bytes: the flags are bytes, whether it was
+/// acquired is whether it has a pool): what a request that waited in the queue needs beyond that is in its queue entry.
 /// </remarks>
 public sealed class CapacityTicket : IDisposable
 {
     private readonly CapacityPool? _pool;
-    private readonly CapacityHolds _holds;
     private readonly FairQueueEntry? _queued;
+    private readonly long _takenAt;
+    private readonly CapacityHolds _holds;
+    private readonly byte _refusal;
     private int _released;
 
-    internal CapacityTicket(CapacityPool pool, CapacityHolds holds, long reservedTokens, FairQueueEntry? queued = null)
+    internal CapacityTicket(CapacityPool pool, CapacityHolds holds, long reservedTokens, long takenAt, FairQueueEntry? queued = null)
     {
         _pool = pool;
         _holds = holds;
+        _takenAt = takenAt;
         _queued = queued;
         ReservedTokens = reservedTokens;
-        IsAcquired = true;
     }
 
     private CapacityTicket(CapacityRefusal refusal, TimeSpan retryAfter)
     {
-        Refusal = refusal;
+        _refusal = checked((byte)refusal);
         RetryAfter = retryAfter;
     }
 
     /// <summary>Whether the request may be sent.</summary>
-    public bool IsAcquired { get; }
+    public bool IsAcquired => _pool is not null;
 
     /// <summary>When not acquired: how long until capacity is expected (above zero).</summary>
     public TimeSpan RetryAfter { get; }
 
     /// <summary>When not acquired: the limit that is reached.</summary>
-    public CapacityRefusal Refusal { get; }
+    public CapacityRefusal Refusal => (CapacityRefusal)_refusal;
 
     /// <summary>The tokens reserved for the request (zero when the deployment has no tokens-per-minute limit).</summary>
     public long ReservedTokens { get; }
@@ -64,7 +66,7 @@ public sealed class CapacityTicket : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(actualTokens);
         if (Release())
         {
-            _pool!.Release(_holds, ReservedTokens, actualTokens, cancelled: false, _queued, actualTokens);
+            _pool!.Release(_holds, _takenAt, ReservedTokens, actualTokens, cancelled: false, _queued, actualTokens);
         }
     }
 
@@ -73,7 +75,7 @@ public sealed class CapacityTicket : IDisposable
     {
         if (Release())
         {
-            _pool!.Release(_holds, ReservedTokens, 0, cancelled: true, _queued, 0);
+            _pool!.Release(_holds, _takenAt, ReservedTokens, 0, cancelled: true, _queued, 0);
         }
     }
 
@@ -83,7 +85,7 @@ public sealed class CapacityTicket : IDisposable
         if (Release())
         {
             // The queue charges the expected cost, which it knows even when the deployment reserves no tokens.
-            _pool!.Release(_holds, ReservedTokens, ReservedTokens, cancelled: false, _queued, _queued?.Cost ?? 0);
+            _pool!.Release(_holds, _takenAt, ReservedTokens, ReservedTokens, cancelled: false, _queued, _queued?.Cost ?? 0);
         }
     }
 

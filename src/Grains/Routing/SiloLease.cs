@@ -57,6 +57,12 @@ internal sealed partial class SiloLease(string silo, DeploymentCapacityOptions o
         _spareSlots != 0 || _slotsInUse != 0 || _spareRequests != 0 || _spareTokens != 0 || _reservedTokens != 0
         || _requestsUsed != _reportedRequestsUsed || _tokensUsed != _reportedTokensUsed;
 
+    /// <summary>The concurrency slots the lease holds: in use and spare.</summary>
+    public int Slots => _slotsInUse + _spareSlots;
+
+    /// <summary>Whether a slot is spare (or slots are not limited), so that a request needing no more than a slot fits.</summary>
+    public bool HasSpareSlot => Limits.MaxConcurrent is null || _spareSlots > 0;
+
     /// <summary>Takes what one request costing <paramref name="tokens"/> needs from the spare; false when it does not fit.</summary>
     public bool TryTake(long tokens, long now, out CapacityHolds holds, out long reservedTokens)
     {

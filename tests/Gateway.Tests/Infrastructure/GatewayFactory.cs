@@ -118,6 +118,13 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>, IAsyncLifet
         // The shared gateway serves every HTTP test through the same deployments: one test's failures must not open a
         // circuit for the next. Breaker tests start a gateway of their own with the defaults.
         builder.UseSetting("Gateway:Upstream:CircuitBreaker:MinimumThroughput", "1000000");
+        // Freed slots are handed on paced by the gateway's clock too: held still, a burst would wait for good. The pacing's
+        // own tests drive the clock (DeploymentQueueTests), the fairness benchmark and the process tests run on real time.
+        if (!UseSystemClock)
+        {
+            builder.UseSetting("Gateway:Scheduling:Pacing", "0");
+        }
+
         var mock = MockAddress.ToString().TrimEnd('/');
         foreach (var (name, value) in Settings)
         {

@@ -34,6 +34,15 @@ public sealed class FairQueueOptions
     public int MaxQueuedPerDeployment { get; set; } = 10_000;
 
     /// <summary>
+    /// How closely requests leave a full deployment's queue, as a fraction of the interval at which its slots come free
+    /// on average (the mean time a request holds a slot over the slots): 0.5 by default, so they may leave at up to twice
+    /// the deployment's own rate; 0 hands every freed slot on at once. Against an upstream that answers in nearly
+    /// constant time, slots handed on at once stay freed in bursts, and a request arriving between two bursts waits for
+    /// the next however early its turn; paced, the bursts spread over the cycle. See <c>DispatchPacer</c>.
+    /// </summary>
+    public double Pacing { get; set; } = 0.5;
+
+    /// <summary>
     /// The order waiting requests leave in: <see cref="SchedulingPolicy.Fair"/> (weighted fair queuing, the default) or
     /// <see cref="SchedulingPolicy.Fifo"/> (arrival order). The bounds and the timeout hold either way.
     /// </summary>

@@ -25,6 +25,11 @@ internal sealed class FairQueueOptionsValidator : IValidateOptions<FairQueueOpti
             failures.Add($"{Section}:MaxQueuedPerDeployment ({options.MaxQueuedPerDeployment}) must be at least {Section}:MaxQueuedPerTenant ({options.MaxQueuedPerTenant}); raise the one or lower the other.");
         }
 
+        if (!(options.Pacing >= 0 && options.Pacing <= 1))
+        {
+            failures.Add($"{Section}:Pacing ({options.Pacing}) must be from 0 (freed slots handed on at once) to 1 (no faster than the deployment's own rate), such as 0.5.");
+        }
+
         if (!Enum.IsDefined(options.Policy))
         {
             failures.Add($"{Section}:Policy ({options.Policy}) must be Fair or Fifo.");

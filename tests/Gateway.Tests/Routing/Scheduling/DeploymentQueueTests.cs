@@ -154,6 +154,42 @@ public sealed class DeploymentQueueTests
         Assert.True((await (next == again ? later : again).WaitAsync(Patience)).IsAcquired);
     }
 
+    [Theory]
+    [InlineData(0.5, new[] { 2, 2, 3, 4 })]
+    [InlineData(0.0, new[] { 4, 4, 4, 4 })]
+    public async Task SlotsFreedInABurstAreHandedOnAnIntervalApartUnlessPacingIsOff(double pacing, int[] handedOn)
+    {
+        // Four slots held 4 s each come free every second on average; at 0.5 the queue hands them on no closer than 0.5 s.
+        var fourSlots = new DeploymentLimits(null, null, 4);
+        var silo = _harness.Silo("a", new FairQueueOptions { Pacing = pacing });
+        var running = new List<CapacityTicket>();
+        for (var i = 0; i < 4; i++)
+        {
+            running.Add(await silo.AcquireAsync(Deployment, fourSlots, 100, default));
+        }
+
+        Assert.All(running, t => Assert.True(t.IsAcquired));
+        var waits = Enumerable.Range(0, 4).Select(i => silo.WaitAsync(Deployment, fourSlots, 100, $"t{i}", 1, default).AsTask()).ToList();
+        await _harness.AdvanceAsync(TimeSpan.FromSeconds(4));
+        Assert.Equal(4, silo.GetLoad(Deployment).Queued);
+        running.ForEach(t => t.Complete(100));
+
+        // What the pool has handed on, read under its lock (the waiters' tasks complete on the thread pool).
+        var counts = new List<int> { silo.GetLoad(Deployment).InFlight };
+        foreach (var step in new[] { 499, 1, 500 })
+        {
+            await _harness.AdvanceAsync(TimeSpan.FromMilliseconds(step));
+            counts.Add(silo.GetLoad(Deployment).InFlight);
+        }
+
+        Assert.Equal(handedOn, counts);
+        foreach (var wait in waits)
+        {
+            var ticket = await wait.WaitAsync(Patience);
+            Assert.True(ticket.IsAcquired && ticket.WasQueued);
+        }
+    }
+
     /// <summary>Takes the deployment's one slot.</summary>
     private static async Task<CapacityTicket> Fill(DeploymentCapacity silo)
     {

@@ -12,15 +12,23 @@ public sealed class FairQueueOptionsValidatorTests
     [Fact]
     public void EachFailureNamesItsSetting()
     {
-        var result = new FairQueueOptionsValidator().Validate(null, new FairQueueOptions { QueueTimeout = TimeSpan.Zero, MaxQueuedPerTenant = 0, MaxQueuedPerDeployment = -1, Policy = (SchedulingPolicy)7 });
+        var result = new FairQueueOptionsValidator().Validate(null, new FairQueueOptions { QueueTimeout = TimeSpan.Zero, MaxQueuedPerTenant = 0, MaxQueuedPerDeployment = -1, Pacing = 1.5, Policy = (SchedulingPolicy)7 });
 
         Assert.Equal(
             [
                 "Gateway:Scheduling:QueueTimeout (00:00:00) must be a positive duration, such as 00:00:30.",
                 "Gateway:Scheduling:MaxQueuedPerTenant (0) must be positive.",
                 "Gateway:Scheduling:MaxQueuedPerDeployment (-1) must be at least Gateway:Scheduling:MaxQueuedPerTenant (0); raise the one or lower the other.",
+                "Gateway:Scheduling:Pacing (1.5) must be from 0 (freed slots handed on at once) to 1 (no faster than the deployment's own rate), such as 0.5.",
                 "Gateway:Scheduling:Policy (7) must be Fair or Fifo.",
             ],
             result.Failures);
     }
+
+    [Theory]
+    [InlineData(-0.1)]
+    [InlineData(double.NaN)]
+    [InlineData(double.PositiveInfinity)]
+    public void PacingOutsideZeroToOneIsRefused(double pacing) =>
+        Assert.False(new FairQueueOptionsValidator().Validate(null, new FairQueueOptions { Pacing = pacing }).Succeeded);
 }
