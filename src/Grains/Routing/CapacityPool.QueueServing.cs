@@ -59,7 +59,7 @@ internal sealed partial class CapacityPool
 
     /// <summary>
     /// Times out the waiting requests whose deadline has come, gives the spare to the others in fair order while the next
-    /// fits, and when it does not, asks the grain for what it lacks (unless a call runs or a refusal is remembered, in which
+    /// fits and the pacer lets it go (else the queue's timer comes back when it does), and when it does not fit, asks the grain for what it lacks (unless a call runs or a refusal is remembered, in which
     /// case the queue's timer comes back when it ends). Returns the waiters to answer once the lock is released.
     /// </summary>
     private List<(Waiter, CapacityTicket)>? ServeQueueLocked(long now)

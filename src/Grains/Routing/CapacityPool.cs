@@ -18,7 +18,8 @@ namespace Gateway.Grains.Routing;
 /// <see cref="DeploymentCapacityOptions.IdleReturn"/> or when the grain says another silo is short.</para>
 /// <para>A request that finds the deployment full everywhere may wait (<see cref="WaitAsync"/>) in the pool's
 /// <see cref="FairQueue"/>: capacity freed on this silo or granted by the grain goes to the waiting requests in weighted
-/// fair order before anyone else, and while any wait, no new request takes the spare past them.</para>
+/// fair order before anyone else, and while any wait, no new request takes the spare past them. Slots freed together
+/// are handed on an interval apart (<see cref="DispatchPacer"/>), so that they do not stay freed together.</para>
 /// <para>Across silos the queues act as one (the grain's side: <see cref="CapacityLedger"/>). Every call reports the
 /// start tag of the queue's head and the queue's virtual time, and brings back the cluster's virtual time (the queue is
 /// lifted to it) and the bar, the earliest head waiting on another silo. The pool serves its queue only while its head is
