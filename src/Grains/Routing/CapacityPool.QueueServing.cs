@@ -77,8 +77,9 @@ internal sealed partial class CapacityPool
         while (_queue.Peek() is Waiter next && (useGranted || !IsPastBarLocked()))
         {
             // Freed slots are handed on an interval apart (DispatchPacer); what the grain just granted for the head, a
-            // round trip after it was asked for, is not a burst of releases and goes at once.
-            if (!useGranted && _lease.HasSpareSlot && !_pacer.MayHandOff(now, _lease.Slots, out var notBefore))
+            // round trip after it was asked for, is not a burst of releases and goes at once, and no request is kept
+            // beside a free slot until its wait times out.
+            if (!useGranted && _lease.HasSpareSlot && !_pacer.MayHandOff(now, _lease.Slots, out var notBefore) && notBefore < _queue.NextDeadline)
             {
                 pacedUntil = notBefore;
                 break;

@@ -4,7 +4,8 @@ namespace Gateway.Grains.Routing.Scheduling;
 /// Spreads the hand-offs of a full deployment's queue: requests leave it no closer together than
 /// <see cref="FairQueueOptions.Pacing"/> times the interval at which the deployment's slots come free on average (the
 /// mean time a request holds a slot over the slots held), with a burst of one interval or a millisecond, whichever is
-/// longer. Pure bookkeeping: timestamps are passed in, nothing is locked (the pool's lock guards every call).
+/// longer, and never more than <see cref="MaxInterval"/> apart. Pure bookkeeping: timestamps are passed in, nothing is
+/// locked (the pool's lock guards every call).
 /// </summary>
 /// <remarks>
 /// <para>Why. A queue that refills every freed slot at once starts each request the moment another ends, so the slots'
@@ -17,14 +18,21 @@ namespace Gateway.Grains.Routing.Scheduling;
 /// <para>What it costs. The rate allowed is the deployment's own rate divided by the pacing (twice it at 0.5),
 /// so only bursts are held, never a steady flow; a slot freed in a burst of <c>k</c> waits at most <c>k − 1</c>
 /// intervals, and once the slots are spread nothing waits. The one-millisecond floor on the burst keeps a late timer
-/// (they fire on a millisecond grain) from capping a fast deployment's rate.</para>
+/// (they fire on a millisecond grain) from capping a fast deployment's rate. The ceiling on the interval bounds what a
+/// deployment of long requests pays: four slots held two minutes would otherwise be handed on 15 s apart, and the last of
+/// a burst (all four failing at once, say) would sit out 30 s beside a free slot; at 50 ms it waits 100 ms. Bursts of
+/// requests that long are spread by their own variance (an LLM's answers differ in length) more than by any pacing.</para>
 /// </remarks>
 internal sealed class DispatchPacer(double pacing, long timestampFrequency)
 {
     // The mean hold moves by a sixteenth of each new hold: a few dozen requests reflect a change of the upstream's pace.
     private const int HoldSmoothing = 16;
 
+    /// <summary>The longest interval between two hand-offs, whatever the deployment's pace.</summary>
+    public static readonly TimeSpan MaxInterval = TimeSpan.FromMilliseconds(50);
+
     private readonly long _minimumBurst = timestampFrequency / 1000;
+    private readonly long _maxInterval = timestampFrequency * (long)MaxInterval.TotalMilliseconds / 1000;
     private long _meanHold;
     private long _nextDue;
 
@@ -42,7 +50,7 @@ internal sealed class DispatchPacer(double pacing, long timestampFrequency)
 
     /// <summary>The least time between two hand-offs with <paramref name="slots"/> held (0: none, hand off at once).</summary>
     public long Interval(int slots) =>
-        pacing <= 0 || slots <= 0 || _meanHold == 0 ? 0 : (long)(_meanHold * pacing / slots);
+        pacing <= 0 || slots <= 0 || _meanHold == 0 ? 0 : Math.Min((long)(_meanHold * pacing / slots), _maxInterval);
 
     /// <summary>
     /// Whether a request may be handed a slot at <paramref name="now"/>; when not, <paramref name="notBefore"/> is when

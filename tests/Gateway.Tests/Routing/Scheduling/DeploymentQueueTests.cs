@@ -159,30 +159,59 @@ public sealed class DeploymentQueueTests
     [InlineData(0.0, new[] { 4, 4, 4, 4 })]
     public async Task SlotsFreedInABurstAreHandedOnAnIntervalApartUnlessPacingIsOff(double pacing, int[] handedOn)
     {
-        // Four slots held 4 s each come free every second on average; at 0.5 the queue hands them on no closer than 0.5 s.
+        // Four slots held 160 ms each come free every 40 ms on average; at 0.5 the queue hands them on 20 ms apart.
         var fourSlots = new DeploymentLimits(null, null, 4);
         var silo = _harness.Silo("a", new FairQueueOptions { Pacing = pacing });
-        var running = new List<CapacityTicket>();
-        for (var i = 0; i < 4; i++)
-        {
-            running.Add(await silo.AcquireAsync(Deployment, fourSlots, 100, default));
-        }
-
-        Assert.All(running, t => Assert.True(t.IsAcquired));
+        var running = await TakeAll(silo, fourSlots, 4);
         var waits = Enumerable.Range(0, 4).Select(i => silo.WaitAsync(Deployment, fourSlots, 100, $"t{i}", 1, default).AsTask()).ToList();
-        await _harness.AdvanceAsync(TimeSpan.FromSeconds(4));
+        await _harness.AdvanceAsync(TimeSpan.FromMilliseconds(160));
         Assert.Equal(4, silo.GetLoad(Deployment).Queued);
         running.ForEach(t => t.Complete(100));
 
         // What the pool has handed on, read under its lock (the waiters' tasks complete on the thread pool).
         var counts = new List<int> { silo.GetLoad(Deployment).InFlight };
-        foreach (var step in new[] { 499, 1, 500 })
+        foreach (var step in new[] { 19, 1, 20 })
         {
             await _harness.AdvanceAsync(TimeSpan.FromMilliseconds(step));
             counts.Add(silo.GetLoad(Deployment).InFlight);
         }
 
         Assert.Equal(handedOn, counts);
+        await AssertAllServedAsync(waits);
+    }
+
+    [Fact]
+    public async Task PacingNeverKeepsARequestBesideAFreeSlotUntilItsWaitTimesOut()
+    {
+        // Four slots held 200 ms each, paced 50 ms apart at 1; the waits time out 60 ms after they began, 10 ms after the
+        // burst: the third and the fourth would be handed on only at 50 and 100 ms, and are handed on at once instead.
+        var fourSlots = new DeploymentLimits(null, null, 4);
+        var silo = _harness.Silo("a", new FairQueueOptions { Pacing = 1, QueueTimeout = TimeSpan.FromMilliseconds(60) });
+        var running = await TakeAll(silo, fourSlots, 4);
+        await _harness.AdvanceAsync(TimeSpan.FromMilliseconds(150));
+        var waits = Enumerable.Range(0, 4).Select(i => silo.WaitAsync(Deployment, fourSlots, 100, $"t{i}", 1, default).AsTask()).ToList();
+        await _harness.AdvanceAsync(TimeSpan.FromMilliseconds(50));
+        running.ForEach(t => t.Complete(100));
+
+        Assert.Equal(4, silo.GetLoad(Deployment).InFlight);
+        await AssertAllServedAsync(waits);
+    }
+
+    private static async Task<List<CapacityTicket>> TakeAll(DeploymentCapacity silo, DeploymentLimits limits, int count)
+    {
+        var tickets = new List<CapacityTicket>();
+        for (var i = 0; i < count; i++)
+        {
+            var ticket = await silo.AcquireAsync(Deployment, limits, 100, default);
+            Assert.True(ticket.IsAcquired);
+            tickets.Add(ticket);
+        }
+
+        return tickets;
+    }
+
+    private static async Task AssertAllServedAsync(List<Task<CapacityTicket>> waits)
+    {
         foreach (var wait in waits)
         {
             var ticket = await wait.WaitAsync(Patience);
