@@ -31,6 +31,8 @@ public static partial class GatewayTelemetryExtensions
     private const string MessagesSentSize = "orleans-messaging-sent-messages-size";
     private const string MessagesReceivedSize = "orleans-messaging-received-messages-size";
     private const string DirectoryLookups = "orleans-directory-lookups-";
+    private const string KestrelMeter = "Microsoft.AspNetCore.Server.Kestrel";
+    private const string HostingMeter = "Microsoft.AspNetCore.Hosting";
     private const string SuppressAspNetCoreSpanData = "Microsoft.AspNetCore.Hosting.SuppressActivityOpenTelemetryData";
 
     /// <summary>Registers the meters, the exporters and (when on) tracing; once however often it is called.</summary>
@@ -46,11 +48,15 @@ public static partial class GatewayTelemetryExtensions
         services.Configure<LoggerFactoryOptions>(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId | ActivityTrackingOptions.ParentId);
 
         var otlp = !string.IsNullOrWhiteSpace(configuration[OtlpEndpointVariable]);
-        var tracing = configuration.GetSection(TelemetryOptions.Section).GetValue<bool?>(nameof(TelemetryOptions.Tracing)) ?? otlp;
+        var section = configuration.GetSection(TelemetryOptions.Section);
+        var tracing = section.GetValue<bool?>(nameof(TelemetryOptions.Tracing)) ?? otlp;
+        string[] meters = section.GetValue<bool>(nameof(TelemetryOptions.HttpServerMetrics))
+            ? [.. TelemetryNames.Meters, TelemetryNames.OrleansMeter, OrleansBaseUnitMetrics.MeterName, KestrelMeter, HostingMeter]
+            : [.. TelemetryNames.Meters, TelemetryNames.OrleansMeter, OrleansBaseUnitMetrics.MeterName, KestrelMeter];
         var telemetry = services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(serviceName))
             .WithMetrics(metrics => metrics
-                .AddMeter([.. TelemetryNames.Meters, TelemetryNames.OrleansMeter, OrleansBaseUnitMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel"])
+                .AddMeter(meters)
                 .AddInstrumentation(sp => new OrleansBaseUnitMetrics(sp.GetRequiredService<IMeterFactory>()))
                 .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         services.ConfigureOpenTelemetryMeterProvider((sp, metrics) =>
