@@ -5,7 +5,7 @@
 #                                 durable gateway (PostgreSQL grain storage and ledger): 64 connections, then a hot tenant
 #   bench/run.sh --quick          under 4 minutes: 64 connections, 3 s per run, once; without the durable gateway; at
 #                                 the end, what metrics and tracing cost, as --telemetry measures it but shorter (off,
-#                                 metrics, tracing at 100%; 4 rounds of 5 s; a "telemetry:" line)
+#                                 metrics, tracing at 100% and at 10%; 4 rounds of 5 s; a "telemetry:" line)
 #   bench/run.sh --durable-only   only the durable gateway's runs, as in the full run (~1.5 min; with --quick, ~45 s)
 #   bench/run.sh --fairness       a full deployment's fair queue (~3.5 min): the mock as one deployment with 32 slots and
 #                                 50 ms per request; ten tenants of one tier, nine at half a fair share alone, then with
@@ -831,5 +831,5 @@ if [[ $QUICK == 1 && $DURABLE_ONLY == 0 && -z ${BENCH_TELEMETRY:-} ]]; then
   for pid in "$FRONTEND_PID" "$SILO_PID" "$GW_PID" "$PORTKEY_PID" "$PROXY_PID" "$MOCK_PID"; do
     for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   done
-  telemetry_compare 4 5 8 off metrics tracing
+  telemetry_compare 4 5 8 off metrics tracing tracing10
 fi
