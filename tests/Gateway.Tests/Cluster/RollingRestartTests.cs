@@ -38,13 +38,17 @@ public sealed class RollingRestartTests(RealServersFixture servers, ITestOutputH
         {
             await deployment.AddSiloAsync();
             var before = mock.Requests;
+            var stopping = System.Diagnostics.Stopwatch.StartNew();
+            output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} stopping {old.Name}");
             await GatewayProcesses.StopGracefullyAsync(old);
+            output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {old.Name} stopped after {stopping.Elapsed.TotalSeconds:F1} s");
             Assert.Equal(0, old.Process.ExitCode);
             await Eventually.HoldsAsync(() => Task.FromResult(mock.Requests >= before + 20), $"requests were served after {old.Name} stopped", TimeSpan.FromSeconds(60));
         }
 
         await load.StopAsync();
         output.WriteLine("Answers: " + load.DescribeAnswers());
+
         foreach (var process in deployment.Frontends.Concat(deployment.Silos))
         {
             foreach (var line in process.Output.Where(l => l.Contains("lost", StringComparison.Ordinal) || l.Contains("could not reach", StringComparison.Ordinal) || l.Contains("Unhandled", StringComparison.Ordinal)).Take(20))
