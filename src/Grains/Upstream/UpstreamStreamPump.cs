@@ -23,10 +23,25 @@ internal static partial class UpstreamStreamPump
     /// <summary>The most chunks one push carries; the next read waits for that push, which yields the activation's turn.</summary>
     internal const int MaxChunksPerPush = 64;
 
+    private static readonly ResiliencePropertyKey<ILogger> LoggerKey = new("gateway.push.logger");
+    private static readonly ResiliencePropertyKey<string> RequestKey = new("gateway.push.request");
+    private static readonly ResiliencePropertyKey<long> SeqKey = new("gateway.push.seq");
+
     private static readonly ResiliencePipeline PushRetry = new ResiliencePipelineBuilder()
         .AddRetry(new RetryStrategyOptions
         {
             ShouldHandle = new PredicateBuilder().Handle<OrleansMessageRejectionException>().Handle<TimeoutException>(),
+            OnRetry = static args =>
+            {
+                var properties = args.Context.Properties;
+                if (properties.TryGetValue(LoggerKey, out var logger) && properties.TryGetValue(RequestKey, out var requestId)
+                    && properties.TryGetValue(SeqKey, out var seq) && args.Outcome.Exception is { } exception)
+                {
+                    LogPushRetried(logger, seq, requestId, args.AttemptNumber + 1, exception.GetType().Name, exception.Message);
+                }
+
+                return default;
+            },
             MaxRetryAttempts = 12,
             Delay = TimeSpan.FromMilliseconds(50),
             BackoffType = DelayBackoffType.Exponential,
@@ -48,7 +63,7 @@ internal static partial class UpstreamStreamPump
     {
         using var held = running;
         var beats = new PeriodicTimer(UpstreamChunk.HeartbeatInterval);
-        var heartbeat = HeartbeatAsync(observer, beats, cancellationToken);
+        var heartbeat = HeartbeatAsync(observer, beats, requestId, logger, cancellationToken);
         try
         {
             // When the observer throws (the client or its frontend is gone), leaving the loop disposes the stream, which
@@ -67,7 +82,7 @@ internal static partial class UpstreamStreamPump
                     {
                         try
                         {
-                            await PushAsync(observer, ++seq, [.. batch], cancellationToken);
+                            await PushAsync(observer, ++seq, [.. batch], requestId, logger, cancellationToken);
                         }
                         catch
                         {
@@ -100,7 +115,7 @@ internal static partial class UpstreamStreamPump
 
             if (batch.Count > 0)
             {
-                await PushAsync(observer, ++seq, [.. batch], cancellationToken);
+                await PushAsync(observer, ++seq, [.. batch], requestId, logger, cancellationToken);
             }
         }
         catch (Exception exception) when (exception is OrleansException or TimeoutException)
@@ -135,9 +150,13 @@ internal static partial class UpstreamStreamPump
     /// whose observer may already be deleted (each attempt would wait out its 5 s response timeout, a dozen times, while
     /// the provider goes on generating an answer nobody reads).
     /// </summary>
-    private static async Task PushAsync(IUpstreamStreamObserver observer, long seq, UpstreamChunk[] chunks, CancellationToken cancellationToken)
+    private static async Task PushAsync(
+        IUpstreamStreamObserver observer, long seq, UpstreamChunk[] chunks, string requestId, ILogger logger, CancellationToken cancellationToken)
     {
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        context.Properties.Set(LoggerKey, logger);
+        context.Properties.Set(RequestKey, requestId);
+        context.Properties.Set(SeqKey, seq);
         try
         {
             var outcome = await PushRetry.ExecuteFirstAttemptAheadAsync(
@@ -163,13 +182,13 @@ internal static partial class UpstreamStreamPump
     /// is disposed: a stopped timer ends the wait without the exception a cancelled wait throws, which cost a stream more
     /// CPU than any heartbeat (most streams end before the first).
     /// </summary>
-    private static async Task HeartbeatAsync(IUpstreamStreamObserver observer, PeriodicTimer beats, CancellationToken cancellationToken)
+    private static async Task HeartbeatAsync(IUpstreamStreamObserver observer, PeriodicTimer beats, string requestId, ILogger logger, CancellationToken cancellationToken)
     {
         try
         {
             while (await beats.WaitForNextTickAsync(CancellationToken.None))
             {
-                await PushAsync(observer, 0, [], cancellationToken);
+                await PushAsync(observer, 0, [], requestId, logger, cancellationToken);
             }
         }
         catch (Exception exception) when (exception is OperationCanceledException or OrleansException or TimeoutException)
@@ -180,4 +199,9 @@ internal static partial class UpstreamStreamPump
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stream of request {RequestId} could not reach its frontend ({ExceptionType}: {Reason}); it ends, charged what was streamed")]
     private static partial void LogPushFailed(ILogger logger, string requestId, string exceptionType, string reason);
+
+    // Information, not a warning: a rolling update makes a few of these while the stream goes on. A run of them on one
+    // stream says where its chunks were held up (the exception names the silo the push or its answer went through).
+    [LoggerMessage(Level = LogLevel.Information, Message = "Push {Seq} of request {RequestId} to its frontend failed (attempt {Attempt}, {ExceptionType}: {Reason}); sending it again")]
+    private static partial void LogPushRetried(ILogger logger, long seq, string requestId, int attempt, string exceptionType, string reason);
 }

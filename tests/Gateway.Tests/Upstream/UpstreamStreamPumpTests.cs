@@ -1,6 +1,8 @@
 using System.Runtime.CompilerServices;
 using Gateway.Grains.Abstractions.Upstream;
 using Gateway.Grains.Upstream;
+using Gateway.Tests.Resilience;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -86,10 +88,48 @@ public sealed class UpstreamStreamPumpTests
         Assert.False(_calls.Contains("r1"));
     }
 
-    private Task Pump(IAsyncEnumerable<UpstreamChunk> stream, IUpstreamStreamObserver observer, CancellationToken cancellationToken = default)
+    [Fact]
+    public async Task APushUnansweredOnItsWayIsSentAgainAndEachAttemptIsLogged()
+    {
+        // As in a rolling update: the push's answer is lost once (Orleans times the call out), the frontend is still there.
+        var observer = new OnceUnansweredObserver();
+        var logger = new RecordingLogger<UpstreamStreamPumpTests>();
+
+        await Pump(Stream(["a"], Task.CompletedTask, [], new StreamEnd()), observer, logger).WaitAsync(Bounded);
+
+        Assert.Equal(["1:a,END", "1:a,END"], observer.Attempts);
+        var retried = Assert.Single(logger.Entries);
+        Assert.Equal(LogLevel.Information, retried.Level);
+        Assert.StartsWith("Push 1 of request r1 to its frontend failed (attempt 1, TimeoutException: Response did not arrive on time.)", retried.Message, StringComparison.Ordinal);
+    }
+
+    private Task Pump(IAsyncEnumerable<UpstreamChunk> stream, IUpstreamStreamObserver observer, CancellationToken cancellationToken = default) =>
+        Pump(stream, observer, NullLogger.Instance, cancellationToken);
+
+    private Task Pump(IAsyncEnumerable<UpstreamChunk> stream, IUpstreamStreamObserver observer, ILogger logger, CancellationToken cancellationToken = default)
     {
         Assert.True(_calls.TryEnter("r1", out var running));
-        return UpstreamStreamPump.RunAsync(running, stream, observer, "r1", NullLogger.Instance, cancellationToken);
+        return UpstreamStreamPump.RunAsync(running, stream, observer, "r1", logger, cancellationToken);
+    }
+
+    /// <summary>Every data push is received; the first one's answer is lost (a timeout, as Orleans reports it).</summary>
+    private sealed class OnceUnansweredObserver : IUpstreamStreamObserver
+    {
+        public List<string> Attempts { get; } = [];
+
+        public Task OnChunksAsync(long seq, UpstreamChunk[] chunks)
+        {
+            if (seq == 0)
+            {
+                return Task.CompletedTask;
+            }
+
+            lock (Attempts)
+            {
+                Attempts.Add($"{seq}:{string.Join(",", chunks.Select(c => c.End ? "END" : System.Text.Encoding.UTF8.GetString(c.Data!)))}");
+                return Attempts.Count == 1 ? Task.FromException(new TimeoutException("Response did not arrive on time.")) : Task.CompletedTask;
+            }
+        }
     }
 
     /// <summary>Every data push goes unanswered (a timeout, as Orleans reports it); the first one also sees the client leave.</summary>
