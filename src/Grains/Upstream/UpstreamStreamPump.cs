@@ -64,6 +64,7 @@ internal static partial class UpstreamStreamPump
         using var held = running;
         var beats = new PeriodicTimer(UpstreamChunk.HeartbeatInterval);
         var heartbeat = HeartbeatAsync(observer, beats, requestId, logger, cancellationToken);
+        var seq = 0L;
         try
         {
             // When the observer throws (the client or its frontend is gone), leaving the loop disposes the stream, which
@@ -71,7 +72,6 @@ internal static partial class UpstreamStreamPump
             // Chunks at hand go together: while the next one is not there yet, or once a push is full, what has gathered is
             // pushed.
             var failed = false;
-            var seq = 0L;
             var batch = new List<UpstreamChunk>(4);
             await using (var chunks = stream.GetAsyncEnumerator(cancellationToken))
             {
@@ -121,6 +121,13 @@ internal static partial class UpstreamStreamPump
         catch (Exception exception) when (exception is OrleansException or TimeoutException)
         {
             LogPushFailed(logger, requestId, exception.GetType().Name, exception.Message);
+            throw;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The caller cancelled the call (its client left, or its frontend gave it up): the frontend stops reading at
+            // once when it was the one to cancel; logged, because a frontend that did not cancel waits for pushes instead.
+            LogStreamCancelled(logger, requestId, seq);
             throw;
         }
         finally
@@ -199,6 +206,9 @@ internal static partial class UpstreamStreamPump
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stream of request {RequestId} could not reach its frontend ({ExceptionType}: {Reason}); it ends, charged what was streamed")]
     private static partial void LogPushFailed(ILogger logger, string requestId, string exceptionType, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stream of request {RequestId} was cancelled by its caller after {Pushes} pushes; it ends, charged what was streamed")]
+    private static partial void LogStreamCancelled(ILogger logger, string requestId, long pushes);
 
     // Information, not a warning: a rolling update makes a few of these while the stream goes on. A run of them on one
     // stream says where its chunks were held up (the exception names the silo the push or its answer went through).

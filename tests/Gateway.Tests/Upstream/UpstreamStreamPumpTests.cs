@@ -103,6 +103,23 @@ public sealed class UpstreamStreamPumpTests
         Assert.StartsWith("Push 1 of request r1 to its frontend failed (attempt 1, TimeoutException: Response did not arrive on time.)", retried.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task AStreamItsCallerCancelsEndsAndSaysSo()
+    {
+        using var cancelled = new CancellationTokenSource();
+        var observer = new RecordingObserver();
+        var logger = new RecordingLogger<UpstreamStreamPumpTests>();
+        var end = new StreamEnd();
+        var pumping = Pump(Stream(["a"], new TaskCompletionSource().Task, ["b"], end, cancelled.Token), observer, logger, cancelled.Token);
+        await observer.Pushed(1).WaitAsync(Bounded);
+
+        await cancelled.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pumping.WaitAsync(Bounded));
+        Assert.True(end.Ran, "The stream's finally (its settlement) did not run.");
+        Assert.Equal("Stream of request r1 was cancelled by its caller after 1 pushes; it ends, charged what was streamed", Assert.Single(logger.Entries).Message);
+    }
+
     private Task Pump(IAsyncEnumerable<UpstreamChunk> stream, IUpstreamStreamObserver observer, CancellationToken cancellationToken = default) =>
         Pump(stream, observer, NullLogger.Instance, cancellationToken);
 
