@@ -75,6 +75,11 @@ internal static partial class ChatStreamResponse
         finally
         {
             relay.Close();
+            if (relay.Finished && !streaming.IsCompleted)
+            {
+                await AwaitAnswerBrieflyAsync(streaming, watched, time);
+            }
+
             await ended;
             await ObserveAsync(streaming);
             if (streaming.IsCompletedSuccessfully)
@@ -91,6 +96,34 @@ internal static partial class ChatStreamResponse
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// How long the worker's answer to a stream's call is waited for once the stream's end came by push: it normally
+    /// follows within a round trip, as the worker returns once the end's push is answered.
+    /// </summary>
+    internal static readonly TimeSpan AnswerAfterEndBound = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Waits for the call's own answer, briefly: a rolling update drops an answer routed through a silo that has begun to
+    /// stop while the pushes take another route, and the client's response (its last chunk of the HTTP body, and the next
+    /// request on its connection) would otherwise wait for the call to be found silent, 20 s later. Given up, the call
+    /// ends at once as cancelled; its worker, whose stream has ended and been charged, has nothing left to cancel.
+    /// </summary>
+    private static async Task AwaitAnswerBrieflyAsync(Task streaming, UpstreamCallWatch.Call watched, TimeProvider time)
+    {
+        try
+        {
+            await streaming.WaitAsync(AnswerAfterEndBound, time);
+        }
+        catch (TimeoutException)
+        {
+            watched.GiveUp();
+        }
+        catch (Exception)
+        {
+            // The call failed after the end: observed below.
+        }
     }
 
     /// <summary>The most a push is waited for (<see cref="IUpstreamStreamObserver.OnChunksAsync"/>'s response timeout).</summary>

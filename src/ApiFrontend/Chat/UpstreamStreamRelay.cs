@@ -74,13 +74,29 @@ internal sealed class UpstreamStreamRelay(Action pushed) : IUpstreamStreamObserv
         }
     }
 
+    /// <summary>
+    /// The stream's last chunk (its end, or a failure) was taken: the stream is whole without the worker's call's own
+    /// answer, which a rolling update can lose on its way while the pushes get through.
+    /// </summary>
+    public bool Finished { get; private set; }
+
     /// <summary>The next chunk, or null when the worker's call has ended (normally or not: see the call's task).</summary>
     public ValueTask<UpstreamChunk?> NextAsync(CancellationToken cancellationToken) =>
         // Pushes bring several chunks at once: most are at hand, and taken without an async wait.
-        !cancellationToken.IsCancellationRequested && _chunks.Reader.TryRead(out var chunk) ? ValueTask.FromResult<UpstreamChunk?>(chunk) : WaitAsync(cancellationToken);
+        !cancellationToken.IsCancellationRequested && _chunks.Reader.TryRead(out var chunk) ? ValueTask.FromResult<UpstreamChunk?>(Taken(chunk)) : WaitAsync(cancellationToken);
 
     private async ValueTask<UpstreamChunk?> WaitAsync(CancellationToken cancellationToken) =>
-        await _chunks.Reader.WaitToReadAsync(cancellationToken) && _chunks.Reader.TryRead(out var chunk) ? chunk : null;
+        await _chunks.Reader.WaitToReadAsync(cancellationToken) && _chunks.Reader.TryRead(out var chunk) ? Taken(chunk) : null;
+
+    private UpstreamChunk Taken(UpstreamChunk chunk)
+    {
+        if (chunk.End || chunk.Failure is not null)
+        {
+            Finished = true;
+        }
+
+        return chunk;
+    }
 
     /// <summary>
     /// The worker's call ended. Completed: every push, the end included, is here. Failed before anything arrived: the call

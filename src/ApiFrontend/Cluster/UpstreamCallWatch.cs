@@ -180,6 +180,15 @@ public sealed partial class UpstreamCallWatch(IOptions<FrontendOptions> options,
         internal void MarkLost()
         {
             IsLost = true;
+            GiveUp();
+        }
+
+        /// <summary>
+        /// Ends the call without waiting for its answer any longer, when everything it was for has arrived another way (a
+        /// stream's end came by push): Orleans completes the call as cancelled at once and tells its worker.
+        /// </summary>
+        public void GiveUp()
+        {
             try
             {
                 _cancellation.Cancel();
