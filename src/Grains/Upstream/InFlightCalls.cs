@@ -18,14 +18,13 @@ internal sealed class InFlightCalls(UpstreamDrain drain)
     /// </summary>
     public bool TryEnter(string requestId, out Running running)
     {
-        if (_drain.IsDraining)
+        if (!_drain.TryEnter())
         {
             running = default;
             return false;
         }
 
         _requestIds.Add(requestId);
-        _drain.Enter();
         running = new Running(this, requestId);
         return true;
     }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -11,35 +10,87 @@ namespace Gateway.Grains.Upstream;
 /// gateway tells clients to go elsewhere, <see cref="ServiceLifecycleStage.Active"/>), new calls are refused as
 /// <c>UpstreamFailureKind.Draining</c>, which the frontend retries on a worker that
 /// <see cref="LocalUnlessDrainingPlacement"/> puts on another silo, and the running ones are awaited, up to
-/// <see cref="UpstreamOptions.DrainTimeout"/>.
+/// <see cref="UpstreamOptions.DrainTimeout"/>, and then <see cref="AnswerGrace"/> after the last one ended, for its answer.
 /// </summary>
-public sealed partial class UpstreamDrain(IOptions<UpstreamOptions> options, ILogger<UpstreamDrain> logger) : ILifecycleParticipant<ISiloLifecycle>
+public sealed partial class UpstreamDrain : ILifecycleParticipant<ISiloLifecycle>
 {
+    /// <summary>
+    /// How long the silo stays whole after its last call ended: a call's answer leaves after the call stops counting, and
+    /// an answer still on its way when the gateway closes and application messages are blocked is dropped, leaving its
+    /// frontend to find the call lost (a completion answered 503 although served and charged; a stream held until found
+    /// silent).
+    /// </summary>
+    internal static readonly TimeSpan AnswerGrace = TimeSpan.FromSeconds(1);
+
+    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(50);
+
+    private readonly IOptions<UpstreamOptions> _options;
+    private readonly ILogger<UpstreamDrain> _logger;
+    private readonly TimeProvider _time;
     private int _running;
+    private long _lastExit;
     private volatile bool _draining;
+
+    public UpstreamDrain(IOptions<UpstreamOptions> options, ILogger<UpstreamDrain> logger)
+        : this(options, logger, TimeProvider.System)
+    {
+    }
+
+    /// <summary>On real time in every host (a test gateway's clock may stand still while its silo stops); a test's clock here.</summary>
+    internal UpstreamDrain(IOptions<UpstreamOptions> options, ILogger<UpstreamDrain> logger, TimeProvider time)
+    {
+        _options = options;
+        _logger = logger;
+        _time = time;
+    }
 
     public bool IsDraining => _draining;
 
-    public void Enter() => Interlocked.Increment(ref _running);
+    /// <summary>
+    /// Counts a call as running; false, and nothing counted, once the drain has begun. Counted first and checked after
+    /// (the drain sets its flag first and counts after), so a call the drain does not count is one that sees the flag.
+    /// </summary>
+    public bool TryEnter()
+    {
+        Interlocked.Increment(ref _running);
+        if (_draining)
+        {
+            Interlocked.Decrement(ref _running);
+            return false;
+        }
 
-    public void Exit() => Interlocked.Decrement(ref _running);
+        return true;
+    }
+
+    public void Exit()
+    {
+        Volatile.Write(ref _lastExit, _time.GetTimestamp());
+        Interlocked.Decrement(ref _running);
+    }
 
     public void Participate(ISiloLifecycle lifecycle) =>
         lifecycle.Subscribe(nameof(UpstreamDrain), ServiceLifecycleStage.Active + 1, _ => Task.CompletedTask, DrainAsync);
 
-    private async Task DrainAsync(CancellationToken cancellationToken)
+    internal async Task DrainAsync(CancellationToken cancellationToken)
     {
         _draining = true;
-        var started = Stopwatch.GetTimestamp();
+        Interlocked.MemoryBarrier();
+        var started = _time.GetTimestamp();
         while (Volatile.Read(ref _running) > 0 && !cancellationToken.IsCancellationRequested)
         {
-            if (Stopwatch.GetElapsedTime(started) >= options.Value.DrainTimeout)
+            if (_time.GetElapsedTime(started) >= _options.Value.DrainTimeout)
             {
-                LogDrainIncomplete(logger, Volatile.Read(ref _running));
+                LogDrainIncomplete(_logger, Volatile.Read(ref _running));
                 return;
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(50), CancellationToken.None);
+            await Task.Delay(Poll, _time, CancellationToken.None);
+        }
+
+        var lastExit = Volatile.Read(ref _lastExit);
+        if (lastExit != 0 && !cancellationToken.IsCancellationRequested && AnswerGrace - _time.GetElapsedTime(lastExit) is { Ticks: > 0 } rest)
+        {
+            await Task.Delay(rest, _time, CancellationToken.None);
         }
     }
 
