@@ -16,6 +16,9 @@ public static class GatewaySiloExtensions
 {
     private const string OrleansSiloHostedService = "Orleans.Hosting.SiloHostedService";
 
+    /// <summary>How long a silo's gateway keeps a client that disconnected from it (Orleans' default: a minute).</summary>
+    internal static readonly TimeSpan ClientDropTimeout = TimeSpan.FromSeconds(2);
+
     /// <summary>A silo hosting the gateway's grains: clustering, storage, dashboard and what the grains use.</summary>
     public static ISiloBuilder AddGatewaySilo(this ISiloBuilder silo, IConfiguration configuration)
     {
@@ -40,6 +43,13 @@ public static class GatewaySiloExtensions
         {
             silo.UseLocalhostClustering(hosting.SiloPort, hosting.GatewayPort, serviceId: hosting.ServiceId, clusterId: hosting.ClusterId);
         }
+
+        // A frontend that left this silo's gateway (a frontend closes its connections to a silo that is shutting down) is
+        // forgotten here after seconds, not Orleans' minute: until then the gateway queues what is sent to the frontend
+        // through it, waiting for a reconnection that never comes (a draining worker's pushes timed out 5 s at a time).
+        // Forgotten, the queued messages are refused (a push is sent again) and the next ones take the frontend's route
+        // through another silo.
+        silo.Configure<SiloMessagingOptions>(o => o.ClientDropTimeout = ClientDropTimeout);
 
         if (GatewayDashboardOptions.From(configuration).Enabled)
         {

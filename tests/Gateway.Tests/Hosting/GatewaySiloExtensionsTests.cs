@@ -39,6 +39,21 @@ public sealed class GatewaySiloExtensionsTests
         Assert.Equal(["m"], host.Services.GetRequiredService<ModelCatalog>().ModelIds);
     }
 
+    /// <summary>
+    /// A silo's gateway forgets a client that left it within seconds (Orleans keeps one for a minute and queues what is
+    /// sent to it meanwhile: a draining worker's pushes to a frontend that had moved to other silos timed out 5 s at a time).
+    /// </summary>
+    [Theory]
+    [InlineData("Redis")]
+    [InlineData("Localhost")]
+    public void AGatewayForgetsAClientThatLeftItWithinSeconds(string clustering)
+    {
+        using var host = BuildSilo(new() { ["Cluster:Clustering"] = clustering });
+
+        var dropAfter = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Orleans.Configuration.SiloMessagingOptions>>().Value.ClientDropTimeout;
+        Assert.InRange(dropAfter, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5));
+    }
+
     [Fact]
     public void TheAdminKeyIsRegisteredOnceHoweverOftenItIsAdded()
     {
