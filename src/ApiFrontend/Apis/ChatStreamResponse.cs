@@ -127,7 +127,7 @@ internal static partial class ChatStreamResponse
     }
 
     /// <summary>The most a push is waited for (<see cref="IUpstreamStreamObserver.OnChunksAsync"/>'s response timeout).</summary>
-    private static readonly TimeSpan LastPushBound = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan LastPushBound = TimeSpan.FromSeconds(2);
 
     /// <summary>Deletes the observer once a push came and was refused, or once no push of the call can still come.</summary>
     private static async Task DeleteWhenNoPushCanComeAsync(IGrainFactory grains, IUpstreamStreamObserver observer, UpstreamStreamRelay relay, TimeProvider time)

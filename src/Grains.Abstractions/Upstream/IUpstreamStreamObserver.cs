@@ -15,9 +15,13 @@ public interface IUpstreamStreamObserver : IGrainObserver
     /// numbers the pushes from 1; an empty push numbered 0 is a heartbeat. Throws when the client is gone.
     /// </summary>
     /// <remarks>
-    /// Bounded at 5 s rather than Orleans' 30: while a rolling update moves the route to the client, a push can be lost on
-    /// the way, and the worker sends it again (numbered, so it is taken once) instead of waiting.
+    /// Bounded at 2 s rather than Orleans' 30: while a rolling update moves the route to the client, a push or its answer
+    /// can be lost on the way, and the worker sends it again (numbered, so it is taken once) instead of waiting; a resend
+    /// went through where the first attempt was lost, so the bound is what such a push costs the client (at 5 s, seen
+    /// three pushes in a row: a 2 s stream took 13 s). An answer normally takes milliseconds; one held longer by a
+    /// client that reads slowly (once the socket's buffers are full) is taken as lost too and its resend answered at once:
+    /// the worker goes one push further for every 2 s such a client does not read.
     /// </remarks>
-    [Alias("OnChunksAsync"), ResponseTimeout("00:00:05")]
+    [Alias("OnChunksAsync"), ResponseTimeout("00:00:02")]
     Task OnChunksAsync(long seq, UpstreamChunk[] chunks);
 }

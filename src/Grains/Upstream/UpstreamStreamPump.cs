@@ -154,7 +154,7 @@ internal static partial class UpstreamStreamPump
     /// silo that is stopping, as in a rolling update) is sent again until the client's route through another gateway is
     /// known; it carries its number, so the frontend takes it once. Anything else ends the stream, and so does the call's
     /// cancellation (the client left, or its frontend gave the call up): no push is sent again for a client that is gone,
-    /// whose observer may already be deleted (each attempt would wait out its 5 s response timeout, a dozen times, while
+    /// whose observer may already be deleted (each attempt would wait out its 2 s response timeout, a dozen times, while
     /// the provider goes on generating an answer nobody reads).
     /// </summary>
     private static async Task PushAsync(
