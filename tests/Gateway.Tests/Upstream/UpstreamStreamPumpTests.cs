@@ -120,6 +120,55 @@ public sealed class UpstreamStreamPumpTests
         Assert.Equal("Stream of request r1 was cancelled by its caller after 1 pushes; it ends, charged what was streamed", Assert.Single(logger.Entries).Message);
     }
 
+    [Fact]
+    public async Task PushesAreMadeFromThePoolWhileThePumpGoesOnInTheActivationsTurns()
+    {
+        // An exclusive scheduler stands for the worker's activation: the pump's reads of the provider's stream run there,
+        // its pushes do not (made from the activation, their answers were lost for seconds in rolling updates).
+        var activation = new ConcurrentExclusiveSchedulerPair().ExclusiveScheduler;
+        var observer = new SchedulerObserver();
+        var readOn = new List<TaskScheduler>();
+
+        await Task.Factory.StartNew(
+            () => Pump(Recorded(Stream(["a"], Task.Delay(10), ["b"], new StreamEnd()), readOn), observer),
+            CancellationToken.None, TaskCreationOptions.None, activation).Unwrap().WaitAsync(Bounded);
+
+        Assert.Equal(2, observer.PushedOn.Count);
+        Assert.All(observer.PushedOn, scheduler => Assert.Same(TaskScheduler.Default, scheduler));
+        Assert.True(readOn.Count >= 3, $"the stream was read {readOn.Count} times");
+        Assert.All(readOn, scheduler => Assert.Same(activation, scheduler));
+    }
+
+    /// <summary><paramref name="stream"/>, recording the scheduler each of its reads begins on.</summary>
+    private static async IAsyncEnumerable<UpstreamChunk> Recorded(IAsyncEnumerable<UpstreamChunk> stream, List<TaskScheduler> readOn)
+    {
+        readOn.Add(TaskScheduler.Current);
+        await foreach (var chunk in stream)
+        {
+            yield return chunk;
+            readOn.Add(TaskScheduler.Current);
+        }
+    }
+
+    /// <summary>Records the scheduler each push (heartbeats left out) is made on.</summary>
+    private sealed class SchedulerObserver : IUpstreamStreamObserver
+    {
+        public List<TaskScheduler> PushedOn { get; } = [];
+
+        public Task OnChunksAsync(long seq, UpstreamChunk[] chunks)
+        {
+            if (seq != 0)
+            {
+                lock (PushedOn)
+                {
+                    PushedOn.Add(TaskScheduler.Current);
+                }
+            }
+
+            return Task.CompletedTask;
+        }
+    }
+
     private Task Pump(IAsyncEnumerable<UpstreamChunk> stream, IUpstreamStreamObserver observer, CancellationToken cancellationToken = default) =>
         Pump(stream, observer, NullLogger.Instance, cancellationToken);
 
