@@ -53,7 +53,7 @@ public sealed partial class UpstreamGrain(
     public Task StreamToAsync(UpstreamRequest request, IUpstreamStreamObserver observer, CancellationToken cancellationToken) =>
         _calls.TryEnter(request.RequestId, out var running)
             ? UpstreamStreamPump.RunAsync(running, StreamCoreAsync(request, cancellationToken), observer, request.RequestId, logger, cancellationToken)
-            : observer.OnChunksAsync(1, [new UpstreamChunk(null, new UpstreamFailure(UpstreamFailureKind.Draining))]);
+            : UpstreamStreamPump.SendAsync(observer, 1, [new UpstreamChunk(null, new UpstreamFailure(UpstreamFailureKind.Draining))]);
 
     private async Task<UpstreamResponse> CompleteCoreAsync(UpstreamRequest request, CancellationToken cancellationToken)
     {

@@ -184,15 +184,15 @@ internal static partial class UpstreamStreamPump
     }
 
     /// <summary>
-    /// One attempt of a push, made from the thread pool rather than from the worker's activation, so that it travels as
-    /// a call of the silo's own client (the pump's code still continues in the activation's turns once it is answered).
-    /// Made from the activation, the push's answer is addressed to the activation, and in rolling updates those answers
+    /// One attempt of a push (or a draining worker's refusal), made from the thread pool rather than from the worker's
+    /// activation, so that it travels as a call of the silo's own client (the pump's code still continues in the
+    /// activation's turns once it is answered). Made from the activation, the push's answer is addressed to the activation, and in rolling updates those answers
     /// were lost for seconds after an old silo stopped (every first attempt timed out, a stream of 2 s took 5-23 s) while
     /// the resends, which the retry's delay happened to make from the thread pool, were answered at once: 2 of 7
     /// rolling-restart runs had such pushes with the answers addressed to the activation, none of 10 with every push
     /// made this way.
     /// </summary>
-    private static Task SendAsync(IUpstreamStreamObserver observer, long seq, UpstreamChunk[] chunks) =>
+    internal static Task SendAsync(IUpstreamStreamObserver observer, long seq, UpstreamChunk[] chunks) =>
         Task.Run(() => observer.OnChunksAsync(seq, chunks));
 
     /// <summary>
