@@ -130,7 +130,7 @@ public sealed class UpstreamStreamPumpTests
         var readOn = new List<TaskScheduler>();
 
         await Task.Factory.StartNew(
-            () => Pump(Recorded(Stream(["a"], Task.Delay(10), ["b"], new StreamEnd()), readOn), observer),
+            () => Pump(Recorded(Stream(["a"], observer.FirstPush, ["b"], new StreamEnd()), readOn), observer),
             CancellationToken.None, TaskCreationOptions.None, activation).Unwrap().WaitAsync(Bounded);
 
         Assert.Equal(2, observer.PushedOn.Count);
@@ -153,7 +153,12 @@ public sealed class UpstreamStreamPumpTests
     /// <summary>Records the scheduler each push (heartbeats left out) is made on.</summary>
     private sealed class SchedulerObserver : IUpstreamStreamObserver
     {
+        private readonly TaskCompletionSource _firstPush = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
         public List<TaskScheduler> PushedOn { get; } = [];
+
+        /// <summary>Completes once the first push is made (elsewhere than on the stream's own flow).</summary>
+        public Task FirstPush => _firstPush.Task;
 
         public Task OnChunksAsync(long seq, UpstreamChunk[] chunks)
         {
@@ -163,6 +168,8 @@ public sealed class UpstreamStreamPumpTests
                 {
                     PushedOn.Add(TaskScheduler.Current);
                 }
+
+                _firstPush.TrySetResult();
             }
 
             return Task.CompletedTask;
