@@ -12,7 +12,7 @@ namespace Gateway.Tests.Http;
 /// A stream whose end arrived by push while its call's own answer was lost on the way (a rolling update drops answers
 /// routed through a silo that has begun to stop): the client's response ends a moment after the end, not when the call is
 /// found silent 20 s later, and the stream is charged once. On a gateway of its own whose stream calls never hear
-/// their answer: the worker's answer is held at the frontend until the call is given up.
+/// their answer: the worker holds it back, once the stream has ended, until the call is given up.
 /// </summary>
 public sealed class StreamAnswerLostTests(StreamAnswerLostTests.Gateway fixture) : IClassFixture<StreamAnswerLostTests.Gateway>
 {
