@@ -5,7 +5,8 @@
 #                                 durable gateway (PostgreSQL grain storage and ledger): 64 connections, then a hot tenant
 #   bench/run.sh --quick          under 4 minutes: 64 connections, 3 s per run, once; without the durable gateway; at
 #                                 the end, what metrics and tracing cost, as --telemetry measures it but shorter (off,
-#                                 metrics, tracing at 100% and at 10%; 4 rounds of 5 s; a "telemetry:" line)
+#                                 metrics, tracing at its default 1% sampling and at 100%; 4 rounds of 5 s; a
+#                                 "telemetry:" line)
 #   bench/run.sh --durable-only   only the durable gateway's runs, as in the full run (~1.5 min; with --quick, ~45 s)
 #   bench/run.sh --fairness       a full deployment's fair queue (~3.5 min): the mock as one deployment with 32 slots and
 #                                 50 ms per request; ten tenants of one tier, nine at half a fair share alone, then with
@@ -22,9 +23,10 @@
 #                                 cluster); 32 slots, 512 waiting loops of 8 tenants
 #                                 (weights 8/4/2/1), each completing at once and coming back. No HTTP, no tenant grain,
 #                                 no provider (bench/Gateway.Bench/QueueDispatch.cs). Ends with a "queue:" line
-#   bench/run.sh --telemetry      what metrics and tracing cost (~3.5 min): four embedded gateways over the fixed upstream,
-#                                 telemetry off, metrics only (the default), metrics and tracing at 100% sampling, and at
-#                                 10% (parentbased_traceidratio), Orleans dashboard off in all, each warmed up alone
+#   bench/run.sh --telemetry      what metrics and tracing cost (~4 min): five embedded gateways over the fixed upstream,
+#                                 telemetry off, metrics only (the default), metrics and tracing at the default sampling
+#                                 (parentbased_traceidratio, 1%), at 10% and at 100% (parentbased_always_on), Orleans
+#                                 dashboard off in all, each warmed up alone
 #                                 20 s, then loaded together 16 connections each,
 #                                 8 rounds of 6 s (BENCH_TELEMETRY_ROUNDS); per setting the median throughput and CPU per
 #                                 request, and the median of each round's CPU ratio to "off". Ends with a "telemetry:" line
@@ -36,7 +38,8 @@
 # line. Scratch files go to bench/.work/, PostgreSQL's folder to /tmp/gateway-bench-deps.*.
 #
 # BENCH_TELEMETRY sets the gateways' telemetry: unset, their defaults (every meter on, tracing off); "on", metrics and
-# tracing (Gateway:Telemetry:Tracing=true: spans at 100% sampling, with no exporter); "off", none
+# tracing (Gateway:Telemetry:Tracing=true and OTEL_TRACES_SAMPLER=parentbased_always_on: spans at 100% sampling, with
+# no exporter); "off", none
 # (OTEL_SDK_DISABLED=true: no meter is read, no span started; the Orleans dashboard's own statistics stop too). The
 # setting is recorded as "telemetry=" in bench/.work/facts.txt.
 set -euo pipefail
@@ -370,7 +373,7 @@ gateway_env=(
 [[ $TELEMETRY == 1 && -n ${BENCH_TELEMETRY:-} ]] && { echo "--telemetry sets each gateway's telemetry itself: unset BENCH_TELEMETRY" >&2; exit 2; }
 case "${BENCH_TELEMETRY:-}" in
   "") ;;
-  on) gateway_env+=(Gateway__Telemetry__Tracing=true) ;;
+  on) gateway_env+=(Gateway__Telemetry__Tracing=true OTEL_TRACES_SAMPLER=parentbased_always_on) ;;
   off) gateway_env+=(OTEL_SDK_DISABLED=true) ;;
   *) echo "BENCH_TELEMETRY must be on, off or unset, not '$BENCH_TELEMETRY'" >&2; exit 2 ;;
 esac
@@ -487,20 +490,23 @@ post_wrk() {
 }
 
 # ---------------------------------------------------------------- --telemetry: what metrics and tracing cost
-# Embedded gateways over the fixed upstream, one per telemetry setting (four here, three at the end of --quick), loaded
+# Embedded gateways over the fixed upstream, one per telemetry setting (five here, four at the end of --quick), loaded
 # at the same time (16 connections each): they share the box's speed of the moment, which swings by a quarter between runs seconds apart on
 # a shared 2-core machine and would drown a difference of a few percent between runs made one after the other. Each
 # round gives each setting's throughput and its gateway's CPU per request; the CPU ratios to "off" are taken per round
 # and their medians reported. Throughputs are printed but not compared: under shared load the kernel divides the cores
-# among the four by their runnable threads, not evenly, so their ratios say little (one run had tracing at 100% cost
+# among them by their runnable threads, not evenly, so their ratios say little (one run had tracing at 100% cost
 # 1.8% of throughput and metrics alone 6.3%); CPU per request is what each setting adds, and bounds what a gateway
-# saturating a box alone loses in throughput (less, as the client and upstream share the box). The Orleans dashboard is off in all four: it is not metrics or tracing, it costs the same
+# saturating a box alone loses in throughput (less, as the client and upstream share the box). The Orleans dashboard is off in all of them: it is not metrics or tracing, it costs the same
 # with or without them per grain call (its profiler), and OTEL_SDK_DISABLED would stop its statistics in "off" alone.
-# telemetry_compare rounds seconds warm setting... (off, metrics, tracing, tracing10) -> per-setting lines, then "telemetry:"
+# telemetry_compare rounds seconds warm setting... (off, metrics, tracing, tracing10, tracing100) -> per-setting lines,
+# then "telemetry:". "tracing" is tracing as a gateway has it when turned on: its default sampler, 1% of the requests
+# that come without a sampled or unsampled traceparent (wrk's).
 telemetry_compare() {
   local rounds=$1 seconds=$2 warm=$3; shift 3
   local -A settings=([off]="OTEL_SDK_DISABLED=true" [metrics]="" [tracing]="Gateway__Telemetry__Tracing=true"
-    [tracing10]="Gateway__Telemetry__Tracing=true OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.1")
+    [tracing10]="Gateway__Telemetry__Tracing=true OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.1"
+    [tracing100]="Gateway__Telemetry__Tracing=true OTEL_TRACES_SAMPLER=parentbased_always_on")
   TEL_NAMES=("$@"); TEL_PID=(); TEL_PORT=(); TEL_KEY=()
   local i n=${#TEL_NAMES[@]} tel_port tel_silo tel_gate
   log "telemetry: ${n} gateways (${TEL_NAMES[*]}), started together"
@@ -581,7 +587,7 @@ print(f"telemetry: off_cpu_us={off:.1f} " + " ".join(summary) + f" rounds={len(r
 PY
 }
 if [[ $TELEMETRY == 1 ]]; then
-  telemetry_compare "${BENCH_TELEMETRY_ROUNDS:-8}" 6 20 off metrics tracing tracing10
+  telemetry_compare "${BENCH_TELEMETRY_ROUNDS:-8}" 6 20 off metrics tracing tracing10 tracing100
   log "telemetry: done in $(( $(date +%s) - STARTED_AT ))s"
   exit 0
 fi
@@ -822,14 +828,15 @@ fact elapsed_s "$(( $(date +%s) - STARTED_AT ))"
 python3 "$BENCH/report.py" "$RESULTS" "$FACTS"
 
 # ---------------------------------------------------------------- --quick: what metrics and tracing cost
-# --telemetry's comparison, shorter: off, metrics (the default) and metrics with tracing at 100%, each warmed up alone
+# --telemetry's comparison, shorter: off, metrics (the default), metrics with tracing at its default sampling (1%) and
+# at 100%, each warmed up alone
 # 8 s (the hosts promote hot code at once: CallCountingDelayMs=0), then 4 rounds of 5 s (~1 min in all). The gateways
-# and contenders of the runs above are stopped first, so that only these three share the box with the load and the
+# and contenders of the runs above are stopped first, so that only these four share the box with the load and the
 # fixed upstream. Left out when BENCH_TELEMETRY sets every gateway's telemetry.
 if [[ $QUICK == 1 && $DURABLE_ONLY == 0 && -z ${BENCH_TELEMETRY:-} ]]; then
   for pid in "$FRONTEND_PID" "$SILO_PID" "$GW_PID" "$PORTKEY_PID" "$PROXY_PID" "$MOCK_PID"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "$FRONTEND_PID" "$SILO_PID" "$GW_PID" "$PORTKEY_PID" "$PROXY_PID" "$MOCK_PID"; do
     for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   done
-  telemetry_compare 4 5 8 off metrics tracing tracing10
+  telemetry_compare 4 5 8 off metrics tracing tracing100
 fi

@@ -7,7 +7,7 @@ builder.Services.AddGatewayTelemetry(builder.Configuration, "gateway-silo");
 DevelopmentMockProvider.AddIfEnabled(builder);
 
 var app = builder.Build();
-app.MapGatewayMetrics();
+app.UseGatewayTelemetry();
 app.MapGatewayHealth();
 app.MapGatewayDashboard();
 app.Run();

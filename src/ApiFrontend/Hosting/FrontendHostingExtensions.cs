@@ -87,7 +87,7 @@ public static class FrontendHostingExtensions
 
     public static WebApplication MapGatewayFrontend(this WebApplication app)
     {
-        app.MapGatewayMetrics();
+        app.UseGatewayTelemetry();
         app.UseRequestIds();
         app.UseRequestMetrics();
         app.UseHttpLimits();

@@ -86,6 +86,46 @@ public sealed class TracingTests : IAsyncLifetime
         Assert.All(trace, s => Assert.True(s == server || trace.Any(p => p.SpanId == s.ParentSpanId),
             $"{s.Source.Name}:{s.DisplayName} has a parent outside the trace"));
         Assert.Contains(server!.TraceId.ToHexString(), _logs.TraceIds);
+
+        // The frontend's span carries the HTTP server attributes, set by the gateway (ServerSpans) on ASP.NET Core's span.
+        Assert.Equal("POST /v1/chat/completions", server.DisplayName);
+        Assert.Equal("Microsoft.AspNetCore", server.Source.Name);
+        Assert.Equal("POST", server.GetTagItem("http.request.method"));
+        Assert.Equal("/v1/chat/completions", server.GetTagItem("http.route"));
+        Assert.Equal("/v1/chat/completions", server.GetTagItem("url.path"));
+        Assert.Equal("http", server.GetTagItem("url.scheme"));
+        Assert.Equal("1.1", server.GetTagItem("network.protocol.version"));
+        Assert.Equal(200, server.GetTagItem("http.response.status_code"));
+        Assert.Null(server.GetTagItem("error.type"));
+        Assert.NotEqual(ActivityStatusCode.Error, server.Status);
+    }
+
+    [Fact]
+    public async Task AnAnswerOf5xxMakesTheServerSpanAnErrorAndProbesAreNotRecorded()
+    {
+        var (_, key) = await _gateway.CreateTenantWithKeyAsync();
+        using var client = _gateway.CreateTenantClient(key);
+
+        // A health probe and a scrape within a sampled trace: neither is recorded (the kubelet and Prometheus send them
+        // every few seconds). Then a request whose every attempt fails (three): answered 502.
+        var probe = await WithinTraceAsync(ActivityTraceFlags.Recorded, async () => Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live")).StatusCode));
+        var scrape = await WithinTraceAsync(ActivityTraceFlags.Recorded, async () => Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/metrics")).StatusCode));
+        _gateway.MockFaults.Enqueue(new MockProvider.MockFault { Status = 500 }, count: 3);
+        var failed = await SendWithinTraceAsync(client, ActivityTraceFlags.Recorded, "Fail me", expected: HttpStatusCode.BadGateway);
+
+        Activity? server = null;
+        await Eventually.HoldsAsync(
+            () =>
+            {
+                server = Spans().FirstOrDefault(s => s.TraceId == failed && s.Source.Name == "Microsoft.AspNetCore" && (string?)s.GetTagItem("http.route") == "/v1/chat/completions");
+                return Task.FromResult(server is not null);
+            },
+            "the failed request's server span is exported");
+
+        Assert.Equal(502, server!.GetTagItem("http.response.status_code"));
+        Assert.Equal("502", server.GetTagItem("error.type"));
+        Assert.Equal(ActivityStatusCode.Error, server.Status);
+        Assert.DoesNotContain(Spans(), s => s.TraceId == probe || s.TraceId == scrape);
     }
 
     [Fact]
@@ -112,18 +152,24 @@ public sealed class TracingTests : IAsyncLifetime
         Assert.True(roots.Count == 0, "Spans of the gateway's that began a trace of their own: " + string.Join(", ", roots.Select(s => s.DisplayName)));
     }
 
-    /// <summary>Sends one request within a trace of the test's own, with the given flags: its trace id.</summary>
-    private static async Task<ActivityTraceId> SendWithinTraceAsync(HttpClient client, ActivityTraceFlags flags, string prompt, bool stream = false)
+    /// <summary>Sends one completion within a trace of the test's own, with the given flags: its trace id.</summary>
+    private static Task<ActivityTraceId> SendWithinTraceAsync(HttpClient client, ActivityTraceFlags flags, string prompt, bool stream = false, HttpStatusCode expected = HttpStatusCode.OK)
+    {
+        object body = stream
+            ? new { model = "gpt-4.1", messages = ChatBodies.Messages(prompt), max_tokens = 5, stream = true }
+            : new { model = "gpt-4.1", messages = ChatBodies.Messages(prompt), max_tokens = 5 };
+        return WithinTraceAsync(flags, () => MetricsTraffic.ExpectAsync(client, body, expected));
+    }
+
+    /// <summary>Runs <paramref name="send"/> within a trace of the test's own, with the given flags: its trace id.</summary>
+    private static async Task<ActivityTraceId> WithinTraceAsync(ActivityTraceFlags flags, Func<Task> send)
     {
         var parent = new Activity("test-request").SetIdFormat(ActivityIdFormat.W3C);
         parent.ActivityTraceFlags = flags;
         var traceId = parent.Start().TraceId;
         try
         {
-            object body = stream
-                ? new { model = "gpt-4.1", messages = ChatBodies.Messages(prompt), max_tokens = 5, stream = true }
-                : new { model = "gpt-4.1", messages = ChatBodies.Messages(prompt), max_tokens = 5 };
-            await MetricsTraffic.ExpectAsync(client, body, HttpStatusCode.OK);
+            await send();
         }
         finally
         {
@@ -134,28 +180,6 @@ public sealed class TracingTests : IAsyncLifetime
     }
 
     private List<Activity> Spans() => _spans.Snapshot();
-
-    /// <summary>The exporter's collection, which it adds to from whichever thread ends a span: read only as a copy.</summary>
-    private sealed class SpanList : System.Collections.ObjectModel.Collection<Activity>
-    {
-        private readonly Lock _lock = new();
-
-        public List<Activity> Snapshot()
-        {
-            lock (_lock)
-            {
-                return [.. this];
-            }
-        }
-
-        protected override void InsertItem(int index, Activity item)
-        {
-            lock (_lock)
-            {
-                base.InsertItem(index, item);
-            }
-        }
-    }
 
     /// <summary>Collects the <c>TraceId</c> of every log scope the gateway's loggers open.</summary>
     private sealed class ScopeCapture : ILoggerProvider, ISupportExternalScope
