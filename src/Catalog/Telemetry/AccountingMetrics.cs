@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 using Gateway.Grains.Abstractions.Ledger;
 
 namespace Gateway.Catalog.Telemetry;
@@ -15,13 +16,11 @@ public static class AccountingMetrics
     public const string MeterName = "Gateway.Accounting";
 
     private static readonly Meter Meter = new(MeterName);
-    private static readonly ConcurrentDictionary<UsageKey, CostTotal> Costs = new();
-
-    private static readonly Counter<long> Tokens = Meter.CreateCounter<long>(
-        "gateway.tokens", "{token}", "Tokens charged to tenants, by model, tier and token type (input, output)");
+    private static readonly ConcurrentDictionary<UsageKey, UsageTotal> Usage = new();
+    private static readonly ConcurrentDictionary<string, StrongBox<long>> Reservations = new();
 
     /// <summary>
-    /// The parts of <see cref="Tokens"/> priced apart, which the GenAI conventions (v1.41.0) have no token type for:
+    /// The parts of <c>gateway.tokens</c> priced apart, which the GenAI conventions (v1.41.0) have no token type for:
     /// within input, cache reads and cache writes kept five minutes or an hour; within output, reasoning. A separate
     /// instrument, so that summing <c>gateway_tokens_total</c> over its types counts every token once.
     /// </summary>
@@ -32,14 +31,20 @@ public static class AccountingMetrics
     private static readonly Counter<long> Admissions = Meter.CreateCounter<long>(
         "gateway.admissions", "{request}", "Admission decisions by tier and outcome (admitted, or the refusal's reason)");
 
-    private static readonly UpDownCounter<long> OpenReservations = Meter.CreateUpDownCounter<long>(
-        "gateway.reservations.open", "{reservation}", "Admitted requests whose worst case is still reserved, by tier");
-
     private static readonly UpDownCounter<long> BudgetNearlySpent = Meter.CreateUpDownCounter<long>(
         "gateway.tenants.budget_nearly_spent", "{tenant}", "Active tenants that have spent at least 90% of their monthly budget, by tier");
 
-    static AccountingMetrics() =>
+    /// <summary>
+    /// Tokens and cost are totals kept per model, tier (and labelled tenant) and read when exported, and open reservations
+    /// a count per tier: two recordings fewer for every request than counters (and two for the reservation's up and
+    /// down), each of which OpenTelemetry sorts and looks up by its tags.
+    /// </summary>
+    static AccountingMetrics()
+    {
+        Meter.CreateObservableCounter("gateway.tokens", ObserveTokens, "{token}", "Tokens charged to tenants, by model, tier and token type (input, output)");
         Meter.CreateObservableCounter("gateway.cost.usd", ObserveCosts, "{USD}", "Cost charged to tenants in US dollars, by model and tier");
+        Meter.CreateObservableUpDownCounter("gateway.reservations.open", ObserveReservations, "{reservation}", "Admitted requests whose worst case is still reserved, by tier");
+    }
 
     /// <summary>The share of a budget from which a tenant counts as nearly spent.</summary>
     public const decimal NearlySpentFraction = 0.9m;
@@ -51,15 +56,15 @@ public static class AccountingMetrics
     public static void RecordCharge(string model, string tier, string? tenant, LedgerEntry entry)
     {
         var key = new UsageKey(model, tier, tenant);
-        Tokens.Add(entry.InputTokens, Tags(key, TelemetryNames.TokenType, "input"));
-        Tokens.Add(entry.OutputTokens, Tags(key, TelemetryNames.TokenType, "output"));
         AddDetail(key, "cache_read", entry.CachedInputTokens);
         AddDetail(key, "cache_write_5m", entry.CacheWriteTokens - entry.CacheWrite1hTokens);
         AddDetail(key, "cache_write_1h", entry.CacheWrite1hTokens);
         AddDetail(key, "reasoning", entry.ReasoningTokens);
-        var total = Costs.GetOrAdd(key, static _ => new CostTotal());
+        var total = Usage.GetOrAdd(key, static _ => new UsageTotal());
         lock (total)
         {
+            total.InputTokens += entry.InputTokens;
+            total.OutputTokens += entry.OutputTokens;
             total.Usd += entry.CostUsd;
         }
     }
@@ -80,7 +85,7 @@ public static class AccountingMetrics
     {
         if (delta != 0)
         {
-            OpenReservations.Add(delta, new KeyValuePair<string, object?>(TelemetryNames.Tier, tier));
+            Interlocked.Add(ref Reservations.GetOrAdd(tier, static _ => new StrongBox<long>()).Value, delta);
         }
     }
 
@@ -112,9 +117,24 @@ public static class AccountingMetrics
         return tags;
     }
 
+    private static IEnumerable<Measurement<long>> ObserveTokens()
+    {
+        foreach (var (key, total) in Usage)
+        {
+            long input, output;
+            lock (total)
+            {
+                (input, output) = (total.InputTokens, total.OutputTokens);
+            }
+
+            yield return new Measurement<long>(input, Tags(key, TelemetryNames.TokenType, "input"));
+            yield return new Measurement<long>(output, Tags(key, TelemetryNames.TokenType, "output"));
+        }
+    }
+
     private static IEnumerable<Measurement<double>> ObserveCosts()
     {
-        foreach (var (key, total) in Costs)
+        foreach (var (key, total) in Usage)
         {
             decimal usd;
             lock (total)
@@ -132,10 +152,21 @@ public static class AccountingMetrics
         }
     }
 
+    private static IEnumerable<Measurement<long>> ObserveReservations()
+    {
+        foreach (var (tier, open) in Reservations)
+        {
+            yield return new Measurement<long>(Volatile.Read(ref open.Value), new KeyValuePair<string, object?>(TelemetryNames.Tier, tier));
+        }
+    }
+
     private readonly record struct UsageKey(string Model, string Tier, string? Tenant);
 
-    private sealed class CostTotal
+    /// <summary>What one model, tier and (labelled) tenant has been charged; read and written under its lock.</summary>
+    private sealed class UsageTotal
     {
+        public long InputTokens;
+        public long OutputTokens;
         public decimal Usd;
     }
 }
