@@ -3,10 +3,10 @@
 #
 #   bench/run.sh                  full run (~16 min): 16 and 64 connections, 10 s per run, each run twice; at the end the
 #                                 durable gateway (PostgreSQL grain storage and ledger): 64 connections, then a hot tenant
-#   bench/run.sh --quick          under 4 minutes: 64 connections, 3 s per run, once; without the durable gateway; at
+#   bench/run.sh --quick          about 6 minutes: 64 connections, 3 s per run, once; without the durable gateway; at
 #                                 the end, what metrics and tracing cost, as --telemetry measures it but for two
-#                                 settings: off, and on (every meter, tracing at its default 1% sampling); 10 rounds
-#                                 of 5 s; a "telemetry:" line)
+#                                 settings: off, and on (every meter, tracing at its default 1% sampling); 6 rounds
+#                                 of 5 s in each start order; a "telemetry:" line)
 #   bench/run.sh --durable-only   only the durable gateway's runs, as in the full run (~1.5 min; with --quick, ~45 s)
 #   bench/run.sh --fairness       a full deployment's fair queue (~3.5 min): the mock as one deployment with 32 slots and
 #                                 50 ms per request; ten tenants of one tier, nine at half a fair share alone, then with
@@ -23,13 +23,14 @@
 #                                 cluster); 32 slots, 512 waiting loops of 8 tenants
 #                                 (weights 8/4/2/1), each completing at once and coming back. No HTTP, no tenant grain,
 #                                 no provider (bench/Gateway.Bench/QueueDispatch.cs). Ends with a "queue:" line
-#   bench/run.sh --telemetry      what metrics and tracing cost (~4 min): five embedded gateways over the fixed upstream,
+#   bench/run.sh --telemetry      what metrics and tracing cost (~5 min): five embedded gateways over the fixed upstream,
 #                                 telemetry off, metrics only (the default), metrics and tracing at the default sampling
 #                                 (parentbased_traceidratio, 1%), at 10% and at 100% (parentbased_always_on), Orleans
 #                                 dashboard off in all, each warmed up alone
 #                                 20 s, then loaded together 16 connections each,
-#                                 8 rounds of 6 s (BENCH_TELEMETRY_ROUNDS); per setting the median throughput and CPU per
-#                                 request, and the median of each round's CPU ratio to "off". Ends with a "telemetry:" line
+#                                 4 rounds of 6 s (BENCH_TELEMETRY_ROUNDS), then again with fresh gateways started in
+#                                 the reverse order; per setting the median throughput and CPU per request, and the
+#                                 median of each round's CPU ratio to "off". Ends with a "telemetry:" line
 #
 # Installs what it needs by package name (wrk and nginx from Debian, @portkey-ai/gateway from npm, a Release build),
 # starts upstreams, contenders, PostgreSQL (scripts/deps.sh, for the durable gateway) and load on 127.0.0.1 only,
@@ -499,11 +500,26 @@ post_wrk() {
 # 1.8% of throughput and metrics alone 6.3%); CPU per request is what each setting adds, and bounds what a gateway
 # saturating a box alone loses in throughput (less, as the client and upstream share the box). The Orleans dashboard is off in all of them: it is not metrics or tracing, it costs the same
 # with or without them per grain call (its profiler), and OTEL_SDK_DISABLED would stop its statistics in "off" alone.
-# telemetry_compare rounds seconds warm setting... (off, metrics, tracing, tracing10, tracing100) -> per-setting lines,
-# then "telemetry:". "tracing" is tracing as a gateway has it when turned on: its default sampler, 1% of the requests
-# that come without a sampled or unsampled traceparent (wrk's).
+# The order the gateways are started and warmed in shows: the first reads cheaper (the same two settings, "tracing"
+# started first then "off" first, 10 rounds each: +2.2% and +6.7%), so each comparison runs twice, in the order given
+# and in reverse, with fresh gateways, and the ratios of both passes' rounds make the medians.
+# telemetry_compare rounds-per-order seconds warm setting... (off, metrics, tracing, tracing10, tracing100) ->
+# per-setting lines, then "telemetry:". "tracing" is tracing as a gateway has it when turned on: its default sampler,
+# 1% of the requests that come without a sampled or unsampled traceparent (wrk's).
 telemetry_compare() {
   local rounds=$1 seconds=$2 warm=$3; shift 3
+  local names=("$@") reversed=() k
+  for (( k=${#names[@]}-1; k>=0; k-- )); do reversed+=("${names[k]}"); done
+  : > "$WORK/telemetry.tsv"
+  telemetry_pass a "$rounds" "$seconds" "$warm" "${names[@]}"
+  telemetry_pass b "$rounds" "$seconds" "$warm" "${reversed[@]}"
+  telemetry_summary
+}
+
+# telemetry_pass pass rounds seconds warm setting...: starts one gateway per setting in that order, warms each, loads
+# them together for the rounds (rows appended to telemetry.tsv as "pass-round"), then stops them.
+telemetry_pass() {
+  local pass=$1 rounds=$2 seconds=$3 warm=$4; shift 4
   local -A settings=([off]="OTEL_SDK_DISABLED=true" [metrics]="" [tracing]="Gateway__Telemetry__Tracing=true"
     [tracing10]="Gateway__Telemetry__Tracing=true OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.1"
     [tracing100]="Gateway__Telemetry__Tracing=true OTEL_TRACES_SAMPLER=parentbased_always_on")
@@ -542,21 +558,29 @@ telemetry_compare() {
     tel_load "$warm" "$i" > /dev/null
   done
   tel_load 5 > /dev/null
-  : > "$WORK/telemetry.tsv"
-  local round summary ticks total dur se so ok before lines
+  local round summary ticks total dur se so ok before lines pid
   for round in $(seq 1 "$rounds"); do
     before=(); for (( i=0; i<n; i++ )); do before[i]=$(cpu_ticks "${TEL_PID[i]}"); done
     mapfile -t lines < <(tel_load "$seconds")
-    summary="round $round:"
+    summary="pass $pass round $round:"
     for (( i=0; i<n; i++ )); do
       ticks=$(( $(cpu_ticks "${TEL_PID[i]}") - before[i] ))
       total=$(kv requests "${lines[i]}"); dur=$(kv duration_us "${lines[i]}"); se=$(kv status_errors "${lines[i]}"); so=$(kv socket_errors "${lines[i]}")
       ok=$(( total - se ))
-      printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "${TEL_NAMES[i]}" "$ok" "$dur" "$ticks" "$(( se + so ))" >> "$WORK/telemetry.tsv"
+      printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$pass-$round" "${TEL_NAMES[i]}" "$ok" "$dur" "$ticks" "$(( se + so ))" >> "$WORK/telemetry.tsv"
       summary+=" ${TEL_NAMES[i]} $(( ok * 1000000 / dur )) req/s"
     done
     log "telemetry: $summary"
   done
+  for pid in "${TEL_PID[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${TEL_PID[@]}"; do
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  done
+}
+
+# telemetry_summary: per setting the median throughput and CPU per request, and the median of each round's CPU ratio to
+# "off", over the rounds of both passes; then the "telemetry:" line.
+telemetry_summary() {
   python3 - "$WORK/telemetry.tsv" "$HZ" <<'PY'
 import statistics, sys
 from collections import defaultdict
@@ -587,7 +611,7 @@ print(f"telemetry: off_cpu_us={off:.1f} " + " ".join(summary) + f" rounds={len(r
 PY
 }
 if [[ $TELEMETRY == 1 ]]; then
-  telemetry_compare "${BENCH_TELEMETRY_ROUNDS:-8}" 6 20 off metrics tracing tracing10 tracing100
+  telemetry_compare "${BENCH_TELEMETRY_ROUNDS:-4}" 6 20 off metrics tracing tracing10 tracing100
   log "telemetry: done in $(( $(date +%s) - STARTED_AT ))s"
   exit 0
 fi
@@ -830,7 +854,7 @@ python3 "$BENCH/report.py" "$RESULTS" "$FACTS"
 # ---------------------------------------------------------------- --quick: what metrics and tracing cost
 # --telemetry's comparison for the two settings issue 13 asks about: off, and on ("tracing": every meter, and tracing at
 # its default sampling, 1%), each warmed up alone 8 s (the hosts promote hot code at once: CallCountingDelayMs=0), then
-# 10 rounds of 5 s (~1.2 min in all). Metrics alone, tracing at 10% and at 100% are --telemetry's; each gateway more
+# 6 rounds of 5 s, and again started in the other order (~2.2 min in all). Metrics alone, tracing at 10% and at 100% are --telemetry's; each gateway more
 # sharing the two cores reads every setting's cost higher (metrics alone read +1.7% and +3.6% against "off" in two runs
 # of two gateways, +4.7% and +5.4% in two of three, +4.9% in one of five). The gateways and contenders of the runs
 # above are stopped first, so that only these two share the box with the load and the fixed upstream. Left out when BENCH_TELEMETRY sets every gateway's telemetry.
@@ -839,5 +863,5 @@ if [[ $QUICK == 1 && $DURABLE_ONLY == 0 && -z ${BENCH_TELEMETRY:-} ]]; then
   for pid in "$FRONTEND_PID" "$SILO_PID" "$GW_PID" "$PORTKEY_PID" "$PROXY_PID" "$MOCK_PID"; do
     for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   done
-  telemetry_compare 10 5 8 off tracing
+  telemetry_compare 6 5 8 off tracing
 fi
