@@ -101,7 +101,7 @@ public static partial class GatewayTelemetryExtensions
 
     /// <summary>
     /// The share of the requests without a <c>traceparent</c> that are traced: <c>OTEL_TRACES_SAMPLER_ARG</c>, or
-    /// <see cref="DefaultTraceSampleRatio"/> when absent; refused at start when it is not a number from 0 to 1, which
+    /// <see cref="DefaultTraceSampleRatio"/> when absent or blank; refused at start when it is not a number from 0 to 1, which
     /// OpenTelemetry would otherwise take silently as 1 (every request). It is the ratio of the gateway's head sampler
     /// when <c>OTEL_TRACES_SAMPLER</c> names none (<c>parentbased_traceidratio</c>: a request with a <c>traceparent</c>
     /// is traced as its caller decided); when it names one, OpenTelemetry reads both variables itself. OpenTelemetry's
@@ -110,7 +110,8 @@ public static partial class GatewayTelemetryExtensions
     /// </summary>
     private static double TraceSampleRatio(IConfiguration configuration)
     {
-        if (configuration[SamplerArgVariable] is not { } given)
+        var given = configuration[SamplerArgVariable];
+        if (string.IsNullOrWhiteSpace(given))
         {
             return DefaultTraceSampleRatio;
         }

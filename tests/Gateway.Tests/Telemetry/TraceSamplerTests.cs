@@ -18,6 +18,7 @@ public sealed class TraceSamplerTests
     [Theory]
     [InlineData(null, null, "ParentBased{TraceIdRatioBasedSampler{0.010000}}")]
     [InlineData(null, "0.25", "ParentBased{TraceIdRatioBasedSampler{0.250000}}")]
+    [InlineData(null, " ", "ParentBased{TraceIdRatioBasedSampler{0.010000}}")]
     [InlineData("always_on", null, "AlwaysOnSampler")]
     [InlineData("parentbased_traceidratio", "0.5", "ParentBased{TraceIdRatioBasedSampler{0.500000}}")]
     public async Task TheSamplerIsTheGatewaysDefaultUnlessOpenTelemetrysVariablesNameOne(string? sampler, string? arg, string expected)
