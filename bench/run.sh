@@ -3,7 +3,7 @@
 #
 #   bench/run.sh                  full run (~16 min): 16 and 64 connections, 10 s per run, each run twice; at the end the
 #                                 durable gateway (PostgreSQL grain storage and ledger): 64 connections, then a hot tenant
-#   bench/run.sh --quick          about 6 minutes: 64 connections, 3 s per run, once; without the durable gateway; at
+#   bench/run.sh --quick          about 5 minutes: 64 connections, 3 s per run, once; without the durable gateway; at
 #                                 the end, what metrics and tracing cost, as --telemetry measures it but for two
 #                                 settings: off, and on (every meter, tracing at its default 1% sampling); 6 rounds
 #                                 of 5 s in each start order; a "telemetry:" line)
@@ -854,7 +854,7 @@ python3 "$BENCH/report.py" "$RESULTS" "$FACTS"
 # ---------------------------------------------------------------- --quick: what metrics and tracing cost
 # --telemetry's comparison for the two settings issue 13 asks about: off, and on ("tracing": every meter, and tracing at
 # its default sampling, 1%), each warmed up alone 8 s (the hosts promote hot code at once: CallCountingDelayMs=0), then
-# 6 rounds of 5 s, and again started in the other order (~2.2 min in all). Metrics alone, tracing at 10% and at 100% are --telemetry's; each gateway more
+# 6 rounds of 5 s, and again started in the other order (~2 min in all). Metrics alone, tracing at 10% and at 100% are --telemetry's; each gateway more
 # sharing the two cores reads every setting's cost higher (metrics alone read +1.7% and +3.6% against "off" in two runs
 # of two gateways, +4.7% and +5.4% in two of three, +4.9% in one of five). The gateways and contenders of the runs
 # above are stopped first, so that only these two share the box with the load and the fixed upstream. Left out when BENCH_TELEMETRY sets every gateway's telemetry.
