@@ -500,9 +500,10 @@ post_wrk() {
 # 1.8% of throughput and metrics alone 6.3%); CPU per request is what each setting adds, and bounds what a gateway
 # saturating a box alone loses in throughput (less, as the client and upstream share the box). The Orleans dashboard is off in all of them: it is not metrics or tracing, it costs the same
 # with or without them per grain call (its profiler), and OTEL_SDK_DISABLED would stop its statistics in "off" alone.
-# The order the gateways are started and warmed in shows: the first reads cheaper (the same two settings, "tracing"
-# started first then "off" first, 10 rounds each: +2.2% and +6.7%), so each comparison runs twice, in the order given
-# and in reverse, with fresh gateways, and the ratios of both passes' rounds make the medians.
+# The order the gateways are started and warmed in may show (the same two settings, "tracing" started first then "off"
+# first, 10 rounds each: +2.2% and +6.7%; identical gateways warmed together: the first 1% cheaper), so each comparison
+# runs twice, in the order given and in reverse, with fresh gateways, and the ratios of both passes' rounds make the
+# medians.
 # telemetry_compare rounds-per-order seconds warm setting... (off, metrics, tracing, tracing10, tracing100) ->
 # per-setting lines, then "telemetry:". "tracing" is tracing as a gateway has it when turned on: its default sampler,
 # 1% of the requests that come without a sampled or unsampled traceparent (wrk's).
