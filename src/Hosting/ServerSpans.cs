@@ -46,11 +46,10 @@ internal static class ServerSpans
                 return next(context);
             }
 
-            TagRequest(span, context.Request);
-            return WithinSpanAsync(context, next, span);
+            return WithinSpanAsync(context, next, span, TagRequest(span, context.Request));
         });
 
-    private static async Task WithinSpanAsync(HttpContext context, RequestDelegate next, Activity span)
+    private static async Task WithinSpanAsync(HttpContext context, RequestDelegate next, Activity span, string method)
     {
         try
         {
@@ -58,25 +57,24 @@ internal static class ServerSpans
         }
         catch (Exception e)
         {
-            TagResponse(span, context, e);
+            TagResponse(span, context, method, e);
             throw;
         }
 
-        TagResponse(span, context, null);
+        TagResponse(span, context, method, null);
     }
 
-    private static void TagRequest(Activity span, HttpRequest request)
+    /// <summary>Tags the request's attributes: the method as the span's name takes it (<c>_OTHER</c> for an unknown one).</summary>
+    private static string TagRequest(Activity span, HttpRequest request)
     {
         var method = HttpMethods.GetCanonicalizedValue(request.Method);
-        if (IsKnown(method))
+        if (!IsKnown(method))
         {
-            span.SetTag(RequestMethod, method);
-        }
-        else
-        {
-            span.SetTag(RequestMethod, OtherMethod);
             span.SetTag("http.request.method_original", request.Method);
+            method = OtherMethod;
         }
+
+        span.SetTag(RequestMethod, method);
 
         span.SetTag("url.scheme", request.Scheme);
         span.SetTag("url.path", request.PathBase.HasValue ? (request.PathBase + request.Path).ToString() : request.Path.Value is { Length: > 0 } path ? path : "/");
@@ -91,11 +89,12 @@ internal static class ServerSpans
         {
             span.SetTag("user_agent.original", agent[0]);
         }
+
+        return method;
     }
 
-    private static void TagResponse(Activity span, HttpContext context, Exception? exception)
+    private static void TagResponse(Activity span, HttpContext context, string method, Exception? exception)
     {
-        var method = span.GetTagItem(RequestMethod) as string ?? OtherMethod;
         if (context.GetEndpoint() is RouteEndpoint { RoutePattern.RawText: { } route })
         {
             span.SetTag("http.route", route);

@@ -108,7 +108,15 @@ public static class AccountingMetrics
 
     private static TagList Tags(UsageKey key, string typeLabel, string tokenType)
     {
-        var tags = new TagList { { TelemetryNames.Model, key.Model }, { TelemetryNames.Tier, key.Tier }, { typeLabel, tokenType } };
+        var tags = Tags(key);
+        tags.Add(typeLabel, tokenType);
+        return tags;
+    }
+
+    /// <summary>A usage key's labels: model, tier and, for a labelled tenant, the tenant.</summary>
+    private static TagList Tags(UsageKey key)
+    {
+        var tags = new TagList { { TelemetryNames.Model, key.Model }, { TelemetryNames.Tier, key.Tier } };
         if (key.Tenant is not null)
         {
             tags.Add(TelemetryNames.Tenant, key.Tenant);
@@ -142,13 +150,7 @@ public static class AccountingMetrics
                 usd = total.Usd;
             }
 
-            var tags = new TagList { { TelemetryNames.Model, key.Model }, { TelemetryNames.Tier, key.Tier } };
-            if (key.Tenant is not null)
-            {
-                tags.Add(TelemetryNames.Tenant, key.Tenant);
-            }
-
-            yield return new Measurement<double>((double)usd, tags);
+            yield return new Measurement<double>((double)usd, Tags(key));
         }
     }
 
