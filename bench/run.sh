@@ -5,8 +5,9 @@
 #                                 durable gateway (PostgreSQL grain storage and ledger): 64 connections, then a hot tenant
 #   bench/run.sh --quick          about 5 minutes: 64 connections, 3 s per run, once; without the durable gateway; at
 #                                 the end, what metrics and tracing cost, as --telemetry measures it but for two
-#                                 settings: off, and on (every meter, tracing at its default 1% sampling); 6 rounds
-#                                 of 5 s in each start order; a "telemetry:" line)
+#                                 settings: off, and on (every meter, tracing at its default 1% sampling); 4 passes
+#                                 of fresh gateways, the start order alternating, 3 rounds of 5 s each; a
+#                                 "telemetry:" line)
 #   bench/run.sh --durable-only   only the durable gateway's runs, as in the full run (~1.5 min; with --quick, ~45 s)
 #   bench/run.sh --fairness       a full deployment's fair queue (~3.5 min): the mock as one deployment with 32 slots and
 #                                 50 ms per request; ten tenants of one tier, nine at half a fair share alone, then with
@@ -501,19 +502,25 @@ post_wrk() {
 # saturating a box alone loses in throughput (less, as the client and upstream share the box). The Orleans dashboard is off in all of them: it is not metrics or tracing, it costs the same
 # with or without them per grain call (its profiler), and OTEL_SDK_DISABLED would stop its statistics in "off" alone.
 # The order the gateways are started and warmed in may show (the same two settings, "tracing" started first then "off"
-# first, 10 rounds each: +2.2% and +6.7%; identical gateways warmed together: the first 1% cheaper), so each comparison
-# runs twice, in the order given and in reverse, with fresh gateways, and the ratios of both passes' rounds make the
-# medians.
-# telemetry_compare rounds-per-order seconds warm setting... (off, metrics, tracing, tracing10, tracing100) ->
-# per-setting lines, then "telemetry:". "tracing" is tracing as a gateway has it when turned on: its default sampler,
-# 1% of the requests that come without a sampled or unsampled traceparent (wrk's).
+# first, 10 rounds each: +2.2% and +6.7%; identical gateways warmed together: the first 1% cheaper), and each pair of
+# processes has a cost of its own besides (the same build in two gateways, 16 rounds: rounds within 2.5% of each other,
+# pairs apart by up to 2%: what the JIT made of each), so each comparison runs in several passes of fresh gateways,
+# started in the order given and in reverse by turns, and the ratios of every pass's rounds make the medians.
+# telemetry_compare passes rounds-per-pass seconds warm setting... (off, metrics, tracing, tracing10, tracing100) ->
+# per-pass ratios, per-setting lines, then "telemetry:". "tracing" is tracing as a gateway has it when turned on: its
+# default sampler, 1% of the requests that come without a sampled or unsampled traceparent (wrk's).
 telemetry_compare() {
-  local rounds=$1 seconds=$2 warm=$3; shift 3
-  local names=("$@") reversed=() k
+  local passes=$1 rounds=$2 seconds=$3 warm=$4; shift 4
+  local names=("$@") reversed=() k p
   for (( k=${#names[@]}-1; k>=0; k-- )); do reversed+=("${names[k]}"); done
   : > "$WORK/telemetry.tsv"
-  telemetry_pass a "$rounds" "$seconds" "$warm" "${names[@]}"
-  telemetry_pass b "$rounds" "$seconds" "$warm" "${reversed[@]}"
+  for (( p=0; p<passes; p++ )); do
+    if (( p % 2 == 0 )); then
+      telemetry_pass "$(( p + 1 ))" "$rounds" "$seconds" "$warm" "${names[@]}"
+    else
+      telemetry_pass "$(( p + 1 ))" "$rounds" "$seconds" "$warm" "${reversed[@]}"
+    fi
+  done
   telemetry_summary
 }
 
@@ -597,6 +604,12 @@ for rnd, name, ok, dur, ticks, err in rows:
         names.append(name)
     rounds[rnd][name] = (ok / (dur / 1e6), ticks / hz / ok * 1e6 if ok else float('nan'))
 med = statistics.median
+passes = defaultdict(list)
+for rnd in rounds:
+    passes[rnd.split('-')[0]].append(rnd)
+for name in [n for n in names if n != 'off']:
+    per_pass = [100 * (med([rounds[r][name][1] / rounds[r]['off'][1] for r in rnds]) - 1) for rnds in passes.values()]
+    print(f"telemetry  {name} cpu_per_request_pct per pass: " + " ".join(f"{x:+.1f}" for x in per_pass))
 summary = []
 for name in names:
     rps = med([r[name][0] for r in rounds.values()])
@@ -612,7 +625,7 @@ print(f"telemetry: off_cpu_us={off:.1f} " + " ".join(summary) + f" rounds={len(r
 PY
 }
 if [[ $TELEMETRY == 1 ]]; then
-  telemetry_compare "${BENCH_TELEMETRY_ROUNDS:-4}" 6 20 off metrics tracing tracing10 tracing100
+  telemetry_compare 2 "${BENCH_TELEMETRY_ROUNDS:-4}" 6 20 off metrics tracing tracing10 tracing100
   log "telemetry: done in $(( $(date +%s) - STARTED_AT ))s"
   exit 0
 fi
@@ -855,7 +868,7 @@ python3 "$BENCH/report.py" "$RESULTS" "$FACTS"
 # ---------------------------------------------------------------- --quick: what metrics and tracing cost
 # --telemetry's comparison for the two settings issue 13 asks about: off, and on ("tracing": every meter, and tracing at
 # its default sampling, 1%), each warmed up alone 8 s (the hosts promote hot code at once: CallCountingDelayMs=0), then
-# 6 rounds of 5 s, and again started in the other order (~2 min in all). Metrics alone, tracing at 10% and at 100% are --telemetry's; each gateway more
+# 3 rounds of 5 s; four such passes of fresh gateways, started in either order by turns (~3.5 min in all). Metrics alone, tracing at 10% and at 100% are --telemetry's; each gateway more
 # sharing the two cores reads every setting's cost higher (metrics alone read +1.7% and +3.6% against "off" in two runs
 # of two gateways, +4.7% and +5.4% in two of three, +4.9% in one of five). The gateways and contenders of the runs
 # above are stopped first, so that only these two share the box with the load and the fixed upstream. Left out when BENCH_TELEMETRY sets every gateway's telemetry.
@@ -864,5 +877,5 @@ if [[ $QUICK == 1 && $DURABLE_ONLY == 0 && -z ${BENCH_TELEMETRY:-} ]]; then
   for pid in "$FRONTEND_PID" "$SILO_PID" "$GW_PID" "$PORTKEY_PID" "$PROXY_PID" "$MOCK_PID"; do
     for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   done
-  telemetry_compare 6 5 8 off tracing
+  telemetry_compare 4 3 5 8 off tracing
 fi

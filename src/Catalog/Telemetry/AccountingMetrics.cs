@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using System.Runtime.CompilerServices;
 using Gateway.Grains.Abstractions.Ledger;
 
 namespace Gateway.Catalog.Telemetry;
@@ -17,7 +16,8 @@ public static class AccountingMetrics
 
     private static readonly Meter Meter = new(MeterName);
     private static readonly ConcurrentDictionary<UsageKey, UsageTotal> Usage = new();
-    private static readonly ConcurrentDictionary<string, StrongBox<long>> Reservations = new();
+    private static readonly SeriesCounts<string> Reservations = new();
+    private static readonly SeriesCounts<AdmissionKey> Admissions = new();
 
     /// <summary>
     /// The parts of <c>gateway.tokens</c> priced apart, which the GenAI conventions (v1.41.0) have no token type for:
@@ -28,22 +28,24 @@ public static class AccountingMetrics
         "gateway.tokens.detail", "{token}",
         "Tokens within gateway.tokens priced apart, by model, tier and type: cache_read, cache_write_5m and cache_write_1h (within input), reasoning (within output)");
 
-    private static readonly Counter<long> Admissions = Meter.CreateCounter<long>(
-        "gateway.admissions", "{request}", "Admission decisions by tier and outcome (admitted, or the refusal's reason)");
-
     private static readonly UpDownCounter<long> BudgetNearlySpent = Meter.CreateUpDownCounter<long>(
         "gateway.tenants.budget_nearly_spent", "{tenant}", "Active tenants that have spent at least 90% of their monthly budget, by tier");
 
     /// <summary>
-    /// Tokens and cost are totals kept per model, tier (and labelled tenant) and read when exported, and open reservations
-    /// a count per tier: two recordings fewer for every request than counters (and two for the reservation's up and
-    /// down), each of which OpenTelemetry sorts and looks up by its tags.
+    /// Tokens and cost are totals kept per model, tier (and labelled tenant) and read when exported, admissions and open
+    /// reservations counts per label set (<see cref="SeriesCounts{TKey}"/>): five recordings fewer for every request than
+    /// counters would make (the admission, the reservation's up and down, the charge's tokens and cost), each of which
+    /// OpenTelemetry would look up by its tags.
     /// </summary>
     static AccountingMetrics()
     {
         Meter.CreateObservableCounter("gateway.tokens", ObserveTokens, "{token}", "Tokens charged to tenants, by model, tier and token type (input, output)");
         Meter.CreateObservableCounter("gateway.cost.usd", ObserveCosts, "{USD}", "Cost charged to tenants in US dollars, by model and tier");
-        Meter.CreateObservableUpDownCounter("gateway.reservations.open", ObserveReservations, "{reservation}", "Admitted requests whose worst case is still reserved, by tier");
+        Meter.CreateObservableCounter(
+            "gateway.admissions", () => Admissions.Observe(AdmissionTags), "{request}", "Admission decisions by tier and outcome (admitted, or the refusal's reason)");
+        Meter.CreateObservableUpDownCounter(
+            "gateway.reservations.open", () => Reservations.Observe(tier => new TagList { { TelemetryNames.Tier, tier } }), "{reservation}",
+            "Admitted requests whose worst case is still reserved, by tier");
     }
 
     /// <summary>The share of a budget from which a tenant counts as nearly spent.</summary>
@@ -69,23 +71,14 @@ public static class AccountingMetrics
         }
     }
 
-    public static void RecordAdmission(string tier, string? tenant, string outcome)
-    {
-        var tags = new TagList { { TelemetryNames.Tier, tier }, { TelemetryNames.Outcome, outcome } };
-        if (tenant is not null)
-        {
-            tags.Add(TelemetryNames.Tenant, tenant);
-        }
-
-        Admissions.Add(1, tags);
-    }
+    public static void RecordAdmission(string tier, string? tenant, string outcome) => Admissions.Add(new AdmissionKey(tier, tenant, outcome), 1);
 
     /// <summary>A tenant activation's open reservations changed by <paramref name="delta"/>.</summary>
     public static void ReservationsChanged(string tier, long delta)
     {
         if (delta != 0)
         {
-            Interlocked.Add(ref Reservations.GetOrAdd(tier, static _ => new StrongBox<long>()).Value, delta);
+            Reservations.Add(tier, delta);
         }
     }
 
@@ -154,15 +147,20 @@ public static class AccountingMetrics
         }
     }
 
-    private static IEnumerable<Measurement<long>> ObserveReservations()
+    private static TagList AdmissionTags(AdmissionKey key)
     {
-        foreach (var (tier, open) in Reservations)
+        var tags = new TagList { { TelemetryNames.Tier, key.Tier }, { TelemetryNames.Outcome, key.Outcome } };
+        if (key.Tenant is not null)
         {
-            yield return new Measurement<long>(Volatile.Read(ref open.Value), new KeyValuePair<string, object?>(TelemetryNames.Tier, tier));
+            tags.Add(TelemetryNames.Tenant, key.Tenant);
         }
+
+        return tags;
     }
 
     private readonly record struct UsageKey(string Model, string Tier, string? Tenant);
+
+    private readonly record struct AdmissionKey(string Tier, string? Tenant, string Outcome);
 
     /// <summary>What one model, tier and (labelled) tenant has been charged; read and written under its lock.</summary>
     private sealed class UsageTotal

@@ -25,8 +25,12 @@ public static class FrontendMetrics
     private static readonly KeyValuePair<string, object?> Streamed = new("gateway.stream", true);
     private static readonly KeyValuePair<string, object?> NotStreamed = new("gateway.stream", false);
 
-    private static readonly Counter<long> Requests = Meter.CreateCounter<long>(
-        "gateway.requests", "{request}", "Requests to the tenant API by outcome (served, refused, failed, cancelled) and error code");
+    /// <summary>Counted per label set and read when exported (<see cref="SeriesCounts{TKey}"/>): no recording for every request.</summary>
+    private static readonly SeriesCounts<RequestKey> Requests = new();
+
+    static FrontendMetrics() => Meter.CreateObservableCounter(
+        "gateway.requests", () => Requests.Observe(RequestTags), "{request}",
+        "Requests to the tenant API by outcome (served, refused, failed, cancelled) and error code");
 
     /// <summary>The gateway's share of a served request's time: <paramref name="total"/> less what the provider took.</summary>
     public static void RecordAddedTime(TimeSpan total, TimeSpan upstream, bool stream)
@@ -36,18 +40,22 @@ public static class FrontendMetrics
     }
 
     /// <summary>One finished request: <paramref name="api"/> its route, <paramref name="outcome"/> how it ended, <paramref name="errorCode"/> the error's code.</summary>
-    public static void RecordRequest(string api, string outcome, string? errorCode)
+    public static void RecordRequest(string api, string outcome, string? errorCode) => Requests.Add(new RequestKey(api, outcome, errorCode), 1);
+
+    private static TagList RequestTags(RequestKey key)
     {
         var tags = new TagList
         {
-            { "gateway.api", api },
-            { TelemetryNames.Outcome, outcome },
+            { "gateway.api", key.Api },
+            { TelemetryNames.Outcome, key.Outcome },
         };
-        if (errorCode is not null)
+        if (key.ErrorCode is not null)
         {
-            tags.Add(TelemetryNames.ErrorType, errorCode);
+            tags.Add(TelemetryNames.ErrorType, key.ErrorCode);
         }
 
-        Requests.Add(1, tags);
+        return tags;
     }
+
+    private readonly record struct RequestKey(string Api, string Outcome, string? ErrorCode);
 }
