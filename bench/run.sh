@@ -31,7 +31,7 @@
 #                                 20 s, then loaded together 16 connections each,
 #                                 4 rounds of 6 s (BENCH_TELEMETRY_ROUNDS), then again with fresh gateways started in
 #                                 the reverse order; per setting the median throughput and CPU per request, and the
-#                                 median of each round's CPU ratio to "off". Ends with a "telemetry:" line
+#                                 medians of each round's CPU and throughput ratios to "off". Ends with a "telemetry:" line
 #
 # Installs what it needs by package name (wrk and nginx from Debian, @portkey-ai/gateway from npm, a Release build),
 # starts upstreams, contenders, PostgreSQL (scripts/deps.sh, for the durable gateway) and load on 127.0.0.1 only,
@@ -495,11 +495,11 @@ post_wrk() {
 # Embedded gateways over the fixed upstream, one per telemetry setting (five here, two at the end of --quick), loaded
 # at the same time (16 connections each): they share the box's speed of the moment, which swings by a quarter between runs seconds apart on
 # a shared 2-core machine and would drown a difference of a few percent between runs made one after the other. Each
-# round gives each setting's throughput and its gateway's CPU per request; the CPU ratios to "off" are taken per round
-# and their medians reported. Throughputs are printed but not compared: under shared load the kernel divides the cores
-# among them by their runnable threads, not evenly, so their ratios say little (one run had tracing at 100% cost
-# 1.8% of throughput and metrics alone 6.3%); CPU per request is what each setting adds, and bounds what a gateway
-# saturating a box alone loses in throughput (less, as the client and upstream share the box). The Orleans dashboard is off in all of them: it is not metrics or tracing, it costs the same
+# round gives each setting's throughput and its gateway's CPU per request; the ratios to "off" are taken per round and
+# their medians reported (cpu_pct, rps_pct). The CPU ratio is the figure to read: under shared load the kernel divides
+# the cores among the gateways by their runnable threads, not evenly, so the throughput ratios say less (one run had
+# tracing at 100% cost 1.8% of throughput and metrics alone 6.3%); CPU per request is what each setting adds, and bounds
+# what a gateway saturating a box alone loses in throughput (less, as the client and upstream share the box). The Orleans dashboard is off in all of them: it is not metrics or tracing, it costs the same
 # with or without them per grain call (its profiler), and OTEL_SDK_DISABLED would stop its statistics in "off" alone.
 # The order the gateways are started and warmed in may show (the same two settings, "tracing" started first then "off"
 # first, 10 rounds each: +2.2% and +6.7%; identical gateways warmed together: the first 1% cheaper), and each pair of
@@ -586,8 +586,9 @@ telemetry_pass() {
   done
 }
 
-# telemetry_summary: per setting the median throughput and CPU per request, and the median of each round's CPU ratio to
-# "off", over the rounds of both passes; then the "telemetry:" line.
+# telemetry_summary: per setting its median per pass of each round's CPU ratio to "off"; the median throughput and CPU
+# per request, and the medians of each round's CPU and throughput ratios to "off", over the rounds of every pass; then
+# the "telemetry:" line.
 telemetry_summary() {
   python3 - "$WORK/telemetry.tsv" "$HZ" <<'PY'
 import statistics, sys
@@ -617,8 +618,9 @@ for name in names:
     line = f"telemetry  setting={name} rps={rps:.0f} cpu_us_per_request={us:.1f} errors={errors[name]}"
     if name != 'off':
         cpu = 100 * (med([r[name][1] / r['off'][1] for r in rounds.values()]) - 1)
-        line += f" cpu_per_request_pct={cpu:+.1f}"
-        summary.append(f"{name}_cpu_pct={cpu:+.1f}")
+        paired = 100 * (med([r[name][0] / r['off'][0] for r in rounds.values()]) - 1)
+        line += f" cpu_per_request_pct={cpu:+.1f} rps_pct={paired:+.1f}"
+        summary.append(f"{name}_cpu_pct={cpu:+.1f} {name}_rps_pct={paired:+.1f}")
     print(line)
 off = med([r['off'][1] for r in rounds.values()])
 print(f"telemetry: off_cpu_us={off:.1f} " + " ".join(summary) + f" rounds={len(rounds)}")
