@@ -107,16 +107,8 @@ public static class AccountingMetrics
     }
 
     /// <summary>A usage key's labels: model, tier and, for a labelled tenant, the tenant.</summary>
-    private static TagList Tags(UsageKey key)
-    {
-        var tags = new TagList { { TelemetryNames.Model, key.Model }, { TelemetryNames.Tier, key.Tier } };
-        if (key.Tenant is not null)
-        {
-            tags.Add(TelemetryNames.Tenant, key.Tenant);
-        }
-
-        return tags;
-    }
+    private static TagList Tags(UsageKey key) =>
+        WithTenant(new TagList { { TelemetryNames.Model, key.Model }, { TelemetryNames.Tier, key.Tier } }, key.Tenant);
 
     private static IEnumerable<Measurement<long>> ObserveTokens()
     {
@@ -147,12 +139,15 @@ public static class AccountingMetrics
         }
     }
 
-    private static TagList AdmissionTags(AdmissionKey key)
+    private static TagList AdmissionTags(AdmissionKey key) =>
+        WithTenant(new TagList { { TelemetryNames.Tier, key.Tier }, { TelemetryNames.Outcome, key.Outcome } }, key.Tenant);
+
+    /// <summary>The labels, and the tenant's last for a tenant labelled individually.</summary>
+    private static TagList WithTenant(TagList tags, string? tenant)
     {
-        var tags = new TagList { { TelemetryNames.Tier, key.Tier }, { TelemetryNames.Outcome, key.Outcome } };
-        if (key.Tenant is not null)
+        if (tenant is not null)
         {
-            tags.Add(TelemetryNames.Tenant, key.Tenant);
+            tags.Add(TelemetryNames.Tenant, tenant);
         }
 
         return tags;
